@@ -1,0 +1,1 @@
+"""Harassment-handling dashboard."""

@@ -1,0 +1,1 @@
+"""Excel import: read safely, detect sheet and header, validate, pseudonymise, store."""
