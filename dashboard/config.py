@@ -1,0 +1,43 @@
+"""Settings read from the environment, with defaults that work on a fresh clone.
+
+| variable | meaning | default |
+|---|---|---|
+| ``DASHBOARD_DB`` | the DuckDB store | ``data/dashboard.duckdb`` |
+| ``DASHBOARD_SECRET_KEY`` | key for pseudonymising references (≥ 16 chars) | a key file |
+| ``DASHBOARD_KEY_FILE`` | where the generated key is kept | ``data/secret.key`` |
+| ``DASHBOARD_WORK_ACCIDENT_DAYS`` | statutory days to notify a work accident | 9 |
+| ``DASHBOARD_SUPPRESS_BELOW`` | counts from 1 to this minus 1 are marked as small | 5 |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings; build with :func:`load_settings`."""
+
+    db_path: Path
+    key_file: Path
+    work_accident_days: int = 9
+    suppress_below: int = 5
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, db: str | Path | None = None) -> Settings:
+    """Settings from ``environ`` (default ``os.environ``); ``db`` overrides ``DASHBOARD_DB``."""
+    env = os.environ if environ is None else environ
+    db_path = Path(db) if db else Path(env.get("DASHBOARD_DB", DATA_DIR / "dashboard.duckdb"))
+    key_file = Path(env.get("DASHBOARD_KEY_FILE", DATA_DIR / "secret.key"))
+    return Settings(
+        db_path=db_path,
+        key_file=key_file,
+        work_accident_days=int(env.get("DASHBOARD_WORK_ACCIDENT_DAYS", "9")),
+        suppress_below=int(env.get("DASHBOARD_SUPPRESS_BELOW", "5")),
+    )

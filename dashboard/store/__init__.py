@@ -1,0 +1,108 @@
+"""The DuckDB store: connecting, migrating, and small helpers that drain every result.
+
+DuckDB 2.0 blocks a connection while a result from ``execute()`` is unread, so all reads
+here go through :func:`fetch_all` / :func:`fetch_one`, which always drain the result.
+A connection is not shared across threads: callers take a ``cursor()`` per thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+Params = Mapping[str, Any] | None
+
+
+def _migrations() -> list[tuple[int, str]]:
+    """(version, SQL) for every migration file, in order."""
+    folder = resources.files("dashboard.store") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".sql"):
+            found.append((int(name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+LATEST_VERSION = _migrations()[-1][0]
+
+
+def fetch_all(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Params = None
+) -> list[tuple[Any, ...]]:
+    """Run ``sql`` with named parameters and return every row (the result is drained)."""
+    return con.execute(sql, dict(params or {})).fetchall()
+
+
+def fetch_one(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Params = None
+) -> tuple[Any, ...] | None:
+    """The first row of ``sql`` or ``None``; the result is drained either way."""
+    rows = fetch_all(con, sql, params)
+    return rows[0] if rows else None
+
+
+def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> pl.DataFrame:
+    """Run ``sql`` with named parameters and return a Polars frame."""
+    return con.sql(sql, params=dict(params or {})).pl()
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version of the store, 0 for an empty database."""
+    exists = fetch_one(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    )
+    if not exists or exists[0] == 0:
+        return 0
+    row = fetch_one(con, "SELECT coalesce(max(version), 0) FROM schema_version")
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the schema to the latest version, each migration in its own transaction."""
+    fetch_all(
+        con,
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)",
+    )
+    current = schema_version(con)
+    for version, sql in _migrations():
+        if version <= current:
+            continue
+        con.begin()
+        try:
+            con.execute(sql)
+            fetch_all(
+                con,
+                "INSERT INTO schema_version VALUES ($v, $t)",
+                {"v": version, "t": datetime.now(UTC).replace(tzinfo=None)},
+            )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        current = version
+    return current
+
+
+def connect(db_path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the store (creating and migrating it unless ``read_only``)."""
+    if str(db_path) != ":memory:":
+        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(db_path), read_only=read_only)
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the store holds no incidents and no inquiries."""
+    row = fetch_one(
+        con, "SELECT (SELECT count(*) FROM incidents) + (SELECT count(*) FROM inquiries)"
+    )
+    return not row or row[0] == 0

@@ -1,0 +1,345 @@
+"""Writing imported records: upsert with history, per-import membership, and undo.
+
+Tables per kind (``incidents`` shown): ``incidents`` holds the current version of each
+record; ``incidents_history`` every version ever imported, keyed by (id, row_hash), with the
+import that first wrote it; ``incidents_imported`` which version of which record each import
+contained. The current version of a record is the one in the newest active import that
+contains it, so undoing an import (deleting its membership rows) restores exactly what the
+store would hold had that import never happened.
+
+Table and column names below come from a closed list per kind (never from input); every
+value is a named parameter.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import polars as pl
+
+from dashboard.contract import ID_FIELD, Kind, field_names
+from dashboard.store import fetch_all, fetch_frame, fetch_one
+
+# Columns stored besides the contract fields, per kind (before import_id and row_hash).
+EXTRA_COLUMNS: dict[Kind, tuple[str, ...]] = {"incidents": (), "inquiries": ("deadline_source",)}
+
+
+def record_columns(kind: Kind) -> list[str]:
+    """The content columns of a kind: contract fields plus derived ones (hashed together)."""
+    return [*field_names(kind), *EXTRA_COLUMNS[kind]]
+
+
+def _sql(template: str, kind: Kind) -> str:
+    """Fill identifier slots ({t}, {id}, {cols}, {s_cols}) from the closed list for ``kind``."""
+    cols = record_columns(kind)
+    return template.format(
+        t=kind,
+        id=ID_FIELD[kind],
+        cols=", ".join(cols),
+        s_cols=", ".join(f"s.{c}" for c in cols),
+        h_cols=", ".join(f"h.{c}" for c in cols),
+        hash_expr=_hash_expression(cols),
+    )
+
+
+def _hash_expression(columns: list[str]) -> str:
+    """SQL for a stable content hash of a row: sha256 over typed text of every column."""
+    parts = ", ".join(f"coalesce({c}::VARCHAR, '\\N')" for c in columns)
+    return f"sha256(concat_ws(chr(31), {parts}))"
+
+
+def with_row_hash(
+    con: duckdb.DuckDBPyConnection, kind: Kind, records: pl.DataFrame
+) -> pl.DataFrame:
+    """``records`` (the kind's content columns) with a ``row_hash`` column computed in DuckDB."""
+    cur = con.cursor()
+    try:
+        cur.register("hash_input", records)
+        return fetch_frame(cur, _sql("SELECT *, {hash_expr} AS row_hash FROM hash_input", kind))
+    finally:
+        cur.close()
+
+
+@dataclass(frozen=True)
+class ImportMeta:
+    """What is recorded about one import."""
+
+    kind: Kind
+    file_name: str
+    sheet: str | None
+    header_row: int | None
+    content_hash: str
+    rows_read: int
+    exact_duplicates: int
+    rejected: int
+    mapping: dict[str, str]
+    is_demo: bool = False
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """Outcome of writing one import's records."""
+
+    import_id: int | None  # None when nothing was written (every record unchanged)
+    stored_new: int
+    stored_updated: int
+    unchanged: int
+    demo_removed: bool = False
+
+
+def active_demo_imports(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Ids of demo imports that have not been undone."""
+    rows = fetch_all(
+        con, "SELECT import_id FROM imports WHERE is_demo AND undone_at IS NULL ORDER BY import_id"
+    )
+    return [r[0] for r in rows]
+
+
+def holds_demo_data(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the current records come (in part) from the demo generator."""
+    return bool(active_demo_imports(con))
+
+
+def write_import(
+    con: duckdb.DuckDBPyConnection,
+    records: pl.DataFrame,
+    meta: ImportMeta,
+    rejected: pl.DataFrame | None = None,
+) -> WriteResult:
+    """Upsert ``records`` (unique ids, content columns + row_hash) as one transaction.
+
+    Real data replaces demo data: active demo imports are undone in the same transaction.
+    When every record equals its current version nothing is written at all.
+    ``rejected`` has columns row_number (int), reasons (list[str]), raw (JSON text).
+    """
+    con.begin()
+    try:
+        demo_removed = False
+        if not meta.is_demo:
+            for demo_id in active_demo_imports(con):
+                _undo(con, demo_id)
+                demo_removed = True
+        result = _write(con, records, meta, rejected, demo_removed)
+        if result.import_id is None and not demo_removed:
+            con.rollback()
+        else:
+            con.commit()
+        return result
+    except BaseException:
+        con.rollback()
+        raise
+    finally:
+        for name in ("staging", "rejected_staging"):
+            try:
+                con.unregister(name)
+            except duckdb.Error:
+                pass
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    records: pl.DataFrame,
+    meta: ImportMeta,
+    rejected: pl.DataFrame | None,
+    demo_removed: bool,
+) -> WriteResult:
+    kind = meta.kind
+    con.register("staging", records)
+    fetch_all(
+        con,
+        _sql(
+            """CREATE OR REPLACE TEMP TABLE staging_status AS
+            SELECT s.{id} AS record_id,
+                   CASE WHEN c.{id} IS NULL THEN 'new'
+                        WHEN c.row_hash <> s.row_hash THEN 'updated'
+                        ELSE 'unchanged' END AS status
+            FROM staging s LEFT JOIN {t} c ON c.{id} = s.{id}""",
+            kind,
+        ),
+    )
+    counts = dict(fetch_all(con, "SELECT status, count(*) FROM staging_status GROUP BY status"))
+    new, updated, unchanged = (int(counts.get(k, 0)) for k in ("new", "updated", "unchanged"))
+    if new + updated == 0:
+        return WriteResult(None, 0, 0, unchanged, demo_removed)
+
+    row = fetch_one(con, "SELECT nextval('import_id_seq')")
+    assert row is not None
+    import_id = int(row[0])
+    fetch_all(
+        con,
+        """INSERT INTO imports VALUES ($id, $kind, $file, $sheet, $header_row, $hash, $at,
+               $rows_read, $new, $updated, $unchanged, $dups, $rejected, $mapping, $demo, NULL)""",
+        {
+            "id": import_id,
+            "kind": kind,
+            "file": meta.file_name,
+            "sheet": meta.sheet,
+            "header_row": meta.header_row,
+            "hash": meta.content_hash,
+            "at": datetime.now(UTC).replace(tzinfo=None),
+            "rows_read": meta.rows_read,
+            "new": new,
+            "updated": updated,
+            "unchanged": unchanged,
+            "dups": meta.exact_duplicates,
+            "rejected": meta.rejected,
+            "mapping": json.dumps(meta.mapping, ensure_ascii=False),
+            "demo": meta.is_demo,
+        },
+    )
+    params = {"import_id": import_id}
+    fetch_all(
+        con,
+        _sql("INSERT INTO {t}_imported SELECT $import_id, {id}, row_hash FROM staging", kind),
+        params,
+    )
+    fetch_all(
+        con,
+        _sql(
+            """INSERT INTO {t}_history
+            SELECT {s_cols}, $import_id, s.row_hash FROM staging s
+            WHERE NOT EXISTS (SELECT 1 FROM {t}_history h
+                              WHERE h.{id} = s.{id} AND h.row_hash = s.row_hash)""",
+            kind,
+        ),
+        params,
+    )
+    fetch_all(
+        con,
+        _sql(
+            "DELETE FROM {t} WHERE {id} IN (SELECT record_id FROM staging_status WHERE status = 'updated')",
+            kind,
+        ),
+    )
+    fetch_all(
+        con,
+        _sql(
+            """INSERT INTO {t}
+            SELECT {s_cols}, $import_id, s.row_hash FROM staging s
+            JOIN staging_status st ON st.record_id = s.{id} AND st.status <> 'unchanged'""",
+            kind,
+        ),
+        params,
+    )
+    # Unchanged records now also belong to this import: it is their newest source.
+    fetch_all(
+        con,
+        _sql(
+            """UPDATE {t} SET import_id = $import_id
+            WHERE {id} IN (SELECT record_id FROM staging_status WHERE status = 'unchanged')""",
+            kind,
+        ),
+        params,
+    )
+    if rejected is not None and rejected.height:
+        con.register("rejected_staging", rejected.select("row_number", "reasons", "raw"))
+        fetch_all(
+            con,
+            "INSERT INTO rejected_rows SELECT $import_id, row_number, reasons, raw FROM rejected_staging",
+            params,
+        )
+    fetch_all(con, "DROP TABLE staging_status")
+    return WriteResult(import_id, new, updated, unchanged, demo_removed)
+
+
+def undo_import(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
+    """Undo one import as a whole, in one transaction; returns the number of records touched.
+
+    Raises ``LookupError`` for an unknown or already undone import.
+    """
+    con.begin()
+    try:
+        touched = _undo(con, import_id)
+        con.commit()
+        return touched
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def _undo(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
+    row = fetch_one(
+        con,
+        "SELECT kind FROM imports WHERE import_id = $id AND undone_at IS NULL",
+        {"id": import_id},
+    )
+    if row is None:
+        raise LookupError(f"Import {import_id} does not exist or has already been undone.")
+    kind: Kind = row[0]
+    params = {"import_id": import_id}
+    fetch_all(
+        con,
+        _sql(
+            "CREATE OR REPLACE TEMP TABLE undo_ids AS SELECT DISTINCT record_id FROM {t}_imported WHERE import_id = $import_id",
+            kind,
+        ),
+        params,
+    )
+    touched_row = fetch_one(con, "SELECT count(*) FROM undo_ids")
+    touched = int(touched_row[0]) if touched_row else 0
+    fetch_all(con, _sql("DELETE FROM {t}_imported WHERE import_id = $import_id", kind), params)
+    fetch_all(con, _sql("DELETE FROM {t} WHERE {id} IN (SELECT record_id FROM undo_ids)", kind))
+    # Versions no longer contained in any import go; the rest are credited to their first import.
+    fetch_all(
+        con,
+        _sql(
+            """DELETE FROM {t}_history h
+            WHERE h.{id} IN (SELECT record_id FROM undo_ids)
+              AND NOT EXISTS (SELECT 1 FROM {t}_imported i
+                              WHERE i.record_id = h.{id} AND i.row_hash = h.row_hash)""",
+            kind,
+        ),
+    )
+    fetch_all(
+        con,
+        _sql(
+            """UPDATE {t}_history h SET import_id = (
+                SELECT min(i.import_id) FROM {t}_imported i
+                WHERE i.record_id = h.{id} AND i.row_hash = h.row_hash)
+            WHERE h.import_id = $import_id""",
+            kind,
+        ),
+        params,
+    )
+    fetch_all(
+        con,
+        _sql(
+            """INSERT INTO {t}
+            SELECT {h_cols}, latest.import_id, h.row_hash
+            FROM (SELECT record_id, max(import_id) AS import_id,
+                         arg_max(row_hash, import_id) AS row_hash
+                  FROM {t}_imported WHERE record_id IN (SELECT record_id FROM undo_ids)
+                  GROUP BY record_id) latest
+            JOIN {t}_history h ON h.{id} = latest.record_id AND h.row_hash = latest.row_hash""",
+            kind,
+        ),
+    )
+    fetch_all(
+        con,
+        "UPDATE imports SET undone_at = $at WHERE import_id = $import_id",
+        {**params, "at": datetime.now(UTC).replace(tzinfo=None)},
+    )
+    fetch_all(con, "DROP TABLE undo_ids")
+    return touched
+
+
+def import_history(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every recorded import, newest first."""
+    return fetch_frame(
+        con,
+        """SELECT import_id, kind, file_name, sheet, imported_at, rows_read, stored_new,
+                  stored_updated, unchanged, exact_duplicates, rejected, is_demo, undone_at
+           FROM imports ORDER BY import_id DESC""",
+    )
+
+
+def rejected_rows(con: duckdb.DuckDBPyConnection, import_id: int) -> pl.DataFrame:
+    """The rejected rows of one import: row_number, reasons, raw (JSON)."""
+    return fetch_frame(
+        con,
+        "SELECT row_number, reasons, raw FROM rejected_rows WHERE import_id = $id ORDER BY row_number",
+        {"id": import_id},
+    )

@@ -1,0 +1,32 @@
+import duckdb
+
+from dashboard import store
+from dashboard.contract import field_names
+
+
+def test_migrate_creates_schema_once(tmp_path) -> None:
+    db = tmp_path / "s.duckdb"
+    con = store.connect(db)
+    assert store.schema_version(con) == store.LATEST_VERSION
+    con.close()
+    con = store.connect(db)  # a second run applies nothing
+    rows = store.fetch_all(con, "SELECT count(*) FROM schema_version")
+    assert rows == [(store.LATEST_VERSION,)]
+    assert store.is_empty(con)
+
+
+def test_tables_carry_every_contract_field() -> None:
+    con = store.connect(":memory:")
+    for kind in ("incidents", "inquiries"):
+        columns = [r[0] for r in store.fetch_all(con, f"DESCRIBE {kind}")]
+        assert columns[: len(field_names(kind))] == field_names(kind)
+        history = [r[0] for r in store.fetch_all(con, f"DESCRIBE {kind}_history")]
+        assert history == columns
+
+
+def test_fetch_helpers_drain_results() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT range AS x FROM range(5)")
+    assert store.fetch_one(con, "SELECT x FROM t ORDER BY x") == (0,)
+    # the connection is usable straight away: the result above was drained
+    assert store.fetch_all(con, "SELECT count(*) FROM t WHERE x >= $m", {"m": 3}) == [(2,)]
