@@ -1,0 +1,854 @@
+"""Thin, typed statistics layer over scipy and statsmodels.
+
+The dashboard and analysts' notebooks use these helpers for the
+equal-treatment and case-handling statistics: confidence intervals for
+proportions and counts, funnel-plot control limits, tests of homogeneity
+across groups (with and without stratification), multiple-testing
+adjustment and Kaplan–Meier estimates of time to case closure.
+
+Everything that scipy or statsmodels already provides is delegated to
+them; the few things computed here (Spiegelhalter's interpolated funnel
+limits, R's two-sided exact Poisson p-value, R's Monte Carlo chi-square
+p-value) are explained where they are computed.
+
+Conventions
+-----------
+* ``confidence`` is a two-sided coverage, e.g. ``0.95`` or ``0.998``.
+* Empty or undefined inputs give ``nan`` rather than raising, so a
+  dashboard tile with no data shows "–" instead of crashing; malformed
+  inputs (negative counts, ``successes > trials``, confidence outside
+  (0, 1)) raise ``ValueError``.
+
+Usage
+-----
+>>> from dashboard import stats
+>>> lo, hi = stats.wilson_interval(81, 263)
+>>> round(lo, 4), round(hi, 4)
+(0.2553, 0.3662)
+>>> res = stats.chi2_homogeneity([[762, 327, 468], [484, 239, 477]])
+>>> round(res.statistic, 2), res.dof, res.method
+(30.07, 2, 'pearson_chi2')
+>>> lower, upper = stats.proportion_funnel_limits(0.2, [25, 100, 400], confidence=0.998)
+>>> [round(float(x), 3) for x in upper]
+[0.458, 0.327, 0.263]
+>>> round(stats.kaplan_meier_median([1, 2, 2, 3, 4, 5], [1, 1, 0, 1, 0, 1]), 1)
+3.0
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal, overload
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import stats as sps
+from statsmodels.duration.survfunc import SurvfuncRight
+from statsmodels.stats.contingency_tables import StratifiedTable
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.rates import confint_poisson
+
+__all__ = [
+    "CMHResult",
+    "Chi2Result",
+    "KaplanMeier",
+    "adjust_p_values",
+    "chi2_homogeneity",
+    "cmh_test",
+    "kaplan_meier",
+    "kaplan_meier_median",
+    "monte_carlo_chi2_p_value",
+    "oe_ratio_ci",
+    "poisson_exact_ci",
+    "poisson_exact_test",
+    "proportion_funnel_limits",
+    "ratio_funnel_limits",
+    "wilson_interval",
+]
+
+FloatArray = NDArray[np.float64]
+FloatOrArray = float | FloatArray
+
+NAN = float("nan")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_confidence(confidence: float) -> None:
+    if not (0.0 < confidence < 1.0):
+        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+
+
+def _check_count(name: str, value: float) -> int:
+    """Validate a non-negative integer count (accepts 3.0 but not 3.5)."""
+    if not math.isfinite(value) or value < 0 or value != int(value):
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def _counts_array(table: ArrayLike, ndim: int, name: str) -> FloatArray:
+    arr = np.asarray(table, dtype=np.float64)
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise ValueError(f"{name} must contain finite, non-negative counts")
+    return arr
+
+
+def _as_output(values: FloatArray, scalar: bool) -> FloatOrArray:
+    return float(values.reshape(-1)[0]) if scalar else values
+
+
+def _spiegelhalter_quantile(dist: sps.rv_discrete, p: float) -> FloatArray:
+    """Interpolated p-quantile of a (frozen, vectorised) discrete distribution.
+
+    Spiegelhalter (2005), Stat Med 24:1185–1202, Appendix A.1.1:
+    r_p = smallest r with P(R <= r) >= p (scipy's ``ppf``);
+    alpha = (P(R <= r_p) - p) / (P(R <= r_p) - P(R <= r_p - 1));
+    returns r_p - alpha, i.e. a continuous quantile that removes the
+    "saw-tooth" of discrete control limits.
+
+    Computed here because neither scipy nor statsmodels offers this
+    interpolation. Two numerical details, both mathematically identical to
+    the published formula: the denominator is the pmf at r_p (no
+    subtraction of two numbers close to 1), and for upper quantiles the
+    numerator is evaluated as (1 - p) - P(R > r_p) with the survival
+    function, again to avoid cancellation near 1. The result is continuous
+    in p across jumps of r_p, so an off-by-one ``ppf`` at a boundary
+    (floating point) changes the limit only negligibly.
+    """
+    r = np.asarray(dist.ppf(p), dtype=np.float64)
+    if p < 0.5:
+        numerator = dist.cdf(r) - p
+    else:
+        numerator = (1.0 - p) - dist.sf(r)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = numerator / dist.pmf(r)
+    return np.asarray(r - alpha, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- intervals
+
+
+def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score confidence interval for a binomial proportion.
+
+    Parameters
+    ----------
+    successes, trials : int
+        Number of "successes" (e.g. incidents reported to the police) out of
+        ``trials`` (e.g. all incidents); ``0 <= successes <= trials``.
+    confidence : float
+        Two-sided coverage, default 0.95.
+
+    Returns
+    -------
+    (lower, upper) : tuple of float
+        Interval for the proportion, within [0, 1]; ``(nan, nan)`` when
+        ``trials == 0``.
+
+    Method
+    ------
+    Wilson (1927) score interval without continuity correction, as computed
+    by ``statsmodels.stats.proportion.proportion_confint(method="wilson")``;
+    this is "method 3" in Newcombe (1998), Stat Med 17:857–872, which
+    recommends it over the Wald interval for small counts.
+    """
+    _check_confidence(confidence)
+    k = _check_count("successes", successes)
+    n = _check_count("trials", trials)
+    if k > n:
+        raise ValueError(f"successes ({k}) cannot exceed trials ({n})")
+    if n == 0:
+        return NAN, NAN
+    lower, upper = proportion_confint(k, n, alpha=1.0 - confidence, method="wilson")
+    return float(lower), float(upper)
+
+
+def poisson_exact_ci(observed: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Exact (Garwood) confidence interval for the mean of a Poisson count.
+
+    Parameters
+    ----------
+    observed : int
+        Observed count, >= 0.
+    confidence : float
+        Two-sided coverage, default 0.95.
+
+    Returns
+    -------
+    (lower, upper) : tuple of float
+        Interval for the Poisson mean; the lower limit is 0 when
+        ``observed == 0``.
+
+    Method
+    ------
+    Garwood (1936), Biometrika 28:437–442: the central interval
+    ``[chi2.ppf(a/2, 2O) / 2, chi2.ppf(1 - a/2, 2O + 2) / 2]``, computed by
+    ``statsmodels.stats.rates.confint_poisson(method="exact-c")``. This is
+    the interval reported by R's ``poisson.test``.
+    """
+    _check_confidence(confidence)
+    o = _check_count("observed", observed)
+    lower, upper = confint_poisson(o, 1.0, method="exact-c", alpha=1.0 - confidence)
+    return float(lower), float(upper)
+
+
+def oe_ratio_ci(observed: int, expected: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Exact confidence interval for an observed/expected ratio (O/E, SMR-type).
+
+    Parameters
+    ----------
+    observed : int
+        Observed count O, >= 0.
+    expected : float
+        Expected count E under the reference rates, treated as fixed
+        (indirect standardisation); must be > 0, otherwise ``(nan, nan)``.
+    confidence : float
+        Two-sided coverage, default 0.95.
+
+    Returns
+    -------
+    (lower, upper) : tuple of float
+        The Garwood interval of :func:`poisson_exact_ci` divided by E
+        (Breslow & Day (1987), *Statistical Methods in Cancer Research*
+        vol. II, §2.3), via ``confint_poisson(O, exposure=E, method="exact-c")``.
+    """
+    _check_confidence(confidence)
+    o = _check_count("observed", observed)
+    if not math.isfinite(expected) or expected < 0:
+        raise ValueError(f"expected must be a finite number >= 0, got {expected!r}")
+    if expected == 0:
+        return NAN, NAN
+    lower, upper = confint_poisson(o, float(expected), method="exact-c", alpha=1.0 - confidence)
+    return float(lower), float(upper)
+
+
+# --------------------------------------------------------------------------- funnel limits
+
+
+@overload
+def proportion_funnel_limits(
+    baseline: float,
+    trials: int | float,
+    confidence: float,
+    method: Literal["exact", "normal"] = "exact",
+) -> tuple[float, float]: ...
+@overload
+def proportion_funnel_limits(
+    baseline: float,
+    trials: ArrayLike,
+    confidence: float,
+    method: Literal["exact", "normal"] = "exact",
+) -> tuple[FloatArray, FloatArray]: ...
+def proportion_funnel_limits(
+    baseline: float,
+    trials: int | ArrayLike,
+    confidence: float,
+    method: Literal["exact", "normal"] = "exact",
+) -> tuple[FloatOrArray, FloatOrArray]:
+    """Funnel-plot control limits for a proportion around a target proportion.
+
+    Parameters
+    ----------
+    baseline : float
+        Target (e.g. municipality-wide) proportion θ in [0, 1].
+    trials : int or array_like
+        Denominator(s) n at which to evaluate the limits (vectorised).
+        Entries ``<= 0`` give ``nan``.
+    confidence : float
+        Two-sided coverage of the limits, typically 0.95 ("2 sigma") and
+        0.998 ("3 sigma").
+    method : {"exact", "normal"}
+        ``"exact"`` (default): exact binomial limits with Spiegelhalter's
+        interpolation. ``"normal"``: θ ± z·sqrt(θ(1-θ)/n).
+
+    Returns
+    -------
+    (lower, upper)
+        Limits as fractions clipped to [0, 1]; floats when ``trials`` is a
+        scalar, otherwise float arrays of the same shape.
+
+    Method
+    ------
+    Spiegelhalter DJ (2005) "Funnel plots for comparing institutional
+    performance", Stat Med 24:1185–1202, Appendix A.1.1: with
+    R ~ Binomial(n, θ) and p = (1-confidence)/2 for the lower limit and
+    1-(1-confidence)/2 for the upper, r_p = binom.ppf(p, n, θ),
+    α = (F(r_p) - p) / (F(r_p) - F(r_p - 1)) and limit = (r_p - α)/n.
+    A unit whose observed proportion lies outside the limits differs from
+    the target at the stated level (without multiplicity adjustment).
+
+    The interpolated limit for r_p lies in (r_p - 1, r_p], so a unit
+    observed exactly at r_p can plot just outside the limit even though
+    P(R >= r_p) exceeds the nominal tail; this is inherent to the published
+    method (it trades exactness for smooth limits). For θ = 0 or 1 the
+    limits are θ itself.
+
+    Note: PHEindicatormethods' ``phe_funnels`` / ``calculate_funnel_limits``
+    use Wilson-score-based limits for proportions instead; the two agree
+    closely except at small n.
+    """
+    _check_confidence(confidence)
+    if not (0.0 <= baseline <= 1.0):
+        raise ValueError(f"baseline must be in [0, 1], got {baseline!r}")
+    if method not in ("exact", "normal"):
+        raise ValueError(f"method must be 'exact' or 'normal', got {method!r}")
+    scalar = np.ndim(trials) == 0
+    n = np.atleast_1d(np.asarray(trials, dtype=np.float64))
+    valid = n > 0
+    n_safe = np.where(valid, n, 1.0)
+    p_low = (1.0 - confidence) / 2.0
+    p_high = 1.0 - p_low
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "exact":
+            dist = sps.binom(n_safe, baseline)
+            lower = _spiegelhalter_quantile(dist, p_low) / n_safe
+            upper = _spiegelhalter_quantile(dist, p_high) / n_safe
+        else:
+            z = float(sps.norm.ppf(p_high))
+            half = z * np.sqrt(baseline * (1.0 - baseline) / n_safe)
+            lower = baseline - half
+            upper = baseline + half
+
+    if baseline in (0.0, 1.0):
+        # Degenerate Binomial: every unit has proportion exactly θ. The
+        # interpolation would put the limits strictly inside (n-1)/n..1 for
+        # θ = 1 and flag every unit, so return θ itself.
+        lower = np.full_like(n_safe, baseline)
+        upper = np.full_like(n_safe, baseline)
+    lower = np.where(valid, np.clip(lower, 0.0, 1.0), np.nan)
+    upper = np.where(valid, np.clip(upper, 0.0, 1.0), np.nan)
+    return _as_output(lower, scalar), _as_output(upper, scalar)
+
+
+@overload
+def ratio_funnel_limits(expected: float, confidence: float) -> tuple[float, float]: ...
+@overload
+def ratio_funnel_limits(
+    expected: ArrayLike, confidence: float
+) -> tuple[FloatArray, FloatArray]: ...
+def ratio_funnel_limits(
+    expected: float | ArrayLike, confidence: float
+) -> tuple[FloatOrArray, FloatOrArray]:
+    """Funnel-plot control limits for an observed/expected (O/E) ratio.
+
+    Parameters
+    ----------
+    expected : float or array_like
+        Expected count(s) E under the reference rates (vectorised); entries
+        ``<= 0`` give ``nan``.
+    confidence : float
+        Two-sided coverage, typically 0.95 or 0.998.
+
+    Returns
+    -------
+    (lower, upper)
+        Limits for O/E around the target ratio 1; floats for a scalar
+        ``expected``, else float arrays. The lower limit is clipped at 0.
+
+    Method
+    ------
+    Under the null O ~ Poisson(E). Exact Poisson quantiles with the same
+    interpolation as :func:`proportion_funnel_limits` (Spiegelhalter 2005,
+    Stat Med 24:1185–1202, Appendix A.1.2), divided by E:
+    r_p = poisson.ppf(p, E), α = (F(r_p) - p) / (F(r_p) - F(r_p - 1)),
+    limit = (r_p - α)/E.
+    """
+    _check_confidence(confidence)
+    scalar = np.ndim(expected) == 0
+    e = np.atleast_1d(np.asarray(expected, dtype=np.float64))
+    valid = e > 0
+    e_safe = np.where(valid, e, 1.0)
+    p_low = (1.0 - confidence) / 2.0
+    dist = sps.poisson(e_safe)
+    lower = _spiegelhalter_quantile(dist, p_low) / e_safe
+    upper = _spiegelhalter_quantile(dist, 1.0 - p_low) / e_safe
+    lower = np.where(valid, np.maximum(lower, 0.0), np.nan)
+    upper = np.where(valid, upper, np.nan)
+    return _as_output(lower, scalar), _as_output(upper, scalar)
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def poisson_exact_test(observed: int, expected: float) -> float:
+    """Two-sided exact p-value for an observed count against Poisson(expected).
+
+    Parameters
+    ----------
+    observed : int
+        Observed count O, >= 0.
+    expected : float
+        Expected count E >= 0 under the null hypothesis.
+
+    Returns
+    -------
+    float
+        Two-sided p-value in [0, 1].
+
+    Method
+    ------
+    The "minimum likelihood" two-sided p-value of R's ``poisson.test``
+    (R Core Team, ``stats`` package; Fay (2010) R Journal 2(1):53–58): the sum
+    of P(X = k) over all k with P(X = k) <= P(X = O)·(1 + 1e-7), X ~ Poisson(E);
+    the relative tolerance keeps ties that differ only by rounding. If
+    E == 0 the p-value is 1 when O == 0 and 0 otherwise.
+
+    Computed here because statsmodels' ``test_poisson(method="exact-c")``
+    uses the doubled smaller tail (central method) and scipy has no one-sample
+    Poisson test; the tail sums use ``scipy.stats.poisson``.
+    """
+    o = _check_count("observed", observed)
+    if not math.isfinite(expected) or expected < 0:
+        raise ValueError(f"expected must be a finite number >= 0, got {expected!r}")
+    m = float(expected)
+    if m == 0.0:
+        return 1.0 if o == 0 else 0.0
+    if o == m:
+        return 1.0
+    pois = sps.poisson(m)
+    d = float(pois.pmf(o)) * (1.0 + 1e-7)
+    if o < m:
+        # Upper tail: find N beyond which pmf <= d, then count the k in
+        # [ceil(m), N] with pmf(k) <= d (pmf is unimodal, so they form the
+        # tail); as in R: ppois(o, m) + ppois(N - y, m, lower.tail = FALSE).
+        n_hi = math.ceil(2.0 * m - o)
+        while pois.pmf(n_hi) > d:
+            n_hi *= 2
+        ks = np.arange(math.ceil(m), n_hi + 1)
+        y = int(np.count_nonzero(pois.pmf(ks) <= d))
+        p = float(pois.cdf(o)) + float(pois.sf(n_hi - y))
+    else:
+        ks = np.arange(0, math.floor(m) + 1)
+        y = int(np.count_nonzero(pois.pmf(ks) <= d))
+        p = float(pois.cdf(y - 1)) + float(pois.sf(o - 1))
+    return min(1.0, p)
+
+
+@dataclass(frozen=True)
+class Chi2Result:
+    """Result of :func:`chi2_homogeneity`.
+
+    Attributes
+    ----------
+    statistic, p_value, dof
+        Pearson X² (no continuity correction), its asymptotic chi-square
+        p-value and degrees of freedom ((r-1)(c-1) of the reduced table).
+    min_expected
+        Smallest expected count under homogeneity.
+    small_expected
+        Cochran's rule is violated: more than 20 % of expected counts are
+        below 5, or any is below 1 (Cochran 1954, Biometrics 10:417–451).
+    exact_p_value
+        Only when ``small_expected``: Fisher's exact p-value for a 2×2 table,
+        otherwise a Monte Carlo p-value (see
+        :func:`monte_carlo_chi2_p_value`); ``None`` otherwise.
+    method
+        Which p-value to report: ``"pearson_chi2"`` (use ``p_value``),
+        ``"fisher_exact"`` or ``"monte_carlo_chi2"`` (use ``exact_p_value``),
+        or ``"not_testable"`` (fewer than two non-empty rows or columns).
+    n_simulations, seed
+        Monte Carlo settings used (for reproducibility).
+    dropped_rows
+        Indices (in the input) of rows removed because their total was 0.
+    """
+
+    statistic: float
+    p_value: float
+    dof: int
+    min_expected: float
+    small_expected: bool
+    exact_p_value: float | None
+    method: str
+    n_simulations: int = 0
+    seed: int | None = None
+    dropped_rows: tuple[int, ...] = field(default=())
+
+    @property
+    def reported_p_value(self) -> float:
+        """The p-value that ``method`` says to report."""
+        return self.exact_p_value if self.exact_p_value is not None else self.p_value
+
+
+def _pearson_statistic(observed: FloatArray, expected: FloatArray) -> FloatArray:
+    """Pearson X² over the last two axes (works on a stack of tables)."""
+    return np.asarray(((observed - expected) ** 2 / expected).sum(axis=(-2, -1)))
+
+
+def monte_carlo_chi2_p_value(table: ArrayLike, n_simulations: int = 2000, seed: int = 0) -> float:
+    """Monte Carlo p-value for Pearson's X² with both margins fixed.
+
+    Parameters
+    ----------
+    table : array_like, shape (r, c)
+        Counts with no all-zero row or column (see :func:`chi2_homogeneity`,
+        which removes them).
+    n_simulations : int
+        Number B of simulated tables (R's default is 2000).
+    seed : int
+        Seed for ``numpy.random.default_rng``; the same seed gives the same
+        p-value.
+
+    Returns
+    -------
+    float
+        (1 + #{X²_sim >= X²_obs}) / (B + 1).
+
+    Method
+    ------
+    As R's ``chisq.test(simulate.p.value = TRUE)`` (Hope (1968), JRSS B
+    30:582–598; Patefield (1981) algorithm AS 159): tables are drawn from the
+    multivariate hypergeometric distribution given both margins with
+    ``scipy.stats.random_table``, X² is recomputed for each, and simulated
+    statistics within a relative 64·eps of the observed one count as ties
+    (R's ``almost.1`` guard against rounding). The X² loop is vectorised here
+    because scipy provides the sampler but no simulated chi-square test.
+    """
+    obs = _counts_array(table, 2, "table")
+    if n_simulations < 1:
+        raise ValueError("n_simulations must be >= 1")
+    rows = obs.sum(axis=1)
+    cols = obs.sum(axis=0)
+    if np.any(rows == 0) or np.any(cols == 0):
+        raise ValueError("table must not contain all-zero rows or columns")
+    expected = np.outer(rows, cols) / obs.sum()
+    observed_stat = float(_pearson_statistic(obs, expected))
+    rng = np.random.default_rng(seed)
+    sims = sps.random_table(rows.astype(np.int64), cols.astype(np.int64), seed=rng).rvs(
+        size=n_simulations
+    )
+    sim_stats = _pearson_statistic(np.asarray(sims, dtype=np.float64), expected)
+    almost_one = 1.0 - 64.0 * np.finfo(np.float64).eps
+    exceed = int(np.count_nonzero(sim_stats >= almost_one * observed_stat))
+    return (1.0 + exceed) / (n_simulations + 1.0)
+
+
+def chi2_homogeneity(table: ArrayLike, *, n_simulations: int = 2000, seed: int = 0) -> Chi2Result:
+    """Pearson chi-square test of homogeneity of proportions across groups.
+
+    Parameters
+    ----------
+    table : array_like, shape (r, c)
+        Counts; one row per group (e.g. employee group), one column per
+        outcome (e.g. [handled, not handled]). Typically k×2.
+    n_simulations, seed : int, keyword-only
+        Monte Carlo settings used when expected counts are small and the
+        table is larger than 2×2.
+
+    Returns
+    -------
+    Chi2Result
+
+    Method
+    ------
+    Rows with zero total carry no information and would make expected
+    counts 0, so they are dropped first (their indices are reported in
+    ``dropped_rows``); all-zero columns are dropped for the same reason.
+    With fewer than two non-empty rows or columns the test is undefined
+    and statistic/p-value are ``nan`` (``method == "not_testable"``).
+
+    Otherwise Pearson's X² without continuity correction is computed by
+    ``scipy.stats.chi2_contingency(correction=False)`` (Agresti (2013),
+    *Categorical Data Analysis*, 3rd ed., §3.2). If Cochran's rule is
+    violated (more than 20 % of expected counts < 5, or any < 1; Cochran
+    1954, Biometrics 10:417–451) the asymptotic p-value is unreliable and an
+    alternative is added: Fisher's exact test (``scipy.stats.fisher_exact``,
+    two-sided) for 2×2 tables, else the Monte Carlo p-value of
+    :func:`monte_carlo_chi2_p_value`.
+    """
+    obs = _counts_array(table, 2, "table")
+    row_totals = obs.sum(axis=1)
+    dropped = tuple(int(i) for i in np.flatnonzero(row_totals == 0))
+    obs = obs[row_totals > 0]
+    obs = obs[:, obs.sum(axis=0) > 0]
+    if obs.shape[0] < 2 or obs.shape[1] < 2:
+        return Chi2Result(
+            statistic=NAN,
+            p_value=NAN,
+            dof=0,
+            min_expected=NAN,
+            small_expected=False,
+            exact_p_value=None,
+            method="not_testable",
+            dropped_rows=dropped,
+        )
+
+    res = sps.chi2_contingency(obs, correction=False)
+    expected = np.asarray(res.expected_freq, dtype=np.float64)
+    min_expected = float(expected.min())
+    small = bool(np.mean(expected < 5.0) > 0.2 or min_expected < 1.0)
+
+    exact: float | None = None
+    method = "pearson_chi2"
+    used_sims = 0
+    used_seed: int | None = None
+    if small:
+        if obs.shape == (2, 2):
+            exact = float(sps.fisher_exact(obs, alternative="two-sided").pvalue)
+            method = "fisher_exact"
+        else:
+            exact = monte_carlo_chi2_p_value(obs, n_simulations=n_simulations, seed=seed)
+            method = "monte_carlo_chi2"
+            used_sims, used_seed = n_simulations, seed
+
+    return Chi2Result(
+        statistic=float(res.statistic),
+        p_value=float(res.pvalue),
+        dof=int(res.dof),
+        min_expected=min_expected,
+        small_expected=small,
+        exact_p_value=exact,
+        method=method,
+        n_simulations=used_sims,
+        seed=used_seed,
+        dropped_rows=dropped,
+    )
+
+
+@dataclass(frozen=True)
+class CMHResult:
+    """Result of :func:`cmh_test`.
+
+    Attributes
+    ----------
+    statistic, p_value, dof
+        Mantel–Haenszel chi-square statistic, its p-value, and dof (= 1).
+    pooled_odds_ratio
+        Mantel–Haenszel common odds ratio estimate.
+    odds_ratio_ci
+        Confidence interval for the common odds ratio (Robins–Breslow–
+        Greenland variance), at the ``confidence`` passed to :func:`cmh_test`.
+    correction
+        Whether the continuity correction was applied.
+    n_strata
+        Number of strata used (after dropping uninformative ones).
+    dropped_strata
+        Indices (in the input) of strata dropped because their total was < 2.
+    """
+
+    statistic: float
+    p_value: float
+    dof: int
+    pooled_odds_ratio: float
+    odds_ratio_ci: tuple[float, float]
+    correction: bool
+    n_strata: int
+    dropped_strata: tuple[int, ...] = field(default=())
+
+
+def cmh_test(tables: ArrayLike, correction: bool = False, confidence: float = 0.95) -> CMHResult:
+    """Cochran–Mantel–Haenszel test of conditional independence in K 2×2 tables.
+
+    Parameters
+    ----------
+    tables : array_like, shape (K, 2, 2)
+        One 2×2 table of counts per stratum (e.g. per workplace), rows =
+        groups compared, columns = [outcome, no outcome].
+    correction : bool
+        Apply the 0.5 continuity correction (default False). R's
+        ``mantelhaen.test`` defaults to ``correct = TRUE``; as in R, the
+        correction is skipped when |Σ(a - E[a])| < 0.5.
+    confidence : float
+        Coverage of ``odds_ratio_ci`` (default 0.95).
+
+    Returns
+    -------
+    CMHResult
+        ``nan`` statistic/p-value/odds ratio when no stratum is informative.
+
+    Method
+    ------
+    Mantel & Haenszel (1959), J Natl Cancer Inst 22:719–748; Agresti (2013)
+    §6.4. Computed by ``statsmodels.stats.contingency_tables.StratifiedTable``
+    (``test_null_odds``, ``oddsratio_pooled``, ``oddsratio_pooled_confint``;
+    the CI uses the Robins, Breslow & Greenland (1986) variance, as R does).
+    Strata with total < 2 are dropped before the test: a stratum of 0 or 1
+    subject contributes nothing to the statistic or the odds ratio but
+    makes the variance term 0/0. The p-value is recomputed with
+    ``scipy.stats.chi2.sf`` (statsmodels uses ``1 - cdf``, which loses
+    precision below ~1e-16).
+    """
+    _check_confidence(confidence)
+    arr = _counts_array(tables, 3, "tables")
+    if arr.shape[1:] != (2, 2):
+        raise ValueError(f"tables must have shape (K, 2, 2), got {arr.shape}")
+    totals = arr.sum(axis=(1, 2))
+    keep = totals >= 2
+    dropped = tuple(int(i) for i in np.flatnonzero(~keep))
+    arr = arr[keep]
+    k = int(arr.shape[0])
+
+    def _empty() -> CMHResult:
+        return CMHResult(NAN, NAN, 1, NAN, (NAN, NAN), correction, k, dropped)
+
+    if k == 0:
+        return _empty()
+    st = StratifiedTable(np.moveaxis(arr, 0, -1))
+    n = arr.sum(axis=(1, 2))
+    r1 = arr[:, 0, :].sum(axis=1)
+    c1 = arr[:, :, 0].sum(axis=1)
+    variance = float(np.sum(r1 * (n - r1) * c1 * (n - c1) / (n**2 * (n - 1))))
+    if variance == 0.0:
+        return _empty()
+    delta = float(np.sum(arr[:, 0, 0] - r1 * c1 / n))
+    # R applies the correction only when |delta| >= 0.5; statsmodels always
+    # subtracts 0.5, which would increase the statistic for |delta| < 0.5.
+    use_correction = correction and abs(delta) >= 0.5
+    statistic = float(st.test_null_odds(correction=use_correction).statistic)
+    p_value = float(sps.chi2.sf(statistic, 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        odds_ratio = float(st.oddsratio_pooled)
+        lo, hi = st.oddsratio_pooled_confint(alpha=1.0 - confidence)
+    return CMHResult(
+        statistic=statistic,
+        p_value=p_value,
+        dof=1,
+        pooled_odds_ratio=odds_ratio,
+        odds_ratio_ci=(float(lo), float(hi)),
+        correction=correction,
+        n_strata=k,
+        dropped_strata=dropped,
+    )
+
+
+def adjust_p_values(p_values: ArrayLike, method: Literal["holm", "fdr_bh"] = "holm") -> FloatArray:
+    """Adjust p-values for multiple testing.
+
+    Parameters
+    ----------
+    p_values : array_like
+        Raw p-values in [0, 1]; ``nan`` entries are passed through as ``nan``
+        and do not count towards the number of tests.
+    method : {"holm", "fdr_bh"}
+        ``"holm"``: Holm (1979), Scand J Stat 6:65–70, step-down control of
+        the family-wise error rate. ``"fdr_bh"``: Benjamini & Hochberg (1995),
+        JRSS B 57:289–300, control of the false discovery rate.
+
+    Returns
+    -------
+    ndarray of float
+        Adjusted p-values (same shape as the input), as R's ``p.adjust``.
+
+    Method
+    ------
+    ``statsmodels.stats.multitest.multipletests(p, method=method)``.
+    """
+    if method not in ("holm", "fdr_bh"):
+        raise ValueError(f"method must be 'holm' or 'fdr_bh', got {method!r}")
+    p = np.asarray(p_values, dtype=np.float64)
+    out = np.full(p.shape, np.nan)
+    mask = ~np.isnan(p)
+    finite = p[mask]
+    if np.any((finite < 0) | (finite > 1)):
+        raise ValueError("p-values must lie in [0, 1]")
+    if finite.size:
+        out[mask] = multipletests(finite, method=method)[1]
+    return out
+
+
+# --------------------------------------------------------------------------- survival
+
+
+@dataclass(frozen=True)
+class KaplanMeier:
+    """Kaplan–Meier estimate returned by :func:`kaplan_meier`.
+
+    Attributes
+    ----------
+    times
+        Distinct event times, ascending.
+    survival
+        Ŝ(t) just after each of ``times`` (right-continuous step function;
+        Ŝ = 1 before the first event time).
+    at_risk, events
+        Number at risk just before, and number of events at, each time.
+    median
+        Smallest t with Ŝ(t) <= 0.5; ``nan`` if Ŝ never reaches 0.5.
+    """
+
+    times: FloatArray
+    survival: FloatArray
+    at_risk: FloatArray
+    events: FloatArray
+    median: float
+
+    @overload
+    def survival_at(self, t: float) -> float: ...
+    @overload
+    def survival_at(self, t: ArrayLike) -> FloatArray: ...
+    def survival_at(self, t: float | ArrayLike) -> FloatOrArray:
+        """Evaluate the step function Ŝ(t) (1 before the first event time)."""
+        scalar = np.ndim(t) == 0
+        tt = np.atleast_1d(np.asarray(t, dtype=np.float64))
+        idx = np.searchsorted(self.times, tt, side="right") - 1
+        padded = np.concatenate(([1.0], self.survival))
+        return _as_output(padded[idx + 1], scalar)
+
+
+def kaplan_meier(durations: ArrayLike, observed: ArrayLike) -> KaplanMeier:
+    """Kaplan–Meier estimate of the survival (e.g. "case still open") function.
+
+    Parameters
+    ----------
+    durations : array_like
+        Follow-up time per subject (e.g. days from report to closure, or to
+        the extraction date for open cases); finite.
+    observed : array_like
+        1/True if the event (closure) was observed at ``durations``, 0/False
+        if the subject is right-censored there. Same length as ``durations``.
+
+    Returns
+    -------
+    KaplanMeier
+        Step function at the distinct event times, plus the median. Empty
+        input gives empty arrays and a ``nan`` median.
+
+    Method
+    ------
+    Kaplan & Meier (1958), JASA 53:457–481, computed by
+    ``statsmodels.duration.survfunc.SurvfuncRight``; at tied times events
+    precede censorings. The median is the smallest event time with
+    Ŝ(t) <= 0.5 (Collett (2015), *Modelling Survival Data in Medical
+    Research*, 3rd ed., §2.4). It is computed here rather than with
+    ``SurvfuncRight.quantile(0.5)`` because that uses the strict
+    inequality Ŝ(t) < 0.5, which returns ``nan`` when Ŝ levels off at
+    exactly 0.5. (R's ``survfit`` instead reports the midpoint of the flat
+    stretch in that case.)
+    """
+    t = np.asarray(durations, dtype=np.float64).reshape(-1)
+    d = np.asarray(observed, dtype=np.float64).reshape(-1)
+    if t.shape != d.shape:
+        raise ValueError("durations and observed must have the same length")
+    if not np.all(np.isfinite(t)):
+        raise ValueError("durations must be finite")
+    if not np.all((d == 0) | (d == 1)):
+        raise ValueError("observed must contain only 0/1 (or booleans)")
+    empty = np.array([], dtype=np.float64)
+    if t.size == 0:
+        return KaplanMeier(empty, empty, empty, empty, NAN)
+    sf = SurvfuncRight(t, d)
+    times = np.asarray(sf.surv_times, dtype=np.float64)
+    survival = np.asarray(sf.surv_prob, dtype=np.float64)
+    # Tolerance: a product like (4/5)(5/8) may land a few ulps above 0.5.
+    below = np.flatnonzero(survival <= 0.5 + 1e-12)
+    median = float(times[below[0]]) if below.size else NAN
+    return KaplanMeier(
+        times=times,
+        survival=survival,
+        at_risk=np.asarray(sf.n_risk, dtype=np.float64),
+        events=np.asarray(sf.n_events, dtype=np.float64),
+        median=median,
+    )
+
+
+def kaplan_meier_median(durations: ArrayLike, observed: ArrayLike) -> float:
+    """Kaplan–Meier median survival time; see :func:`kaplan_meier`.
+
+    Returns ``nan`` for empty input or when Ŝ(t) never reaches 0.5.
+    """
+    return kaplan_meier(durations, observed).median

@@ -1,0 +1,471 @@
+"""Tests for dashboard.stats against published values.
+
+Every reference number below is either (a) a value printed in a published
+source (cited next to it) with a tolerance of half a unit in the last printed
+digit, or (b) recomputed by hand in the test from the defining formula using
+scipy primitives directly, not via dashboard.stats.
+"""
+
+from __future__ import annotations
+
+import doctest
+import itertools
+import math
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from dashboard import stats
+
+# ---------------------------------------------------------------- Wilson interval
+
+
+@pytest.mark.parametrize(
+    ("successes", "trials", "lower", "upper"),
+    [
+        # Newcombe RG (1998) "Two-sided confidence intervals for the single
+        # proportion: comparison of seven methods", Stat Med 17:857–872,
+        # Table I, method 3 (Wilson score, no continuity correction).
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0000, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+    ],
+)
+def test_wilson_matches_newcombe_1998_table_1(
+    successes: int, trials: int, lower: float, upper: float
+) -> None:
+    lo, hi = stats.wilson_interval(successes, trials)
+    # Published to 4 decimals -> half a unit in the last digit.
+    assert lo == pytest.approx(lower, abs=5e-5)
+    assert hi == pytest.approx(upper, abs=5e-5)
+
+
+def test_wilson_edge_cases() -> None:
+    lo, hi = stats.wilson_interval(0, 0)
+    assert math.isnan(lo) and math.isnan(hi)
+    lo95, hi95 = stats.wilson_interval(5, 50)
+    lo99, hi99 = stats.wilson_interval(5, 50, confidence=0.99)
+    assert lo99 < lo95 < 0.1 < hi95 < hi99
+    with pytest.raises(ValueError):
+        stats.wilson_interval(6, 5)
+    with pytest.raises(ValueError):
+        stats.wilson_interval(1, 5, confidence=1.5)
+
+
+# ---------------------------------------------------------------- Poisson intervals
+
+
+def test_garwood_interval_standard_table_values() -> None:
+    # Exact Poisson 95 % limits from standard tables, e.g. Haenszel W et al.
+    # (1962), J Natl Cancer Inst Monogr; Sahai & Khurshid (1993) Stat Med
+    # 12:2121; epitools::pois.exact docs (x = 0 -> upper 3.689).
+    assert stats.poisson_exact_ci(10) == pytest.approx((4.7954, 18.3904), abs=5e-5)
+    assert stats.poisson_exact_ci(0) == pytest.approx((0.0, 3.6889), abs=5e-5)
+
+
+def test_garwood_matches_chi2_definition() -> None:
+    # Garwood (1936): [chi2(a/2; 2O)/2, chi2(1-a/2; 2O+2)/2], via scipy directly.
+    o = 7
+    lo, hi = stats.poisson_exact_ci(o, confidence=0.998)
+    assert lo == pytest.approx(sps.chi2.ppf(0.001, 2 * o) / 2, rel=1e-10)
+    assert hi == pytest.approx(sps.chi2.ppf(0.999, 2 * o + 2) / 2, rel=1e-10)
+
+
+def test_oe_ratio_ci_matches_r_poisson_test_example() -> None:
+    # R `?poisson.test` example (SMR, Welsh nickel workers, from ISwR):
+    # poisson.test(137, 24.19893) prints
+    #   95 percent confidence interval: 4.753125 6.692709
+    #   event rate 5.661407 ; p-value < 2.2e-16
+    lo, hi = stats.oe_ratio_ci(137, 24.19893)
+    assert lo == pytest.approx(4.753125, abs=5e-7)
+    assert hi == pytest.approx(6.692709, abs=5e-7)
+    assert stats.poisson_exact_test(137, 24.19893) < 2.2e-16
+    assert all(math.isnan(x) for x in stats.oe_ratio_ci(3, 0.0))
+
+
+# ---------------------------------------------------------------- exact Poisson test
+
+
+def _minlike_p_by_enumeration(o: int, e: float) -> float:
+    """R poisson.test two-sided p-value, straight from its definition."""
+    ks = np.arange(0, int(e * 10 + 200))
+    pmf = sps.poisson.pmf(ks, e)
+    return float(min(1.0, pmf[pmf <= sps.poisson.pmf(o, e) * (1 + 1e-7)].sum()))
+
+
+@pytest.mark.parametrize(("o", "e"), [(3, 8.2), (12, 6.0), (0, 2.5), (25, 13.7), (1, 0.4)])
+def test_poisson_exact_test_definition(o: int, e: float) -> None:
+    p = stats.poisson_exact_test(o, e)
+    assert p == pytest.approx(_minlike_p_by_enumeration(o, e), rel=1e-9)
+    # R's help: "the one-sample case is effectively the binomial test with a
+    # very large n"; scipy.stats.binomtest uses the same two-sided rule.
+    n = 10**8
+    assert p == pytest.approx(sps.binomtest(o, n, e / n).pvalue, rel=1e-5)
+
+
+def test_poisson_exact_test_edge_cases() -> None:
+    assert stats.poisson_exact_test(6, 6.0) == 1.0
+    assert stats.poisson_exact_test(0, 0.0) == 1.0
+    assert stats.poisson_exact_test(2, 0.0) == 0.0
+    with pytest.raises(ValueError):
+        stats.poisson_exact_test(-1, 2.0)
+
+
+# ---------------------------------------------------------------- funnel limits
+
+
+def _spiegelhalter_by_hand(dist: sps.rv_discrete, p: float) -> float:
+    # Spiegelhalter (2005) Stat Med 24:1185, Appendix A.1: textbook formula.
+    r = dist.ppf(p)
+    alpha = (dist.cdf(r) - p) / (dist.cdf(r) - dist.cdf(r - 1))
+    return float(r - alpha)
+
+
+@pytest.mark.parametrize("confidence", [0.95, 0.998])
+def test_proportion_funnel_exact_matches_formula(confidence: float) -> None:
+    theta = 0.23
+    ns = [5, 17, 60, 250, 1000]
+    lower, upper = stats.proportion_funnel_limits(theta, ns, confidence)
+    p = (1 - confidence) / 2
+    for i, n in enumerate(ns):
+        dist = sps.binom(n, theta)
+        exp_lo = min(max(_spiegelhalter_by_hand(dist, p) / n, 0.0), 1.0)
+        exp_hi = min(max(_spiegelhalter_by_hand(dist, 1 - p) / n, 0.0), 1.0)
+        assert lower[i] == pytest.approx(exp_lo, abs=1e-9)
+        assert upper[i] == pytest.approx(exp_hi, abs=1e-9)
+
+
+def test_proportion_funnel_normal_by_hand() -> None:
+    # 0.5 ± 1.959964 * sqrt(0.25/100) = 0.5 ± 0.0979982
+    lo, hi = stats.proportion_funnel_limits(0.5, 100, 0.95, method="normal")
+    assert lo == pytest.approx(0.4020018, abs=1e-7)
+    assert hi == pytest.approx(0.5979982, abs=1e-7)
+    lo, hi = stats.proportion_funnel_limits(0.02, 10, 0.998, method="normal")
+    assert lo == 0.0  # clipped
+
+
+def test_proportion_funnel_degenerate_baseline() -> None:
+    # θ = 1 (or 0): every unit is at θ, nothing may be flagged.
+    for method in ("exact", "normal"):
+        assert stats.proportion_funnel_limits(1.0, 10, 0.95, method) == (1.0, 1.0)
+        assert stats.proportion_funnel_limits(0.0, 10, 0.95, method) == (0.0, 0.0)
+
+
+def test_proportion_funnel_properties() -> None:
+    theta = 0.3
+    ns = np.array([10, 30, 100, 300, 1000, 3000, 10000])
+    lo95, hi95 = stats.proportion_funnel_limits(theta, ns, 0.95)
+    lo998, hi998 = stats.proportion_funnel_limits(theta, ns, 0.998)
+    assert isinstance(hi95, np.ndarray) and hi95.shape == ns.shape
+    # The funnel narrows as n grows ...
+    assert np.all(np.diff(hi95) < 0) and np.all(np.diff(lo95) > 0)
+    # ... 99.8 % limits are wider than 95 % limits ...
+    assert np.all(lo998 <= lo95) and np.all(hi998 > hi95)
+    assert np.all(lo95 < theta) and np.all(hi95 > theta)
+    # ... and exact and normal limits converge for large n.
+    big = 1_000_000
+    ex = stats.proportion_funnel_limits(theta, big, 0.998)
+    no = stats.proportion_funnel_limits(theta, big, 0.998, method="normal")
+    assert ex == pytest.approx(no, abs=1e-5)
+
+
+def test_proportion_funnel_scalar_and_empty() -> None:
+    lo, hi = stats.proportion_funnel_limits(0.1, 40, 0.95)
+    assert isinstance(lo, float) and isinstance(hi, float)
+    lo_arr, _ = stats.proportion_funnel_limits(0.1, [0, 40], 0.95)
+    assert math.isnan(lo_arr[0]) and lo_arr[1] == pytest.approx(lo)
+    with pytest.raises(ValueError):
+        stats.proportion_funnel_limits(1.2, 40, 0.95)
+
+
+@pytest.mark.parametrize("confidence", [0.95, 0.998])
+def test_ratio_funnel_matches_formula(confidence: float) -> None:
+    es = [0.5, 3.2, 12.0, 75.5, 400.0]
+    lower, upper = stats.ratio_funnel_limits(es, confidence)
+    p = (1 - confidence) / 2
+    for i, e in enumerate(es):
+        dist = sps.poisson(e)
+        assert lower[i] == pytest.approx(max(_spiegelhalter_by_hand(dist, p) / e, 0.0), abs=1e-9)
+        assert upper[i] == pytest.approx(_spiegelhalter_by_hand(dist, 1 - p) / e, abs=1e-9)
+
+
+def test_ratio_funnel_properties() -> None:
+    es = np.array([5.0, 20.0, 80.0, 320.0, 1280.0])
+    lo95, hi95 = stats.ratio_funnel_limits(es, 0.95)
+    lo998, hi998 = stats.ratio_funnel_limits(es, 0.998)
+    assert np.all(lo95 < 1) and np.all(hi95 > 1)
+    assert np.all(np.diff(hi95) < 0) and np.all(np.diff(lo95) > 0)
+    assert np.all(lo998 < lo95) and np.all(hi998 > hi95)
+    # Large E: O/E ≈ 1 ± z / sqrt(E).
+    e = 1_000_000.0
+    z = sps.norm.ppf(0.975)
+    lo, hi = stats.ratio_funnel_limits(e, 0.95)
+    assert (lo, hi) == pytest.approx((1 - z / 1000, 1 + z / 1000), abs=1e-5)
+    lo0, _ = stats.ratio_funnel_limits([0.0], 0.95)
+    assert math.isnan(lo0[0])
+
+
+# ---------------------------------------------------------------- chi-square
+
+
+PARTY = [[762, 327, 468], [484, 239, 477]]
+
+
+def test_chi2_matches_r_chisq_test_help_example() -> None:
+    # R `?chisq.test`, Agresti (2007) p. 39 party identification by gender:
+    # X-squared = 30.07, df = 2, p-value = 2.954e-07
+    res = stats.chi2_homogeneity(PARTY)
+    assert res.statistic == pytest.approx(30.07, abs=0.005)
+    assert res.dof == 2
+    assert res.p_value == pytest.approx(2.954e-07, abs=5e-11)
+    assert not res.small_expected
+    assert res.exact_p_value is None
+    assert res.method == "pearson_chi2"
+    assert res.reported_p_value == res.p_value
+
+
+def test_chi2_small_2x2_uses_fisher_tea_tasting() -> None:
+    # R `?fisher.test` TeaTasting example (Agresti 2002, §3.5.2):
+    # fisher.test(matrix(c(3, 1, 1, 3), 2)) -> p-value = 0.4857
+    res = stats.chi2_homogeneity([[3, 1], [1, 3]])
+    assert res.small_expected
+    assert res.method == "fisher_exact"
+    assert res.exact_p_value == pytest.approx(0.4857, abs=5e-5)
+    assert res.reported_p_value == res.exact_p_value
+    # Pearson X² by hand: all expected = 2, X² = 4 * 1/2 = 2.
+    assert res.statistic == pytest.approx(2.0)
+    assert res.min_expected == pytest.approx(2.0)
+
+
+def test_chi2_cochran_rule() -> None:
+    # Expected equals observed here; 1 of 6 cells (17 %) below 5, none below 1.
+    res = stats.chi2_homogeneity([[80, 20], [80, 20], [8, 2]])
+    assert res.min_expected == pytest.approx(2.0)
+    assert not res.small_expected
+    # 1 of 12 cells (8 %) below 5 but it is below 1 (100 * 8 / 1100 = 0.727).
+    table = [[198, 198, 198, 198, 200, 8], [20, 20, 20, 20, 20, 0]]
+    res = stats.chi2_homogeneity(table)
+    assert res.min_expected == pytest.approx(800 / 1100)
+    assert res.small_expected
+    assert res.method == "monte_carlo_chi2"
+
+
+def test_chi2_drops_empty_rows_and_handles_degenerate_tables() -> None:
+    base = stats.chi2_homogeneity(PARTY)
+    with_empty = stats.chi2_homogeneity([[0, 0, 0], *PARTY, [0, 0, 0]])
+    assert with_empty.statistic == base.statistic
+    assert with_empty.dropped_rows == (0, 3)
+    one_row = stats.chi2_homogeneity([[0, 0], [5, 7]])
+    assert math.isnan(one_row.statistic) and math.isnan(one_row.p_value)
+    assert one_row.method == "not_testable"
+    one_col = stats.chi2_homogeneity([[5, 0], [7, 0]])
+    assert math.isnan(one_col.p_value)
+
+
+def _exact_chi2_p_by_enumeration(table: list[list[int]]) -> float:
+    """Exact P(X² >= X²_obs | both margins) for an r×2 table, by enumeration."""
+    obs = np.asarray(table, dtype=float)
+    rows, cols = obs.sum(axis=1), obs.sum(axis=0)
+    n = obs.sum()
+    expected = np.outer(rows, cols) / n
+    x2_obs = ((obs - expected) ** 2 / expected).sum()
+    total = 0.0
+    for first in itertools.product(*(range(int(r) + 1) for r in rows)):
+        if sum(first) != cols[0]:
+            continue
+        t = np.column_stack([first, rows - np.array(first)])
+        ways = math.prod(math.comb(int(r), int(a)) for r, a in zip(rows, first, strict=True))
+        prob = ways / math.comb(int(n), int(cols[0]))
+        if ((t - expected) ** 2 / expected).sum() >= x2_obs * (1 - 1e-12):
+            total += prob
+    return float(total)
+
+
+def test_monte_carlo_p_value_is_reproducible_and_close_to_exact() -> None:
+    table = [[3, 4], [1, 0], [0, 5], [2, 1]]
+    res = stats.chi2_homogeneity(table, n_simulations=4000, seed=11)
+    assert res.method == "monte_carlo_chi2"
+    assert res.n_simulations == 4000 and res.seed == 11
+    again = stats.chi2_homogeneity(table, n_simulations=4000, seed=11)
+    assert again.exact_p_value == res.exact_p_value
+    exact = _exact_chi2_p_by_enumeration(table)
+    assert res.exact_p_value is not None
+    # Within 4 Monte Carlo standard errors of the exact conditional p-value.
+    se = math.sqrt(exact * (1 - exact) / 4000)
+    assert abs(res.exact_p_value - exact) < 4 * se
+
+
+def test_monte_carlo_close_to_asymptotic_for_large_counts() -> None:
+    table = [[120, 100, 90], [100, 110, 105]]
+    asymptotic = stats.chi2_homogeneity(table).p_value
+    mc = stats.monte_carlo_chi2_p_value(table, n_simulations=2000, seed=1)
+    assert mc == stats.monte_carlo_chi2_p_value(table, n_simulations=2000, seed=1)
+    se = math.sqrt(asymptotic * (1 - asymptotic) / 2000)
+    assert abs(mc - asymptotic) < 4 * se
+    # No simulated table beats the party data: p = 1 / (B + 1), as in R.
+    assert stats.monte_carlo_chi2_p_value(PARTY) == pytest.approx(1 / 2001)
+
+
+# ---------------------------------------------------------------- CMH
+
+
+# R `?mantelhaen.test`: Penicillin and Rabbits (Agresti 1990, pp. 231–237),
+# array(c(0,0,6,5, 3,0,3,6, 6,2,0,4, 5,6,1,0, 2,5,0,0), dim = c(2,2,5)),
+# rows = Delay (None, 1.5h), columns = Response (Cured, Died).
+RABBITS = [
+    [[0, 6], [0, 5]],
+    [[3, 3], [0, 6]],
+    [[6, 0], [2, 4]],
+    [[5, 1], [6, 0]],
+    [[2, 0], [5, 0]],
+]
+
+
+def test_cmh_matches_r_mantelhaen_test_rabbits() -> None:
+    # mantelhaen.test(Rabbits) (correct = TRUE): Mantel-Haenszel X-squared =
+    # 3.9286, df = 1, p-value = 0.04747; 95 % CI 1.026713 47.725133; common
+    # odds ratio 7 (these R outputs are also the reference values in
+    # statsmodels' test_contingency_tables.py::TestStratified1).
+    res = stats.cmh_test(RABBITS, correction=True)
+    assert res.statistic == pytest.approx(3.9286, abs=5e-5)
+    assert res.p_value == pytest.approx(0.04747, abs=5e-6)
+    assert res.dof == 1
+    assert res.pooled_odds_ratio == pytest.approx(7.0, abs=1e-9)
+    assert res.odds_ratio_ci == pytest.approx((1.026713, 47.725133), abs=5e-7)
+
+
+def test_cmh_uncorrected_by_hand() -> None:
+    # Σa = 16, ΣE[a] = 13, ΣVar = 0 + 972/1584 + 1152/1584 + 396/1584 + 0
+    # = 2520/1584, so X² = 9 / (2520/1584) = 5.657142857...
+    res = stats.cmh_test(RABBITS)
+    assert res.correction is False
+    assert res.statistic == pytest.approx(9 * 1584 / 2520, rel=1e-12)
+    assert res.p_value == pytest.approx(sps.chi2.sf(9 * 1584 / 2520, 1), rel=1e-12)
+
+
+def test_cmh_matches_r_second_example() -> None:
+    # R mantelhaen.test(array(c(20,14,10,24, 15,12,3,15, 3,2,3,2, 12,3,7,5,
+    # 1,0,3,2), dim = c(2,2,5))) as recorded in statsmodels'
+    # test_contingency_tables.py::TestStratified2: X-squared = 11.8852,
+    # p = 0.0005658, OR = 3.5912, CI 1.781135 7.240633.
+    tables = [
+        [[20, 10], [14, 24]],
+        [[15, 3], [12, 15]],
+        [[3, 3], [2, 2]],
+        [[12, 7], [3, 5]],
+        [[1, 3], [0, 2]],
+    ]
+    res = stats.cmh_test(tables, correction=True)
+    assert res.statistic == pytest.approx(11.8852, abs=5e-5)
+    assert res.p_value == pytest.approx(0.0005658, abs=5e-8)
+    assert res.pooled_odds_ratio == pytest.approx(3.5912, abs=5e-5)
+    assert res.odds_ratio_ci == pytest.approx((1.781135, 7.240633), abs=5e-7)
+
+
+def test_cmh_drops_empty_strata_and_follows_r_correction_rule() -> None:
+    base = stats.cmh_test(RABBITS)
+    padded = stats.cmh_test([[[0, 0], [0, 0]], *RABBITS, [[1, 0], [0, 0]]])
+    assert padded.statistic == pytest.approx(base.statistic, rel=1e-12)
+    assert padded.pooled_odds_ratio == pytest.approx(base.pooled_odds_ratio)
+    assert padded.dropped_strata == (0, 6)
+    assert padded.n_strata == 5
+    # |Σ(a - E a)| = 0 < 0.5: R skips the correction, so X² = 0, p = 1.
+    res = stats.cmh_test([[[1, 1], [1, 1]]], correction=True)
+    assert res.statistic == 0.0 and res.p_value == 1.0
+    empty = stats.cmh_test([[[0, 0], [0, 0]]])
+    assert math.isnan(empty.statistic) and math.isnan(empty.pooled_odds_ratio)
+    with pytest.raises(ValueError):
+        stats.cmh_test([[1, 2], [3, 4]])
+
+
+# ---------------------------------------------------------------- p-value adjustment
+
+
+def test_adjust_holm_and_bh_by_hand() -> None:
+    p = [0.01, 0.02, 0.03, 0.04, 0.05]
+    # Holm: sorted p_(i) * (m - i + 1) = .05, .08, .09, .08, .05 -> running max.
+    assert stats.adjust_p_values(p, "holm") == pytest.approx([0.05, 0.08, 0.09, 0.09, 0.09])
+    # BH: p_(i) * m / i = .05 for all i.
+    assert stats.adjust_p_values(p, "fdr_bh") == pytest.approx([0.05] * 5)
+    # Unsorted input with a NaN (excluded; m = 5):
+    q = [0.01, np.nan, 0.04, 0.03, 0.005, 0.2]
+    holm = stats.adjust_p_values(q, "holm")
+    bh = stats.adjust_p_values(q, "fdr_bh")
+    assert np.isnan(holm[1]) and np.isnan(bh[1])
+    assert np.delete(holm, 1) == pytest.approx([0.04, 0.09, 0.09, 0.025, 0.2])
+    assert np.delete(bh, 1) == pytest.approx([0.025, 0.05, 0.05, 0.025, 0.2])
+
+
+def test_adjust_benjamini_hochberg_1995_example() -> None:
+    # Benjamini & Hochberg (1995) JRSS B 57:289, §4.2 (15 endpoints, Neuhaus
+    # et al.): at level 0.05 the FDR procedure rejects the 4 smallest,
+    # Bonferroni-type (here Holm) procedures only the 3 smallest.
+    p = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459]
+    p += [0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.0000]
+    assert int(np.sum(stats.adjust_p_values(p, "fdr_bh") <= 0.05)) == 4
+    assert int(np.sum(stats.adjust_p_values(p, "holm") <= 0.05)) == 3
+
+
+def test_adjust_empty_and_all_nan() -> None:
+    assert stats.adjust_p_values([]).shape == (0,)
+    assert np.all(np.isnan(stats.adjust_p_values([np.nan, np.nan])))
+    with pytest.raises(ValueError):
+        stats.adjust_p_values([0.5, 1.5])
+
+
+# ---------------------------------------------------------------- Kaplan–Meier
+
+
+def test_kaplan_meier_hand_example() -> None:
+    # t=1: 6 at risk, 1 event -> 5/6; t=2: 5 at risk, 1 event (the censoring
+    # at 2 comes after) -> 4/6; t=3: 3 at risk -> 4/9; t=4 censored;
+    # t=5: 1 at risk -> 0. Median: first t with S <= 0.5 -> 3.
+    km = stats.kaplan_meier([1, 2, 2, 3, 4, 5], [1, 1, 0, 1, 0, 1])
+    np.testing.assert_allclose(km.times, [1, 2, 3, 5])
+    np.testing.assert_allclose(km.survival, [5 / 6, 4 / 6, 4 / 9, 0.0])
+    np.testing.assert_allclose(km.at_risk, [6, 5, 3, 1])
+    assert km.median == 3.0
+    assert km.survival_at(0.5) == 1.0
+    assert km.survival_at(4.0) == pytest.approx(4 / 9)
+    np.testing.assert_allclose(km.survival_at([2.5, 5.0]), [4 / 6, 0.0])
+
+
+def test_kaplan_meier_freireich_6mp() -> None:
+    # Freireich et al. (1963) Blood 21:699, 6-MP arm (Gehan 1965); KM table in
+    # Kleinbaum & Klein, Survival Analysis: A Self-Learning Text, ch. 2:
+    # S(6)=.8571, S(7)=.8067, S(10)=.7529, S(13)=.6902, S(16)=.6275,
+    # S(22)=.5378, S(23)=.4482; median 23 weeks.
+    t = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+    e = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+    km = stats.kaplan_meier(t, e)
+    np.testing.assert_allclose(km.times, [6, 7, 10, 13, 16, 22, 23])
+    np.testing.assert_allclose(
+        km.survival, [0.8571, 0.8067, 0.7529, 0.6902, 0.6275, 0.5378, 0.4482], atol=5e-5
+    )
+    assert stats.kaplan_meier_median(t, e) == 23.0
+
+
+def test_kaplan_meier_median_edge_cases() -> None:
+    assert math.isnan(stats.kaplan_meier_median([], []))
+    empty = stats.kaplan_meier([], [])
+    assert empty.times.size == 0 and empty.survival.size == 0
+    # Never reaches 0.5.
+    assert math.isnan(stats.kaplan_meier_median([1, 2, 3, 4], [1, 0, 0, 0]))
+    assert math.isnan(stats.kaplan_meier_median([1, 2, 3], [0, 0, 0]))
+    # Levels off at exactly 0.5 (S(1)=3/4, S(2)=1/2): median = 2.
+    assert stats.kaplan_meier_median([1, 2, 3, 4], [1, 1, 0, 0]) == 2.0
+    with pytest.raises(ValueError):
+        stats.kaplan_meier([1, 2], [1])
+    with pytest.raises(ValueError):
+        stats.kaplan_meier([1, np.nan], [1, 1])
+
+
+# ---------------------------------------------------------------- docs
+
+
+def test_module_docstring_examples_run() -> None:
+    result = doctest.testmod(stats, verbose=False)
+    assert result.attempted > 0
+    assert result.failed == 0
