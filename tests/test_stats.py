@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats as sps
 
 from dashboard import stats
@@ -469,3 +471,13 @@ def test_module_docstring_examples_run() -> None:
     result = doctest.testmod(stats, verbose=False)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=40), st.sampled_from(["holm", "fdr_bh"]))
+def test_adjust_agrees_with_statsmodels(p: list[float], method: str) -> None:
+    """Our numpy Holm/BH equal statsmodels' multipletests (the reference implementation)."""
+    from statsmodels.stats.multitest import multipletests
+
+    expected = multipletests(np.asarray(p), method=method)[1]
+    assert stats.adjust_p_values(p, method) == pytest.approx(expected, abs=1e-12)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""The metrics layer: aggregates from queries/, statistics from dashboard.stats."""

@@ -1,0 +1,162 @@
+"""Are comparable cases treated the same across the groups shown?
+
+For each outcome: a Pearson chi-square test of homogeneity of the rates across groups (with
+an exact or Monte Carlo p-value when expected counts are small), a Cochran–Mantel–Haenszel
+test of each group against the rest within harassment type × severity strata (p-values
+adjusted across groups), and the groups whose case-mix adjusted O/E ratio lies outside the
+99.8 % funnel limits.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+
+from dashboard import stats
+from dashboard.metrics.incidents import COLUMNS, GROUP_KEYS, OUTCOMES, STRATUM_KEYS, Outcome
+
+
+@dataclass(frozen=True)
+class GroupFinding:
+    """A group outside the 99.8 % limits for one outcome, with its figures."""
+
+    outcome: Outcome
+    department: str
+    unit: str | None
+    observed: int
+    expected: float
+    ratio: float
+    direction: Literal["high", "low"]
+    p_adjusted: float
+
+    @property
+    def name(self) -> str:
+        """The group's display name: the unit, or the department."""
+        return self.unit if self.unit is not None else self.department
+
+
+def _finite(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def chi2_for(metrics: pl.DataFrame, outcome: Outcome) -> dict[str, Any]:
+    """Chi-square test of homogeneity of one outcome's rate across the groups."""
+    cols = COLUMNS[outcome]
+    yes = metrics[cols.count].to_numpy()
+    known = metrics[cols.known].to_numpy()
+    result = stats.chi2_homogeneity(np.column_stack([yes, known - yes]))
+    reported = result.exact_p_value if result.exact_p_value is not None else result.p_value
+    return {
+        "chi2": _finite(result.statistic),
+        "dof": result.dof,
+        "p_value": _finite(result.p_value),
+        "small_expected": result.small_expected,
+        "exact_p_value": _finite(result.exact_p_value) if result.exact_p_value is not None else None,
+        "method": result.method,
+        "reported_p_value": _finite(reported),
+        "groups": int((known > 0).sum()),
+    }
+
+
+def cmh_for(
+    strata: pl.DataFrame, outcome: Outcome, *, adjust: Literal["holm", "fdr_bh"] = "holm"
+) -> pl.DataFrame:
+    """Each group against the rest, within strata: CMH statistic, p, adjusted p, pooled odds ratio."""
+    cols = COLUMNS[outcome]
+    groups = strata.select(GROUP_KEYS).unique(maintain_order=True).with_row_index("g")
+    levels = strata.select(STRATUM_KEYS).unique(maintain_order=True).with_row_index("s")
+    # A dense groups × strata grid of (yes, no), built with one join rather than a filter per group.
+    grid = (
+        groups.join(levels, how="cross")
+        .join(
+            strata.select(
+                *GROUP_KEYS,
+                *STRATUM_KEYS,
+                yes=pl.col(cols.count),
+                no=pl.col(cols.known) - pl.col(cols.count),
+            ),
+            on=[*GROUP_KEYS, *STRATUM_KEYS],
+            how="left",
+            nulls_equal=True,
+        )
+        .fill_null(0)
+        .sort("g", "s")
+    )
+    shape = (groups.height, levels.height, 2)
+    counts = grid.select("yes", "no").to_numpy().reshape(shape).astype(float)
+    everyone = counts.sum(axis=0)  # strata × 2
+    rows = []
+    for g, (department, unit) in enumerate(groups.select(GROUP_KEYS).iter_rows()):
+        tables = np.stack([counts[g], everyone - counts[g]], axis=1)  # K × 2 × 2: this group, the rest
+        result = stats.cmh_test(tables)
+        rows.append(
+            {
+                "department": department,
+                "unit": unit,
+                "statistic": result.statistic,
+                "p_value": result.p_value,
+                "pooled_odds_ratio": result.pooled_odds_ratio,
+                "odds_ratio_ci_low": result.odds_ratio_ci[0],
+                "odds_ratio_ci_high": result.odds_ratio_ci[1],
+            }
+        )
+    schema = {
+        "department": pl.String,
+        "unit": pl.String,
+        "statistic": pl.Float64,
+        "p_value": pl.Float64,
+        "pooled_odds_ratio": pl.Float64,
+        "odds_ratio_ci_low": pl.Float64,
+        "odds_ratio_ci_high": pl.Float64,
+    }
+    frame = pl.DataFrame(rows, schema=schema)
+    adjusted = stats.adjust_p_values(frame["p_value"].to_numpy(), method=adjust) if frame.height else []
+    return frame.with_columns(p_adjusted=pl.Series(adjusted, dtype=pl.Float64)).fill_nan(None)
+
+
+def outliers(metrics: pl.DataFrame, outcome: Outcome) -> list[GroupFinding]:
+    """Groups whose O/E lies outside the 99.8 % funnel limits, most extreme first."""
+    outside = metrics.filter(pl.col(f"{outcome}_oe_signal").abs() == 2)
+    findings = [
+        GroupFinding(
+            outcome=outcome,
+            department=row["department"],
+            unit=row["unit"],
+            observed=int(row[COLUMNS[outcome].count]),
+            expected=float(row[f"{outcome}_expected"]),
+            ratio=float(row[f"{outcome}_oe"]),
+            direction="high" if row[f"{outcome}_oe_signal"] > 0 else "low",
+            p_adjusted=float(row[f"{outcome}_p_adjusted"]),
+        )
+        for row in outside.iter_rows(named=True)
+    ]
+    return sorted(findings, key=lambda f: -abs(math.log(f.ratio)) if f.ratio > 0 else -math.inf)
+
+
+def equal_treatment(
+    metrics: pl.DataFrame, strata: pl.DataFrame, *, adjust: Literal["holm", "fdr_bh"] = "holm"
+) -> dict[str, dict[str, Any]]:
+    """Per outcome rate: the chi-square result, CMH per group, and the groups outside 99.8 %."""
+    result: dict[str, dict[str, Any]] = {}
+    for outcome in OUTCOMES:
+        cmh = cmh_for(strata, outcome, adjust=adjust)
+        result[f"{outcome}_rate"] = {
+            **chi2_for(metrics, outcome),
+            "cmh": cmh.to_dicts(),
+            "outside_99_8": [
+                {
+                    "department": f.department,
+                    "unit": f.unit,
+                    "observed": f.observed,
+                    "expected": round(f.expected, 2),
+                    "oe": round(f.ratio, 3),
+                    "direction": f.direction,
+                }
+                for f in outliers(metrics, outcome)
+            ],
+        }
+    return result

@@ -1,0 +1,191 @@
+"""Incident metrics per group: counts, rates with Wilson intervals, delays, and case-mix
+adjusted observed/expected ratios by indirect standardisation.
+
+Indirect standardisation: the analysed population (the groups shown) is split into strata of
+harassment type × severity; each stratum's rate of an outcome is taken over the whole
+population, and a group's expected count is the sum, over its incidents, of their stratum's
+rate. Expected counts therefore add up to the observed total, and O/E > 1 means the group
+does the thing more often than its own case mix predicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+from dashboard import stats
+
+Outcome = Literal["police_report", "warning", "work_accident", "documentation"]
+OUTCOMES: tuple[Outcome, ...] = ("police_report", "warning", "work_accident", "documentation")
+GROUP_KEYS = ["department", "unit"]
+STRATUM_KEYS = ["harassment_type", "severity"]
+FUNNEL_CONFIDENCES = (0.95, 0.998)
+
+
+@dataclass(frozen=True)
+class OutcomeColumns:
+    """Column names of one outcome in the stratum query and the metrics frame."""
+
+    count: str  # number of incidents where the thing was done
+    known: str  # incidents where it is known whether it was done
+
+    def rate(self, outcome: Outcome) -> str:
+        return f"{outcome}_rate"
+
+
+COLUMNS: dict[Outcome, OutcomeColumns] = {
+    "police_report": OutcomeColumns("police_reports", "police_report_known"),
+    "warning": OutcomeColumns("warnings", "warning_known"),
+    "work_accident": OutcomeColumns("work_accidents", "work_accident_known"),
+    "documentation": OutcomeColumns("documented", "documentation_known"),
+}
+COUNT_COLUMNS = [
+    "incidents",
+    *(c.count for c in COLUMNS.values()),
+    "police_without_prior_warning",
+    "work_accidents_within_deadline",
+]
+SUMMED_COLUMNS = [*COUNT_COLUMNS, *(c.known for c in COLUMNS.values())]
+
+
+def _signal(value: float, low95: float, high95: float, low998: float, high998: float) -> int:
+    """+2/-2 outside the 99.8 % limits, +1/-1 outside 95 %, 0 inside (nan counts as inside)."""
+    if np.isnan(value):
+        return 0
+    if value > high998:
+        return 2
+    if value < low998:
+        return -2
+    if value > high95:
+        return 1
+    if value < low95:
+        return -1
+    return 0
+
+
+def stratum_rates(strata: pl.DataFrame) -> pl.DataFrame:
+    """Population rate of every outcome in each stratum (null where nothing is known)."""
+    totals = strata.group_by(STRATUM_KEYS).agg(pl.col(SUMMED_COLUMNS).sum())
+    return totals.select(
+        *STRATUM_KEYS,
+        *(
+            pl.when(pl.col(c.known) > 0)
+            .then(pl.col(c.count) / pl.col(c.known))
+            .alias(f"{o}_stratum_rate")
+            for o, c in COLUMNS.items()
+        ),
+    )
+
+
+def incident_metrics(
+    strata: pl.DataFrame,
+    delays: pl.DataFrame,
+    *,
+    adjust: Literal["holm", "fdr_bh"] = "holm",
+    suppress_below: int = 5,
+) -> pl.DataFrame:
+    """One row per group with every incident metric.
+
+    ``strata`` is the result of ``incident_outcomes_by_group_stratum``, ``delays`` of
+    ``incident_delays_by_group``. P-values of the O/E tests are adjusted across the groups.
+    """
+    rates = stratum_rates(strata)
+    with_rates = strata.join(rates, on=STRATUM_KEYS, how="left")
+    groups = (
+        with_rates.group_by(GROUP_KEYS, maintain_order=True)
+        .agg(
+            *(pl.col(c).sum() for c in SUMMED_COLUMNS),
+            *(
+                (pl.col(c.known) * pl.col(f"{o}_stratum_rate").fill_null(0.0))
+                .sum()
+                .alias(f"{o}_expected")
+                for o, c in COLUMNS.items()
+            ),
+        )
+        .sort(GROUP_KEYS, nulls_last=True)
+    )
+    columns: dict[str, list[object]] = {}
+    for outcome, cols in COLUMNS.items():
+        count = groups[cols.count].to_numpy()
+        known = groups[cols.known].to_numpy()
+        expected = groups[f"{outcome}_expected"].to_numpy()
+        total_count, total_known = int(count.sum()), int(known.sum())
+        baseline = total_count / total_known if total_known else float("nan")
+        rate = np.divide(count, known, out=np.full(len(count), np.nan), where=known > 0)
+        ci = [stats.wilson_interval(int(c), int(n)) for c, n in zip(count, known, strict=True)]
+        oe = np.divide(count, expected, out=np.full(len(count), np.nan), where=expected > 0)
+        oe_ci = [
+            stats.oe_ratio_ci(int(c), float(e)) if e > 0 else (float("nan"), float("nan"))
+            for c, e in zip(count, expected, strict=True)
+        ]
+        p = np.array(
+            [
+                stats.poisson_exact_test(int(c), float(e)) if e > 0 else np.nan
+                for c, e in zip(count, expected, strict=True)
+            ]
+        )
+        rate_limits = {
+            conf: stats.proportion_funnel_limits(baseline, np.maximum(known, 1), conf)
+            if total_known
+            else (np.full(len(count), np.nan), np.full(len(count), np.nan))
+            for conf in FUNNEL_CONFIDENCES
+        }
+        oe_limits = {
+            conf: stats.ratio_funnel_limits(np.maximum(expected, 1e-9), conf)
+            for conf in FUNNEL_CONFIDENCES
+        }
+        columns[f"{outcome}_rate"] = list(rate)
+        columns[f"{outcome}_rate_ci_low"] = [c[0] for c in ci]
+        columns[f"{outcome}_rate_ci_high"] = [c[1] for c in ci]
+        columns[f"{outcome}_oe"] = list(oe)
+        columns[f"{outcome}_oe_ci_low"] = [c[0] for c in oe_ci]
+        columns[f"{outcome}_oe_ci_high"] = [c[1] for c in oe_ci]
+        columns[f"{outcome}_p"] = list(p)
+        columns[f"{outcome}_p_adjusted"] = list(stats.adjust_p_values(p, method=adjust))
+        columns[f"{outcome}_rate_baseline"] = [baseline] * len(count)
+        columns[f"{outcome}_rate_signal"] = [
+            _signal(r, lo95, hi95, lo998, hi998) if n > 0 else 0
+            for r, n, lo95, hi95, lo998, hi998 in zip(
+                rate, known, *rate_limits[0.95], *rate_limits[0.998], strict=True
+            )
+        ]
+        columns[f"{outcome}_oe_signal"] = [
+            _signal(r, lo95, hi95, lo998, hi998) if e > 0 else 0
+            for r, e, lo95, hi95, lo998, hi998 in zip(
+                oe, expected, *oe_limits[0.95], *oe_limits[0.998], strict=True
+            )
+        ]
+    result = groups.with_columns(
+        pl.DataFrame(
+            columns, schema_overrides={k: pl.Float64 for k in columns if not k.endswith("signal")}
+        )
+    ).with_columns(
+        police_without_prior_warning_share=_share("police_without_prior_warning", "police_reports"),
+        work_accidents_within_deadline_share=_share(
+            "work_accidents_within_deadline", "work_accidents"
+        ),
+    )
+    result = result.join(delays, on=GROUP_KEYS, how="left", nulls_equal=True)
+    return result.with_columns(small_counts=small_counts(COUNT_COLUMNS, suppress_below))
+
+
+def _share(part: str, whole: str) -> pl.Expr:
+    return pl.when(pl.col(whole) > 0).then(pl.col(part) / pl.col(whole))
+
+
+def small_counts(count_columns: list[str], suppress_below: int) -> pl.Expr:
+    """A list of the count columns whose value is from 1 to ``suppress_below`` − 1 (disclosure risk)."""
+    return pl.concat_list(
+        pl.when(pl.col(c).is_between(1, suppress_below - 1)).then(pl.lit(c)) for c in count_columns
+    ).list.drop_nulls()
+
+
+def totals(strata: pl.DataFrame) -> dict[str, int]:
+    """Population totals of every count (for headline figures)."""
+    if strata.is_empty():
+        return dict.fromkeys(SUMMED_COLUMNS, 0)
+    row = strata.select(pl.col(SUMMED_COLUMNS).sum()).row(0, named=True)
+    return {k: int(v) for k, v in row.items()}

@@ -1,0 +1,113 @@
+"""Everything one view needs, computed once: incident and inquiry metrics per group, the
+equal-treatment tests and the plain-language findings. Used by the CLI and by the pages."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import duckdb
+import polars as pl
+
+from dashboard import queries
+from dashboard.metrics.equal_treatment import GroupFinding, equal_treatment, outliers
+from dashboard.metrics.filters import ALL, GROUP_BY, Filters, GroupBy, Scope, query_params
+from dashboard.metrics.incidents import OUTCOMES, incident_metrics
+from dashboard.metrics.inquiries import inquiry_metrics
+
+Adjust = Literal["holm", "fdr_bh"]
+
+
+def extract_date(con: duckdb.DuckDBPyConnection, override: date | None = None) -> date | None:
+    """The given date, else the latest date in the data (None for an empty store)."""
+    if override is not None:
+        return override
+    value = queries.run(con, "extract_date", {})["extract_date"][0]
+    return value if isinstance(value, date) else None
+
+
+@dataclass(frozen=True)
+class MetricsReport:
+    """Metrics of one view (filters × scope × grouping)."""
+
+    filters: Filters
+    scope: Scope
+    by: GroupBy
+    extract_date: date | None
+    incidents: pl.DataFrame
+    inquiries: pl.DataFrame
+    strata: pl.DataFrame
+    equal_treatment: dict[str, dict[str, Any]]
+    findings: list[GroupFinding] = field(default_factory=list)
+
+
+def build_report(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters | None = None,
+    scope: Scope = ALL,
+    by: GroupBy = "unit",
+    *,
+    extract_on: date | None = None,
+    work_accident_days: int = 9,
+    suppress_below: int = 5,
+    adjust: Adjust = "holm",
+) -> MetricsReport:
+    """Run the queries of one view and compute every metric and test."""
+    if by not in GROUP_BY:
+        raise ValueError(f"Group by one of {', '.join(GROUP_BY)}, not {by!r}.")
+    filters = filters or Filters()
+    extract = extract_date(con, extract_on)
+    params = query_params(
+        filters,
+        scope,
+        group_by=by,
+        work_accident_days=work_accident_days,
+        extract_date=extract or date.today(),
+    )
+    strata = queries.run(con, "incident_outcomes_by_group_stratum", params)
+    delays = queries.run(con, "incident_delays_by_group", params)
+    incidents = incident_metrics(strata, delays, adjust=adjust, suppress_below=suppress_below)
+    inquiries = inquiry_metrics(
+        queries.run(con, "inquiry_metrics_by_group", params),
+        queries.run(con, "inquiry_durations_by_group", params),
+        suppress_below=suppress_below,
+    )
+    findings = [f for outcome in OUTCOMES for f in outliers(incidents, outcome)]
+    return MetricsReport(
+        filters=filters,
+        scope=scope,
+        by=by,
+        extract_date=extract,
+        incidents=incidents,
+        inquiries=inquiries,
+        strata=strata,
+        equal_treatment=equal_treatment(incidents, strata, adjust=adjust),
+        findings=findings,
+    )
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def rows_json(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON objects; ``x_ci_low``/``x_ci_high`` pairs become ``x_ci: [low, high]``."""
+    out = []
+    for row in frame.iter_rows(named=True):
+        item: dict[str, Any] = {}
+        for key, value in row.items():
+            if key.endswith("_ci_high"):
+                continue
+            if key.endswith("_ci_low"):
+                base = key[: -len("_low")]
+                item[base] = [_clean(value), _clean(row[base + "_high"])]
+            else:
+                item[key] = _clean(value)
+        out.append(item)
+    return out

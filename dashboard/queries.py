@@ -1,0 +1,75 @@
+"""Loading and running the SQL files in ``queries/`` (one query per file).
+
+Each file starts with a header comment (purpose, parameters, grain) and uses DuckDB named
+parameters (``$date_from``) only. The folder is found relative to this package, never the
+working directory. Running a query passes exactly the parameters its text uses: a missing
+one is an error here, before DuckDB sees it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from dashboard.store import fetch_frame
+
+QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_LINE_COMMENT = re.compile(r"--[^\n]*")
+
+
+class UnknownQueryError(LookupError):
+    """No file ``queries/<name>.sql``."""
+
+
+class MissingParameterError(ValueError):
+    """A query was run without a parameter its text uses."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """One query file: its name, text, header comment and the parameters it uses."""
+
+    name: str
+    sql: str
+    header: str
+    parameters: frozenset[str]
+
+
+def names() -> list[str]:
+    """Every query name, sorted."""
+    return sorted(p.stem for p in QUERY_DIR.glob("*.sql"))
+
+
+@functools.cache
+def load(name: str) -> Query:
+    """The query ``queries/<name>.sql``; :class:`UnknownQueryError` if there is none."""
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise UnknownQueryError(f"Query names are lower-case words joined by '_', got {name!r}.")
+    path = QUERY_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise UnknownQueryError(
+            f"There is no query {name!r} in {QUERY_DIR}; known queries: {', '.join(names())}."
+        )
+    sql = path.read_text(encoding="utf-8")
+    header = "\n".join(
+        line[2:].strip() for line in sql.splitlines() if line.startswith("--")
+    )
+    code = _LINE_COMMENT.sub("", sql)
+    return Query(name, sql, header, frozenset(_PARAM.findall(code)))
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any]) -> pl.DataFrame:
+    """Run a query with the parameters it uses, taken from ``params`` (extra keys are ignored)."""
+    query = load(name)
+    missing = sorted(query.parameters - set(params))
+    if missing:
+        raise MissingParameterError(f"Query {name!r} needs parameter(s) {', '.join(missing)}.")
+    return fetch_frame(con, query.sql, {k: params[k] for k in query.parameters})
