@@ -1,0 +1,135 @@
+"""Every query in queries/ on the hand-built fixture store, against hand-computed values."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from dashboard import queries
+from dashboard.metrics.filters import ALL, Filters, Scope, query_params
+from tests.metrics.fixture import fixture_store
+
+EXTRACT = date(2024, 3, 11)
+
+
+@pytest.fixture(scope="module")
+def con():
+    c = fixture_store()
+    yield c
+    c.close()
+
+
+def params(by: str = "unit", filters: Filters | None = None, scope: Scope = ALL) -> dict:
+    return query_params(
+        filters or Filters(), scope, group_by=by, work_accident_days=9, extract_date=EXTRACT
+    )
+
+
+def by_unit(frame: pl.DataFrame) -> dict[str, dict]:
+    return {row["unit"]: row for row in frame.iter_rows(named=True)}
+
+
+@pytest.mark.parametrize("name", queries.names())
+def test_every_query_runs_and_documents_itself(con, name: str) -> None:
+    query = queries.load(name)
+    for heading in ("Purpose:", "Parameters:", "Grain:"):
+        assert heading in query.header, f"{name}.sql lacks a {heading} line in its header"
+    frame = queries.run(con, name, params())
+    assert isinstance(frame, pl.DataFrame)
+
+
+def test_unknown_query_is_a_clear_error() -> None:
+    with pytest.raises(queries.UnknownQueryError, match="no query 'nope'"):
+        queries.load("nope")
+
+
+def test_missing_parameter_is_a_clear_error(con) -> None:
+    with pytest.raises(queries.MissingParameterError, match="group_by"):
+        queries.run(con, "incident_delays_by_group", {k: v for k, v in params().items() if k != "group_by"})
+
+
+def test_outcomes_by_group_stratum(con) -> None:
+    frame = queries.run(con, "incident_outcomes_by_group_stratum", params())
+    totals = frame.group_by("unit").agg(pl.exclude("department", "harassment_type", "severity").sum())
+    got = by_unit(totals)
+    # (incidents, police known, police, warning known, warnings, wa known, wa, doc known, documented,
+    #  police without prior warning, work accidents within 9 days)
+    expected = {
+        "A1": (3, 3, 2, 3, 1, 3, 1, 3, 2, 1, 1),
+        "A2": (2, 1, 1, 2, 2, 2, 1, 2, 2, 1, 0),
+        "B1": (3, 3, 1, 3, 2, 3, 1, 2, 1, 0, 1),
+    }
+    columns = [
+        "incidents", "police_report_known", "police_reports", "warning_known", "warnings",
+        "work_accident_known", "work_accidents", "documentation_known", "documented",
+        "police_without_prior_warning", "work_accidents_within_deadline",
+    ]
+    for unit, values in expected.items():
+        assert tuple(got[unit][c] for c in columns) == values, unit
+    # a missing severity is its own stratum
+    assert ("violence", "unknown") in set(frame.select("harassment_type", "severity").iter_rows())
+
+
+def test_delays_by_group(con) -> None:
+    got = by_unit(queries.run(con, "incident_delays_by_group", params()))
+    # A1: police after 9 and 5 days -> median 7, p90 = 5 + 0.9 * (9 - 5) = 8.6
+    assert got["A1"]["days_to_police_report_median"] == 7
+    assert got["A1"]["days_to_police_report_p90"] == pytest.approx(8.6)
+    assert got["A1"]["days_to_work_accident_median"] == 5
+    assert got["A2"]["days_to_police_report_median"] == 0
+    assert got["A2"]["days_to_work_accident_median"] == 14
+    assert got["B1"]["days_to_work_accident_median"] == 8
+    assert got["B1"]["days_warning_to_police_median"] == 5  # warned 03-05, reported 03-10
+
+
+def test_by_department_groups_units_together(con) -> None:
+    frame = queries.run(con, "incident_outcomes_by_group_stratum", params("department"))
+    assert frame["unit"].null_count() == frame.height
+    assert dict(frame.group_by("department").agg(pl.col("incidents").sum()).iter_rows()) == {"A": 5, "B": 3}
+
+
+def test_inquiry_metrics_by_group(con) -> None:
+    got = by_unit(queries.run(con, "inquiry_metrics_by_group", params()))
+    a1, b1 = got["A1"], got["B1"]
+    assert (a1["inquiries"], a1["answered"], a1["open"], a1["open_overdue"]) == (3, 2, 1, 0)
+    assert (b1["inquiries"], b1["answered"], b1["open"], b1["open_overdue"]) == (2, 1, 1, 1)
+    assert a1["median_response_days"] == 14 and a1["p90_response_days"] == pytest.approx(18.0)
+    assert (a1["answered_within_deadline"], b1["answered_within_deadline"]) == (1, 1)
+
+
+def test_inquiry_durations_censor_open_inquiries(con) -> None:
+    frame = queries.run(con, "inquiry_durations_by_group", params())
+    a1 = sorted((r["days"], r["answered"]) for r in frame.iter_rows(named=True) if r["unit"] == "A1")
+    assert a1 == [(9, True), (10, False), (19, True)]  # Q3 open: 03-11 minus 03-01
+
+
+def test_monthly_and_extract_date(con) -> None:
+    monthly = queries.run(con, "incident_monthly", params())
+    assert monthly.select("month", "incidents", "police_reports").rows() == [
+        (date(2024, 1, 1), 3, 2),
+        (date(2024, 2, 1), 2, 1),
+        (date(2024, 3, 1), 3, 1),
+    ]
+    assert queries.run(con, "extract_date", {})["extract_date"][0] == EXTRACT
+
+
+def test_filters_narrow_the_rows(con) -> None:
+    violence = Filters(types=("violence",))
+    frame = queries.run(con, "incident_outcomes_by_group_stratum", params(filters=violence))
+    assert frame["incidents"].sum() == 3
+    february = Filters(date_from=date(2024, 2, 1), date_to=date(2024, 2, 29))
+    assert queries.run(con, "incident_monthly", params(filters=february))["incidents"].to_list() == [2]
+    high = Filters(severities=("high",), departments=("A",))
+    assert queries.run(con, "incident_outcomes_by_group_stratum", params(filters=high))["incidents"].sum() == 2
+
+
+def test_scope_is_enforced_whatever_the_filters(con) -> None:
+    scope = Scope.restricted(units=("A1",))
+    asking_for_b = Filters(departments=("B",))
+    assert queries.run(con, "incident_outcomes_by_group_stratum", params(filters=asking_for_b, scope=scope)).is_empty()
+    frame = queries.run(con, "inquiry_metrics_by_group", params(scope=scope))
+    assert frame["unit"].to_list() == ["A1"]
+    dept_scope = Scope.restricted(departments=("B",))
+    assert set(queries.run(con, "incident_delays_by_group", params(scope=dept_scope))["unit"]) == {"B1"}
