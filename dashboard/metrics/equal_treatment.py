@@ -55,7 +55,9 @@ def chi2_for(metrics: pl.DataFrame, outcome: Outcome) -> dict[str, Any]:
         "dof": result.dof,
         "p_value": _finite(result.p_value),
         "small_expected": result.small_expected,
-        "exact_p_value": _finite(result.exact_p_value) if result.exact_p_value is not None else None,
+        "exact_p_value": _finite(result.exact_p_value)
+        if result.exact_p_value is not None
+        else None,
         "method": result.method,
         "reported_p_value": _finite(reported),
         "groups": int((known > 0).sum()),
@@ -91,7 +93,9 @@ def cmh_for(
     everyone = counts.sum(axis=0)  # strata × 2
     rows = []
     for g, (department, unit) in enumerate(groups.select(GROUP_KEYS).iter_rows()):
-        tables = np.stack([counts[g], everyone - counts[g]], axis=1)  # K × 2 × 2: this group, the rest
+        tables = np.stack(
+            [counts[g], everyone - counts[g]], axis=1
+        )  # K × 2 × 2: this group, the rest
         result = stats.cmh_test(tables)
         rows.append(
             {
@@ -114,7 +118,9 @@ def cmh_for(
         "odds_ratio_ci_high": pl.Float64,
     }
     frame = pl.DataFrame(rows, schema=schema)
-    adjusted = stats.adjust_p_values(frame["p_value"].to_numpy(), method=adjust) if frame.height else []
+    adjusted = (
+        stats.adjust_p_values(frame["p_value"].to_numpy(), method=adjust) if frame.height else []
+    )
     return frame.with_columns(p_adjusted=pl.Series(adjusted, dtype=pl.Float64)).fill_nan(None)
 
 

@@ -100,6 +100,23 @@ def connect(db_path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyC
     return con
 
 
+class StoreBusyError(Exception):
+    """The store is opened for writing by another process (DuckDB allows one writer)."""
+
+
+def open_for_writing(db_path: str | Path) -> duckdb.DuckDBPyConnection:
+    """Open the store for writing; a lock held by another process becomes one sentence."""
+    try:
+        return connect(db_path)
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise
+        raise StoreBusyError(
+            f"The store {db_path} is in use by another program (is the dashboard running?); "
+            "stop it, or upload the file on the dashboard's Import page."
+        ) from error
+
+
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the store holds no incidents and no inquiries."""
     row = fetch_one(

@@ -1,0 +1,70 @@
+"""The plain-language findings of a report, in Danish or English."""
+
+from __future__ import annotations
+
+import math
+
+from dashboard.formatting import format_number, format_ratio
+from dashboard.i18n import Lang, metric_label, t
+from dashboard.metrics.equal_treatment import GroupFinding
+from dashboard.metrics.incidents import OUTCOMES
+from dashboard.metrics.report import MetricsReport
+
+FUNNEL_LIMIT = 99.8
+
+
+def group_name(department: str, unit: str | None) -> str:
+    """A unit with its department, or the department alone."""
+    return f"{unit} ({department})" if unit is not None else department
+
+
+def format_p(p: float | None, lang: Lang) -> str:
+    """A p-value as a reader expects it: three decimals, or "< 0,001"."""
+    if p is None or math.isnan(p):
+        return "–"
+    if p < 0.001:
+        return "< " + format_number(0.001, lang, 3)
+    return format_number(p, lang, 3)
+
+
+def finding_sentence(finding: GroupFinding, lang: Lang) -> str:
+    """One sentence naming a group outside the 99.8 % limits, with its figures."""
+    return t(
+        f"stats.finding_{finding.outcome}_{finding.direction}",
+        lang,
+        unit=group_name(finding.department, finding.unit),
+        ratio=format_ratio(finding.ratio, lang),
+        observed=format_number(finding.observed, lang),
+        expected=format_number(finding.expected, lang, 1),
+        limits=format_number(FUNNEL_LIMIT, lang, 1),
+    )
+
+
+def chi2_sentence(result: dict[str, object], lang: Lang) -> str:
+    """The chi-square result of one outcome in words."""
+    method = result["method"]
+    if method == "not_testable":
+        return t("stats.chi2_not_testable", lang)
+    p = result["reported_p_value"]
+    assert isinstance(p, float | int)
+    key = "stats.chi2_significant" if p < 0.05 else "stats.chi2_not_significant"
+    sentence = t(key, lang, p=format_p(float(p), lang))
+    if method == "fisher_exact":
+        sentence += " " + t("stats.chi2_small_expected_fisher", lang)
+    elif method == "monte_carlo_chi2":
+        sentence += " " + t(
+            "stats.chi2_small_expected_monte_carlo", lang, n=format_number(2000, lang)
+        )
+    return sentence
+
+
+def summary(report: MetricsReport, lang: Lang) -> list[str]:
+    """Findings first (groups outside the 99.8 % limits), then each outcome's chi-square result."""
+    lines = [finding_sentence(f, lang) for f in report.findings]
+    if not lines and not report.incidents.is_empty():
+        lines.append(t("stats.finding_none", lang, limits=format_number(FUNNEL_LIMIT, lang, 1)))
+    for outcome in OUTCOMES:
+        result = report.equal_treatment.get(f"{outcome}_rate")
+        if result:
+            lines.append(f"{metric_label(f'{outcome}_rate', lang)}: {chi2_sentence(result, lang)}")
+    return lines

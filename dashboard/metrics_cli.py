@@ -1,0 +1,186 @@
+"""``python -m dashboard metrics``: the metrics and equal-treatment tests of one view."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TextIO
+
+import polars as pl
+
+from dashboard import store
+from dashboard.config import Settings
+from dashboard.excel_out import csv_text
+from dashboard.importer.parsers import ParseError, parse_category, parse_date
+from dashboard.metrics.filters import GROUP_BY, Filters
+from dashboard.metrics.findings import summary
+from dashboard.metrics.report import build_report, rows_json
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def add_metrics_parser(sub: Any, add_db: Callable[[argparse.ArgumentParser], None]) -> None:
+    """Register the ``metrics`` subcommand."""
+    p = sub.add_parser("metrics", help="metrics and equal-treatment tests by department or unit")
+    add_db(p)
+    p.add_argument("--by", choices=GROUP_BY, required=True, help="group by department or unit")
+    p.add_argument(
+        "--from",
+        dest="date_from",
+        metavar="DATE",
+        help="first incident date (e.g. 2024-01-01 or 01-01-2024)",
+    )
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="last incident date")
+    p.add_argument(
+        "--department", nargs="+", default=[], metavar="NAME", help="only these departments"
+    )
+    p.add_argument("--unit", nargs="+", default=[], metavar="NAME", help="only these units")
+    p.add_argument(
+        "--type",
+        nargs="+",
+        default=[],
+        metavar="T",
+        help="harassment types (Danish, English or canonical)",
+    )
+    p.add_argument("--channel", nargs="+", default=[], metavar="C", help="channels")
+    p.add_argument(
+        "--severity",
+        nargs="+",
+        default=[],
+        metavar="S",
+        help="severities (low/medium/high, Lav/Middel/Høj, 1/2/3)",
+    )
+    p.add_argument(
+        "--extract-date",
+        metavar="DATE",
+        help="the data's 'today' (default: the latest date in the data)",
+    )
+    p.add_argument(
+        "--adjust",
+        choices=["holm", "fdr_bh"],
+        default="holm",
+        help="p-value adjustment across groups",
+    )
+    p.add_argument(
+        "--format", choices=["table", "csv", "json"], default="table", help="output format"
+    )
+    p.add_argument(
+        "--lang", choices=["en", "da"], default="en", help="language of the plain-language summary"
+    )
+
+
+def _date(text: str | None) -> date | None:
+    return parse_date(text) if text else None
+
+
+def _categories(values: list[str], vocabulary: str) -> tuple[str, ...]:
+    return tuple(parse_category(v, vocabulary) for v in values)
+
+
+def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    """Compute and print the metrics; exit 2 with one sentence on a bad option."""
+    try:
+        filters = Filters(
+            date_from=_date(args.date_from),
+            date_to=_date(args.date_to),
+            departments=tuple(args.department),
+            units=tuple(args.unit),
+            types=_categories(args.type, "harassment_type"),
+            channels=_categories(args.channel, "channel"),
+            severities=_categories(args.severity, "severity"),
+        )
+        extract_on = _date(args.extract_date)
+    except ParseError as error:
+        print(f"Option not understood: {error}.", file=err)
+        return EXIT_USAGE
+    with store.open_for_writing(settings.db_path) as con:
+        report = build_report(
+            con,
+            filters,
+            by=args.by,
+            extract_on=extract_on,
+            work_accident_days=settings.work_accident_days,
+            suppress_below=settings.suppress_below,
+            adjust=args.adjust,
+        )
+    lines = summary(report, args.lang)
+    if args.format == "json":
+        payload = {
+            "filters": {**filters.describe(), "by": args.by, "adjust": args.adjust},
+            "extract_date": report.extract_date.isoformat() if report.extract_date else None,
+            "incidents": rows_json(report.incidents),
+            "inquiries": rows_json(report.inquiries),
+            "equal_treatment": report.equal_treatment,
+            "summary": lines,
+        }
+        print(json.dumps(payload, ensure_ascii=False, default=_json_default), file=out)
+    elif args.format == "csv":
+        joined = report.incidents.join(
+            report.inquiries, on=["department", "unit"], how="full", coalesce=True, nulls_equal=True
+        )
+        print(
+            csv_text(joined.with_columns(pl.col(pl.List(pl.String)).list.join(";"))),
+            end="",
+            file=out,
+        )
+    else:
+        _print_table(report, lines, out)
+    return EXIT_OK
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return None
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:5.1f}%"
+
+
+def _print_table(report: Any, lines: list[str], out: TextIO) -> None:
+    inc = report.incidents
+    print(f"Extract date: {report.extract_date}    grouped by {report.by}", file=out)
+    header = f"{'group':<48} {'n':>6} {'police':>7} {'O/E':>5} {'warn':>7} {'O/E':>5} {'w.acc':>7} {'O/E':>5} {'docu':>7} {'O/E':>5}"
+    print(header, file=out)
+    print("-" * len(header), file=out)
+    for row in inc.iter_rows(named=True):
+        name = row["unit"] or row["department"]
+        if row["unit"]:
+            name = f"{row['unit']} ({row['department'][:18]})"
+        cells = [f"{name[:48]:<48}", f"{row['incidents']:>6}"]
+        for outcome in ("police_report", "warning", "work_accident", "documentation"):
+            oe = row[f"{outcome}_oe"]
+            flag = {2: "▲▲", 1: "▲", -1: "▼", -2: "▼▼"}.get(row[f"{outcome}_oe_signal"], "")
+            cells.append(f"{_pct(row[f'{outcome}_rate']):>7}")
+            cells.append(f"{'–' if oe is None else f'{oe:.2f}':>5}{flag}")
+        print(" ".join(cells), file=out)
+    print(file=out)
+    print(
+        f"{'group':<48} {'inq.':>5} {'open':>5} {'overdue':>7} {'median':>6} {'p90':>5} {'KM med.':>7} {'in time':>7}",
+        file=out,
+    )
+    for row in report.inquiries.iter_rows(named=True):
+        name = row["unit"] or row["department"]
+        med, p90, km = (
+            row["median_response_days"],
+            row["p90_response_days"],
+            row["km_median_response_days"],
+        )
+        print(
+            f"{name[:48]:<48} {row['inquiries']:>5} {row['open']:>5} {row['open_overdue']:>7} "
+            f"{'–' if med is None else f'{med:.0f}':>6} {'–' if p90 is None else f'{p90:.0f}':>5} "
+            f"{'–' if km is None else f'{km:.0f}':>7} {_pct(row['share_within_deadline']):>7}",
+            file=out,
+        )
+    print(file=out)
+    print(
+        "▲/▼ outside the 95 % limits, ▲▲/▼▼ outside the 99.8 % limits (case-mix adjusted O/E).",
+        file=out,
+    )
+    for line in lines:
+        print(f"• {line}", file=out)

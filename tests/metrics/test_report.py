@@ -1,0 +1,128 @@
+"""Metric computations on the fixture store (hand-computed) and on the demo municipality."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dashboard import store
+from dashboard.demo import CASE_MIX_ONLY_UNIT, generate_demo
+from dashboard.metrics.filters import Filters
+from dashboard.metrics.findings import summary
+from dashboard.metrics.report import build_report, rows_json
+from dashboard.store.seed import write_demo
+from tests.metrics.fixture import fixture_store
+
+
+@pytest.fixture(scope="module")
+def report():
+    con = fixture_store()
+    yield build_report(con, by="unit")
+    con.close()
+
+
+def row(frame, unit: str) -> dict:
+    return next(r for r in frame.iter_rows(named=True) if r["unit"] == unit)
+
+
+def test_extract_date_is_latest_date_in_data(report) -> None:
+    assert report.extract_date == date(2024, 3, 11)
+
+
+def test_rates_and_wilson_interval(report) -> None:
+    a1 = row(report.incidents, "A1")
+    assert a1["police_report_rate"] == pytest.approx(2 / 3)
+    # Wilson 95 % for 2/3 (Newcombe 1998's formula, worked by hand): 0.2077 to 0.9385
+    assert a1["police_report_rate_ci_low"] == pytest.approx(0.2077, abs=5e-5)
+    assert a1["police_report_rate_ci_high"] == pytest.approx(0.9385, abs=5e-5)
+    a2 = row(report.incidents, "A2")
+    assert a2["police_report_rate"] == 1.0  # the unknown (empty) report is not in the denominator
+    assert a2["police_without_prior_warning_share"] == 1.0  # warned after the report
+
+
+def test_indirect_standardisation_by_hand(report) -> None:
+    # police stratum rates: digital/low 1/3, violence/high 2/2, threats/medium 1/1, violence/unknown 0/1
+    # A1: 2 × 1/3 + 1 × 1 = 5/3; A2: 1 × 1 = 1; B1: 1/3 + 1 + 0 = 4/3
+    expected = {"A1": 5 / 3, "A2": 1.0, "B1": 4 / 3}
+    for unit, e in expected.items():
+        r = row(report.incidents, unit)
+        assert r["police_report_expected"] == pytest.approx(e)
+        assert r["police_report_oe"] == pytest.approx(r["police_reports"] / e)
+    total_expected = report.incidents["police_report_expected"].sum()
+    assert total_expected == pytest.approx(report.incidents["police_reports"].sum())
+
+
+def test_inquiry_metrics_and_kaplan_meier(report) -> None:
+    a1, b1 = row(report.inquiries, "A1"), row(report.inquiries, "B1")
+    assert a1["share_within_deadline"] == 0.5 and b1["share_within_deadline"] == 1.0
+    # A1: answered after 9 and 19 days, one open for 10 days (censored):
+    # S(9) = 2/3, S(19) = 0 -> KM median 19, while the median of answered ones is 14
+    assert a1["median_response_days"] == 14
+    assert a1["km_median_response_days"] == 19
+    assert b1["km_median_response_days"] == 2
+
+
+def test_small_counts_are_marked(report) -> None:
+    a1 = row(report.incidents, "A1")
+    assert "incidents" in a1["small_counts"] and "police_reports" in a1["small_counts"]
+    assert row(report.inquiries, "B1")["small_counts"] == [
+        "inquiries", "answered", "open", "open_overdue", "answered_within_deadline"
+    ]
+
+
+def test_equal_treatment_says_when_expected_counts_are_small(report) -> None:
+    police = report.equal_treatment["police_report_rate"]
+    assert police["small_expected"] is True
+    assert police["method"] == "monte_carlo_chi2" and police["exact_p_value"] is not None
+    assert len(police["cmh"]) == 3
+
+
+def test_json_rows_pair_intervals(report) -> None:
+    first = rows_json(report.incidents)[0]
+    assert isinstance(first["police_report_rate_ci"], list) and len(first["police_report_rate_ci"]) == 2
+    assert "police_report_rate_ci_low" not in first
+
+
+def test_filters_change_the_report() -> None:
+    con = fixture_store()
+    violence = build_report(con, Filters(types=("violence",)), by="department")
+    assert violence.incidents["incidents"].to_list() == [2, 1]
+
+
+# ---------------------------------------------------------------- the demo municipality
+
+
+def demo_report(seed: int):
+    con = store.connect(":memory:")
+    data = generate_demo(seed)
+    write_demo(con, "incidents", data.incidents, seed=seed)
+    write_demo(con, "inquiries", data.inquiries, seed=seed)
+    return data, build_report(con, by="unit")
+
+
+def test_planted_units_are_found_and_nothing_else() -> None:
+    data, report = demo_report(2024)
+    planted = {(p.unit, p.outcome) for p in data.planted if p.outcome != "response_time"}
+    found = {(f.unit, f.outcome) for f in report.findings}
+    assert found == planted
+    # the case-mix-only unit: raw police rate far above the funnel, but not after adjustment
+    unit = row(report.incidents, CASE_MIX_ONLY_UNIT)
+    assert unit["police_report_rate_signal"] == 2 and unit["police_report_oe_signal"] == 0
+    # the slow unit: the longest Kaplan–Meier median and the lowest share within deadline
+    slow = next(p.unit for p in data.planted if p.outcome == "response_time")
+    inq = report.inquiries.sort("km_median_response_days", descending=True)
+    assert inq["unit"][0] == slow
+    assert report.inquiries.sort("share_within_deadline")["unit"][0] == slow
+    lines = summary(report, "en")
+    assert any(f"{next(p.unit for p in data.planted if p.outcome == 'police_report')}" in line for line in lines)
+
+
+def test_no_more_false_findings_than_chance() -> None:
+    # 27 units × 4 outcomes × 0.2 % per test ≈ 0.2 false findings per municipality
+    false = 0
+    for seed in (1, 2, 3, 4, 5):
+        data, report = demo_report(seed)
+        planted = {(p.unit, p.outcome) for p in data.planted}
+        false += sum((f.unit, f.outcome) not in planted for f in report.findings)
+    assert false <= 3
