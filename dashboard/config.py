@@ -30,7 +30,9 @@ class Settings:
     suppress_below: int = 5
 
 
-def load_settings(environ: Mapping[str, str] | None = None, *, db: str | Path | None = None) -> Settings:
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, db: str | Path | None = None
+) -> Settings:
     """Settings from ``environ`` (default ``os.environ``); ``db`` overrides ``DASHBOARD_DB``."""
     env = os.environ if environ is None else environ
     db_path = Path(db) if db else Path(env.get("DASHBOARD_DB", DATA_DIR / "dashboard.duckdb"))

@@ -29,38 +29,155 @@ class Field:
 
 
 INCIDENT_FIELDS: tuple[Field, ...] = (
-    Field("incident_id", "text", True, ("Hændelses-ID", "Hændelsesnr.", "Hændelsesnummer", "ID", "Incident ID", "Incident no.")),
-    Field("case_id", "text", False, ("J.nr.", "Journalnummer", "Sagsnr.", "Sagsnummer", "Case number", "Case ID")),
+    Field(
+        "incident_id",
+        "text",
+        True,
+        ("Hændelses-ID", "Hændelsesnr.", "Hændelsesnummer", "ID", "Incident ID", "Incident no."),
+    ),
+    Field(
+        "case_id",
+        "text",
+        False,
+        ("J.nr.", "Journalnummer", "Sagsnr.", "Sagsnummer", "Case number", "Case ID"),
+    ),
     Field("department", "text", True, ("Forvaltning", "Department", "Administration")),
     Field("unit", "text", False, ("Afdeling", "Enhed", "Center", "Unit", "Section")),
-    Field("occurred_on", "date", True, ("Hændelsesdato", "Dato for hændelse", "Dato", "Date of incident", "Incident date", "Date")),
-    Field("registered_on", "date", False, ("Registreringsdato", "Registreret", "Registered", "Registration date")),
+    Field(
+        "occurred_on",
+        "date",
+        True,
+        ("Hændelsesdato", "Dato for hændelse", "Dato", "Date of incident", "Incident date", "Date"),
+    ),
+    Field(
+        "registered_on",
+        "date",
+        False,
+        ("Registreringsdato", "Registreret", "Registered", "Registration date"),
+    ),
     Field("channel", "category", False, ("Kanal", "Medie", "Channel", "Medium"), "channel"),
-    Field("harassment_type", "category", True, ("Hændelsestype", "Type", "Kategori", "Incident type", "Category"), "harassment_type"),
+    Field(
+        "harassment_type",
+        "category",
+        True,
+        ("Hændelsestype", "Type", "Kategori", "Incident type", "Category"),
+        "harassment_type",
+    ),
     Field("severity", "category", False, ("Alvorlighed", "Grad", "Severity"), "severity"),
-    Field("citizen_ref", "ref", False, ("Borger-ID", "Borger", "CPR", "CPR-nr.", "Citizen ID", "Citizen")),
-    Field("employee_ref", "ref", False, ("Medarbejder-ID", "Medarbejder", "Employee ID", "Employee")),
+    Field(
+        "citizen_ref",
+        "ref",
+        False,
+        ("Borger-ID", "Borger", "CPR", "CPR-nr.", "Citizen ID", "Citizen"),
+    ),
+    Field(
+        "employee_ref", "ref", False, ("Medarbejder-ID", "Medarbejder", "Employee ID", "Employee")
+    ),
     Field("documented", "bool", False, ("Dokumenteret", "Documented")),
-    Field("documentation_form", "category", False, ("Dokumentationsform", "Dokumentation", "Documentation", "Documentation form"), "documentation_form"),
-    Field("warning_given", "bool", False, ("Advarsel givet", "Advarsel", "Advaret", "Warning given", "Warned")),
+    Field(
+        "documentation_form",
+        "category",
+        False,
+        ("Dokumentationsform", "Dokumentation", "Documentation", "Documentation form"),
+        "documentation_form",
+    ),
+    Field(
+        "warning_given",
+        "bool",
+        False,
+        ("Advarsel givet", "Advarsel", "Advaret", "Warning given", "Warned"),
+    ),
     Field("warning_on", "date", False, ("Advarselsdato", "Dato for advarsel", "Warning date")),
-    Field("police_reported", "bool", False, ("Politianmeldt", "Politianmeldelse", "Anmeldt til politiet", "Reported to police", "Police report")),
-    Field("police_reported_on", "date", False, ("Dato for politianmeldelse", "Anmeldelsesdato", "Police report date")),
-    Field("decided_by", "category", False, ("Besluttet af", "Beslutning truffet af", "Decided by"), "decided_by"),
-    Field("work_accident_reported", "bool", False, ("Anmeldt som arbejdsulykke", "Arbejdsulykke anmeldt", "Arbejdsskade anmeldt", "Reported as work accident", "Work accident reported")),
-    Field("work_accident_reported_on", "date", False, ("Dato for anmeldelse af arbejdsulykke", "Arbejdsulykke anmeldt dato", "Work accident report date")),
-    Field("absence_days", "int", False, ("Fraværsdage", "Fravær (dage)", "Days of absence", "Absence days")),
-    Field("notes", "freetext", False, ("Bemærkninger", "Noter", "Beskrivelse", "Notes", "Remarks", "Description")),
+    Field(
+        "police_reported",
+        "bool",
+        False,
+        (
+            "Politianmeldt",
+            "Politianmeldelse",
+            "Anmeldt til politiet",
+            "Reported to police",
+            "Police report",
+        ),
+    ),
+    Field(
+        "police_reported_on",
+        "date",
+        False,
+        ("Dato for politianmeldelse", "Anmeldelsesdato", "Police report date"),
+    ),
+    Field(
+        "decided_by",
+        "category",
+        False,
+        ("Besluttet af", "Beslutning truffet af", "Decided by"),
+        "decided_by",
+    ),
+    Field(
+        "work_accident_reported",
+        "bool",
+        False,
+        (
+            "Anmeldt som arbejdsulykke",
+            "Arbejdsulykke anmeldt",
+            "Arbejdsskade anmeldt",
+            "Reported as work accident",
+            "Work accident reported",
+        ),
+    ),
+    Field(
+        "work_accident_reported_on",
+        "date",
+        False,
+        (
+            "Dato for anmeldelse af arbejdsulykke",
+            "Arbejdsulykke anmeldt dato",
+            "Work accident report date",
+        ),
+    ),
+    Field(
+        "absence_days",
+        "int",
+        False,
+        ("Fraværsdage", "Fravær (dage)", "Days of absence", "Absence days"),
+    ),
+    Field(
+        "notes",
+        "freetext",
+        False,
+        ("Bemærkninger", "Noter", "Beskrivelse", "Notes", "Remarks", "Description"),
+    ),
 )
 
 INQUIRY_FIELDS: tuple[Field, ...] = (
-    Field("inquiry_id", "text", True, ("Sagsnr.", "Sagsnummer", "Henvendelses-ID", "Inquiry ID", "Case number")),
+    Field(
+        "inquiry_id",
+        "text",
+        True,
+        ("Sagsnr.", "Sagsnummer", "Henvendelses-ID", "Inquiry ID", "Case number"),
+    ),
     Field("department", "text", True, ("Forvaltning", "Department")),
     Field("unit", "text", False, ("Afdeling", "Enhed", "Unit")),
-    Field("inquiry_type", "category", True, ("Henvendelsestype", "Type", "Inquiry type"), "inquiry_type"),
-    Field("received_on", "date", True, ("Modtaget", "Modtaget dato", "Modtagelsesdato", "Received", "Date received")),
+    Field(
+        "inquiry_type",
+        "category",
+        True,
+        ("Henvendelsestype", "Type", "Inquiry type"),
+        "inquiry_type",
+    ),
+    Field(
+        "received_on",
+        "date",
+        True,
+        ("Modtaget", "Modtaget dato", "Modtagelsesdato", "Received", "Date received"),
+    ),
     Field("deadline_on", "date", False, ("Svarfrist", "Frist", "Deadline", "Due date")),
-    Field("answered_on", "date", False, ("Besvaret", "Besvaret dato", "Svardato", "Answered", "Date answered")),
+    Field(
+        "answered_on",
+        "date",
+        False,
+        ("Besvaret", "Besvaret dato", "Svardato", "Answered", "Date answered"),
+    ),
     Field("citizen_ref", "ref", False, ("Borger-ID", "Borger", "CPR", "Citizen ID")),
 )
 
@@ -132,7 +249,9 @@ DEFAULT_DEADLINES: dict[str, timedelta] = {
 }
 
 # Values of the first data column that mark a total row at the bottom of an export.
-TOTAL_ROW_MARKERS: frozenset[str] = frozenset({"i alt", "ialt", "total", "totalt", "sum", "i alt:", "total:"})
+TOTAL_ROW_MARKERS: frozenset[str] = frozenset(
+    {"i alt", "ialt", "total", "totalt", "sum", "i alt:", "total:"}
+)
 
 
 def normalise_key(text: str) -> str:

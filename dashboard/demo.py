@@ -4,7 +4,7 @@
 what the administration did about it) and inquiries (complaints, ombudsman requests,
 access-to-records requests) for seven administrations with three to five units each. The
 frames follow ``dashboard.contract`` exactly: contract column order, canonical category
-values, pseudonym-like references ("p_" + 24 hex characters, never anything CPR-like).
+values, pseudonym-like references ("p_" + 24 letters, never anything CPR-like).
 
 How the data are made
 ---------------------
@@ -370,11 +370,17 @@ def _rate_shift(p: np.ndarray, factor: np.ndarray) -> np.ndarray:
     return np.minimum(p * factor, RATE_CAP)
 
 
+_HEX_AS_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+
+
 def _refs(kind: str, index: np.ndarray) -> pl.Series:
-    """Pseudonym-like references "p_" + 24 hex characters for entity numbers ``index``."""
+    """Pseudonym-like references "p_" + 24 letters a–p (hex as letters, as real pseudonyms are)."""
     unique, inverse = np.unique(index, return_inverse=True)
     hashes = pl.Series(
-        [hashlib.sha256(f"demo-{kind}-{n}".encode()).hexdigest()[:24] for n in unique.tolist()],
+        [
+            hashlib.sha256(f"demo-{kind}-{n}".encode()).hexdigest()[:24].translate(_HEX_AS_LETTERS)
+            for n in unique.tolist()
+        ],
         dtype=pl.String,
     )
     return ("p_" + hashes).gather(pl.Series(inverse.astype(np.uint32)))

@@ -8,7 +8,9 @@ non-breaking hyphen or an en dash) or a space (also a non-breaking space). There
 modulus-11 check: numbers issued since 2007 need not pass it, and masking too much is the
 safe side.
 
-Reference columns (citizen, employee) are replaced by ``p_`` + the first 24 hex digits of
+Reference columns (citizen, employee) are replaced by ``p_`` + the first 24 hex digits
+(written with the letters a–p instead of 0–9a–f, so that no pseudonym ever holds a run of
+digits that a CPR scanner would flag) of
 HMAC-SHA256 under a secret key; the key comes from ``DASHBOARD_SECRET_KEY`` or a key file
 that is created on first use.
 """
@@ -133,6 +135,9 @@ def _write_private(path: Path, content: bytes) -> None:
         os.close(fd)
 
 
+_HEX_AS_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+
+
 class Pseudonymiser:
     """Keyed, stable pseudonyms for person references (citizen, employee)."""
 
@@ -153,12 +158,12 @@ class Pseudonymiser:
         return stripped
 
     def pseudonym(self, value: str) -> str:
-        """``p_`` + the first 24 hex digits of HMAC-SHA256 of the normalised value."""
+        """``p_`` + the first 24 hex digits of HMAC-SHA256 of the normalised value, as letters a–p."""
         normalised = self.normalise(value)
         if not normalised:
             raise ValueError("Cannot pseudonymise an empty value.")
         digest = hmac.new(self._key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
-        return "p_" + digest[:24]
+        return "p_" + digest[:24].translate(_HEX_AS_LETTERS)
 
     def pseudonymise_series(self, series: pl.Series) -> pl.Series:
         """Vectorised :meth:`pseudonym` (once per distinct value); nulls and empties give null."""

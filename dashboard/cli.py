@@ -1,0 +1,233 @@
+"""The command line: import exports, write demo data, list and undo imports.
+
+Exit status: 0 on success, 2 when a file was refused or the command could not run (one plain
+sentence on stderr, or in the JSON with ``--json``), 1 never on purpose: an unexpected error
+is a bug and shows its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import polars as pl
+
+from dashboard import store
+from dashboard.config import Settings, load_settings
+from dashboard.contract import Kind
+from dashboard.excel_out import write_xlsx
+from dashboard.importer.errors import ImportFileError
+from dashboard.importer.mappings import parse_map_option
+from dashboard.importer.pipeline import FileReport, PreparedImport, import_file, rejected_table
+from dashboard.importer.pseudonym import Pseudonymiser, load_or_create_key
+from dashboard.metrics_cli import add_metrics_parser
+from dashboard.store import StoreBusyError
+from dashboard.store.records import import_history, undo_import
+
+EXIT_OK, EXIT_REFUSED = 0, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard",
+        description="Harassment-handling dashboard: import Excel exports, demo data, metrics.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add_db(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--db", help="DuckDB store (default: $DASHBOARD_DB or data/dashboard.duckdb)"
+        )
+
+    p_import = sub.add_parser("import", help="import .xlsx exports of incidents or inquiries")
+    p_import.add_argument("files", nargs="+", type=Path, metavar="FILE", help="workbooks to import")
+    add_db(p_import)
+    p_import.add_argument(
+        "--kind",
+        choices=["incidents", "inquiries"],
+        help="record kind (default: detected from the headers)",
+    )
+    p_import.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar='"Header=field"',
+        help="map a column header the contract does not know to a field; repeatable; saved and reused "
+        "for the next file with the same headers",
+    )
+    p_import.add_argument(
+        "--rejected-out",
+        type=Path,
+        metavar="FILE.xlsx",
+        help="write rejected rows with their reasons to a workbook",
+    )
+    p_import.add_argument("--json", action="store_true", help="print exactly one JSON object")
+
+    p_demo = sub.add_parser("demo", help="write a synthetic demo municipality into the store")
+    add_db(p_demo)
+    p_demo.add_argument(
+        "--if-empty", action="store_true", help="only when the store holds no records"
+    )
+    p_demo.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
+    p_demo.add_argument(
+        "--scale", type=float, default=1.0, help="size multiplier (1.0 ≈ 6,000 incidents)"
+    )
+
+    p_list = sub.add_parser("imports", help="list recorded imports, newest first")
+    add_db(p_list)
+
+    p_undo = sub.add_parser("undo", help="undo one import as a whole")
+    p_undo.add_argument("import_id", type=int, help="the import's number (see 'imports')")
+    add_db(p_undo)
+
+    add_metrics_parser(sub, add_db)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    """Run the command line; returns the exit status."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args = _parser().parse_args(argv)
+    settings = load_settings(db=args.db)
+    try:
+        if args.command == "import":
+            return _import(args, settings, out, err)
+        if args.command == "demo":
+            return _demo(args, settings, out)
+        if args.command == "imports":
+            with store.open_for_writing(settings.db_path) as con:
+                _print_frame(import_history(con), out)
+            return EXIT_OK
+        if args.command == "undo":
+            with store.open_for_writing(settings.db_path) as con:
+                try:
+                    touched = undo_import(con, args.import_id)
+                except LookupError as error:
+                    print(str(error), file=err)
+                    return EXIT_REFUSED
+            print(
+                f"Import {args.import_id} undone ({touched} records restored or removed).", file=out
+            )
+            return EXIT_OK
+    except StoreBusyError as error:
+        if getattr(args, "json", False):
+            print(
+                json.dumps({"ok": False, "files": [], "error": str(error)}, ensure_ascii=False),
+                file=out,
+            )
+        else:
+            print(str(error), file=err)
+        return EXIT_REFUSED
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+def _import(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    try:
+        manual = parse_map_option(args.map)
+    except ValueError as error:
+        print(str(error), file=err)
+        return EXIT_REFUSED
+    pseudonymiser = Pseudonymiser(load_or_create_key(settings.key_file))
+    reports: list[FileReport] = []
+    prepared_ok: list[PreparedImport] = []
+    with store.open_for_writing(settings.db_path) as con:
+        for path in args.files:
+            try:
+                report, prepared = import_file(
+                    con, path, pseudonymiser=pseudonymiser, kind=args.kind, manual_mapping=manual
+                )
+                prepared_ok.append(prepared)
+            except ImportFileError as error:
+                report = FileReport(file=path.name, error=error.sentence)
+            except FileNotFoundError:
+                report = FileReport(file=path.name, error=f"{path} does not exist; check the path.")
+            reports.append(report)
+            if not args.json:
+                _print_report(report, out)
+    if args.rejected_out:
+        sheets = [(p.file, rejected_table(p)) for p in prepared_ok if p.rejected.height]
+        write_xlsx(args.rejected_out, sheets)
+        if not args.json:
+            print(f"Rejected rows written to {args.rejected_out}.", file=out)
+    ok = all(r.error is None for r in reports)
+    if args.json:
+        print(
+            json.dumps(
+                {"ok": ok, "files": [r.to_json() for r in reports]}, ensure_ascii=False, default=str
+            ),
+            file=out,
+        )
+    return EXIT_OK if ok else EXIT_REFUSED
+
+
+def _print_report(report: FileReport, out: TextIO) -> None:
+    if report.error:
+        print(f"✗ {report.error}", file=out)
+        return
+    status = (
+        "unchanged, nothing written"
+        if report.status == "unchanged"
+        else f"import #{report.import_id}"
+    )
+    print(
+        f'✓ {report.file} — sheet "{report.sheet}", {report.kind}, header in row {report.header_row} ({status})',
+        file=out,
+    )
+    print(
+        f"  {report.rows_read} data rows: {report.stored_new} new, {report.stored_updated} updated, "
+        f"{report.unchanged} unchanged, {report.exact_duplicates} exact duplicates stored once, "
+        f"{report.rejected} rejected",
+        file=out,
+    )
+    skipped = [
+        f"{n} {what}"
+        for n, what in ((report.blank_rows, "blank"), (report.total_rows, "total"))
+        if n
+    ]
+    if skipped:
+        print(f"  skipped: {', '.join(skipped)} rows", file=out)
+    if report.unmapped_headers:
+        print(
+            f"  columns not imported (no matching field): {', '.join(report.unmapped_headers)}",
+            file=out,
+        )
+    if report.hidden_sheets:
+        print(f"  hidden sheets skipped: {', '.join(report.hidden_sheets)}", file=out)
+    if report.demo_removed:
+        print("  the demo data was removed: the store now holds real data only", file=out)
+    for rejection in report.rejections:
+        print(f"  row {rejection.row}: {'; '.join(rejection.reasons)}", file=out)
+
+
+def _demo(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from dashboard.demo import generate_demo
+    from dashboard.store.seed import write_demo
+
+    with store.open_for_writing(settings.db_path) as con:
+        if args.if_empty and not store.is_empty(con):
+            print(f"The store {settings.db_path} already holds data; demo not written.", file=out)
+            return EXIT_OK
+        data = generate_demo(args.seed, scale=args.scale)
+        parts: tuple[tuple[Kind, pl.DataFrame], ...] = (
+            ("incidents", data.incidents),
+            ("inquiries", data.inquiries),
+        )
+        for kind, frame in parts:
+            result = write_demo(con, kind, frame, seed=args.seed)
+            print(
+                f"Demo {kind}: {result.stored_new} new, {result.stored_updated} updated.", file=out
+            )
+    print(f"Demo data written to {settings.db_path}.", file=out)
+    return EXIT_OK
+
+
+def _print_frame(frame: pl.DataFrame, out: TextIO) -> None:
+    with pl.Config(tbl_rows=200, tbl_cols=20, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
+        print(frame, file=out)

@@ -1,0 +1,176 @@
+"""Finding the data: which sheet, which row is the header, which column is which field.
+
+Exports put title rows above the header, add legend and pivot sheets, and vary their
+headers. Every visible sheet's first rows are scored against the contract's aliases (plus
+any manual mapping); the row that names the most required fields, then the most fields,
+wins. A legend sheet that mentions a few field names in a column never names three fields
+in one row, so it is never taken for data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from dashboard.contract import KINDS, Kind, alias_index, fields_for, normalise_key
+from dashboard.importer.errors import MissingColumnError, NoDataSheetError, UnknownKindError
+from dashboard.importer.workbook import Sheet, Workbook
+
+HEADER_SCAN_ROWS = 30
+MIN_MATCHED_FIELDS = 3
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """The chosen sheet, header row and column mapping for one file."""
+
+    sheet: Sheet
+    kind: Kind
+    header_index: int  # index of the header row within sheet.rows
+    headers: dict[str, str]  # column name (c0, c1, ...) -> header text as written
+    mapping: dict[str, str]  # column name -> field
+    unmapped: list[str] = field(default_factory=list)  # header texts that matched no field
+    duplicates: list[str] = field(default_factory=list)  # header texts repeating a mapped field
+
+    @property
+    def header_row(self) -> int:
+        """The header's Excel row number."""
+        return self.sheet.first_row + self.header_index
+
+    @property
+    def signature(self) -> str:
+        """Identifies a header layout, for reusing a saved manual mapping."""
+        names = sorted(normalise_key(h) for h in self.headers.values() if normalise_key(h))
+        return hashlib.sha256("\x1f".join(names).encode()).hexdigest()[:32]
+
+    def header_of(self, field_name: str) -> str:
+        """The header text the file uses for a field (the field name if it is not mapped)."""
+        for column, mapped in self.mapping.items():
+            if mapped == field_name:
+                return self.headers[column]
+        return field_name
+
+    def mapping_by_header(self) -> dict[str, str]:
+        """header text -> field, as recorded with an import."""
+        return {self.headers[c]: f for c, f in self.mapping.items()}
+
+    def missing_required(self) -> list[str]:
+        """Required fields of the kind that no column maps to."""
+        mapped = set(self.mapping.values())
+        return [f.name for f in fields_for(self.kind) if f.required and f.name not in mapped]
+
+
+def _cell_text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _map_row(
+    cells: list[str], kind: Kind, manual: Mapping[str, str]
+) -> tuple[dict[int, str], list[int], list[int]]:
+    """(position -> field, unmapped positions, duplicate positions) for one candidate row."""
+    aliases = alias_index(kind)
+    manual_index = {normalise_key(h): f for h, f in manual.items()}
+    mapped: dict[int, str] = {}
+    unmapped: list[int] = []
+    duplicates: list[int] = []
+    taken: set[str] = set()
+    for pos, text in enumerate(cells):
+        key = normalise_key(text)
+        if not key:
+            continue
+        target = manual_index.get(key) or aliases.get(key)
+        if target is None:
+            unmapped.append(pos)
+        elif target in taken:
+            duplicates.append(pos)
+        else:
+            mapped[pos] = target
+            taken.add(target)
+    return mapped, unmapped, duplicates
+
+
+def _score(mapped: dict[int, str], kind: Kind) -> tuple[int, int]:
+    required = {f.name for f in fields_for(kind) if f.required}
+    fields = set(mapped.values())
+    return (len(fields & required), len(fields))
+
+
+def find_header(
+    workbook: Workbook,
+    *,
+    kind: Kind | None = None,
+    manual: Mapping[str, str] | None = None,
+) -> HeaderMatch:
+    """Choose sheet, header row and kind; raise an :class:`ImportFileError` when none fits.
+
+    ``manual`` maps header texts to field names and takes precedence over the aliases.
+    """
+    manual = dict(manual or {})
+    kinds = (kind,) if kind else KINDS
+    # (score, -sheet index, -row index): the best score wins, then the earliest sheet and row.
+    candidates: list[tuple[tuple[int, int], int, int, Kind]] = []
+    for sheet_pos, sheet in enumerate(workbook.sheets):
+        for index, row in enumerate(sheet.rows.head(HEADER_SCAN_ROWS).iter_rows()):
+            cells = [_cell_text(v) for v in row]
+            for k in kinds:
+                score = _score(_map_row(cells, k, manual)[0], k)
+                if score[1] >= MIN_MATCHED_FIELDS:
+                    candidates.append((score, -sheet_pos, -index, k))
+    if not candidates:
+        names = ", ".join(f'"{s.name}"' for s in workbook.sheets) or "none"
+        raise NoDataSheetError(
+            f"{workbook.file} has no sheet with a recognisable header row (visible sheets: {names}); "
+            "check that it is an incident or inquiry export, or map its columns by hand.",
+            file=workbook.file,
+        )
+    score, neg_sheet, neg_index, chosen = max(candidates, key=lambda c: c[:3])
+    sheet, index = workbook.sheets[-neg_sheet], -neg_index
+    tied = [c for c in candidates if c[:3] == (score, neg_sheet, neg_index) and c[3] != chosen]
+    if tied:
+        raise UnknownKindError(
+            f'{workbook.file}, sheet "{sheet.name}": the headers fit both incidents and inquiries; '
+            "choose the kind (--kind incidents or --kind inquiries).",
+            file=workbook.file,
+            sheet=sheet.name,
+        )
+    return match_for_row(sheet, index, chosen, manual)
+
+
+def match_for_row(sheet: Sheet, index: int, kind: Kind, manual: Mapping[str, str]) -> HeaderMatch:
+    """The mapping of one given header row."""
+    row = sheet.rows.row(index)
+    cells = [_cell_text(v) for v in row]
+    columns = sheet.rows.columns
+    mapped, unmapped, duplicates = _map_row(cells, kind, manual)
+    return HeaderMatch(
+        sheet=sheet,
+        kind=kind,
+        header_index=index,
+        headers={columns[p]: cells[p] for p in range(len(cells)) if cells[p]},
+        mapping={columns[p]: f for p, f in mapped.items()},
+        unmapped=[cells[p] for p in unmapped],
+        duplicates=[cells[p] for p in duplicates],
+    )
+
+
+def require_fields(match: HeaderMatch, file: str) -> None:
+    """Raise :class:`MissingColumnError` naming every required field without a column."""
+    missing = match.missing_required()
+    if not missing:
+        return
+    by_name = {f.name: f for f in fields_for(match.kind)}
+    described = " and ".join(f'"{by_name[m].aliases[0]}" ({m})' for m in missing)
+    plural = "columns" if len(missing) > 1 else "column"
+    hint = (
+        f' or map an existing column to it with --map "Header={missing[0]}"'
+        if match.unmapped
+        else ""
+    )
+    raise MissingColumnError(
+        f'{file}, sheet "{match.sheet.name}": the required {plural} {described} '
+        f"{'are' if len(missing) > 1 else 'is'} missing from the header in row {match.header_row}; "
+        f"add it to the export{hint}.",
+        file=file,
+        sheet=match.sheet.name,
+    )

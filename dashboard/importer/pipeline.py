@@ -1,0 +1,509 @@
+"""One file from disk to the store: read, find the header, validate, pseudonymise, write.
+
+:func:`prepare` does everything that does not touch the store (so the upload page can show a
+preview and the counts before anything is written); :func:`commit` writes a prepared import
+as one transaction; :func:`import_file` is both, as the command line uses it.
+
+Every data row ends in exactly one of: stored (new, updated or unchanged), exact duplicate
+of an earlier row, or rejected with all of its reasons. Blank rows, a trailing total row and
+a repeated header row are not data rows and are counted separately.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from dashboard.contract import (
+    DEFAULT_DEADLINES,
+    ID_FIELD,
+    TOTAL_ROW_MARKERS,
+    Field,
+    Kind,
+    fields_for,
+    normalise_key,
+)
+from dashboard.importer import mappings
+from dashboard.importer.headers import HeaderMatch, find_header, match_for_row, require_fields
+from dashboard.importer.parsers import (
+    map_bool_column,
+    map_unique,
+    parse_category,
+    parse_date,
+    parse_int,
+)
+from dashboard.importer.pseudonym import Pseudonymiser, mask_cpr_series
+from dashboard.importer.workbook import ReadLimits, Workbook, read_workbook
+from dashboard.store.records import ImportMeta, record_columns, with_row_hash, write_import
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A rejected data row: its Excel row number and every reason."""
+
+    row: int
+    reasons: list[str]
+
+
+@dataclass
+class PreparedImport:
+    """A validated file, ready to be written."""
+
+    file: str
+    content_hash: str
+    match: HeaderMatch
+    records: pl.DataFrame  # content columns + row_hash, one row per id
+    rejected: (
+        pl.DataFrame
+    )  # row_number, reasons (list[str]), raw (JSON, CPR masked), original (JSON)
+    rows_read: int
+    exact_duplicates: int
+    blank_rows: int
+    total_rows: int
+    manual_mapping: dict[str, str]
+    hidden_sheets: list[str]
+
+    @property
+    def kind(self) -> Kind:
+        """incidents or inquiries."""
+        return self.match.kind
+
+    def rejections(self) -> list[Rejection]:
+        """Rejected rows in row order."""
+        return [
+            Rejection(int(r), list(reasons))
+            for r, reasons in zip(
+                self.rejected["row_number"].to_list(),
+                self.rejected["reasons"].to_list(),
+                strict=True,
+            )
+        ]
+
+
+@dataclass
+class FileReport:
+    """What happened to one file; ``error`` is the one sentence when the file was refused."""
+
+    file: str
+    sheet: str | None = None
+    kind: str | None = None
+    header_row: int | None = None
+    rows_read: int = 0
+    stored_new: int = 0
+    stored_updated: int = 0
+    unchanged: int = 0
+    exact_duplicates: int = 0
+    rejected: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    error: str | None = None
+    import_id: int | None = None
+    blank_rows: int = 0
+    total_rows: int = 0
+    unmapped_headers: list[str] = field(default_factory=list)
+    hidden_sheets: list[str] = field(default_factory=list)
+    demo_removed: bool = False
+
+    @property
+    def stored(self) -> int:
+        """Records of this file now in the store (new, updated and unchanged)."""
+        return self.stored_new + self.stored_updated + self.unchanged
+
+    @property
+    def status(self) -> str:
+        """refused, unchanged (nothing written) or imported."""
+        if self.error:
+            return "refused"
+        return "imported" if self.import_id is not None else "unchanged"
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of the command line's ``--json`` output."""
+        data = asdict(self)
+        data["rejections"] = [{"row": r.row, "reasons": r.reasons} for r in self.rejections]
+        data["status"] = self.status
+        return data
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stripped(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every cell stripped; empty text becomes null."""
+    return frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in frame.columns)
+
+
+def _normalised(expr: pl.Expr) -> pl.Expr:
+    """Polars version of contract.normalise_key for marker matching."""
+    return expr.str.to_lowercase().str.replace_all(r"[\W_]+", "")
+
+
+def _classify_rows(data: pl.DataFrame, match: HeaderMatch) -> pl.Series:
+    """'data', 'blank', 'total' or 'header' for every row below the header."""
+    columns = data.columns
+    first_value = pl.coalesce([pl.col(c) for c in columns]) if columns else pl.lit(None)
+    header_cols = [c for c in match.mapping if c in columns]
+    repeats_header = (
+        pl.all_horizontal(pl.col(c) == pl.lit(match.headers[c]) for c in header_cols)
+        if header_cols
+        else pl.lit(False)
+    )
+    markers = list({normalise_key(m) for m in TOTAL_ROW_MARKERS})
+    id_column = next((c for c, f in match.mapping.items() if f == ID_FIELD[match.kind]), None)
+    # A total row starts with a marker ("I alt", "Total") and has no real id.
+    is_total = _normalised(first_value).is_in(markers)
+    if id_column:
+        is_total = is_total & (
+            pl.col(id_column).is_null() | _normalised(pl.col(id_column)).is_in(markers)
+        )
+    return data.select(
+        pl.when(pl.all_horizontal(pl.col(c).is_null() for c in columns))
+        .then(pl.lit("blank"))
+        .when(is_total)
+        .then(pl.lit("total"))
+        .when(repeats_header)
+        .then(pl.lit("header"))
+        .otherwise(pl.lit("data"))
+        .alias("row_class")
+    ).to_series()
+
+
+def _convert(
+    field_def: Field,
+    raw: pl.Series,
+    header: str,
+    workbook: Workbook,
+    pseudonymiser: Pseudonymiser,
+) -> tuple[pl.Series, pl.Series]:
+    """(typed values, reasons) for one field's column."""
+    errors: pl.Series
+    kind = field_def.type
+    if kind == "date":
+        values, errors = map_unique(raw, partial(parse_date, date1904=workbook.date1904), pl.Date)
+    elif kind == "bool":
+        values, errors, _ = map_bool_column(raw)
+    elif kind == "category":
+        assert field_def.vocabulary is not None
+        values, errors = map_unique(
+            raw, partial(parse_category, vocabulary=field_def.vocabulary), pl.String
+        )
+    elif kind == "int":
+        values, errors = map_unique(raw, parse_int, pl.Int64)
+    elif kind == "ref":
+        values, errors = (
+            pseudonymiser.pseudonymise_series(raw),
+            pl.Series([None] * len(raw), dtype=pl.String),
+        )
+    else:  # text and free text: CPR numbers are masked wherever they appear
+        values, errors = mask_cpr_series(raw), pl.Series([None] * len(raw), dtype=pl.String)
+    prefix = f"{header}: "
+    reasons = errors.to_frame("e").select(pl.lit(prefix) + pl.col("e")).to_series()
+    if field_def.required:
+        missing = raw.is_null() | (raw.str.strip_chars() == "")
+        reasons = (
+            pl.DataFrame({"m": missing, "r": reasons})
+            .select(
+                pl.when(pl.col("m"))
+                .then(pl.lit(f"{header} is empty (required)"))
+                .otherwise(pl.col("r"))
+            )
+            .to_series()
+        )
+    return values.alias(field_def.name), reasons.alias(field_def.name)
+
+
+def _apply_deadline_defaults(records: pl.DataFrame, defaults: Mapping[str, int]) -> pl.DataFrame:
+    """Fill a missing inquiry deadline with its type's default; note where it came from."""
+    days = pl.col("inquiry_type").replace_strict(
+        list(defaults), list(defaults.values()), default=None, return_dtype=pl.Int64
+    )
+    return records.with_columns(
+        deadline_source=pl.when(pl.col("deadline_on").is_null())
+        .then(pl.lit("default"))
+        .otherwise(pl.lit("file")),
+        deadline_on=pl.coalesce(
+            pl.col("deadline_on"), pl.col("received_on") + pl.duration(days=days)
+        ).cast(pl.Date),
+    )
+
+
+def locate(
+    workbook: Workbook,
+    *,
+    kind: Kind | None = None,
+    manual_mapping: Mapping[str, str] | None = None,
+    saved_mapping: Callable[[str, Kind], dict[str, str] | None] | None = None,
+) -> HeaderMatch:
+    """Find sheet, header row and mapping (a saved mapping for the layout, then the manual one).
+
+    Missing required columns are not an error here, so a preview can offer to map them.
+    """
+    manual = dict(manual_mapping or {})
+    mappings.check_fields(manual, kind, workbook.file)
+    match = find_header(workbook, kind=kind, manual=manual)
+    saved = saved_mapping(match.signature, match.kind) if saved_mapping else None
+    if saved or manual:
+        match = match_for_row(
+            match.sheet, match.header_index, match.kind, {**(saved or {}), **manual}
+        )
+    return match
+
+
+def prepare(
+    path: Path,
+    *,
+    pseudonymiser: Pseudonymiser,
+    kind: Kind | None = None,
+    manual_mapping: Mapping[str, str] | None = None,
+    saved_mapping: Callable[[str, Kind], dict[str, str] | None] | None = None,
+    display_name: str | None = None,
+    deadline_days: Mapping[str, int] | None = None,
+    limits: ReadLimits | None = None,
+    progress: Progress | None = None,
+) -> PreparedImport:
+    """Read and validate one file without writing anything; raise ImportFileError if refused."""
+    report = progress or (lambda _f, _m: None)
+    name = display_name or path.name
+    mappings.check_fields(dict(manual_mapping or {}), kind, name)
+    report(0.05, "reading")
+    workbook = read_workbook(path, display_name=name, limits=limits or ReadLimits())
+    report(0.5, "finding header")
+    match = locate(workbook, kind=kind, manual_mapping=manual_mapping, saved_mapping=saved_mapping)
+    return validate(
+        path,
+        workbook,
+        match,
+        pseudonymiser=pseudonymiser,
+        manual_mapping=manual_mapping,
+        deadline_days=deadline_days,
+        progress=progress,
+    )
+
+
+def validate(
+    path: Path,
+    workbook: Workbook,
+    match: HeaderMatch,
+    *,
+    pseudonymiser: Pseudonymiser,
+    manual_mapping: Mapping[str, str] | None = None,
+    deadline_days: Mapping[str, int] | None = None,
+    progress: Progress | None = None,
+) -> PreparedImport:
+    """Validate the rows below a located header; MissingColumnError if a required column lacks."""
+    report = progress or (lambda _f, _m: None)
+    name = workbook.file
+    manual = dict(manual_mapping or {})
+    require_fields(match, name)
+
+    report(0.6, "validating")
+    data = _stripped(match.sheet.rows.slice(match.header_index + 1))
+    first_data_row = match.header_row + 1
+    row_class = _classify_rows(data, match)
+    data = data.with_columns(
+        row_number=pl.int_range(first_data_row, first_data_row + data.height, dtype=pl.Int64),
+        row_class=row_class,
+    )
+    counts = row_class.value_counts()
+    class_count = dict(zip(counts["row_class"].to_list(), counts["count"].to_list(), strict=True))
+    data = data.filter(pl.col("row_class") == "data")
+
+    column_of = {f: c for c, f in match.mapping.items()}
+    values: list[pl.Series] = []
+    reasons: list[pl.Series] = []
+    for field_def in fields_for(match.kind):
+        column = column_of.get(field_def.name)
+        raw = (
+            data[column]
+            if column
+            else pl.Series(field_def.name, [None] * data.height, dtype=pl.String)
+        )
+        header = match.headers[column] if column else field_def.name
+        value, reason = _convert(field_def, raw, header, workbook, pseudonymiser)
+        values.append(value)
+        reasons.append(reason)
+    typed = pl.DataFrame(values).with_columns(
+        row_number=data["row_number"],
+        reasons=pl.concat_list(reasons).list.drop_nulls() if reasons else pl.lit([]),
+    )
+    if match.kind == "inquiries":
+        defaults = {**{k: v.days for k, v in DEFAULT_DEADLINES.items()}, **(deadline_days or {})}
+        typed = _apply_deadline_defaults(typed, defaults)
+
+    id_field = ID_FIELD[match.kind]
+    valid = typed.filter(pl.col("reasons").list.len() == 0)
+    hashed = with_row_hash(duckdb.connect(), match.kind, valid.select(record_columns(match.kind)))
+    hashed = hashed.with_columns(row_number=valid["row_number"])
+    per_id = hashed.group_by(id_field).agg(
+        n=pl.len(), versions=pl.col("row_hash").n_unique(), rows=pl.col("row_number").sort()
+    )
+    conflicts = per_id.filter(pl.col("versions") > 1)
+    conflict_reasons = conflicts.explode("rows").select(
+        row_number=pl.col("rows"),
+        reason=pl.format(
+            '{} "{}" appears in rows {} with different content',
+            pl.lit(match.header_of(id_field)),
+            pl.col(id_field),
+            pl.col("rows").cast(pl.String).implode().over(id_field).list.join(", ")
+            if conflicts.height
+            else pl.lit(""),
+        ),
+    )
+    exact_duplicates = int(
+        per_id.filter(pl.col("versions") == 1)["n"].sum()
+        - per_id.filter(pl.col("versions") == 1).height
+    )
+    records = (
+        hashed.join(conflicts.select(id_field), on=id_field, how="anti")
+        .sort("row_number")
+        .unique(subset=id_field, keep="first", maintain_order=True)
+        .drop("row_number")
+    )
+
+    rejected_rows = typed.filter(pl.col("reasons").list.len() > 0).select("row_number", "reasons")
+    if conflict_reasons.height:
+        rejected_rows = pl.concat(
+            [
+                rejected_rows,
+                conflict_reasons.select("row_number", reasons=pl.concat_list(pl.col("reason"))),
+            ]
+        )
+    rejected = _with_raw(rejected_rows.sort("row_number"), data, match)
+    rows_read = int(class_count.get("data", 0))
+    report(0.8, "validated")
+    assert records.height + exact_duplicates + rejected.height == rows_read, "counts must add up"
+    return PreparedImport(
+        file=name,
+        content_hash=file_hash(path),
+        match=match,
+        records=records,
+        rejected=rejected,
+        rows_read=rows_read,
+        exact_duplicates=exact_duplicates,
+        blank_rows=int(class_count.get("blank", 0)),
+        total_rows=int(class_count.get("total", 0)),
+        manual_mapping=manual,
+        hidden_sheets=workbook.hidden_sheets,
+    )
+
+
+def _with_raw(rejected: pl.DataFrame, data: pl.DataFrame, match: HeaderMatch) -> pl.DataFrame:
+    """Add each rejected row's original cells as JSON: as read, and with CPR numbers masked."""
+    columns = [c for c in match.headers if c in data.columns]
+    cells = rejected.join(data.select("row_number", *columns), on="row_number", how="left")
+    renamed = {c: match.headers[c] for c in columns}
+    original = cells.select(
+        pl.struct([pl.col(c).alias(renamed[c]) for c in columns]).struct.json_encode()
+    )
+    masked = cells.select(
+        pl.struct(
+            [pl.col(c).pipe(_mask_expr).alias(renamed[c]) for c in columns]
+        ).struct.json_encode()
+    )
+    return rejected.with_columns(raw=masked.to_series(), original=original.to_series())
+
+
+def _mask_expr(expr: pl.Expr) -> pl.Expr:
+    return expr.map_batches(mask_cpr_series, return_dtype=pl.String)
+
+
+def commit(
+    con: duckdb.DuckDBPyConnection, prepared: PreparedImport, *, is_demo: bool = False
+) -> FileReport:
+    """Write a prepared import as one transaction and save its manual mapping for reuse."""
+    meta = ImportMeta(
+        kind=prepared.kind,
+        file_name=prepared.file,
+        sheet=prepared.match.sheet.name,
+        header_row=prepared.match.header_row,
+        content_hash=prepared.content_hash,
+        rows_read=prepared.rows_read,
+        exact_duplicates=prepared.exact_duplicates,
+        rejected=prepared.rejected.height,
+        mapping=prepared.match.mapping_by_header(),
+        is_demo=is_demo,
+    )
+    result = write_import(con, prepared.records, meta, prepared.rejected)
+    if prepared.manual_mapping:
+        mappings.save(
+            con, prepared.match.signature, prepared.kind, prepared.match.mapping_by_header()
+        )
+    return FileReport(
+        file=prepared.file,
+        sheet=prepared.match.sheet.name,
+        kind=prepared.kind,
+        header_row=prepared.match.header_row,
+        rows_read=prepared.rows_read,
+        stored_new=result.stored_new,
+        stored_updated=result.stored_updated,
+        unchanged=result.unchanged,
+        exact_duplicates=prepared.exact_duplicates,
+        rejected=prepared.rejected.height,
+        rejections=prepared.rejections(),
+        import_id=result.import_id,
+        blank_rows=prepared.blank_rows,
+        total_rows=prepared.total_rows,
+        unmapped_headers=prepared.match.unmapped,
+        hidden_sheets=prepared.hidden_sheets,
+        demo_removed=result.demo_removed,
+    )
+
+
+def import_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    pseudonymiser: Pseudonymiser,
+    kind: Kind | None = None,
+    manual_mapping: Mapping[str, str] | None = None,
+    display_name: str | None = None,
+    deadline_days: Mapping[str, int] | None = None,
+    limits: ReadLimits | None = None,
+    progress: Progress | None = None,
+) -> tuple[FileReport, PreparedImport]:
+    """Prepare and commit one file (saved mappings from the store are reused)."""
+    prepared = prepare(
+        path,
+        pseudonymiser=pseudonymiser,
+        kind=kind,
+        manual_mapping=manual_mapping,
+        saved_mapping=partial(mappings.load, con),
+        display_name=display_name,
+        deadline_days=deadline_days,
+        limits=limits,
+        progress=progress,
+    )
+    report = commit(con, prepared)
+    if progress:
+        progress(1.0, "stored")
+    return report, prepared
+
+
+def rejected_table(
+    prepared: PreparedImport, *, row: str = "Row", reasons: str = "Reasons"
+) -> pl.DataFrame:
+    """Rejected rows as the analyst fixes them: row number, the cells as read, the reasons.
+
+    This is the analyst's own file, so cells are as read (not masked); the copy kept in the
+    store has CPR numbers masked.
+    """
+    originals = [json.loads(text) for text in prepared.rejected["original"].to_list()]
+    columns: dict[str, list[object]] = {row: prepared.rejected["row_number"].to_list()}
+    for header in prepared.match.headers.values():
+        columns[header] = [cells.get(header) for cells in originals]
+    columns[reasons] = ["; ".join(r) for r in prepared.rejected["reasons"].to_list()]
+    return pl.DataFrame(columns, schema={k: (pl.Int64 if k == row else pl.String) for k in columns})

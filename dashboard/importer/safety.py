@@ -1,0 +1,755 @@
+"""Checks on an .xlsx file before any spreadsheet parser touches it.
+
+Everything here runs in the parent (the Streamlit server) and reads the zip container with the
+standard library and numpy only; the spreadsheet itself is parsed later in a child process
+(``worker.py``). The checks, in order:
+
+1. The file exists, is not empty and is not larger than ``max_file_bytes``. An OLE2 file (an
+   old .xls, or an .xlsx protected by a password, which Excel stores encrypted in OLE2) gets
+   its own sentence.
+2. It is a zip whose end record announces a sane number of members; the central directory
+   parses; no member is encrypted, stored with a method other than stored/deflate, or present
+   twice; ``[Content_Types].xml`` and ``xl/workbook.xml`` exist.
+3. The *declared* uncompressed sizes: each member at most ``max_entry_bytes``, shared strings
+   at most ``max_shared_strings_bytes``, the sum at most ``max_uncompressed_bytes``.
+4. ``xl/workbook.xml`` and its relationships are parsed (sheet names, visibility, the part
+   each sheet lives in, and ``<workbookPr date1904>``).
+5. Every XML member is inflated in chunks from its raw deflate stream — never whole into
+   memory, and not through ``zipfile``, which stops at the declared size — counting the bytes
+   that actually come out. A member that inflates past its limit is refused at that point
+   (a lying header, a gigabyte of whitespace), as is one whose real size or CRC differs from
+   what the central directory says.
+6. While the worksheet parts of visible sheets inflate, their cell and row references
+   (``r="XFD1048576"``, ``<row r="7">``) are scanned to find the real extent of the sheet;
+   ``<dimension ref>`` is ignored. calamine allocates a dense rectangle from that extent, so
+   a 2 KB file with cells in A1 and XFD1048576 would otherwise abort the whole process.
+
+The scan is vectorised with numpy over canonical ``r="..."`` attributes; a 100,000-row by
+22-column sheet (76 MB of XML) takes about a second, inflation included, on a busy 2-core
+machine. Cells and rows
+without an ``r`` attribute (legal; calamine numbers them by position) are bounded by counting
+tags; when that bound is too coarse, the part is scanned again tag by tag. The scan is
+conservative: stray ``r="..."`` text can only make a sheet look larger. A deliberately crafted
+file might still get past it; the child's memory cap and time limit are the backstop.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+from xml.etree import ElementTree
+
+import numpy as np
+
+from dashboard.importer.errors import NotAWorkbookError, UnsafeWorkbookError
+
+if TYPE_CHECKING:
+    from dashboard.importer.workbook import ReadLimits
+
+# Members a workbook needs at least.
+REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
+# A zip with more members, or a larger central directory, is not an export.
+MAX_MEMBERS = 10_000
+MAX_CENTRAL_DIRECTORY_BYTES = 16 * 2**20
+# workbook.xml and relationship parts are parsed whole, so they get a small cap of their own.
+MAX_SMALL_PART_BYTES = 16 * 2**20
+# Excel's own grid, for the message when a sheet reaches beyond it.
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_READ_CHUNK = 1 << 20
+_INFLATE_CHUNK = 4 << 20
+_CARRY_MAX = 1 << 20
+_TRUE = frozenset({"1", "true", "on"})
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+def sentence_not_a_workbook(file: str) -> str:
+    return f"{file} is not an Excel workbook (.xlsx); export the data again as an Excel workbook."
+
+
+def sentence_damaged(file: str) -> str:
+    return (
+        f"{file} is damaged or incomplete; export the data again as an Excel workbook (.xlsx) "
+        "and upload the new file."
+    )
+
+
+def sentence_unusual(file: str) -> str:
+    return (
+        f"{file} is not a standard Excel workbook; open it in Excel, save it as an Excel "
+        "workbook (.xlsx) and upload that copy."
+    )
+
+
+def sentence_altered(file: str) -> str:
+    return (
+        f"{file} is damaged or has been altered after it was saved; export the data again as "
+        "an Excel workbook (.xlsx) and upload the new file."
+    )
+
+
+def sentence_unsafe(file: str) -> str:
+    return (
+        f"{file} could not be read safely: it needs more memory or time than an upload may use; "
+        "open it in Excel, save it as a new Excel workbook (.xlsx) and upload that copy."
+    )
+
+
+def sentence_too_much_data(file: str) -> str:
+    return (
+        f"{file} holds more data than one upload may contain; split the export into smaller "
+        "files, for example one per year, and upload them one at a time."
+    )
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 2**20:,.0f} MB"
+
+
+def column_letters(n: int) -> str:
+    """1 -> A, 27 -> AA, 16384 -> XFD (beyond Excel's grid the letters simply continue)."""
+    s = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Extent:
+    """How far a sheet's cells reach, 1-based; an upper bound when ``exact`` is false."""
+
+    rows: int
+    columns: int
+    exact: bool
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    name: str
+    index: int  # position among the <sheet> elements of workbook.xml
+    visible: bool
+    part: str  # the zip member holding the worksheet
+    extent: Extent | None  # scanned for visible sheets only
+
+
+@dataclass(frozen=True)
+class Inspection:
+    sheets: list[SheetInfo]  # worksheets only (chart sheets and the like are left out)
+    date1904: bool
+    date1904_attribute: str | None  # the raw attribute value, for the child's calamine probe
+
+
+class _Exceeded(Exception):
+    """A member inflated past the cap it was given."""
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def inspect_workbook(path: Path, file: str, limits: ReadLimits) -> Inspection:
+    """Run every pre-parse check; raise NotAWorkbookError or UnsafeWorkbookError."""
+    size = _check_file(path, file, limits)
+    with path.open("rb") as fh:
+        _check_end_record(fh, size, file)
+        try:
+            zf = zipfile.ZipFile(fh)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+            raise NotAWorkbookError(sentence_damaged(file), file=file) from exc
+        with zf:
+            infos = _check_members(zf, file, limits)
+            workbook_xml = _read_small(fh, size, infos["xl/workbook.xml"], file)
+            rels_info = infos.get("xl/_rels/workbook.xml.rels")
+            if rels_info is None:
+                raise NotAWorkbookError(sentence_damaged(file), file=file)
+            rels_xml = _read_small(fh, size, rels_info, file)
+            date1904_attribute, sheets = _parse_workbook(workbook_xml, rels_xml, infos, file)
+            scanned = _verify_members(fh, size, infos, sheets, file, limits)
+    date1904 = date1904_attribute is not None and date1904_attribute.strip().lower() in _TRUE
+    result = [
+        SheetInfo(s.name, s.index, s.visible, s.part, scanned.get(s.part) if s.visible else None)
+        for s in sheets
+    ]
+    for sheet in result:
+        if sheet.extent is not None:
+            _check_extent(sheet.name, sheet.extent, file, limits)
+    return Inspection(result, date1904, date1904_attribute)
+
+
+# --------------------------------------------------------------------------- file and zip
+
+
+def _check_file(path: Path, file: str, limits: ReadLimits) -> int:
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise NotAWorkbookError(
+            f"{file} could not be found; upload the file again.", file=file
+        ) from exc
+    if not path.is_file():
+        raise NotAWorkbookError(sentence_not_a_workbook(file), file=file)
+    if st.st_size == 0:
+        raise NotAWorkbookError(
+            f"{file} is empty; export the data again as an Excel workbook (.xlsx).", file=file
+        )
+    if st.st_size > limits.max_file_bytes:
+        raise UnsafeWorkbookError(
+            f"{file} is {_megabytes(st.st_size)}, more than the {_megabytes(limits.max_file_bytes)} "
+            "an upload may be; split the export into smaller files, for example one per year, "
+            "and upload them one at a time.",
+            file=file,
+        )
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head == _OLE_MAGIC:
+        raise NotAWorkbookError(
+            f"{file} is an old-style Excel file (.xls) or is protected by a password; open it in "
+            "Excel, remove any password, save it as an Excel workbook (.xlsx) and upload that.",
+            file=file,
+        )
+    if not zipfile.is_zipfile(path):
+        raise NotAWorkbookError(sentence_not_a_workbook(file), file=file)
+    return st.st_size
+
+
+def _check_end_record(fh: BinaryIO, size: int, file: str) -> None:
+    """Refuse a zip announcing absurdly many members before zipfile builds a list of them."""
+    tail_len = min(size, 22 + 65_535)
+    fh.seek(size - tail_len)
+    tail = fh.read(tail_len)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        raise NotAWorkbookError(sentence_not_a_workbook(file), file=file)
+    _, _, _, _, members, cd_size, cd_offset, _ = struct.unpack("<4sHHHHIIH", tail[at : at + 22])
+    count, cd_bytes = members, cd_size
+    if members == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
+        locator = tail[at - 20 : at] if at >= 20 else b""
+        if len(locator) == 20 and locator[:4] == b"PK\x06\x07":
+            (z64_offset,) = struct.unpack("<Q", locator[8:16])
+            if z64_offset + 56 <= size:
+                fh.seek(z64_offset)
+                record = fh.read(56)
+                if record[:4] == b"PK\x06\x06":
+                    count, cd_bytes = struct.unpack("<QQ", record[32:48])
+    if count > MAX_MEMBERS or cd_bytes > MAX_CENTRAL_DIRECTORY_BYTES:
+        raise UnsafeWorkbookError(sentence_unsafe(file), file=file)
+
+
+def _check_members(
+    zf: zipfile.ZipFile, file: str, limits: ReadLimits
+) -> dict[str, zipfile.ZipInfo]:
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise UnsafeWorkbookError(sentence_unsafe(file), file=file)
+    by_name: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        if info.filename in by_name:
+            # Two members with one name: which one a reader picks is up to the reader.
+            raise UnsafeWorkbookError(sentence_unusual(file), file=file)
+        by_name[info.filename] = info
+    if any(part not in by_name for part in REQUIRED_PARTS):
+        raise NotAWorkbookError(sentence_not_a_workbook(file), file=file)
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1 or info.compress_type not in (
+            zipfile.ZIP_STORED,
+            zipfile.ZIP_DEFLATED,
+        ):
+            raise NotAWorkbookError(sentence_unusual(file), file=file)
+        total += info.file_size
+        if info.file_size > limits.max_entry_bytes or (
+            _is_shared_strings(info.filename) and info.file_size > limits.max_shared_strings_bytes
+        ):
+            raise UnsafeWorkbookError(
+                _sentence_declared(file, info.file_size, info.compress_size), file=file
+            )
+    if total > limits.max_uncompressed_bytes:
+        raise UnsafeWorkbookError(
+            _sentence_declared(file, total, sum(i.compress_size for i in infos)), file=file
+        )
+    return by_name
+
+
+def _sentence_declared(file: str, unpacked: int, packed: int) -> str:
+    # An honest export compresses perhaps 5-20 times; a bomb a thousand times.
+    if unpacked > 100 * max(packed, 1):
+        return sentence_unsafe(file)
+    return sentence_too_much_data(file)
+
+
+def _is_shared_strings(name: str) -> bool:
+    return "sharedstrings" in name.lower()
+
+
+def _is_xml(name: str) -> bool:
+    lower = name.lower()
+    return lower.endswith(".xml") or lower.endswith(".rels")
+
+
+# --------------------------------------------------------------------------- raw inflation
+
+
+def _inflate(
+    fh: BinaryIO, size: int, info: zipfile.ZipInfo, file: str, cap: int
+) -> Iterator[bytes]:
+    """Yield the decompressed bytes of one member, straight from its raw data.
+
+    Reads until the deflate stream itself ends (not until the declared size), raises
+    ``_Exceeded`` once more than ``cap`` bytes came out, and at the end checks the real size
+    and CRC against the central directory.
+    """
+    fh.seek(info.header_offset)
+    header = fh.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise NotAWorkbookError(sentence_damaged(file), file=file)
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    start = info.header_offset + 30 + name_len + extra_len
+    fh.seek(start)
+    produced = 0
+    crc = 0
+    if info.compress_type == zipfile.ZIP_STORED:
+        left = info.compress_size
+        while left > 0:
+            data = fh.read(min(_READ_CHUNK, left))
+            if not data:
+                raise NotAWorkbookError(sentence_damaged(file), file=file)
+            left -= len(data)
+            produced += len(data)
+            if produced > cap:
+                raise _Exceeded
+            crc = zlib.crc32(data, crc)
+            yield data
+    else:
+        available = size - start
+        d = zlib.decompressobj(-15)
+        pending = b""
+        while not d.eof:
+            if not pending:
+                if available <= 0:
+                    raise NotAWorkbookError(sentence_damaged(file), file=file)
+                pending = fh.read(min(_READ_CHUNK, available))
+                if not pending:
+                    raise NotAWorkbookError(sentence_damaged(file), file=file)
+                available -= len(pending)
+            try:
+                out = d.decompress(pending, _INFLATE_CHUNK)
+            except zlib.error as exc:
+                raise NotAWorkbookError(sentence_damaged(file), file=file) from exc
+            pending = d.unconsumed_tail
+            if out:
+                produced += len(out)
+                if produced > cap:
+                    raise _Exceeded
+                crc = zlib.crc32(out, crc)
+                yield out
+    if produced != info.file_size:
+        # The headers lie about the size; readers that trust them can be led astray.
+        raise UnsafeWorkbookError(sentence_altered(file), file=file)
+    if crc != info.CRC:
+        raise NotAWorkbookError(sentence_damaged(file), file=file)
+
+
+def _read_small(fh: BinaryIO, size: int, info: zipfile.ZipInfo, file: str) -> bytes:
+    try:
+        return b"".join(_inflate(fh, size, info, file, MAX_SMALL_PART_BYTES))
+    except _Exceeded:
+        raise UnsafeWorkbookError(sentence_unsafe(file), file=file) from None
+
+
+# --------------------------------------------------------------------------- workbook.xml
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    name: str
+    index: int
+    visible: bool
+    part: str
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _parse_xml(data: bytes, file: str) -> ElementTree.Element:
+    # OOXML forbids DTDs; refusing them keeps entity tricks out of the parent process.
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise NotAWorkbookError(sentence_unusual(file), file=file)
+    try:
+        return ElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:
+        raise NotAWorkbookError(sentence_damaged(file), file=file) from exc
+
+
+def _parse_workbook(
+    workbook_xml: bytes, rels_xml: bytes, infos: dict[str, zipfile.ZipInfo], file: str
+) -> tuple[str | None, list[_Sheet]]:
+    root = _parse_xml(workbook_xml, file)
+    rels_root = _parse_xml(rels_xml, file)
+    targets: dict[str, tuple[str, str]] = {}
+    for rel in rels_root:
+        if _local(rel.tag) != "Relationship" or rel.get("TargetMode") == "External":
+            continue
+        rid, rtype, target = rel.get("Id"), rel.get("Type", ""), rel.get("Target")
+        if rid and target:
+            targets[rid] = (rtype, _resolve(target))
+    date1904: str | None = None
+    sheets: list[_Sheet] = []
+    names: set[str] = set()
+    position = 0
+    for child in root:
+        tag = _local(child.tag)
+        if tag == "workbookPr":
+            date1904 = child.get("date1904")
+        elif tag == "sheets":
+            for sheet in child:
+                if _local(sheet.tag) != "sheet":
+                    continue
+                index = position
+                position += 1
+                name = sheet.get("name")
+                rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
+                if name is None or rid is None or rid not in targets or name in names:
+                    raise NotAWorkbookError(sentence_damaged(file), file=file)
+                names.add(name)
+                rtype, part = targets[rid]
+                if not rtype.endswith("/worksheet"):
+                    continue  # a chart sheet, dialog sheet or macro sheet holds no table
+                if part not in infos:
+                    raise NotAWorkbookError(sentence_damaged(file), file=file)
+                state = sheet.get("state", "visible")
+                sheets.append(_Sheet(name, index, state not in ("hidden", "veryHidden"), part))
+    return date1904, sheets
+
+
+def _resolve(target: str) -> str:
+    """A relationship target of xl/workbook.xml as a zip member name."""
+    target = target.replace("\\", "/")
+    path = target[1:] if target.startswith("/") else posixpath.join("xl", target)
+    return posixpath.normpath(path)
+
+
+# --------------------------------------------------------------------------- inflating members
+
+
+def _verify_members(
+    fh: BinaryIO,
+    size: int,
+    infos: dict[str, zipfile.ZipInfo],
+    sheets: list[_Sheet],
+    file: str,
+    limits: ReadLimits,
+) -> dict[str, Extent]:
+    """Inflate every XML member, counting real bytes; scan the visible worksheets."""
+    to_scan = {s.part: s.name for s in sheets if s.visible}
+    extents: dict[str, Extent] = {}
+    budget = limits.max_uncompressed_bytes
+    for name, info in infos.items():
+        if not _is_xml(name) and name not in to_scan:
+            continue
+        cap = limits.max_entry_bytes
+        if _is_shared_strings(name):
+            cap = min(cap, limits.max_shared_strings_bytes)
+        cap = min(cap, budget)
+        scanner = _ExtentScanner(file) if name in to_scan else None
+        produced = 0
+        try:
+            for chunk in _inflate(fh, size, info, file, cap):
+                produced += len(chunk)
+                if scanner is not None:
+                    scanner.feed(chunk)
+        except _Exceeded:
+            raise UnsafeWorkbookError(sentence_unsafe(file), file=file) from None
+        budget -= produced
+        if scanner is not None:
+            extent = scanner.finish()
+            if not extent.exact and not _within(extent, limits):
+                extent = _exact_extent(_inflate(fh, size, info, file, cap), file)
+            extents[name] = extent
+    return extents
+
+
+def _within(extent: Extent, limits: ReadLimits) -> bool:
+    return (
+        extent.rows <= limits.max_rows
+        and extent.columns <= limits.max_columns
+        and extent.rows * extent.columns <= limits.max_cells
+    )
+
+
+def _check_extent(sheet: str, extent: Extent, file: str, limits: ReadLimits) -> None:
+    if _within(extent, limits):
+        return
+    plausible = (
+        extent.columns <= limits.max_columns
+        and extent.rows <= EXCEL_MAX_ROWS
+        and extent.columns <= EXCEL_MAX_COLUMNS
+    )
+    if plausible:
+        # A genuine export that is simply too long.
+        raise UnsafeWorkbookError(
+            f'The sheet "{sheet}" in {file} has {extent.rows:,} rows, more than one upload may '
+            "hold; split the export into smaller files, for example one per year, and upload "
+            "them one at a time.",
+            file=file,
+            sheet=sheet,
+        )
+    where = (
+        f"row {extent.rows:,} and column {column_letters(extent.columns)}"
+        if extent.rows <= EXCEL_MAX_ROWS and extent.columns <= EXCEL_MAX_COLUMNS
+        else "beyond the edge of an Excel sheet"
+    )
+    raise UnsafeWorkbookError(
+        f'The sheet "{sheet}" in {file} has cells as far out as {where}, a larger area than one '
+        "upload may hold; delete the rows and columns outside the table (Ctrl+End in Excel "
+        "jumps to the last cell), save the file and upload it again.",
+        file=file,
+        sheet=sheet,
+    )
+
+
+# --------------------------------------------------------------------------- extent scan
+
+_WS = np.zeros(256, dtype=bool)
+_WS[[9, 10, 13, 32]] = True
+_TAG_END = _WS.copy()
+_TAG_END[[ord(">"), ord("/")]] = True
+_QUOTE = np.zeros(256, dtype=bool)
+_QUOTE[[ord('"'), ord("'")]] = True
+
+_MAX_LETTERS = 4  # beyond XFD (3 letters) any count means "too wide"
+_MAX_DIGITS = 9
+_HUGE = 10**9
+_WIDTH = _MAX_LETTERS + _MAX_DIGITS + 3
+_PAD = b"\0" * (_WIDTH + 8)
+
+
+def _windows(a: np.ndarray, width: int) -> np.ndarray:
+    """Row i is a[i : i + width] (a view, nothing copied until indexed)."""
+    return np.lib.stride_tricks.sliding_window_view(a, width)
+
+
+_POWERS_26 = 26 ** np.arange(_MAX_LETTERS - 1, -1, -1, dtype=np.int64)
+_POWERS_10 = 10 ** np.arange(_MAX_DIGITS - 1, -1, -1, dtype=np.int64)
+
+_GENERIC_REF = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]*)(\d*)")
+_PREFIXED_C = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
+_PREFIXED_ROW = re.compile(rb"<[A-Za-z_][\w.-]*:row[\s/>]")
+
+
+def _column_number(letters: bytes) -> int:
+    if len(letters) > _MAX_LETTERS:
+        return _HUGE
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+class _Markup:
+    """Cuts a stream of XML into buffers that hold whole tags only.
+
+    Every tag starts with "<" and "<" never occurs inside one, so cutting before the last "<"
+    keeps each tag, and its r attribute, whole. A stretch of text without any "<" (a gigabyte
+    of whitespace, a long string) is dropped once it passes a megabyte, keeping what lies
+    before its last ">"; a single tag longer than that is refused.
+    """
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.carry = b""
+
+    def push(self, chunk: bytes) -> list[bytes]:
+        buf = self.carry + chunk if self.carry else chunk
+        out = []
+        cut = buf.rfind(b"<")
+        if cut > 0:
+            out.append(buf[:cut])
+            self.carry = buf[cut:]
+        else:
+            self.carry = buf
+        if len(self.carry) > _CARRY_MAX:
+            gt = self.carry.rfind(b">")
+            if gt < 0 and self.carry.startswith(b"<"):
+                # One tag over a megabyte long: no spreadsheet writer does that.
+                raise UnsafeWorkbookError(sentence_unusual(self.file), file=self.file)
+            if gt >= 0:
+                out.append(self.carry[: gt + 1])
+            # The rest is text; keep its end in case an attribute pattern straddles chunks.
+            self.carry = (self.carry[gt + 1 :] if gt >= 0 else self.carry)[-64:]
+        return out
+
+    def flush(self) -> bytes:
+        rest, self.carry = self.carry, b""
+        return rest
+
+
+class _ExtentScanner:
+    """Streams over a worksheet part and bounds the rows and columns its cells reach."""
+
+    def __init__(self, file: str) -> None:
+        self.markup = _Markup(file)
+        self.max_row = 0
+        self.max_col = 0
+        self.cell_tags = 0
+        self.row_tags = 0
+        self.cell_refs = 0
+        self.row_refs = 0
+        self.cells_in_row = 0  # cell tags since the last row tag
+        self.max_cells_in_row = 0
+        self.prefixed = False  # prefixed tags are counted, but not per row
+
+    def feed(self, chunk: bytes) -> None:
+        for buf in self.markup.push(chunk):
+            self._scan(buf)
+
+    def finish(self) -> Extent:
+        self._scan(self.markup.flush())
+        rless_cells = max(0, self.cell_tags - self.cell_refs)
+        if rless_cells == 0:
+            return Extent(self.max_row, self.max_col, exact=True)
+        # calamine places a cell without r after the previous one in its row (or at its
+        # position in the row), and a row without r after the previous row; bound both.
+        rless_rows = max(0, self.row_tags - self.row_refs)
+        per_row = max(self.max_cells_in_row, self.cells_in_row)
+        extra_cols = rless_cells if self.prefixed else min(rless_cells, per_row)
+        return Extent(self.max_row + rless_rows + 1, self.max_col + extra_cols, exact=False)
+
+    def _scan(self, buf: bytes) -> None:
+        if not buf:
+            return
+        # A few passes over the whole buffer (find "<", ":" and "="); everything else looks
+        # only at the bytes around those positions. The padding keeps look-aheads in bounds.
+        a = np.frombuffer(buf + _PAD, dtype=np.uint8)
+        # Tag starts: "<c" or "<row" followed by whitespace, ">" or "/".
+        lt = np.flatnonzero(a == ord("<"))
+        first, second = a[lt + 1], a[lt + 2]
+        c_at = lt[(first == ord("c")) & _TAG_END[second]]
+        ro = lt[(first == ord("r")) & (second == ord("o"))]
+        row_at = ro[(a[ro + 3] == ord("w")) & _TAG_END[a[ro + 4]]]
+        self.cell_tags += int(c_at.size)
+        self.row_tags += int(row_at.size)
+        # Cells per row, for the bound on cells without r (the last row may continue).
+        per_row = np.bincount(np.searchsorted(row_at, c_at), minlength=row_at.size + 1)
+        self.cells_in_row += int(per_row[0])
+        if row_at.size:
+            self.max_cells_in_row = max(self.max_cells_in_row, self.cells_in_row)
+            self.max_cells_in_row = max(self.max_cells_in_row, int(per_row[1:].max()))
+            self.cells_in_row = int(per_row[-1])
+        # The same after a namespace prefix (<x:c r="A1">), which some writers use.
+        colon = np.flatnonzero(a == ord(":"))
+        if colon.size and (
+            ((a[colon + 1] == ord("c")) & _TAG_END[a[colon + 2]]).any()
+            or ((a[colon + 1] == ord("r")) & (a[colon + 2] == ord("o"))).any()
+        ):
+            self.cell_tags += len(_PREFIXED_C.findall(buf))
+            self.row_tags += len(_PREFIXED_ROW.findall(buf))
+            self.prefixed = True
+        eq = np.flatnonzero(a == ord("="))
+        eq = eq[eq >= 2]
+        before, after = a[eq - 1], a[eq + 1]
+        if (_WS[before] | _WS[after]).any():
+            # Whitespace around "=" (legal XML, e.g. r = "A1"): let the regex handle it.
+            self._scan_generic(buf)
+            return
+        starts = eq[(before == ord("r")) & _WS[a[eq - 2]] & _QUOTE[after]] + 2
+        if starts.size == 0:
+            return
+        window = _windows(a, _WIDTH)[starts]
+        letter = (window[:, : _MAX_LETTERS + 1] | 0x20) - ord("a") < 26
+        n_letters = np.where(letter.all(axis=1), _MAX_LETTERS + 1, np.argmin(letter, axis=1))
+        quote = _QUOTE[window]
+        n_digits = np.where(quote.any(axis=1), np.argmax(quote, axis=1), _WIDTH) - n_letters
+        # Only the largest values matter: among the refs with the most letters (digits), the
+        # largest is found with one small matrix product.
+        max_col = max_row = 0
+        widest = int(n_letters.max())
+        if widest > _MAX_LETTERS:
+            max_col = _HUGE
+        elif widest > 0:
+            letters = window[n_letters == widest, :widest].astype(np.int64) & 0xDF
+            max_col = int(((letters - 64) @ _POWERS_26[-widest:]).max())
+        longest = int(n_digits.max())
+        if longest > _MAX_DIGITS:
+            max_row = _HUGE
+        elif longest > 0:
+            pick = n_digits == longest
+            digits = _windows(a, longest)[starts[pick] + n_letters[pick]].astype(np.int64) - 48
+            if ((digits < 0) | (digits > 9)).any():
+                self._scan_generic(buf)  # not a plain reference; let the regex judge
+                return
+            max_row = int((digits @ _POWERS_10[-longest:]).max())
+        cells = int(np.count_nonzero(n_letters))
+        self.cell_refs += cells
+        self.row_refs += int(n_letters.size - cells)
+        self.max_col = max(self.max_col, max_col)
+        self.max_row = max(self.max_row, max_row)
+
+    def _scan_generic(self, buf: bytes) -> None:
+        """Regex scan of one buffer's r attributes, for spaces around "=" and the like."""
+        for letters, digits in _GENERIC_REF.findall(buf):
+            if letters:
+                self.cell_refs += 1
+                self.max_col = max(self.max_col, _column_number(letters))
+            else:
+                self.row_refs += 1
+            if digits:
+                self.max_row = max(self.max_row, _row_number(digits))
+
+
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_R_ATTR = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]*)(\d*)[\"']")
+
+
+def _exact_extent(chunks: Iterator[bytes], file: str) -> Extent:
+    """Tag-by-tag walk for sheets whose cells lack r attributes (slow, rarely needed)."""
+    max_row = max_col = 0
+    row = 0  # 1-based number of the current row
+    position = 0  # cells seen in the current row
+    last_col = 0
+    markup = _Markup(file)
+
+    def buffers() -> Iterator[bytes]:
+        for chunk in chunks:
+            yield from markup.push(chunk)
+        yield markup.flush()
+
+    try:
+        for body in buffers():
+            for m in _TAG.finditer(body):
+                # Two r attributes are not XML, but calamine takes the last: consider both.
+                refs = _R_ATTR.findall(m.group(2))
+                if m.group(1) == b"row":
+                    numbers = [_row_number(digits) for _, digits in refs if digits]
+                    row = max(numbers) if numbers else row + 1
+                    position = last_col = 0
+                    max_row = max(max_row, row)
+                    continue
+                position += 1
+                cols = [_column_number(letters) for letters, _ in refs if letters]
+                col = max(cols) if cols else max(position, last_col + 1)
+                rows = [_row_number(digits) for letters, digits in refs if letters and digits]
+                max_row = max(max_row, *rows) if rows else max(max_row, row, 1)
+                last_col = col
+                max_col = max(max_col, col)
+    except _Exceeded:
+        raise UnsafeWorkbookError(sentence_unsafe(file), file=file) from None
+    return Extent(max_row, max_col, exact=True)
+
+
+def _row_number(digits: bytes) -> int:
+    return int(digits) if len(digits) <= _MAX_DIGITS else _HUGE

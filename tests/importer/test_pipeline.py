@@ -1,0 +1,258 @@
+"""The import pipeline end to end: samples, broken files, guarantees, tricky layouts."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from dashboard import store
+from dashboard.importer.errors import ImportFileError, MissingColumnError, NotAWorkbookError
+from dashboard.importer.pipeline import import_file, prepare
+from dashboard.importer.pseudonym import Pseudonymiser
+from dashboard.store.records import import_history, undo_import
+from tests.importer.build import INCIDENT_HEADER, incident_row, make_xlsx
+from tests.samples import SAMPLES, sample
+
+KEY = b"test-key-0123456789abcdef"
+CPR = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}-?\d{4}(?!\d)")
+
+
+@pytest.fixture
+def con():
+    c = store.connect(":memory:")
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def pseudo() -> Pseudonymiser:
+    return Pseudonymiser(KEY)
+
+
+def run(con, path: Path, pseudo: Pseudonymiser, **kw):
+    return import_file(con, path, pseudonymiser=pseudo, **kw)
+
+
+# --------------------------------------------------------------------- the shared samples
+
+
+@pytest.mark.parametrize(
+    "name", ["haendelser_2023-2024.xlsx", "henvendelser_2023-2024.xlsx", "incidents_en_sample.xlsx"]
+)
+def test_samples_give_expected_counts(con, pseudo, name: str) -> None:
+    expected = json.loads((sample("expected_counts.json")).read_text())[name]
+    report, _ = run(con, sample(name), pseudo)
+    assert report.error is None
+    assert report.stored == expected["stored"]
+    assert report.rejected == expected["rejected_rows"]
+    assert report.exact_duplicates == expected.get("exact_duplicates", 0)
+    # nothing lost: every data row is stored, a duplicate, or rejected
+    assert report.rows_read == report.stored + report.exact_duplicates + report.rejected
+    table = report.kind
+    assert store.fetch_all(con, f"SELECT count(*) FROM {table}") == [(expected["stored"],)]
+
+
+def test_incident_sample_rejections_name_row_and_all_reasons(con, pseudo) -> None:
+    report, _ = run(con, sample("haendelser_2023-2024.xlsx"), pseudo)
+    reasons = [" | ".join(r.reasons) for r in report.rejections]
+    text = "\n".join(reasons)
+    assert sum("Hændelses-ID is empty" in r for r in reasons) == 3
+    assert sum("Forvaltning is empty" in r for r in reasons) == 2
+    assert sum("Hændelsestype" in r and "unknown value" in r for r in reasons) == 1
+    assert sum("Fraværsdage" in r for r in reasons) == 1
+    assert sum("different content" in r for r in reasons) == 2
+    assert sum("Hændelsesdato" in r for r in reasons) == 2, text
+    assert all(r.row > 4 for r in report.rejections)  # header is row 4; data below it
+    rows = store.fetch_all(con, "SELECT count(*) FROM rejected_rows")
+    assert rows == [(11,)]
+
+
+def test_no_cpr_number_reaches_the_store(con, pseudo) -> None:
+    path = sample("haendelser_2023-2024.xlsx")
+    run(con, path, pseudo)
+    # the sample does hold CPR numbers, in the citizen column and in notes
+    import fastexcel
+
+    raw = fastexcel.read_excel(path).load_sheet(0, header_row=None, dtypes="string").to_polars()
+    assert any(CPR.search(str(v)) for col in raw.columns for v in raw[col].to_list() if v)
+    tables = store.fetch_all(
+        con,
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE data_type IN ('VARCHAR', 'VARCHAR[]')",
+    )
+    # Digests of whole rows or files are hex and may hold digit runs; they are not person data.
+    technical = {"row_hash", "content_hash", "signature"}
+    for table, column in tables:
+        if column in technical:
+            continue
+        values = store.fetch_all(con, f'SELECT DISTINCT "{column}"::VARCHAR FROM "{table}"')
+        leaks = [v[0] for v in values if v[0] and CPR.search(v[0])]
+        assert not leaks, (table, column, leaks[:3])
+
+
+def test_reimport_of_identical_file_writes_nothing(con, pseudo) -> None:
+    path = sample("henvendelser_2023-2024.xlsx")
+    first, _ = run(con, path, pseudo)
+    again, _ = run(con, path, pseudo)
+    assert first.stored_new == 900
+    assert again.status == "unchanged" and again.unchanged == 900 and again.stored_new == 0
+    assert import_history(con).height == 1
+
+
+def test_undo_removes_a_whole_import(con, pseudo) -> None:
+    report, _ = run(con, sample("incidents_en_sample.xlsx"), pseudo)
+    assert report.import_id is not None
+    undo_import(con, report.import_id)
+    assert store.is_empty(con)
+
+
+@pytest.mark.parametrize(
+    ("name", "error", "needle"),
+    [
+        ("bad/not_a_workbook.xlsx", NotAWorkbookError, "not_a_workbook.xlsx"),
+        ("bad/truncated.xlsx", NotAWorkbookError, "truncated.xlsx"),
+        ("bad/missing_required_column.xlsx", MissingColumnError, "Forvaltning"),
+        ("bad/empty.xlsx", ImportFileError, "empty.xlsx"),
+    ],
+)
+def test_broken_files_are_refused_with_one_sentence(con, pseudo, name, error, needle) -> None:
+    with pytest.raises(error) as info:
+        run(con, sample(name), pseudo)
+    sentence = str(info.value)
+    assert needle in sentence
+    assert "\n" not in sentence and "Traceback" not in sentence
+    assert sentence.count(". ") == 0 and sentence.endswith(".")
+    assert store.is_empty(con) and import_history(con).height == 0
+
+
+def test_formula_like_text_is_imported_as_text(con, pseudo) -> None:
+    report, _ = run(con, sample("bad/formula_injection.xlsx"), pseudo)
+    assert report.rejected == 0 and report.stored == report.rows_read
+    notes = {r[0] for r in store.fetch_all(con, "SELECT notes FROM incidents")}
+    assert "+SUM(1,2)" in notes and "@cmd" in notes
+    assert ("=1+1",) in store.fetch_all(con, "SELECT unit FROM incidents")
+
+
+# --------------------------------------------------------------------- tricky layouts
+
+
+def test_title_rows_blank_rows_total_row_and_legend_sheet(tmp_path, con, pseudo) -> None:
+    rows = [
+        ["Udtræk af hændelser"],
+        [],
+        INCIDENT_HEADER,
+        incident_row(1),
+        [],
+        incident_row(2, Hændelsesdato="24. juli 2024"),
+        incident_row(3, Hændelsesdato=datetime(2024, 7, 24)),
+        ["I alt", None, None, None, None, None, None, None, None, "3", None],
+    ]
+    path = make_xlsx(
+        tmp_path / "x.xlsx",
+        {"Forklaring": [["Politianmeldt", "Ja/Nej"], ["Advarsel givet", "Ja/Nej"]], "Data": rows},
+    )
+    report, _ = run(con, path, pseudo)
+    assert (report.sheet, report.header_row) == ("Data", 3)
+    assert (report.rows_read, report.stored_new, report.blank_rows, report.total_rows) == (
+        3,
+        3,
+        1,
+        1,
+    )
+    dates = {r[0] for r in store.fetch_all(con, "SELECT DISTINCT occurred_on FROM incidents")}
+    assert dates == {date(2024, 7, 24)}
+
+
+def test_all_reasons_of_a_row_are_reported(tmp_path, pseudo) -> None:
+    bad = incident_row(
+        1, Forvaltning=None, Hændelsesdato="31-02-2024", Fraværsdage="-1", Politianmeldt="Måske"
+    )
+    path = make_xlsx(tmp_path / "x.xlsx", {"Ark1": [INCIDENT_HEADER, bad, incident_row(2)]})
+    prepared = prepare(path, pseudonymiser=pseudo)
+    [rejection] = prepared.rejections()
+    assert rejection.row == 2
+    assert len(rejection.reasons) == 4, rejection.reasons
+
+
+def test_exact_duplicates_stored_once_and_conflicts_rejected(tmp_path, pseudo) -> None:
+    rows = [
+        INCIDENT_HEADER,
+        incident_row(1),
+        incident_row(1),  # exact duplicate
+        incident_row(2),
+        incident_row(2, Alvorlighed="Høj"),  # same id, other content
+    ]
+    prepared = prepare(make_xlsx(tmp_path / "x.xlsx", {"Ark1": rows}), pseudonymiser=pseudo)
+    assert prepared.records.height == 1 and prepared.exact_duplicates == 1
+    assert [r.row for r in prepared.rejections()] == [4, 5]
+    assert "rows 4, 5" in prepared.rejections()[0].reasons[0]
+
+
+def test_x_column_hidden_sheet_and_long_ids(tmp_path, con, pseudo) -> None:
+    rows = [
+        INCIDENT_HEADER,
+        incident_row(1, **{"Hændelses-ID": "12345678901234567890", "Politianmeldt": "X"}),
+        incident_row(2, Politianmeldt=None),
+    ]
+    path = make_xlsx(
+        tmp_path / "x.xlsx",
+        {"Skjult": [INCIDENT_HEADER, incident_row(9)], "Data": rows},
+        hidden=["Skjult"],
+    )
+    report, _ = run(con, path, pseudo)
+    assert report.sheet == "Data" and report.hidden_sheets == ["Skjult"]
+    got = dict(store.fetch_all(con, "SELECT incident_id, police_reported FROM incidents"))
+    assert got == {"12345678901234567890": True, "H-2": False}
+
+
+def test_manual_mapping_is_saved_and_reused(tmp_path, con, pseudo) -> None:
+    header = ["Hændelses-ID", "Forvaltning", "Hændelsesdato", "Slags"]
+    rows = [header, ["H-1", "Soc", "2024-01-02", "Trusler"]]
+    path = make_xlsx(tmp_path / "a.xlsx", {"Ark1": rows})
+    with pytest.raises(MissingColumnError) as info:
+        run(con, path, pseudo)
+    assert "--map" in str(info.value)
+    report, _ = run(con, path, pseudo, manual_mapping={"Slags": "harassment_type"})
+    assert report.stored_new == 1
+    # the next export with the same headers needs no mapping
+    path2 = make_xlsx(tmp_path / "b.xlsx", {"Ark1": [header, ["H-2", "Soc", "2024-01-03", "Vold"]]})
+    report2, _ = run(con, path2, pseudo)
+    assert report2.stored_new == 1
+
+
+def test_inquiry_deadline_defaults_by_type(tmp_path, con, pseudo) -> None:
+    header = ["Sagsnr.", "Forvaltning", "Henvendelsestype", "Modtaget", "Svarfrist", "Besvaret"]
+    rows = [
+        header,
+        ["S1", "Soc", "Borgerrådgiveren", "01-03-2024", None, None],
+        ["S2", "Soc", "Aktindsigt", "01-03-2024", None, "05-03-2024"],
+        ["S3", "Soc", "Klage", "01-03-2024", "10-03-2024", None],
+    ]
+    report, _ = run(con, make_xlsx(tmp_path / "q.xlsx", {"Ark1": rows}), pseudo)
+    assert report.kind == "inquiries" and report.stored_new == 3
+    got = {
+        r[0]: r[1:]
+        for r in store.fetch_all(
+            con, "SELECT inquiry_id, deadline_on, deadline_source FROM inquiries"
+        )
+    }
+    assert got == {
+        "S1": (date(2024, 3, 22), "default"),
+        "S2": (date(2024, 3, 8), "default"),
+        "S3": (date(2024, 3, 10), "file"),
+    }
+
+
+def test_1904_workbook_dates(tmp_path, con, pseudo) -> None:
+    rows = [INCIDENT_HEADER, incident_row(1, Hændelsesdato=datetime(2024, 7, 24))]
+    report, _ = run(con, make_xlsx(tmp_path / "mac.xlsx", {"Ark1": rows}, date1904=True), pseudo)
+    assert report.stored_new == 1
+    assert store.fetch_all(con, "SELECT occurred_on FROM incidents") == [(date(2024, 7, 24),)]
+
+
+def test_samples_dir_documented() -> None:
+    assert SAMPLES.name == "samples"

@@ -1,0 +1,495 @@
+"""Reading uploaded workbooks: real samples, row numbers, dates, hidden sheets, hostile files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+import re
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import fastexcel
+import openpyxl
+import polars as pl
+import pytest
+from openpyxl.chart import BarChart, Reference
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+from dashboard.importer.errors import ImportFileError, NotAWorkbookError, UnsafeWorkbookError
+from dashboard.importer.safety import (
+    Extent,
+    _exact_extent,
+    _ExtentScanner,
+    inspect_workbook,
+)
+from dashboard.importer.workbook import ReadLimits, Workbook, read_workbook
+from dashboard.importer.worker import calamine_reads_1904
+from tests.importer import hostile
+
+SAMPLES = Path(__file__).parents[2].parent / "shared" / "samples"
+needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared samples not present")
+
+JARGON = ("calamine", "zip", "xml", "exception", "panic", "rust", "traceback", "errno")
+
+
+def assert_one_sentence(error: ImportFileError, file: str) -> None:
+    message = str(error)
+    assert file in message
+    assert error.file == file
+    assert "\n" not in message
+    assert message.endswith(".")
+    assert not re.search(r"[.!?]\s+[A-Z]", message), f"more than one sentence: {message}"
+    assert not any(word in message.lower() for word in JARGON), message
+
+
+def strings_only(book: Workbook) -> None:
+    for sheet in book.sheets:
+        assert all(dtype == pl.String for dtype in sheet.rows.dtypes)
+        assert sheet.rows.columns == [f"c{k}" for k in range(sheet.rows.width)]
+
+
+# --------------------------------------------------------------------------- real samples
+
+
+@needs_samples
+def test_incident_sample_reads_every_row_with_excel_row_numbers() -> None:
+    book = read_workbook(SAMPLES / "haendelser_2023-2024.xlsx")
+    strings_only(book)
+    assert book.file == "haendelser_2023-2024.xlsx"
+    assert [(s.name, s.index, s.first_row) for s in book.sheets] == [
+        ("Hændelser", 0, 1),
+        ("Forklaring", 1, 1),
+    ]
+    assert book.hidden_sheets == []
+    assert book.date1904 is False
+    rows = book.sheets[0].rows
+    assert rows.shape == (2425, 22)
+    assert rows.item(3, "c0") == "Hændelses-ID"  # title rows above: the header is Excel row 4
+    assert rows.item(rows.height - 1, "c0") == "I alt"
+    blank = rows.select(pl.all_horizontal(pl.all().is_null())).to_series()
+    assert blank[2]  # the empty row between the titles and the header is kept
+    # Every record between header and total: 2,400 stored + 11 rejected + 3 exact duplicates.
+    expected = json.loads((SAMPLES / "expected_counts.json").read_text())[
+        "haendelser_2023-2024.xlsx"
+    ]
+    body = blank[4 : rows.height - 1]
+    assert (~body).sum() == expected["stored"] + expected["rejected_rows"] + expected[
+        "exact_duplicates"
+    ]
+    # Hændelsesdato (column E) holds real dates and text dates; both arrive as text.
+    assert rows.item(3, "c4") == "Hændelsesdato"
+    dates = rows.get_column("c4").slice(4).drop_nulls()
+    real = dates.str.contains(r"^\d{4}-\d{2}-\d{2} 00:00:00$")
+    assert real.sum() > 1000
+    assert dates.filter(~real).str.contains(r"^\d{2}[-.]\d{2}[-.]\d{4}$").sum() > 100
+    legend = book.sheets[1].rows
+    assert legend.item(0, "c0") == "Forklaring"
+
+
+@needs_samples
+def test_inquiry_and_english_samples() -> None:
+    inquiries = read_workbook(SAMPLES / "henvendelser_2023-2024.xlsx")
+    strings_only(inquiries)
+    (sheet,) = inquiries.sheets
+    assert (sheet.name, sheet.first_row, sheet.rows.shape) == ("Henvendelser", 1, (902, 8))
+    assert sheet.rows.item(1, "c0") == "Sagsnr."
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} 00:00:00", sheet.rows.item(2, "c4"))
+
+    english = read_workbook(SAMPLES / "incidents_en_sample.xlsx")
+    strings_only(english)
+    assert [(s.name, s.index, s.rows.shape) for s in english.sheets] == [
+        ("README", 0, (1, 1)),
+        ("Incidents", 1, (301, 22)),
+    ]
+    assert english.sheets[1].rows.item(0, "c0") == "Incident ID"
+
+
+@needs_samples
+@pytest.mark.parametrize("name", ["not_a_workbook.xlsx", "truncated.xlsx"])
+def test_bad_samples_that_are_not_workbooks(name: str) -> None:
+    with pytest.raises(NotAWorkbookError) as caught:
+        read_workbook(SAMPLES / "bad" / name)
+    assert_one_sentence(caught.value, name)
+
+
+@needs_samples
+def test_display_name_is_used_in_the_sentence(tmp_path: Path) -> None:
+    upload = tmp_path / "tmpa81f3c.upload"
+    shutil.copy(SAMPLES / "bad" / "not_a_workbook.xlsx", upload)
+    with pytest.raises(NotAWorkbookError) as caught:
+        read_workbook(upload, display_name="haendelser.xlsx")
+    assert_one_sentence(caught.value, "haendelser.xlsx")
+    assert "tmpa81f3c" not in str(caught.value)
+
+
+# --------------------------------------------------------------------------- what cells become
+
+
+@pytest.fixture(scope="module")
+def features_book(tmp_path_factory: pytest.TempPathFactory) -> Workbook:
+    """One openpyxl workbook exercising rows, columns, cell kinds and sheet visibility."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Data"
+    # Data starts at B4; row 6 is blank.
+    ws["B4"], ws["C4"], ws["D4"], ws["E4"] = "id", "dato", "antal", "samlet"
+    ws["B5"], ws["C5"], ws["D5"] = "12345678901234567890", dt.datetime(2023, 1, 11), 3
+    ws["B7"], ws["C7"], ws["D7"] = "00123", "11-01-2023", 3.5
+    ws["B8"], ws["C8"], ws["D8"] = True, dt.date(2024, 2, 29), 12345678901234567890
+    ws["E5"] = "flettet"
+    ws.merge_cells("E5:F6")
+    hidden = wb.create_sheet("Skjult")
+    hidden["A1"] = "x"
+    hidden.sheet_state = "hidden"
+    very = wb.create_sheet("MegetSkjult")
+    very["A1"] = "y"
+    very.sheet_state = "veryHidden"
+    chart_sheet = wb.create_chartsheet("Graf")
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=4, min_row=5, max_row=8))
+    chart_sheet.add_chart(chart)
+    legend = wb.create_sheet("Forklaring")
+    legend["A1"] = "Forklaring"
+    path = tmp_path_factory.mktemp("features") / "features.xlsx"
+    wb.save(path)
+    return read_workbook(path)
+
+
+def test_first_row_is_the_excel_row_and_blank_rows_are_kept(features_book: Workbook) -> None:
+    data = features_book.sheets[0]
+    assert data.first_row == 4
+    assert data.rows.row(0) == (None, "id", "dato", "antal", "samlet")
+    assert data.rows.row(2) == (None, None, None, None, None)  # Excel row 6
+    assert data.rows.height == 5  # Excel rows 4..8
+    assert data.rows.get_column("c0").null_count() == data.rows.height  # column A is empty
+
+
+def test_cells_are_text_as_documented(features_book: Workbook) -> None:
+    rows = features_book.sheets[0].rows
+
+    def cell(ref: str) -> str | None:
+        col = ord(ref[0]) - ord("A")
+        value = rows.item(int(ref[1:]) - features_book.sheets[0].first_row, f"c{col}")
+        assert value is None or isinstance(value, str)
+        return value
+
+    assert cell("B5") == "12345678901234567890"  # a long id typed as text stays exact
+    assert cell("B7") == "00123"
+    assert cell("C5") == "2023-01-11 00:00:00"  # a real date
+    assert cell("C7") == "11-01-2023"  # a text date is untouched
+    assert cell("C8") == "2024-02-29 00:00:00"
+    assert cell("D5") == "3"  # not "3.0"
+    assert cell("D7") == "3.5"
+    long_number = cell("D8")  # typed as a number: only double precision survives
+    assert long_number is not None and re.fullmatch(r"1234567890123456\d{4}", long_number)
+    assert long_number != "12345678901234567890"
+    assert cell("B8") == "true"
+    assert cell("E5") == "flettet"  # merged E5:F6: top-left only
+    assert cell("E6") is None
+    assert rows.width == 5  # the rest of a merged area adds no cells (no column F)
+
+
+def test_hidden_and_chart_sheets_are_skipped(features_book: Workbook) -> None:
+    assert [(s.name, s.index) for s in features_book.sheets] == [("Data", 0), ("Forklaring", 4)]
+    assert features_book.hidden_sheets == ["Skjult", "MegetSkjult"]
+    strings_only(features_book)
+
+
+def test_fastexcel_reports_visibility() -> None:
+    """The parent reads visibility from workbook.xml; fastexcel agrees (checked in the child)."""
+    wb = openpyxl.Workbook()
+    assert wb.active is not None
+    wb.active["A1"] = 1
+    wb.create_sheet("h").sheet_state = "hidden"
+    wb.create_sheet("v").sheet_state = "veryHidden"
+    buf = io.BytesIO()
+    wb.save(buf)
+    reader = fastexcel.read_excel(buf.getvalue())
+    assert [reader.load_sheet(i, header_row=None).visible for i in range(3)] == [
+        "visible",
+        "hidden",
+        "veryhidden",
+    ]
+
+
+def test_rows_from_hand_written_xml_with_a_lying_dimension(tmp_path: Path) -> None:
+    body = (
+        f'<row r="3">{hostile.text_cell("C3", "a")}{hostile.text_cell("D3", "b")}</row>'
+        f'<row r="6">{hostile.text_cell("C6", "c")}</row>'
+    )
+    path = hostile.write_workbook(
+        tmp_path / "c3.xlsx", [hostile.SheetSpec("S", hostile.sheet_xml(body, dimension="A1:A1"))]
+    )
+    (sheet,) = read_workbook(path).sheets
+    assert sheet.first_row == 3
+    assert sheet.rows.rows() == [
+        (None, None, "a", "b"),
+        (None, None, None, None),
+        (None, None, None, None),
+        (None, None, "c", None),
+    ]
+
+
+# --------------------------------------------------------------------------- the 1904 system
+
+
+def _with_date1904(source: Path, target: Path, value: str) -> Path:
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                text, n = re.subn(r'date1904="[^"]*"', f'date1904="{value}"', data.decode())
+                assert n == 1
+                data = text.encode()
+            zout.writestr(info.filename, data)
+    return target
+
+
+@pytest.fixture(scope="module")
+def mac_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    wb = openpyxl.Workbook()
+    wb.epoch = CALENDAR_MAC_1904
+    ws = wb.active
+    assert ws is not None
+    ws["A1"] = dt.datetime(2023, 1, 11)
+    ws["A2"] = dt.datetime(2024, 2, 29, 14, 5, 7)
+    ws["A3"] = "2023-01-11"
+    ws["A4"] = "11-01-2023 14:05"
+    ws["A5"] = 44937  # a bare serial number stays a number
+    path = tmp_path_factory.mktemp("mac") / "mac.xlsx"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("value", ["1", "true", "on"])
+def test_1904_workbooks_give_the_right_calendar_dates(
+    mac_workbook: Path, tmp_path: Path, value: str
+) -> None:
+    book = read_workbook(_with_date1904(mac_workbook, tmp_path / f"mac_{value}.xlsx", value))
+    assert book.date1904 is True
+    assert book.sheets[0].rows.get_column("c0").to_list() == [
+        "2023-01-11 00:00:00",
+        "2024-02-29 14:05:07",
+        "2023-01-11",
+        "11-01-2023 14:05",
+        "44937",
+    ]
+
+
+def test_calamine_probe() -> None:
+    assert calamine_reads_1904(None) is False
+    assert calamine_reads_1904("1") is True
+    assert calamine_reads_1904("true") is True
+    assert calamine_reads_1904("0") is False
+    assert calamine_reads_1904("false") is False
+
+
+# --------------------------------------------------------------------------- refused files
+
+
+def test_files_that_are_not_workbooks(tmp_path: Path) -> None:
+    cases: dict[str, bytes] = {
+        "empty.xlsx": b"",
+        "report.xlsx": b"Id;Dato\n1;2023-01-11\n",
+        "old.xlsx": bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 1000,
+    }
+    for name, content in cases.items():
+        (tmp_path / name).write_bytes(content)
+    with zipfile.ZipFile(tmp_path / "document.xlsx", "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("word/document.xml", "<w/>")
+    for name in [*cases, "document.xlsx", "missing.xlsx"]:
+        with pytest.raises(NotAWorkbookError) as caught:
+            read_workbook(tmp_path / name)
+        assert_one_sentence(caught.value, name)
+    with pytest.raises(NotAWorkbookError, match="old-style"):
+        read_workbook(tmp_path / "old.xlsx")
+
+
+def test_damaged_members_are_refused(tmp_path: Path) -> None:
+    sheet = hostile.sheet_xml(f'<row r="1">{hostile.text_cell("A1", "id")}</row>')
+    good = hostile.stored("sheet", sheet)
+    flipped = hostile.RawMember("sheet", sheet.replace(b"id", b"ix"), good.crc, good.size, 0)
+    path = hostile.write_workbook(tmp_path / "crc.xlsx", [hostile.SheetSpec("S", flipped)])
+    with pytest.raises(NotAWorkbookError) as caught:
+        read_workbook(path)
+    assert_one_sentence(caught.value, "crc.xlsx")
+    # Well-formed zip, but calamine cannot read the sheet: the child reports it as damaged.
+    bad_ref = hostile.sheet_xml('<row r="2"><c r=" E2"><v>1</v></c></row>')
+    path = hostile.write_workbook(tmp_path / "ref.xlsx", [hostile.SheetSpec("S", bad_ref)])
+    with pytest.raises(NotAWorkbookError) as caught:
+        read_workbook(path)
+    assert_one_sentence(caught.value, "ref.xlsx")
+
+
+def test_duplicate_members_are_refused(tmp_path: Path) -> None:
+    sheet = hostile.sheet_xml(f'<row r="1">{hostile.text_cell("A1", "id")}</row>')
+    members = hostile.workbook_members([hostile.SheetSpec("S", sheet)])
+    members.append(hostile.deflated("xl/worksheets/sheet1.xml", hostile.sheet_xml("")))
+    path = hostile.write_zip(tmp_path / "twice.xlsx", members)
+    with pytest.raises(UnsafeWorkbookError) as caught:
+        read_workbook(path)
+    assert_one_sentence(caught.value, "twice.xlsx")
+
+
+@needs_samples
+def test_limits_on_size_and_rows() -> None:
+    sample = SAMPLES / "haendelser_2023-2024.xlsx"
+    with pytest.raises(UnsafeWorkbookError) as caught:
+        read_workbook(sample, limits=ReadLimits(max_file_bytes=100_000))
+    assert_one_sentence(caught.value, sample.name)
+    with pytest.raises(UnsafeWorkbookError, match="2,425 rows") as caught:
+        read_workbook(sample, limits=ReadLimits(max_rows=1000))
+    assert_one_sentence(caught.value, sample.name)
+    assert caught.value.sheet == "Hændelser"
+
+
+def test_dimension_bomb(dimension_bomb_xlsx: Path) -> None:
+    """(a) A1 and XFD1048576: calamine would abort the process allocating 17 billion cells."""
+    assert dimension_bomb_xlsx.stat().st_size < 4096
+    with pytest.raises(UnsafeWorkbookError) as caught:
+        read_workbook(dimension_bomb_xlsx)
+    assert_one_sentence(caught.value, dimension_bomb_xlsx.name)
+    assert "XFD" in str(caught.value)
+
+
+def test_dimension_bomb_kills_the_child_if_it_gets_there(dimension_bomb_xlsx: Path) -> None:
+    """Without the scan, the child dies (SIGABRT) and that too becomes one sentence."""
+    limits = ReadLimits(max_rows=10**9, max_columns=10**9, max_cells=10**18)
+    with pytest.raises(UnsafeWorkbookError) as caught:
+        read_workbook(dimension_bomb_xlsx, limits=limits)
+    assert_one_sentence(caught.value, dimension_bomb_xlsx.name)
+
+
+def test_huge_shared_string(huge_shared_string_xlsx: Path, lying_shared_string_xlsx: Path) -> None:
+    """(b) 400 MiB in one shared string, honest headers and lying ones."""
+    assert huge_shared_string_xlsx.stat().st_size < 1_000_000
+    for path in (huge_shared_string_xlsx, lying_shared_string_xlsx):
+        with pytest.raises(UnsafeWorkbookError) as caught:
+            read_workbook(path)
+        assert_one_sentence(caught.value, path.name)
+
+
+def test_whitespace_sheet(whitespace_xlsx: Path, lying_size_xlsx: Path) -> None:
+    """(c) 1.1 GB of whitespace in the sheet XML; (d) the same with headers claiming 4 KB."""
+    assert whitespace_xlsx.stat().st_size < 2_000_000
+    with zipfile.ZipFile(lying_size_xlsx) as zf:
+        assert zf.getinfo("xl/worksheets/sheet1.xml").file_size == 4096
+    for path in (whitespace_xlsx, lying_size_xlsx):
+        with pytest.raises(UnsafeWorkbookError) as caught:
+            read_workbook(path)
+        assert_one_sentence(caught.value, path.name)
+
+
+def test_slightly_lying_size(tmp_path: Path) -> None:
+    path = hostile.slightly_lying_size(tmp_path / "lie.xlsx")
+    with pytest.raises(UnsafeWorkbookError) as caught:
+        read_workbook(path)
+    assert_one_sentence(caught.value, "lie.xlsx")
+
+
+def test_memory_cap_stops_the_child(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """32 MiB in one string passes every pre-check; the child needs about twice 256 MiB."""
+    path = hostile.huge_shared_string(tmp_path / "sst.xlsx", 32 * hostile.MiB)
+    inspect_workbook(path, "sst.xlsx", ReadLimits())  # nothing to object to before parsing
+    with caplog.at_level(logging.INFO, logger="dashboard.importer.workbook"):
+        with pytest.raises(UnsafeWorkbookError) as caught:
+            read_workbook(path, limits=ReadLimits(memory_bytes=256 * hostile.MiB))
+    assert_one_sentence(caught.value, "sst.xlsx")
+    # The child died of the cap (a Rust abort or a MemoryError), not of anything else.
+    assert any("stopped" in r.getMessage() for r in caplog.records), caplog.text
+    assert caught.value.__cause__ is None
+
+
+@pytest.mark.slow
+def test_the_same_file_reads_with_enough_memory(tmp_path: Path) -> None:
+    path = hostile.huge_shared_string(tmp_path / "sst.xlsx", 32 * hostile.MiB)
+    book = read_workbook(path, limits=ReadLimits(memory_bytes=2**30))
+    assert len(book.sheets[0].rows.item(0, "c0")) == 32 * hostile.MiB
+
+
+@needs_samples
+def test_time_limit_stops_the_child() -> None:
+    started = time.monotonic()
+    with pytest.raises(UnsafeWorkbookError) as caught:
+        read_workbook(SAMPLES / "henvendelser_2023-2024.xlsx", limits=ReadLimits(seconds=0.05))
+    assert_one_sentence(caught.value, "henvendelser_2023-2024.xlsx")
+    assert time.monotonic() - started < 5
+
+
+# --------------------------------------------------------------------------- the extent scan
+
+
+def _cell(ref: str | None, value: int = 1) -> str:
+    return f'<c r="{ref}"><v>{value}</v></c>' if ref else f"<c><v>{value}</v></c>"
+
+
+MAIN = hostile.MAIN_NS
+SCAN_CASES = {
+    "canonical": f'<row r="1">{_cell("A1")}{_cell("C1")}</row><row r="3">{_cell("B3")}</row>',
+    "gap": f'<row r="3">{_cell("C3")}{_cell("D3")}</row><row r="6">{_cell("C6")}</row>',
+    "cell row beyond its row": f'<row r="1">{_cell("A5")}</row>',
+    "no r": f"<row>{_cell(None)}{_cell(None)}{_cell(None)}</row><row>{_cell(None)}</row>",
+    "r then none": f'<row r="5">{_cell(None)}</row><row>{_cell("C6")}{_cell(None)}</row>',
+    "explicit then none": f'<row r="2">{_cell("E2")}{_cell(None)}{_cell(None)}</row>',
+    "r not first": '<row r="2"><c s="0" r="D2"><v>1</v></c></row>',
+    "single quotes": "<row r='2'><c r='C2'><v>1</v></c></row>",
+    "spaces around =": '<row r = "2"><c   r = "D2" ><v>1</v></c></row>',
+    "newlines": '<row\nr="4"\n><c\nr="F4"\n><v>1</v></c></row>',
+    "prefixed": f'<x:row r="2" xmlns:x="{MAIN}"><x:c r="B2"><x:v>1</x:v></x:c></x:row>',
+    "prefixed no r": f'<x:row xmlns:x="{MAIN}"><x:c><x:v>1</x:v></x:c><x:c><x:v>1</x:v></x:c></x:row>',
+    "gt in an attribute": '<row r="2"><c foo=">" r="E2"><v>1</v></c></row>',
+    "lowercase": f'<row r="1">{_cell("c1")}</row>',
+    "two r attributes": '<row r="2"><c r="B2" r="XFD9"><v>1</v></c></row>',
+}
+
+
+@pytest.mark.parametrize("case", SCAN_CASES)
+def test_scan_never_underestimates_calamine(case: str, tmp_path: Path) -> None:
+    xml = hostile.sheet_xml(SCAN_CASES[case])
+    path = hostile.write_workbook(tmp_path / "s.xlsx", [hostile.SheetSpec("S", xml)])
+    sheet = fastexcel.read_excel(str(path)).load_sheet(
+        0, header_row=None, dtypes="string", skip_rows=0
+    )
+    actual = (sheet.height, max(c.absolute_index for c in sheet.selected_columns) + 1)
+    for chunk_size in (7, len(xml)):  # tiny chunks put tags across chunk boundaries
+        scanner = _ExtentScanner("s.xlsx")
+        for at in range(0, len(xml), chunk_size):
+            scanner.feed(xml[at : at + chunk_size])
+        extent = scanner.finish()
+        assert extent.rows >= actual[0] and extent.columns >= actual[1]
+        if extent.exact:
+            assert (extent.rows, extent.columns) == actual
+    walked = _exact_extent(iter([xml]), "s.xlsx")
+    assert (walked.rows, walked.columns) == actual
+
+
+def test_sheets_without_r_attributes_are_measured_exactly(tmp_path: Path) -> None:
+    row = "<row>" + _cell(None) * 30 + "</row>"
+    path = hostile.write_workbook(
+        tmp_path / "norefs.xlsx", [hostile.SheetSpec("S", hostile.sheet_xml(row * 2000))]
+    )
+    extent = inspect_workbook(path, "norefs.xlsx", ReadLimits()).sheets[0].extent
+    assert extent is not None and extent.columns == 30 and extent.rows >= 2000
+    wide = "<row>" + _cell(None) * 600 + "</row>"
+    path = hostile.write_workbook(
+        tmp_path / "wide.xlsx", [hostile.SheetSpec("S", hostile.sheet_xml(wide))]
+    )
+    with pytest.raises(UnsafeWorkbookError) as caught:
+        inspect_workbook(path, "wide.xlsx", ReadLimits())
+    assert_one_sentence(caught.value, "wide.xlsx")
+
+
+@pytest.mark.slow
+def test_scan_of_a_100k_by_22_sheet_is_fast(dense_100k_xlsx: Path) -> None:
+    started = time.perf_counter()
+    inspection = inspect_workbook(dense_100k_xlsx, dense_100k_xlsx.name, ReadLimits())
+    elapsed = time.perf_counter() - started
+    assert inspection.sheets[0].extent == Extent(100_000, 22, exact=True)
+    print(f"scan of 100,000 x 22: {elapsed:.2f} s")
+    assert elapsed < 10  # about 1 s on a busy 2-core machine
