@@ -59,9 +59,7 @@ def load(name: str) -> Query:
             f"There is no query {name!r} in {QUERY_DIR}; known queries: {', '.join(names())}."
         )
     sql = path.read_text(encoding="utf-8")
-    header = "\n".join(
-        line[2:].strip() for line in sql.splitlines() if line.startswith("--")
-    )
+    header = "\n".join(line[2:].strip() for line in sql.splitlines() if line.startswith("--"))
     code = _LINE_COMMENT.sub("", sql)
     return Query(name, sql, header, frozenset(_PARAM.findall(code)))
 

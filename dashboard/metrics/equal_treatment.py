@@ -118,9 +118,7 @@ def cmh_for(
         "odds_ratio_ci_high": pl.Float64,
     }
     frame = pl.DataFrame(rows, schema=schema)
-    adjusted = (
-        stats.adjust_p_values(frame["p_value"].to_numpy(), method=adjust) if frame.height else []
-    )
+    adjusted = stats.adjust_p_values(frame["p_value"].to_numpy(), method=adjust)
     return frame.with_columns(p_adjusted=pl.Series(adjusted, dtype=pl.Float64)).fill_nan(None)
 
 

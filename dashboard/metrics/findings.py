@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from dashboard.formatting import format_number, format_ratio
+from dashboard.formatting import format_count, format_number, format_ratio
 from dashboard.i18n import Lang, metric_label, t
 from dashboard.metrics.equal_treatment import GroupFinding
 from dashboard.metrics.incidents import OUTCOMES
@@ -19,7 +19,7 @@ def group_name(department: str, unit: str | None) -> str:
 
 
 def format_p(p: float | None, lang: Lang) -> str:
-    """A p-value as a reader expects it: three decimals, or "< 0,001"."""
+    """A p-value for a table cell: three decimals, or "< 0,001" when it is smaller."""
     if p is None or math.isnan(p):
         return "–"
     if p < 0.001:
@@ -27,14 +27,28 @@ def format_p(p: float | None, lang: Lang) -> str:
     return format_number(p, lang, 3)
 
 
-def finding_sentence(finding: GroupFinding, lang: Lang) -> str:
-    """One sentence naming a group outside the 99.8 % limits, with its figures."""
+def p_phrase(p: float | None, lang: Lang) -> str:
+    """A p-value inside a sentence: "p = 0,012" or "p < 0,001"."""
+    value = format_p(p, lang)
+    return f"p {value}" if value.startswith("<") else f"p = {value}"
+
+
+def finding_sentence(finding: GroupFinding, lang: Lang, *, suppress_below: int = 5) -> str:
+    """One sentence naming a group outside the 99.8 % limits, with its figures.
+
+    An observed count from 1 to ``suppress_below`` − 1 is written "<5", as everywhere else.
+    """
     return t(
         f"stats.finding_{finding.outcome}_{finding.direction}",
         lang,
         unit=group_name(finding.department, finding.unit),
         ratio=format_ratio(finding.ratio, lang),
-        observed=format_number(finding.observed, lang),
+        observed=format_count(
+            finding.observed,
+            lang,
+            small=0 < finding.observed < suppress_below,
+            threshold=suppress_below,
+        ),
         expected=format_number(finding.expected, lang, 1),
         limits=format_number(FUNNEL_LIMIT, lang, 1),
     )
@@ -48,7 +62,7 @@ def chi2_sentence(result: dict[str, object], lang: Lang) -> str:
     p = result["reported_p_value"]
     assert isinstance(p, float | int)
     key = "stats.chi2_significant" if p < 0.05 else "stats.chi2_not_significant"
-    sentence = t(key, lang, p=format_p(float(p), lang))
+    sentence = t(key, lang, p=p_phrase(float(p), lang))
     if method == "fisher_exact":
         sentence += " " + t("stats.chi2_small_expected_fisher", lang)
     elif method == "monte_carlo_chi2":
@@ -60,7 +74,9 @@ def chi2_sentence(result: dict[str, object], lang: Lang) -> str:
 
 def summary(report: MetricsReport, lang: Lang) -> list[str]:
     """Findings first (groups outside the 99.8 % limits), then each outcome's chi-square result."""
-    lines = [finding_sentence(f, lang) for f in report.findings]
+    lines = [
+        finding_sentence(f, lang, suppress_below=report.suppress_below) for f in report.findings
+    ]
     if not lines and not report.incidents.is_empty():
         lines.append(t("stats.finding_none", lang, limits=format_number(FUNNEL_LIMIT, lang, 1)))
     for outcome in OUTCOMES:

@@ -160,7 +160,7 @@ def incident_metrics(
         ]
     result = groups.with_columns(
         pl.DataFrame(
-            columns, schema_overrides={k: pl.Float64 for k in columns if not k.endswith("signal")}
+            columns, schema={k: pl.Int64 if k.endswith("signal") else pl.Float64 for k in columns}
         )
     ).with_columns(
         police_without_prior_warning_share=_share("police_without_prior_warning", "police_reports"),

@@ -41,6 +41,7 @@ class MetricsReport:
     strata: pl.DataFrame
     equal_treatment: dict[str, dict[str, Any]]
     findings: list[GroupFinding] = field(default_factory=list)
+    suppress_below: int = 5
 
 
 def build_report(
@@ -85,6 +86,7 @@ def build_report(
         strata=strata,
         equal_treatment=equal_treatment(incidents, strata, adjust=adjust),
         findings=findings,
+        suppress_below=suppress_below,
     )
 
 

@@ -23,7 +23,14 @@ def con():
 
 def params(by: str = "unit", filters: Filters | None = None, scope: Scope = ALL) -> dict:
     return query_params(
-        filters or Filters(), scope, group_by=by, work_accident_days=9, extract_date=EXTRACT
+        filters or Filters(),
+        scope,
+        group_by=by,
+        work_accident_days=9,
+        extract_date=EXTRACT,
+        limit=100,
+        search="",
+        incident_id="",
     )
 
 
@@ -47,12 +54,16 @@ def test_unknown_query_is_a_clear_error() -> None:
 
 def test_missing_parameter_is_a_clear_error(con) -> None:
     with pytest.raises(queries.MissingParameterError, match="group_by"):
-        queries.run(con, "incident_delays_by_group", {k: v for k, v in params().items() if k != "group_by"})
+        queries.run(
+            con, "incident_delays_by_group", {k: v for k, v in params().items() if k != "group_by"}
+        )
 
 
 def test_outcomes_by_group_stratum(con) -> None:
     frame = queries.run(con, "incident_outcomes_by_group_stratum", params())
-    totals = frame.group_by("unit").agg(pl.exclude("department", "harassment_type", "severity").sum())
+    totals = frame.group_by("unit").agg(
+        pl.exclude("department", "harassment_type", "severity").sum()
+    )
     got = by_unit(totals)
     # (incidents, police known, police, warning known, warnings, wa known, wa, doc known, documented,
     #  police without prior warning, work accidents within 9 days)
@@ -62,9 +73,17 @@ def test_outcomes_by_group_stratum(con) -> None:
         "B1": (3, 3, 1, 3, 2, 3, 1, 2, 1, 0, 1),
     }
     columns = [
-        "incidents", "police_report_known", "police_reports", "warning_known", "warnings",
-        "work_accident_known", "work_accidents", "documentation_known", "documented",
-        "police_without_prior_warning", "work_accidents_within_deadline",
+        "incidents",
+        "police_report_known",
+        "police_reports",
+        "warning_known",
+        "warnings",
+        "work_accident_known",
+        "work_accidents",
+        "documentation_known",
+        "documented",
+        "police_without_prior_warning",
+        "work_accidents_within_deadline",
     ]
     for unit, values in expected.items():
         assert tuple(got[unit][c] for c in columns) == values, unit
@@ -87,7 +106,10 @@ def test_delays_by_group(con) -> None:
 def test_by_department_groups_units_together(con) -> None:
     frame = queries.run(con, "incident_outcomes_by_group_stratum", params("department"))
     assert frame["unit"].null_count() == frame.height
-    assert dict(frame.group_by("department").agg(pl.col("incidents").sum()).iter_rows()) == {"A": 5, "B": 3}
+    assert dict(frame.group_by("department").agg(pl.col("incidents").sum()).iter_rows()) == {
+        "A": 5,
+        "B": 3,
+    }
 
 
 def test_inquiry_metrics_by_group(con) -> None:
@@ -101,7 +123,9 @@ def test_inquiry_metrics_by_group(con) -> None:
 
 def test_inquiry_durations_censor_open_inquiries(con) -> None:
     frame = queries.run(con, "inquiry_durations_by_group", params())
-    a1 = sorted((r["days"], r["answered"]) for r in frame.iter_rows(named=True) if r["unit"] == "A1")
+    a1 = sorted(
+        (r["days"], r["answered"]) for r in frame.iter_rows(named=True) if r["unit"] == "A1"
+    )
     assert a1 == [(9, True), (10, False), (19, True)]  # Q3 open: 03-11 minus 03-01
 
 
@@ -120,16 +144,27 @@ def test_filters_narrow_the_rows(con) -> None:
     frame = queries.run(con, "incident_outcomes_by_group_stratum", params(filters=violence))
     assert frame["incidents"].sum() == 3
     february = Filters(date_from=date(2024, 2, 1), date_to=date(2024, 2, 29))
-    assert queries.run(con, "incident_monthly", params(filters=february))["incidents"].to_list() == [2]
+    assert queries.run(con, "incident_monthly", params(filters=february))[
+        "incidents"
+    ].to_list() == [2]
     high = Filters(severities=("high",), departments=("A",))
-    assert queries.run(con, "incident_outcomes_by_group_stratum", params(filters=high))["incidents"].sum() == 2
+    assert (
+        queries.run(con, "incident_outcomes_by_group_stratum", params(filters=high))[
+            "incidents"
+        ].sum()
+        == 2
+    )
 
 
 def test_scope_is_enforced_whatever_the_filters(con) -> None:
     scope = Scope.restricted(units=("A1",))
     asking_for_b = Filters(departments=("B",))
-    assert queries.run(con, "incident_outcomes_by_group_stratum", params(filters=asking_for_b, scope=scope)).is_empty()
+    assert queries.run(
+        con, "incident_outcomes_by_group_stratum", params(filters=asking_for_b, scope=scope)
+    ).is_empty()
     frame = queries.run(con, "inquiry_metrics_by_group", params(scope=scope))
     assert frame["unit"].to_list() == ["A1"]
     dept_scope = Scope.restricted(departments=("B",))
-    assert set(queries.run(con, "incident_delays_by_group", params(scope=dept_scope))["unit"]) == {"B1"}
+    assert set(queries.run(con, "incident_delays_by_group", params(scope=dept_scope))["unit"]) == {
+        "B1"
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import polars as pl
 import pytest
 
 from dashboard import store
@@ -67,7 +68,11 @@ def test_small_counts_are_marked(report) -> None:
     a1 = row(report.incidents, "A1")
     assert "incidents" in a1["small_counts"] and "police_reports" in a1["small_counts"]
     assert row(report.inquiries, "B1")["small_counts"] == [
-        "inquiries", "answered", "open", "open_overdue", "answered_within_deadline"
+        "inquiries",
+        "answered",
+        "open",
+        "open_overdue",
+        "answered_within_deadline",
     ]
 
 
@@ -80,7 +85,10 @@ def test_equal_treatment_says_when_expected_counts_are_small(report) -> None:
 
 def test_json_rows_pair_intervals(report) -> None:
     first = rows_json(report.incidents)[0]
-    assert isinstance(first["police_report_rate_ci"], list) and len(first["police_report_rate_ci"]) == 2
+    assert (
+        isinstance(first["police_report_rate_ci"], list)
+        and len(first["police_report_rate_ci"]) == 2
+    )
     assert "police_report_rate_ci_low" not in first
 
 
@@ -115,7 +123,10 @@ def test_planted_units_are_found_and_nothing_else() -> None:
     assert inq["unit"][0] == slow
     assert report.inquiries.sort("share_within_deadline")["unit"][0] == slow
     lines = summary(report, "en")
-    assert any(f"{next(p.unit for p in data.planted if p.outcome == 'police_report')}" in line for line in lines)
+    assert any(
+        f"{next(p.unit for p in data.planted if p.outcome == 'police_report')}" in line
+        for line in lines
+    )
 
 
 def test_no_more_false_findings_than_chance() -> None:
@@ -126,3 +137,21 @@ def test_no_more_false_findings_than_chance() -> None:
         planted = {(p.unit, p.outcome) for p in data.planted}
         false += sum((f.unit, f.outcome) not in planted for f in report.findings)
     assert false <= 3
+
+
+def test_a_view_with_no_rows_gives_empty_typed_frames() -> None:
+    con = fixture_store()
+    empty = build_report(con, Filters(date_from=date(2020, 1, 1), date_to=date(2020, 12, 31)))
+    assert empty.incidents.is_empty() and empty.inquiries.is_empty()
+    assert empty.findings == []
+    assert empty.incidents.schema["police_report_oe_signal"] == pl.Int64
+    assert summary(empty, "da") == [] or all(isinstance(line, str) for line in summary(empty, "da"))
+
+
+def test_findings_suppress_small_observed_counts() -> None:
+    from dashboard.metrics.equal_treatment import GroupFinding
+    from dashboard.metrics.findings import finding_sentence
+
+    finding = GroupFinding("police_report", "A", "A1", 3, 14.5, 3 / 14.5, "low", 0.0001)
+    sentence = finding_sentence(finding, "en", suppress_below=5)
+    assert "(<5 against 14.5 expected" in sentence

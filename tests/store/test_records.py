@@ -38,7 +38,9 @@ def meta(name: str, n: int, *, demo: bool = False) -> ImportMeta:
 
 
 def current(con) -> dict[str, tuple]:
-    rows = store.fetch_all(con, "SELECT inquiry_id, department, answered_on, import_id FROM inquiries")
+    rows = store.fetch_all(
+        con, "SELECT inquiry_id, department, answered_on, import_id FROM inquiries"
+    )
     return {r[0]: r[1:] for r in rows}
 
 
@@ -64,12 +66,17 @@ def test_new_then_unchanged_then_update_then_undo(con) -> None:
     newer = write(con, "b.xlsx", inquiries(("Q1", "Soc", date(2024, 1, 10)), ("Q3", "Øko", None)))
     assert (newer.stored_new, newer.stored_updated, newer.unchanged) == (1, 1, 0)
     assert current(con)["Q1"] == ("Soc", date(2024, 1, 10), newer.import_id)
-    versions = store.fetch_all(con, "SELECT count(*) FROM inquiries_history WHERE inquiry_id = 'Q1'")
+    versions = store.fetch_all(
+        con, "SELECT count(*) FROM inquiries_history WHERE inquiry_id = 'Q1'"
+    )
     assert versions == [(2,)]  # both versions kept
 
     assert newer.import_id is not None
     undo_import(con, newer.import_id)
-    assert current(con) == {"Q1": ("Soc", None, first.import_id), "Q2": ("Soc", None, first.import_id)}
+    assert current(con) == {
+        "Q1": ("Soc", None, first.import_id),
+        "Q2": ("Soc", None, first.import_id),
+    }
     assert store.fetch_all(con, "SELECT count(*) FROM inquiries_history") == [(2,)]
     with pytest.raises(LookupError):
         undo_import(con, newer.import_id)

@@ -1,0 +1,1 @@
+"""Streamlit components shared by the pages: context (connection, caching), layout, filters."""

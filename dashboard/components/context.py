@@ -1,0 +1,132 @@
+"""The page boundary: the cached store connection, a cursor per script run, cached results.
+
+Only this layer and the pages import streamlit. The connection is cached per process with
+``st.cache_resource`` and every script run (one thread) takes its own cursor. Results are
+cached with ``st.cache_data`` keyed on the store's data version, so an import or an undo
+invalidates them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from dashboard import queries, store
+from dashboard.config import Settings, load_settings
+from dashboard.metrics.filters import ALL, Filters, GroupBy, Scope, query_params
+from dashboard.metrics.report import MetricsReport, build_report
+
+DataVersion = tuple[int, int, str]
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(db_path: str) -> duckdb.DuckDBPyConnection:
+    return store.connect(db_path)
+
+
+def settings() -> Settings:
+    """Settings from the environment (read per run: cheap)."""
+    return load_settings()
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor of the process-wide connection, for this script run's thread only."""
+    return _connection(str(settings().db_path)).cursor()
+
+
+def viewer_scope() -> Scope:
+    """What the current viewer may see. Everyone sees everything until sign-in exists."""
+    return ALL
+
+
+def data_version(cur: duckdb.DuckDBPyConnection) -> DataVersion:
+    """Changes whenever an import is written or undone (the cache key of every result)."""
+    row = store.fetch_one(
+        cur,
+        "SELECT count(*), coalesce(max(import_id), 0), coalesce(max(undone_at)::VARCHAR, '') FROM imports",
+    )
+    assert row is not None
+    return (int(row[0]), int(row[1]), str(row[2]))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def report(
+    _cur: duckdb.DuckDBPyConnection,
+    db: str,
+    version: DataVersion,
+    filters: Filters,
+    scope: Scope,
+    by: GroupBy,
+    work_accident_days: int,
+    suppress_below: int,
+) -> MetricsReport:
+    """The metrics report of one view, cached per data version (``db`` and ``version`` key it)."""
+    return build_report(
+        _cur,
+        filters,
+        scope,
+        by,
+        work_accident_days=work_accident_days,
+        suppress_below=suppress_below,
+    )
+
+
+def view_report(cur: duckdb.DuckDBPyConnection, filters: Filters, by: GroupBy) -> MetricsReport:
+    """The report for the current viewer and settings."""
+    s = settings()
+    return report(
+        cur,
+        str(s.db_path),
+        data_version(cur),
+        filters,
+        viewer_scope(),
+        by,
+        s.work_accident_days,
+        s.suppress_below,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def query(
+    _cur: duckdb.DuckDBPyConnection,
+    db: str,
+    version: DataVersion,
+    name: str,
+    filters: Filters,
+    scope: Scope,
+    extra: tuple[tuple[str, object], ...] = (),
+) -> pl.DataFrame:
+    """One query from queries/ with the view's filters and scope, cached per data version."""
+    s = settings()
+    params = query_params(filters, scope, work_accident_days=s.work_accident_days, **dict(extra))
+    return queries.run(_cur, name, params)
+
+
+def view_query(
+    cur: duckdb.DuckDBPyConnection, name: str, filters: Filters, **extra: object
+) -> pl.DataFrame:
+    """Run a query for the current viewer (cached)."""
+    return query(
+        cur,
+        str(settings().db_path),
+        data_version(cur),
+        name,
+        filters,
+        viewer_scope(),
+        tuple(sorted(extra.items())),
+    )
+
+
+def filter_options(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Departments, units and date range the viewer can filter on."""
+    return view_query(cur, "filter_options", Filters())
+
+
+def date_bounds(options: pl.DataFrame) -> tuple[date, date] | None:
+    """First and last date in the data, or None when there is none."""
+    if options.is_empty():
+        return None
+    return options["first_date"].min(), options["last_date"].max()  # type: ignore[return-value]

@@ -1,0 +1,69 @@
+"""The import history on the Import page, with undo of a whole import."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from dashboard.formatting import format_date
+from dashboard.i18n import Lang, t
+from dashboard.store.records import import_history, undo_import
+
+
+def _label(row: dict[str, object], lang: Lang) -> str:
+    name = t("import.demo_file", lang) if row["is_demo"] else str(row["file_name"])
+    return f"#{row['import_id']} · {name}"
+
+
+def history(cur: duckdb.DuckDBPyConnection, lang: Lang) -> None:
+    """Every import, newest first, and a way to undo one that is still active."""
+    st.subheader(t("import.history", lang))
+    if undone := st.session_state.pop("_undone", None):
+        st.success(t("import.undone", lang, file=undone))
+    frame = import_history(cur)
+    if frame.is_empty():
+        st.caption(t("import.history_empty", lang))
+        return
+    rows = frame.to_dicts()
+    table = pl.DataFrame(
+        {
+            "#": [r["import_id"] for r in rows],
+            t("import.history_file", lang): [
+                t("import.demo_file", lang) if r["is_demo"] else r["file_name"] for r in rows
+            ],
+            t("import.history_kind", lang): [t(f"import.kind_{r['kind']}", lang) for r in rows],
+            t("import.history_when", lang): [
+                f"{format_date(r['imported_at'], lang)} {r['imported_at']:%H:%M}" for r in rows
+            ],
+            t("import.stored_new", lang): [r["stored_new"] for r in rows],
+            t("import.updated", lang): [r["stored_updated"] for r in rows],
+            t("import.unchanged", lang): [r["unchanged"] for r in rows],
+            t("import.exact_duplicates", lang): [r["exact_duplicates"] for r in rows],
+            t("import.rejected", lang): [r["rejected"] for r in rows],
+            t("import.history_status", lang): [
+                t("import.status_undone", lang)
+                if r["undone_at"]
+                else t("import.status_active", lang)
+                for r in rows
+            ],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    active = [r for r in rows if not r["undone_at"]]
+    if not active:
+        return
+    chosen = st.selectbox(
+        t("import.undo_pick", lang),
+        [r["import_id"] for r in active],
+        format_func=lambda i: _label(next(r for r in active if r["import_id"] == i), lang),
+        key="undo_pick",
+    )
+    row = next(r for r in active if r["import_id"] == chosen)
+    sure = st.checkbox(
+        t("import.undo_confirm", lang, file=_label(row, lang)), key=f"undo_sure_{chosen}"
+    )
+    if st.button(t("import.undo", lang), disabled=not sure, key="undo_button"):
+        undo_import(cur, int(chosen))
+        st.session_state["_undone"] = _label(row, lang)
+        st.rerun()

@@ -1,0 +1,97 @@
+"""Page furniture: the language switch, the title, the demo-data banner and empty states."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import cast
+
+import duckdb
+import streamlit as st
+
+from dashboard import store
+from dashboard.components import url_state
+from dashboard.components.context import settings
+from dashboard.components.navigation import page_path
+from dashboard.formatting import format_count, format_date
+from dashboard.i18n import DEFAULT_LANG, LANGS, Lang, t
+from dashboard.store.records import holds_demo_data
+
+
+def language_switch() -> Lang:
+    """Danish/English switch at the top of the sidebar, mirrored as ?lang= in the URL."""
+    remember = url_state.bind(
+        "lang", url_state.one_of(LANGS), url_state.single(DEFAULT_LANG), DEFAULT_LANG
+    )
+    lang = st.sidebar.segmented_control(
+        "Sprog · Language",
+        list(LANGS),
+        format_func=lambda v: t(f"app.lang_{v}", cast(Lang, v)),
+        key="lang",
+        on_change=remember,
+        required=True,
+    )
+    url_state.publish()
+    return cast(Lang, lang or DEFAULT_LANG)
+
+
+def page_setup(cur: duckdb.DuckDBPyConnection, title_key: str) -> Lang:
+    """Language switch, page title and, when the store holds demo data, the banner saying so."""
+    lang = language_switch()
+    st.title(t(title_key, lang))
+    if holds_demo_data(cur):
+        st.info(t("app.demo_banner", lang), icon=":material/info:")
+    return lang
+
+
+def empty_store(cur: duckdb.DuckDBPyConnection, lang: Lang) -> bool:
+    """When the store is empty, say what to do (upload or load the demo) and return True."""
+    if not store.is_empty(cur):
+        return False
+    st.subheader(t("app.empty_title", lang))
+    st.write(t("app.empty_body", lang))
+    left, right = st.columns(2)
+    if left.button(t("app.load_demo", lang), key="load_demo", type="primary"):
+        from dashboard.demo import generate_demo
+        from dashboard.store.seed import write_demo
+
+        data = generate_demo()
+        write_demo(cur, "incidents", data.incidents, seed=2024)
+        write_demo(cur, "inquiries", data.inquiries, seed=2024)
+        st.rerun()
+    right.page_link(
+        str(page_path("import")), label=t("app.go_to_import", lang), icon=":material/upload_file:"
+    )
+    return True
+
+
+def no_rows(lang: Lang) -> None:
+    """The filters leave nothing: say how to widen them."""
+    st.warning(t("app.empty_filtered", lang), icon=":material/filter_alt_off:")
+
+
+def data_as_of(extract: date | None, lang: Lang) -> None:
+    """The extract date, shown wherever open or overdue counts are."""
+    if extract:
+        st.caption(t("app.data_as_of", lang, date=format_date(extract, lang)))
+
+
+def count_text(value: int | None, lang: Lang) -> str:
+    """A count for display, with 1–4 (below the threshold) shown as "<5"."""
+    threshold = settings().suppress_below
+    small = value is not None and 0 < value < threshold
+    return format_count(value, lang, small=small, threshold=threshold)
+
+
+def change_text(
+    current: float | None, previous: float | None, lang: Lang, *, rate: bool
+) -> str | None:
+    """The change from the previous period: "+12" for counts, "+3,1 pp." for rates."""
+    from dashboard.formatting import format_number
+
+    if current is None or previous is None:
+        return None  # nothing to compare with (e.g. no data in the previous period)
+    diff = current - previous
+    sign = "+" if diff > 0 else ""
+    if rate:
+        return f"{sign}{format_number(100 * diff, lang, 1)} {t('common.percentage_points', lang)}"
+    return f"{sign}{format_number(diff, lang)}"

@@ -1,0 +1,122 @@
+"""Sections shared by the Police reports, Warnings, Work accidents and Documentation pages:
+the headline figures, the rate by group, the case-mix adjusted O/E funnel with its reading
+guide, and the table of figures by group. Each takes the report the page already has and
+only lays out what :mod:`dashboard.metrics.outcomes` and :mod:`dashboard.charts` return."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard.components import context
+from dashboard.formatting import format_number
+from dashboard.i18n import Lang, t
+from dashboard.metrics import outcomes, views
+from dashboard.metrics.filters import GroupBy
+from dashboard.metrics.incidents import Outcome
+from dashboard.metrics.report import MetricsReport
+
+
+def headline(figures: Sequence[tuple[str, str]], title: str) -> None:
+    """A row of bordered st.metric boxes: (label, value already formatted)."""
+    st.subheader(title)
+    for column, (name, value) in zip(st.columns(len(figures)), figures, strict=True):
+        column.metric(name, value, border=True)
+
+
+def rate_by_group(
+    report: MetricsReport, outcome: Outcome, by: GroupBy, lang: Lang, section: str
+) -> None:
+    """The outcome's share per group with 95 % intervals, highest first, against the overall share."""
+    st.subheader(t(f"{section}.rate_title", lang))
+    st.caption(t(f"{section}.rate_help", lang))
+    points = outcomes.rate_points(report.incidents, outcome, by)
+    if points.is_empty():
+        st.info(t("common.no_data", lang))
+        return
+    st.altair_chart(
+        charts.rate_dot_plot(
+            points,
+            rate=f"{outcome}_rate",
+            ci_low=f"{outcome}_rate_ci_low",
+            ci_high=f"{outcome}_rate_ci_high",
+            label=by,
+            baseline=outcomes.outcome_totals(report.incidents, outcome).rate,
+            lang=lang,
+            title=t(f"{section}.rate_title", lang),
+            signal=f"{outcome}_rate_signal",
+            n=None,
+        ),
+        width="stretch",
+    )
+
+
+def oe_funnel(
+    report: MetricsReport, outcome: Outcome, by: GroupBy, lang: Lang, section: str
+) -> None:
+    """Observed/expected per group in a funnel plot, with the one-paragraph reading guide and
+    the longer explanation (O/E, case mix, limits, many units) in an expander."""
+    st.subheader(t(f"{section}.oe_title", lang))
+    st.write(t("stats.funnel_how_to_read", lang))
+    with st.expander(t("stats.how_to_read_title", lang), icon=":material/help:"):
+        for key in (
+            "oe_explained",
+            "case_mix_explained",
+            "limits_explained",
+            "multiple_units_note",
+        ):
+            st.write(t(f"stats.{key}", lang))
+    curve = views.oe_curve(report.incidents, outcome)
+    if curve is None:
+        st.info(t(f"{section}.oe_none", lang))
+        return
+    st.altair_chart(
+        charts.funnel_plot(
+            views.oe_points(report.incidents, outcome, by),
+            curve,
+            x=f"{outcome}_expected",
+            y=f"{outcome}_oe",
+            label=by,
+            kind="ratio",
+            lang=lang,
+            title=t(f"{section}.oe_title", lang),
+            signal=f"{outcome}_oe_signal",
+        ),
+        width="stretch",
+    )
+
+
+def group_table(
+    report: MetricsReport,
+    outcome: Outcome,
+    by: GroupBy,
+    lang: Lang,
+    section: str,
+    *,
+    extra_counts: Sequence[str] = (),
+) -> None:
+    """The figures behind the charts, one row per group, in an expander (small counts as "<5")."""
+    threshold = context.settings().suppress_below
+    with st.expander(t(f"{section}.group_table", lang), icon=":material/table:"):
+        st.dataframe(
+            outcomes.outcome_table(
+                report.incidents,
+                outcome,
+                by,
+                lang,
+                extra_counts=extra_counts,
+                suppress_below=threshold,
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption(
+            t(
+                "stats.small_numbers_explained",
+                lang,
+                max_small=format_number(threshold - 1, lang),
+                threshold=format_number(threshold, lang),
+            )
+        )

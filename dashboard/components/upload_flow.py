@@ -1,0 +1,236 @@
+"""One uploaded workbook on the Import page: read it safely, show what was found (sheet,
+header row, column mapping), let the analyst map unknown headers, show the validation report
+with the rejected rows to download, and import on request."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from functools import partial
+from pathlib import Path
+from typing import Any, cast
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from dashboard.components.context import settings
+from dashboard.contract import Kind, fields_for
+from dashboard.excel_out import xlsx_bytes
+from dashboard.formatting import format_number
+from dashboard.i18n import Lang, field_label, t
+from dashboard.importer import mappings
+from dashboard.importer.errors import ImportFileError
+from dashboard.importer.pipeline import (
+    FileReport,
+    PreparedImport,
+    commit,
+    locate,
+    rejected_table,
+    validate,
+)
+from dashboard.importer.pseudonym import Pseudonymiser, load_or_create_key
+from dashboard.importer.workbook import Workbook, read_workbook
+
+UPLOAD_DIR = Path(tempfile.gettempdir()) / "dashboard-uploads"
+
+
+def _save(name: str, data: bytes) -> tuple[Path, str]:
+    """Keep the upload on disk (the reader works in another process) under its content hash."""
+    digest = hashlib.sha256(data).hexdigest()
+    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    path = UPLOAD_DIR / f"{digest}.xlsx"
+    if not path.exists():
+        path.write_bytes(data)
+    return path, digest
+
+
+def _read(path: Path, name: str, digest: str) -> Workbook:
+    """Read once per upload and session (reading runs in an isolated worker process)."""
+    cache: dict[str, Workbook] = st.session_state.setdefault("_workbooks", {})
+    if digest not in cache:
+        cache[digest] = read_workbook(path, display_name=name)
+    return cache[digest]
+
+
+def _metric_row(items: list[tuple[str, int]], lang: Lang) -> None:
+    for column, (label_key, value) in zip(st.columns(len(items)), items, strict=True):
+        column.metric(t(label_key, lang), format_number(value, lang))
+
+
+def _mapping_editor(match: Any, kind: Kind, digest: str, lang: Lang) -> dict[str, str]:
+    """The current mapping as a table, and a field picker for every header not recognised."""
+    rows = [
+        {
+            t("import.column_in_file", lang): header,
+            t("import.field_in_dashboard", lang): field_label(field, lang),
+        }
+        for header, field in match.mapping_by_header().items()
+    ]
+    st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
+    manual: dict[str, str] = dict(st.session_state.get(f"map-{digest}", {}))
+    unknown = [h for h in match.unmapped if h not in manual] + [
+        h for h in manual if h in match.headers.values()
+    ]
+    if unknown:
+        st.markdown(f"**{t('import.unknown_headers', lang)}**")
+        st.caption(t("import.unknown_headers_help", lang))
+        options = ["", *(f.name for f in fields_for(kind))]
+        for header in dict.fromkeys(unknown):
+            choice = st.selectbox(
+                header,
+                options,
+                index=options.index(manual[header]) if manual.get(header) in options else 0,
+                format_func=lambda v: (
+                    t("import.field_unmapped", lang) if not v else field_label(v, lang)
+                ),
+                key=f"map-{digest}-{header}",
+            )
+            if choice:
+                manual[header] = choice
+            else:
+                manual.pop(header, None)
+    st.session_state[f"map-{digest}"] = manual
+    return manual
+
+
+def _report(report: FileReport, lang: Lang) -> None:
+    if report.status == "unchanged":
+        st.info(t("import.unchanged_file", lang))
+    else:
+        st.success(t("import.success", lang))
+    _metric_row(
+        [
+            ("import.stored_new", report.stored_new),
+            ("import.updated", report.stored_updated),
+            ("import.unchanged", report.unchanged),
+            ("import.exact_duplicates", report.exact_duplicates),
+            ("import.rejected", report.rejected),
+        ],
+        lang,
+    )
+    if report.demo_removed:
+        st.info(t("import.demo_removed", lang))
+
+
+def import_one(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, lang: Lang) -> None:
+    """The whole flow for one uploaded file, inside a bordered container."""
+    path, digest = _save(name, data)
+    done: dict[str, FileReport] = st.session_state.setdefault("_imported", {})
+    with st.container(border=True):
+        st.subheader(name)
+        if digest in done:
+            _report(done[digest], lang)
+            return
+        progress = st.progress(0.0, text=t("import.step_reading", lang))
+        try:
+            workbook = _read(path, name, digest)
+            progress.progress(0.5, text=t("import.step_header", lang))
+            kind_choice = st.selectbox(
+                t("import.kind_label", lang),
+                ["auto", "incidents", "inquiries"],
+                format_func=lambda v: t(f"import.kind_{v}", lang),
+                key=f"kind-{digest}",
+            )
+            kind = None if kind_choice == "auto" else cast(Kind, kind_choice)
+            manual = dict(st.session_state.get(f"map-{digest}", {}))
+            match = locate(
+                workbook,
+                kind=kind,
+                manual_mapping=manual,
+                saved_mapping=partial(mappings.load, cur),
+            )
+        except ImportFileError as error:
+            progress.empty()
+            st.error(t("import.refused_file", lang, reason=error.sentence))
+            return
+        st.caption(
+            t("import.detected_sheet", lang, sheet=match.sheet.name)
+            + " · "
+            + t("import.detected_header_row", lang, row=format_number(match.header_row, lang))
+        )
+        if workbook.hidden_sheets:
+            st.caption(t("import.hidden_sheets", lang, sheets=", ".join(workbook.hidden_sheets)))
+        with st.expander(
+            t("import.mapping", lang), expanded=bool(match.unmapped or match.missing_required())
+        ):
+            st.caption(t("import.mapping_help", lang))
+            manual = _mapping_editor(match, match.kind, digest, lang)
+        if manual:
+            match = locate(
+                workbook,
+                kind=match.kind,
+                manual_mapping=manual,
+                saved_mapping=partial(mappings.load, cur),
+            )
+        missing = match.missing_required()
+        if missing:
+            progress.empty()
+            st.warning(
+                t(
+                    "import.missing_required",
+                    lang,
+                    fields=", ".join(field_label(f, lang) for f in missing),
+                )
+            )
+            return
+        progress.progress(0.6, text=t("import.step_validating", lang))
+        try:
+            prepared = validate(
+                path,
+                workbook,
+                match,
+                pseudonymiser=Pseudonymiser(load_or_create_key(settings().key_file)),
+                manual_mapping=manual,
+            )
+        except ImportFileError as error:
+            progress.empty()
+            st.error(t("import.refused_file", lang, reason=error.sentence))
+            return
+        progress.progress(0.8, text=t("import.step_validating", lang))
+        _validation_report(prepared, lang, digest)
+        if st.button(t("import.confirm", lang), key=f"confirm-{digest}", type="primary"):
+            progress.progress(0.9, text=t("import.step_storing", lang))
+            done[digest] = commit(cur, prepared)
+            progress.progress(1.0, text=t("import.success", lang))
+            st.rerun()
+        progress.empty()
+
+
+def _validation_report(prepared: PreparedImport, lang: Lang, digest: str) -> None:
+    _metric_row(
+        [
+            ("import.rows_read", prepared.rows_read),
+            ("import.to_store", prepared.records.height),
+            ("import.exact_duplicates", prepared.exact_duplicates),
+            ("import.rejected", prepared.rejected.height),
+        ],
+        lang,
+    )
+    if prepared.blank_rows or prepared.total_rows:
+        st.caption(
+            t(
+                "import.skipped_rows",
+                lang,
+                blank=format_number(prepared.blank_rows, lang),
+                total=format_number(prepared.total_rows, lang),
+            )
+        )
+    if prepared.rejected.height:
+        st.caption(t("import.rejected_help", lang))
+        table = rejected_table(
+            prepared, row=t("import.row", lang), reasons=t("import.reasons", lang)
+        )
+        st.dataframe(
+            table.select(t("import.row", lang), t("import.reasons", lang)),
+            hide_index=True,
+            width="stretch",
+        )
+        st.download_button(
+            t("import.download_rejected", lang),
+            data=xlsx_bytes([(t("import.rejected", lang), table)]),
+            file_name=f"{Path(prepared.file).stem}-rejected.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"rejected-{digest}",
+            on_click="ignore",
+        )

@@ -1,0 +1,203 @@
+"""The current view's tables for export, with headers in the reader's language and counts
+of 1–4 replaced by "<5" (the disclosure rule), plus a sheet describing filters and methods."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from dashboard.formatting import format_date
+from dashboard.i18n import Lang, label, metric_label, t
+from dashboard.metrics.findings import summary
+from dashboard.metrics.incidents import COUNT_COLUMNS, OUTCOMES
+from dashboard.metrics.inquiries import INQUIRY_COUNTS
+from dashboard.metrics.report import MetricsReport
+
+
+def _incident_columns() -> list[str]:
+    columns = ["incidents"]
+    counts = {
+        "police_report": "police_reports",
+        "warning": "warnings",
+        "work_accident": "work_accidents",
+        "documentation": "documented",
+    }
+    for outcome in OUTCOMES:
+        columns += [
+            counts[outcome],
+            f"{outcome}_rate",
+            f"{outcome}_rate_ci_low",
+            f"{outcome}_rate_ci_high",
+            f"{outcome}_expected",
+            f"{outcome}_oe",
+            f"{outcome}_oe_ci_low",
+            f"{outcome}_oe_ci_high",
+            f"{outcome}_p_adjusted",
+        ]
+    columns += [
+        "police_without_prior_warning",
+        "work_accidents_within_deadline",
+        "days_to_police_report_median",
+        "days_to_police_report_p90",
+        "days_to_work_accident_median",
+        "days_to_work_accident_p90",
+    ]
+    return columns
+
+
+INQUIRY_COLUMNS = [
+    "inquiries",
+    "answered",
+    "open",
+    "open_overdue",
+    "median_response_days",
+    "p90_response_days",
+    "km_median_response_days",
+    "share_within_deadline",
+    "share_within_deadline_ci_low",
+    "share_within_deadline_ci_high",
+]
+
+
+def _header(column: str, lang: Lang) -> str:
+    """A column's heading: metric labels, with interval and p-value suffixes."""
+    if column in ("department", "unit"):
+        return t(f"filters.{column}", lang)
+    for suffix, key in (("_ci_low", "export.ci_low"), ("_ci_high", "export.ci_high")):
+        if column.endswith(suffix):
+            return t(key, lang, metric=metric_label(column[: -len(suffix)], lang))
+    if column.endswith("_p_adjusted"):
+        return t(
+            "export.p_adjusted",
+            lang,
+            metric=metric_label(f"{column[: -len('_p_adjusted')]}_oe", lang),
+        )
+    if column.endswith("_expected"):
+        return f"{metric_label(column[: -len('_expected')] + '_oe', lang)}: {metric_label('expected', lang)}"
+    return metric_label(column, lang)
+
+
+def suppress(frame: pl.DataFrame, counts: list[str], threshold: int) -> pl.DataFrame:
+    """Replace the counts listed in each row's ``small_counts`` by "<threshold" (Object columns)."""
+    out = {}
+    small = (
+        frame["small_counts"].to_list() if "small_counts" in frame.columns else [[]] * frame.height
+    )
+    for column in frame.columns:
+        if column in counts:
+            values: list[Any] = [
+                f"<{threshold}" if column in flagged else value
+                for value, flagged in zip(frame[column].to_list(), small, strict=True)
+            ]
+            out[column] = pl.Series(column, values, dtype=pl.Object)
+        else:
+            out[column] = frame[column]
+    return pl.DataFrame(out)
+
+
+def _group_table(
+    frame: pl.DataFrame, columns: list[str], counts: list[str], lang: Lang, threshold: int
+) -> pl.DataFrame:
+    keep = ["department", "unit", *[c for c in columns if c in frame.columns], "small_counts"]
+    shown = suppress(frame.select(keep), counts, threshold).drop("small_counts")
+    return shown.rename({c: _header(c, lang) for c in shown.columns})
+
+
+def export_tables(
+    report: MetricsReport, lang: Lang, *, threshold: int = 5
+) -> list[tuple[str, pl.DataFrame]]:
+    """(sheet name, table) for every table of the view, in reading order."""
+    tests = pl.DataFrame(
+        [
+            {
+                t("export.outcome", lang): metric_label(name, lang),
+                t("export.statistic", lang): result["chi2"],
+                t("export.dof", lang): result["dof"],
+                "p": result["reported_p_value"],
+                t("export.method", lang): result["method"],
+            }
+            for name, result in report.equal_treatment.items()
+        ]
+    )
+    cmh_rows = [
+        {
+            t("export.outcome", lang): metric_label(name, lang),
+            t("filters.department", lang): row["department"],
+            t("filters.unit", lang): row["unit"],
+            t("export.odds_ratio", lang): row["pooled_odds_ratio"],
+            "p": row["p_value"],
+            t("export.p_adjusted", lang, metric="CMH"): row["p_adjusted"],
+        }
+        for name, result in report.equal_treatment.items()
+        for row in result["cmh"]
+    ]
+    findings = pl.DataFrame(
+        {t("export.finding", lang): summary(report, lang)},
+        schema={t("export.finding", lang): pl.String},
+    )
+    return [
+        (
+            t("export.table_incidents", lang),
+            _group_table(report.incidents, _incident_columns(), COUNT_COLUMNS, lang, threshold),
+        ),
+        (
+            t("export.table_inquiries", lang),
+            _group_table(report.inquiries, INQUIRY_COLUMNS, INQUIRY_COUNTS, lang, threshold),
+        ),
+        (t("export.table_tests", lang), tests),
+        (t("export.table_cmh", lang), pl.DataFrame(cmh_rows) if cmh_rows else pl.DataFrame()),
+        (t("export.table_findings", lang), findings),
+    ]
+
+
+def about_table(
+    report: MetricsReport, lang: Lang, *, threshold: int, generated: datetime
+) -> pl.DataFrame:
+    """The sheet that says what was exported: filters, grouping, extract date, methods."""
+    f = report.filters
+    everything = t("filters.all", lang)
+
+    def listed(values: tuple[str, ...], vocabulary: str | None = None) -> str:
+        if not values:
+            return everything
+        return ", ".join(label(vocabulary, v, lang) if vocabulary else v for v in values)
+
+    items = [
+        (t("filters.from", lang), format_date(f.date_from, lang) if f.date_from else everything),
+        (t("filters.to", lang), format_date(f.date_to, lang) if f.date_to else everything),
+        (t("filters.department", lang), listed(f.departments)),
+        (t("filters.unit", lang), listed(f.units)),
+        (t("filters.harassment_type", lang), listed(f.types, "harassment_type")),
+        (t("filters.channel", lang), listed(f.channels, "channel")),
+        (t("filters.severity", lang), listed(f.severities, "severity")),
+        (t("export.about_grouping", lang), t(f"filters.by_{report.by}", lang)),
+        (t("export.about_extract_date", lang), format_date(report.extract_date, lang)),
+        (t("export.about_generated", lang), f"{format_date(generated, lang)} {generated:%H:%M}"),
+        (t("export.about_methods", lang), t("export.methods_text", lang)),
+        (
+            "",
+            t(
+                "export.about_small_counts",
+                lang,
+                max_small=str(threshold - 1),
+                threshold=str(threshold),
+            ),
+        ),
+    ]
+    return pl.DataFrame(
+        {
+            t("export.about_item", lang): [i[0] for i in items],
+            t("export.about_value", lang): [i[1] for i in items],
+        }
+    )
+
+
+def for_display(frame: pl.DataFrame) -> pl.DataFrame:
+    """The table with suppressed (mixed) count columns as text, for on-screen tables."""
+    return frame.with_columns(
+        pl.Series(c, [None if v is None else str(v) for v in frame[c].to_list()], dtype=pl.String)
+        for c in frame.columns
+        if frame[c].dtype == pl.Object
+    )

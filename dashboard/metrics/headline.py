@@ -1,0 +1,70 @@
+"""Headline figures of a view and the same figures for the period just before it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+import polars as pl
+
+from dashboard.metrics.filters import Filters
+from dashboard.metrics.report import MetricsReport
+
+
+@dataclass(frozen=True)
+class Headline:
+    """Totals over the groups of a report."""
+
+    incidents: int
+    police_reports: int
+    police_report_rate: float | None
+    warnings: int
+    warning_rate: float | None
+    work_accidents: int
+    work_accident_rate: float | None
+    documented: int
+    documentation_rate: float | None
+    police_without_prior_warning: int
+    inquiries: int
+    open: int
+    open_overdue: int
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def headline(report: MetricsReport) -> Headline:
+    """Sum the groups of a report into municipality-level (or filtered) totals."""
+    inc, inq = report.incidents, report.inquiries
+
+    def total(frame: pl.DataFrame, column: str) -> int:
+        return int(frame[column].sum()) if frame.height else 0
+
+    return Headline(
+        incidents=total(inc, "incidents"),
+        police_reports=total(inc, "police_reports"),
+        police_report_rate=_rate(total(inc, "police_reports"), total(inc, "police_report_known")),
+        warnings=total(inc, "warnings"),
+        warning_rate=_rate(total(inc, "warnings"), total(inc, "warning_known")),
+        work_accidents=total(inc, "work_accidents"),
+        work_accident_rate=_rate(total(inc, "work_accidents"), total(inc, "work_accident_known")),
+        documented=total(inc, "documented"),
+        documentation_rate=_rate(total(inc, "documented"), total(inc, "documentation_known")),
+        police_without_prior_warning=total(inc, "police_without_prior_warning"),
+        inquiries=total(inq, "inquiries"),
+        open=total(inq, "open"),
+        open_overdue=total(inq, "open_overdue"),
+    )
+
+
+def previous_period(filters: Filters, bounds: tuple[date, date] | None) -> Filters | None:
+    """The same filters over the equally long period just before; None without a period."""
+    start = filters.date_from or (bounds[0] if bounds else None)
+    end = filters.date_to or (bounds[1] if bounds else None)
+    if start is None or end is None:
+        return None
+    length = (end - start).days + 1
+    return replace(
+        filters, date_from=start - timedelta(days=length), date_to=start - timedelta(days=1)
+    )

@@ -1,0 +1,318 @@
+"""Display-ready frames for the Police reports, Warnings, Work accidents and Documentation pages.
+
+Pure functions, no Streamlit: they take ``report.incidents`` (one row per group, see
+:func:`dashboard.metrics.incidents.incident_metrics`) or the rows of a page query and return
+what a chart or a table shows. Shared helpers (group labels, category labels, the O/E funnel
+points and curve, the incident timeline) live in :mod:`dashboard.metrics.views`.
+
+Small counts: a count from 1 to ``suppress_below`` − 1 is shown as "<5" in every table
+(:func:`count_cells`); shares and statistics always use the real numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from dashboard.formatting import (
+    format_count,
+    format_interval,
+    format_number,
+    format_percent,
+    format_ratio,
+)
+from dashboard.i18n import Lang, field_label, metric_label, t
+from dashboard.metrics.filters import GroupBy
+from dashboard.metrics.incidents import COLUMNS, Outcome
+from dashboard.metrics.views import category_labels, with_group_label, yes_no_words
+
+__all__ = [
+    "OutcomeTotals",
+    "category_shares",
+    "count_cells",
+    "delay_points",
+    "outcome_table",
+    "outcome_totals",
+    "prior_warning_shares",
+    "rate_points",
+    "selected_incident",
+    "warning_to_police_points",
+    "within_deadline_points",
+    "without_warning_headers",
+    "without_warning_rows",
+]
+
+# --------------------------------------------------------------------------- totals
+
+
+@dataclass(frozen=True)
+class OutcomeTotals:
+    """The figures of one outcome summed over the groups of a report."""
+
+    incidents: int
+    count: int  # incidents where the thing was done (police reports, warnings …)
+    known: int  # incidents where it is known whether it was done
+    police_reports: int
+    police_without_prior_warning: int
+    work_accidents: int
+    work_accidents_within_deadline: int
+
+    @property
+    def rate(self) -> float | None:
+        """Share of the incidents where it is known that were done (None when none is known)."""
+        return self.count / self.known if self.known else None
+
+    @property
+    def unknown(self) -> int:
+        """Incidents where it is not known whether the thing was done."""
+        return self.incidents - self.known
+
+    @property
+    def prior_warning_share(self) -> float | None:
+        """Share of police reports with a warning dated on or before the report."""
+        if not self.police_reports:
+            return None
+        return (self.police_reports - self.police_without_prior_warning) / self.police_reports
+
+    @property
+    def within_deadline_share(self) -> float | None:
+        """Share of notified work accidents notified within the deadline."""
+        if not self.work_accidents:
+            return None
+        return self.work_accidents_within_deadline / self.work_accidents
+
+
+def outcome_totals(incidents: pl.DataFrame, outcome: Outcome) -> OutcomeTotals:
+    """Sum ``report.incidents`` over its groups for one outcome."""
+    cols = COLUMNS[outcome]
+
+    def total(column: str) -> int:
+        return int(incidents[column].sum()) if incidents.height else 0
+
+    return OutcomeTotals(
+        incidents=total("incidents"),
+        count=total(cols.count),
+        known=total(cols.known),
+        police_reports=total("police_reports"),
+        police_without_prior_warning=total("police_without_prior_warning"),
+        work_accidents=total("work_accidents"),
+        work_accidents_within_deadline=total("work_accidents_within_deadline"),
+    )
+
+
+# --------------------------------------------------------------------------- chart frames
+
+
+def rate_points(incidents: pl.DataFrame, outcome: Outcome, by: GroupBy) -> pl.DataFrame:
+    """Per group with any known answer: label (column ``by``), ``<outcome>_rate`` with its
+    95 % interval, the funnel signal around the overall rate and ``n`` (incidents known);
+    for :func:`dashboard.charts.rate_dot_plot`."""
+    known = COLUMNS[outcome].known
+    return (
+        with_group_label(incidents, by)
+        .filter(pl.col(known) > 0)
+        .select(
+            by,
+            f"{outcome}_rate",
+            f"{outcome}_rate_ci_low",
+            f"{outcome}_rate_ci_high",
+            f"{outcome}_rate_signal",
+            pl.col(known).alias("n"),
+        )
+    )
+
+
+def delay_points(incidents: pl.DataFrame, outcome: Outcome, by: GroupBy) -> pl.DataFrame:
+    """Per group with a dated police report / work-accident notification: label, median and
+    90th percentile of the days from the incident; for :func:`dashboard.charts.delay_chart`."""
+    if outcome not in ("police_report", "work_accident"):
+        raise ValueError(f"only police reports and work accidents have delays, not {outcome!r}")
+    median, p90 = f"days_to_{outcome}_median", f"days_to_{outcome}_p90"
+    return (
+        with_group_label(incidents, by)
+        .filter(pl.col(median).is_not_null())
+        .select(by, median, p90, pl.col(f"{outcome}_dated").alias("n"))
+    )
+
+
+def warning_to_police_points(incidents: pl.DataFrame, by: GroupBy) -> pl.DataFrame:
+    """Per group with a police report preceded by a dated warning: label and the median days
+    from the warning to the report; for :func:`dashboard.charts.bar_chart`."""
+    return (
+        with_group_label(incidents, by)
+        .filter(pl.col("days_warning_to_police_median").is_not_null())
+        .select(by, "days_warning_to_police_median", pl.col("police_with_prior_warning").alias("n"))
+    )
+
+
+def within_deadline_points(incidents: pl.DataFrame, by: GroupBy) -> pl.DataFrame:
+    """Per group with a notified work accident: label and the share notified within the
+    deadline; for :func:`dashboard.charts.bar_chart` (``percent=True``)."""
+    return (
+        with_group_label(incidents, by)
+        .filter(pl.col("work_accidents") > 0)
+        .select(by, "work_accidents_within_deadline_share", pl.col("work_accidents").alias("n"))
+    )
+
+
+def prior_warning_shares(
+    incidents: pl.DataFrame, by: GroupBy, *, with_label: str, without_label: str
+) -> pl.DataFrame:
+    """Per group with police reports, two rows: the share of its police reports with a warning
+    dated on or before the report (``warning_given`` = ``with_label``) and without
+    (``without_label``); for a stacked :func:`dashboard.charts.bar_chart` coloured by
+    ``warning_given``. The shares of a group add up to 1."""
+    groups = with_group_label(incidents, by).filter(pl.col("police_reports") > 0)
+    with_prior = groups.select(
+        by,
+        pl.lit(with_label).alias("warning_given"),
+        (pl.col("police_reports") - pl.col("police_without_prior_warning")).alias("police_reports"),
+        (1 - pl.col("police_without_prior_warning") / pl.col("police_reports")).alias("share"),
+    )
+    without_prior = groups.select(
+        by,
+        pl.lit(without_label).alias("warning_given"),
+        pl.col("police_without_prior_warning").alias("police_reports"),
+        (pl.col("police_without_prior_warning") / pl.col("police_reports")).alias("share"),
+    )
+    return pl.concat([with_prior, without_prior]).sort(by, maintain_order=True)
+
+
+def category_shares(frame: pl.DataFrame, by: GroupBy, *, category: str, count: str) -> pl.DataFrame:
+    """Rows of ``police_decided_by`` / ``documentation_forms`` (group × category with a count)
+    with the group's display label and ``share``: the category's share of the group's count;
+    for a stacked :func:`dashboard.charts.bar_chart` coloured by ``category``."""
+    if frame.is_empty():
+        return pl.DataFrame(
+            schema={by: pl.String, category: pl.String, count: pl.Int64, "share": pl.Float64}
+        )
+    return with_group_label(
+        frame.with_columns(
+            (pl.col(count) / pl.col(count).sum().over("department", "unit")).alias("share")
+        ),
+        by,
+    ).select(by, category, count, "share")
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def count_cells(
+    frame: pl.DataFrame, columns: Sequence[str], lang: Lang, *, suppress_below: int = 5
+) -> pl.DataFrame:
+    """The count ``columns`` as text in ``lang``, counts from 1 to ``suppress_below`` − 1 as
+    "<5". A count is small when its column is listed in the row's ``small_counts`` (when the
+    frame has that column) or when its value is in that range."""
+    listed = (
+        frame["small_counts"].to_list()
+        if "small_counts" in frame.columns
+        else [None] * frame.height
+    )
+    cells = {}
+    for column in columns:
+        cells[column] = pl.Series(
+            column,
+            [
+                format_count(
+                    None if value is None else int(value),
+                    lang,
+                    small=(value is not None and 0 < value < suppress_below)
+                    or column in (small or ()),
+                    threshold=suppress_below,
+                )
+                for value, small in zip(frame[column].to_list(), listed, strict=True)
+            ],
+            dtype=pl.String,
+        )
+    return frame.with_columns(*cells.values())
+
+
+def _texts(values: Sequence[Any], render: Any) -> list[str]:
+    return [render(v) for v in values]
+
+
+def outcome_table(
+    incidents: pl.DataFrame,
+    outcome: Outcome,
+    by: GroupBy,
+    lang: Lang,
+    *,
+    extra_counts: Sequence[str] = (),
+    suppress_below: int = 5,
+) -> pl.DataFrame:
+    """The figures behind a page's charts, one row per group, as text with translated headers:
+    incidents, the outcome's count (and ``extra_counts``) with small counts as "<5", the rate
+    with its 95 % interval, and observed/expected with its interval."""
+    cols = COLUMNS[outcome]
+    counts = ["incidents", cols.count, *extra_counts]
+    groups = with_group_label(incidents, by).sort(by, nulls_last=True)
+    shown = count_cells(groups, counts, lang, suppress_below=suppress_below)
+    rate, oe = f"{outcome}_rate", f"{outcome}_oe"
+    table: dict[str, list[str]] = {field_label(by, lang): [str(v) for v in shown[by].to_list()]}
+    for column in counts:
+        table[metric_label(column, lang)] = shown[column].to_list()
+    table[metric_label(rate, lang)] = _texts(
+        groups[rate].to_list(), lambda v: format_percent(v, lang)
+    )
+    table[t("charts.ci95", lang)] = [
+        format_interval(lo, hi, lang, percent=True)
+        for lo, hi in zip(groups[f"{rate}_ci_low"], groups[f"{rate}_ci_high"], strict=True)
+    ]
+    table[metric_label("expected", lang)] = _texts(
+        groups[f"{outcome}_expected"].to_list(), lambda v: format_number(v, lang, 1)
+    )
+    table[metric_label(oe, lang)] = _texts(groups[oe].to_list(), lambda v: format_ratio(v, lang))
+    table[f"{metric_label(oe, lang)}, {t('charts.ci95', lang)}"] = [
+        format_interval(lo, hi, lang, percent=False)
+        for lo, hi in zip(groups[f"{oe}_ci_low"], groups[f"{oe}_ci_high"], strict=True)
+    ]
+    return pl.DataFrame(table, schema=dict.fromkeys(table, pl.String))
+
+
+# --------------------------------------------------------------------------- police reports without a prior warning
+
+WITHOUT_WARNING_COLUMNS = [
+    "incident_id",
+    "occurred_on",
+    "department",
+    "unit",
+    "harassment_type",
+    "severity",
+    "channel",
+    "warning_given",
+    "warning_on",
+    "police_reported_on",
+    "decided_by",
+]
+
+
+def without_warning_rows(frame: pl.DataFrame, lang: Lang) -> pl.DataFrame:
+    """Rows of ``police_without_prior_warning`` for the table: the listed columns only,
+    categories by their labels in ``lang``, the warning flag as a word; dates stay dates
+    (the table formats them, so they sort as dates)."""
+    return frame.select(WITHOUT_WARNING_COLUMNS).with_columns(
+        *(
+            category_labels(c, lang)
+            for c in ("harassment_type", "severity", "channel", "decided_by")
+        ),
+        yes_no_words("warning_given", lang),
+    )
+
+
+def without_warning_headers(lang: Lang) -> dict[str, str]:
+    """Column headers of :func:`without_warning_rows` in ``lang`` (the contract's labels)."""
+    return {c: field_label(c, lang) for c in WITHOUT_WARNING_COLUMNS}
+
+
+def selected_incident(rows: pl.DataFrame, selected: Sequence[int]) -> Mapping[str, Any] | None:
+    """The row picked in a single-row table selection (positions into ``rows``), or None when
+    nothing is selected or the position is stale (the rows changed since the click)."""
+    if not selected:
+        return None
+    position = int(selected[0])
+    if not 0 <= position < rows.height:
+        return None
+    return rows.row(position, named=True)

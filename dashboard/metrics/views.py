@@ -1,0 +1,388 @@
+"""Display-ready frames for the Response times, Equal treatment and Incidents pages.
+
+Pure functions, no Streamlit: they take the aggregated frames of a
+:class:`~dashboard.metrics.report.MetricsReport` or the rows of a page query and return
+what a page shows — group labels, translated category labels, formatted statistics, counts
+of 1 to ``suppress_below`` − 1 replaced by "<5" — so a page only lays them out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+import polars as pl
+
+from dashboard.contract import VOCABULARIES
+from dashboard.formatting import (
+    format_count,
+    format_date,
+    format_interval,
+    format_number,
+    format_percent,
+    format_ratio,
+)
+from dashboard.i18n import Lang, field_label, label, metric_label, t
+from dashboard.metrics.filters import GroupBy
+from dashboard.metrics.findings import format_p
+from dashboard.metrics.funnel import funnel_curve
+from dashboard.metrics.incidents import COLUMNS, Outcome
+
+# --------------------------------------------------------------------------- shared
+
+
+def date_format(lang: Lang) -> str:
+    """The momentJS date format of st.column_config.DateColumn matching ``format_date``."""
+    return "DD-MM-YYYY" if lang == "da" else "YYYY-MM-DD"
+
+
+def with_group_label(frame: pl.DataFrame, by: GroupBy) -> pl.DataFrame:
+    """The ``by`` column as the group's display name (charts title it by the column name).
+
+    By department: the department. By unit: the unit, or the department when the unit is
+    missing; a unit name found in more than one department gets its department in brackets.
+    """
+    if by == "department" or frame.is_empty():
+        return frame
+    name = pl.coalesce(pl.col("unit"), pl.col("department"))
+    departments_per_name = pl.col("department").n_unique().over(name)
+    return frame.with_columns(
+        pl.when(departments_per_name > 1)
+        .then(pl.format("{} ({})", name, pl.col("department")))
+        .otherwise(name)
+        .alias("unit")
+    )
+
+
+def _count(value: Any, small: bool, lang: Lang, threshold: int) -> str:
+    return format_count(
+        None if value is None else int(value), lang, small=small, threshold=threshold
+    )
+
+
+def category_labels(column: str, lang: Lang) -> pl.Expr:
+    """A category column (named after its vocabulary) as its labels in ``lang``; missing
+    values as "Ukendt"/"Unknown", values outside the vocabulary as they are."""
+    mapping = {c.value: label(column, c.value, lang) for c in VOCABULARIES[column]}
+    return pl.col(column).replace(mapping).fill_null(t("common.unknown", lang)).alias(column)
+
+
+def yes_no_words(column: str, lang: Lang) -> pl.Expr:
+    """A yes/no column as "Ja"/"Nej"/"Ukendt" (en: "Yes"/"No"/"Unknown")."""
+    return (
+        pl.when(pl.col(column))
+        .then(pl.lit(t("common.yes", lang)))
+        .when(pl.col(column).not_())
+        .then(pl.lit(t("common.no", lang)))
+        .otherwise(pl.lit(t("common.unknown", lang)))
+        .alias(column)
+    )
+
+
+def _yes_no(value: bool | None, lang: Lang) -> str:
+    if value is None:
+        return t("common.unknown", lang)
+    return t("common.yes", lang) if value else t("common.no", lang)
+
+
+# --------------------------------------------------------------------------- response times
+
+
+@dataclass(frozen=True)
+class InquiryTotals:
+    """Inquiry figures summed over the groups of a report."""
+
+    inquiries: int
+    answered: int
+    open: int
+    open_overdue: int
+    answered_within_deadline: int
+
+    @property
+    def share_within_deadline(self) -> float | None:
+        """Share of the answered inquiries answered within the deadline (None if none)."""
+        return self.answered_within_deadline / self.answered if self.answered else None
+
+
+def inquiry_totals(inquiries: pl.DataFrame) -> InquiryTotals:
+    """Sum ``report.inquiries`` over its groups."""
+
+    def total(column: str) -> int:
+        return int(inquiries[column].sum()) if inquiries.height else 0
+
+    return InquiryTotals(
+        inquiries=total("inquiries"),
+        answered=total("answered"),
+        open=total("open"),
+        open_overdue=total("open_overdue"),
+        answered_within_deadline=total("answered_within_deadline"),
+    )
+
+
+def inquiry_group_table(
+    inquiries: pl.DataFrame, by: GroupBy, lang: Lang, *, suppress_below: int = 5
+) -> pl.DataFrame:
+    """Per group, as text with translated headers: counts (small ones as "<5"), the share
+    answered within the deadline, and the plain and Kaplan–Meier medians side by side."""
+    labelled = with_group_label(inquiries, by).sort(by, nulls_last=True)
+    counts = ["inquiries", "answered", "open", "open_overdue"]
+    days = ["median_response_days", "km_median_response_days", "p90_response_days"]
+    group = field_label(by, lang)
+    rows: dict[str, list[str]] = {group: []}
+    for column in [*counts, "share_within_deadline", *days]:
+        rows[metric_label(column, lang)] = []
+    for row in labelled.iter_rows(named=True):
+        small = set(row["small_counts"] or [])
+        rows[group].append(str(row[by]))
+        for column in counts:
+            rows[metric_label(column, lang)].append(
+                _count(row[column], column in small, lang, suppress_below)
+            )
+        rows[metric_label("share_within_deadline", lang)].append(
+            format_percent(row["share_within_deadline"], lang)
+        )
+        for column in days:
+            rows[metric_label(column, lang)].append(format_number(row[column], lang, 1))
+    return pl.DataFrame(rows, schema=dict.fromkeys(rows, pl.String))
+
+
+def with_chart_n(frame: pl.DataFrame, count: str) -> pl.DataFrame:
+    """Adds ``n`` (the chart tooltips' number of cases): ``count``, or null where it is one
+    of the group's small counts, so a tooltip never shows what a table shows as "<5"."""
+    return frame.with_columns(
+        n=pl.when(pl.col("small_counts").list.contains(count)).then(None).otherwise(pl.col(count))
+    )
+
+
+OPEN_INQUIRY_COLUMNS = [
+    "inquiry_id",
+    "department",
+    "unit",
+    "inquiry_type",
+    "received_on",
+    "deadline_on",
+    "days_open",
+    "days_overdue",
+]
+
+
+def open_inquiry_rows(frame: pl.DataFrame, lang: Lang) -> pl.DataFrame:
+    """``open_inquiries`` rows with the inquiry type's label in ``lang`` (dates stay dates)."""
+    return frame.select(OPEN_INQUIRY_COLUMNS).with_columns(category_labels("inquiry_type", lang))
+
+
+def open_inquiry_headers(lang: Lang) -> dict[str, str]:
+    """Column headers of :func:`open_inquiry_rows` in ``lang``."""
+    return {
+        c: t(f"response_times.{c}", lang) if c.startswith("days_") else field_label(c, lang)
+        for c in OPEN_INQUIRY_COLUMNS
+    }
+
+
+# --------------------------------------------------------------------------- equal treatment
+
+
+def oe_points(incidents: pl.DataFrame, outcome: Outcome, by: GroupBy) -> pl.DataFrame:
+    """Per group: display label (column ``by``), expected count, O/E and its funnel signal."""
+    return with_group_label(incidents, by).select(
+        by, f"{outcome}_expected", f"{outcome}_oe", f"{outcome}_oe_signal"
+    )
+
+
+def oe_curve(incidents: pl.DataFrame, outcome: Outcome) -> pl.DataFrame | None:
+    """The 95 % and 99.8 % O/E funnel limits up to the largest expected count (None if none)."""
+    if incidents.is_empty():
+        return None
+    largest = incidents[f"{outcome}_expected"].max()
+    if largest is None or not float(largest) > 0:  # type: ignore[arg-type]
+        return None
+    return funnel_curve(1.0, float(largest), kind="ratio")  # type: ignore[arg-type]
+
+
+def chi2_table(result: Mapping[str, Any], lang: Lang) -> pl.DataFrame:
+    """The chi-square result of one outcome as a two-column table (measure, value)."""
+    method = str(result["method"])
+    statistic = result.get("chi2")
+    dof = result.get("dof")
+    rows = [
+        (t("equal_treatment.groups_compared", lang), format_number(int(result["groups"]), lang)),
+        (
+            t("equal_treatment.chi2_statistic", lang),
+            format_number(float(statistic), lang, 2) if statistic is not None else "–",
+        ),
+        (t("equal_treatment.dof", lang), format_number(int(dof), lang) if dof is not None else "–"),
+        (t("equal_treatment.p_value", lang), format_p(result.get("reported_p_value"), lang)),
+        (t("equal_treatment.method", lang), t(f"equal_treatment.method_{method}", lang)),
+    ]
+    return pl.DataFrame(
+        {
+            t("equal_treatment.measure", lang): [r[0] for r in rows],
+            t("equal_treatment.value", lang): [r[1] for r in rows],
+        }
+    )
+
+
+def cmh_table(result: Mapping[str, Any], by: GroupBy, lang: Lang) -> pl.DataFrame:
+    """Each group against the rest within strata: pooled odds ratio with its interval, p and
+    adjusted p, as text with translated headers (the unit, then its department, when grouped
+    by unit), sorted by the adjusted p (smallest first; groups that could not be tested last)."""
+    rows = sorted(
+        result.get("cmh", []),
+        key=lambda r: (r["p_adjusted"] is None, r["p_adjusted"] or 0.0, r["p_value"] or 0.0),
+    )
+    names = ["unit", "department"] if by == "unit" else ["department"]
+    headers = [
+        *(field_label(n, lang) for n in names),
+        t("equal_treatment.odds_ratio", lang),
+        t("equal_treatment.odds_ratio_ci", lang),
+        t("equal_treatment.p_value", lang),
+        t("equal_treatment.p_adjusted", lang),
+    ]
+    values: list[list[str]] = [[] for _ in headers]
+    for r in rows:
+        cells = [
+            *(r[n] if r[n] is not None else t("common.unknown", lang) for n in names),
+            format_ratio(r["pooled_odds_ratio"], lang),
+            format_interval(r["odds_ratio_ci_low"], r["odds_ratio_ci_high"], lang, percent=False),
+            format_p(r["p_value"], lang),
+            format_p(r["p_adjusted"], lang),
+        ]
+        for column, cell in zip(values, cells, strict=True):
+            column.append(cell)
+    return pl.DataFrame(
+        dict(zip(headers, values, strict=True)), schema=dict.fromkeys(headers, pl.String)
+    )
+
+
+def outcome_rate(incidents: pl.DataFrame, outcome: Outcome) -> float | None:
+    """The outcome's share over all groups (where it is known)."""
+    cols = COLUMNS[outcome]
+    if incidents.is_empty():
+        return None
+    known = int(incidents[cols.known].sum())
+    return int(incidents[cols.count].sum()) / known if known else None
+
+
+# --------------------------------------------------------------------------- incidents
+
+INCIDENT_LIST_COLUMNS = [
+    "incident_id",
+    "case_id",
+    "occurred_on",
+    "department",
+    "unit",
+    "harassment_type",
+    "severity",
+    "channel",
+    "documented",
+    "warning_given",
+    "police_reported",
+    "decided_by",
+    "work_accident_reported",
+    "absence_days",
+    "notes",
+]
+_CATEGORIES = ("harassment_type", "severity", "channel", "decided_by", "documentation_form")
+_FLAGS = ("documented", "warning_given", "police_reported", "work_accident_reported")
+
+
+def incident_rows(frame: pl.DataFrame, lang: Lang) -> pl.DataFrame:
+    """``incident_list`` rows for the table: categories by their labels in ``lang``, yes/no
+    flags as words ("Ukendt" when unknown); dates stay dates so the table sorts them."""
+    rows = frame.select([c for c in INCIDENT_LIST_COLUMNS if c in frame.columns])
+    return rows.with_columns(
+        *(category_labels(c, lang) for c in _CATEGORIES if c in rows.columns),
+        *(yes_no_words(c, lang) for c in _FLAGS if c in rows.columns),
+    )
+
+
+def incident_headers(columns: list[str], lang: Lang) -> dict[str, str]:
+    """Translated headers of incident columns (the contract's field labels)."""
+    return {c: field_label(c, lang) for c in columns}
+
+
+TimelineStep = Literal["incident", "warning", "police_report", "work_accident"]
+_STEPS: tuple[tuple[TimelineStep, str | None, str], ...] = (
+    ("incident", None, "occurred_on"),
+    ("warning", "warning_given", "warning_on"),
+    ("police_report", "police_reported", "police_reported_on"),
+    ("work_accident", "work_accident_reported", "work_accident_reported_on"),
+)
+
+
+def timeline_events(incident: Mapping[str, Any], lang: Lang) -> pl.DataFrame:
+    """One incident's dated steps (incident → warning → police report → work-accident
+    notification) as ``event`` (label in ``lang``) and ``on`` (date), for
+    ``charts.timeline_chart``. A step whose flag says no is left out even if dated."""
+    events: list[tuple[str, date]] = []
+    for step, flag, on in _STEPS:
+        when = incident.get(on)
+        if when is None or (flag is not None and incident.get(flag) is False):
+            continue
+        events.append((t(f"incidents.step_{step}", lang), when))
+    return pl.DataFrame(
+        {"event": [e[0] for e in events], "on": [e[1] for e in events]},
+        schema={"event": pl.String, "on": pl.Date},
+    )
+
+
+def undated_steps(incident: Mapping[str, Any], lang: Lang) -> list[str]:
+    """Sentences for the steps that were taken but have no date (not on the timeline)."""
+    return [
+        t("incidents.undated", lang, step=t(f"incidents.step_{step}", lang))
+        for step, flag, on in _STEPS
+        if flag is not None and incident.get(flag) is True and incident.get(on) is None
+    ]
+
+
+_DETAIL_FIELDS = [
+    "incident_id",
+    "case_id",
+    "department",
+    "unit",
+    "occurred_on",
+    "registered_on",
+    "channel",
+    "harassment_type",
+    "severity",
+    "citizen_ref",
+    "employee_ref",
+    "documented",
+    "documentation_form",
+    "warning_given",
+    "warning_on",
+    "police_reported",
+    "police_reported_on",
+    "decided_by",
+    "work_accident_reported",
+    "work_accident_reported_on",
+    "absence_days",
+    "notes",
+]
+
+
+def incident_facts(incident: Mapping[str, Any], lang: Lang) -> pl.DataFrame:
+    """Every field of one incident as (field label, value as text in ``lang``)."""
+    names, values = [], []
+    for name in _DETAIL_FIELDS:
+        if name not in incident:
+            continue
+        value = incident[name]
+        if name in _CATEGORIES:
+            text = label(name, value, lang)
+        elif name in _FLAGS:
+            text = _yes_no(value, lang)
+        elif isinstance(value, date):
+            text = format_date(value, lang)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            text = format_number(value, lang)
+        else:
+            text = "–" if value is None or value == "" else str(value)
+        names.append(field_label(name, lang))
+        values.append(text)
+    headers = (t("incidents.field", lang), t("incidents.value", lang))
+    return pl.DataFrame(
+        {headers[0]: names, headers[1]: values}, schema=dict.fromkeys(headers, pl.String)
+    )

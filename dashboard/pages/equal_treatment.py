@@ -1,0 +1,130 @@
+"""Equal treatment: for each outcome, are comparable cases handled the same in every group?
+The case-mix adjusted O/E funnel plot, the chi-square test in words and figures, each group
+against the rest within strata (Cochran–Mantel–Haenszel), the groups outside the 99.8 %
+limits by name, and how to read it all."""
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard.components import context, layout
+from dashboard.components.filters import sidebar_filters
+from dashboard.formatting import format_number, format_percent
+from dashboard.i18n import metric_label, t
+from dashboard.metrics import views
+from dashboard.metrics.findings import chi2_sentence, finding_sentence, format_p
+from dashboard.metrics.incidents import OUTCOMES
+
+cur = context.cursor()
+lang = layout.page_setup(cur, "nav.equal_treatment")
+if layout.empty_store(cur, lang):
+    st.stop()
+view = sidebar_filters(cur, lang)
+report = context.view_report(cur, view.filters, view.by)
+if report.incidents.is_empty():
+    layout.no_rows(lang)
+    st.stop()
+threshold = context.settings().suppress_below
+
+st.write(t("equal_treatment.intro", lang))
+outcome = (
+    st.segmented_control(
+        t("equal_treatment.outcome", lang),
+        list(OUTCOMES),
+        default=OUTCOMES[0],
+        format_func=lambda o: metric_label(f"{o}_rate", lang),
+        key="outcome",
+        bind="query-params",
+        required=True,
+    )
+    or OUTCOMES[0]
+)
+result = report.equal_treatment[f"{outcome}_rate"]
+outcome_name = metric_label(f"{outcome}_rate", lang)
+
+figures = st.columns(4)
+figures[0].metric(
+    outcome_name, format_percent(views.outcome_rate(report.incidents, outcome), lang), border=True
+)
+figures[1].metric(
+    t("equal_treatment.groups_compared", lang),
+    format_number(int(result["groups"]), lang),
+    border=True,
+)
+figures[2].metric(
+    t("equal_treatment.outside_998", lang),
+    format_number(len(result["outside_99_8"]), lang),
+    border=True,
+)
+figures[3].metric(
+    t("equal_treatment.chi2_p", lang), format_p(result["reported_p_value"], lang), border=True
+)
+
+# The funnel plot of observed/expected
+title = t("equal_treatment.funnel_title", lang, outcome=outcome_name)
+curve = views.oe_curve(report.incidents, outcome)
+if curve is None:
+    st.info(t("stats.chi2_not_testable", lang), icon=":material/info:")
+else:
+    st.altair_chart(
+        charts.funnel_plot(
+            views.oe_points(report.incidents, outcome, view.by),
+            curve,
+            x=f"{outcome}_expected",
+            y=f"{outcome}_oe",
+            label=view.by,
+            kind="ratio",
+            lang=lang,
+            title=title,
+            signal=f"{outcome}_oe_signal",
+        ),
+        width="stretch",
+    )
+    st.caption(t("stats.funnel_how_to_read", lang))
+
+# The groups outside the 99.8 % limits, named with their figures
+st.subheader(t("equal_treatment.findings_title", lang))
+findings = [f for f in report.findings if f.outcome == outcome]
+if findings:
+    st.markdown(
+        "\n".join(
+            f"- {finding_sentence(f, lang, suppress_below=report.suppress_below)}" for f in findings
+        )
+    )
+else:
+    st.write(t("equal_treatment.no_findings", lang))
+
+# Chi-square: is the share the same in every group?
+st.subheader(t("equal_treatment.chi2_title", lang))
+st.write(chi2_sentence(result, lang))
+st.dataframe(views.chi2_table(result, lang), hide_index=True, width="content")
+
+# Cochran–Mantel–Haenszel: each group against the rest, within strata
+st.subheader(t("equal_treatment.cmh_title", lang))
+st.caption(t("equal_treatment.cmh_help", lang))
+cmh = views.cmh_table(result, view.by, lang)
+if cmh.is_empty():
+    st.write(t("equal_treatment.cmh_none", lang))
+else:
+    st.dataframe(cmh, hide_index=True, width="stretch")
+
+with st.expander(t("stats.how_to_read_title", lang), icon=":material/help:"):
+    for key in (
+        "stats.case_mix_explained",
+        "stats.oe_explained",
+        "stats.funnel_how_to_read",
+        "stats.limits_explained",
+        "stats.chi2_explained",
+        "stats.p_value_explained",
+        "stats.cmh_explained",
+        "equal_treatment.adjusted_explained",
+        "stats.multiple_units_note",
+    ):
+        st.markdown(t(key, lang))
+    st.markdown(
+        t(
+            "stats.small_numbers_explained",
+            lang,
+            max_small=format_number(threshold - 1, lang),
+            threshold=format_number(threshold, lang),
+        )
+    )

@@ -1,0 +1,52 @@
+"""Export: the current view's tables as one Excel workbook (a sheet per table and one that
+describes filters, extract date and methods) or one table as CSV."""
+
+from datetime import datetime
+
+import streamlit as st
+
+from dashboard.components import context, layout
+from dashboard.components.filters import sidebar_filters
+from dashboard.excel_out import csv_text, xlsx_bytes
+from dashboard.i18n import t
+from dashboard.metrics.export_tables import about_table, export_tables, for_display
+
+cur = context.cursor()
+lang = layout.page_setup(cur, "nav.export")
+if layout.empty_store(cur, lang):
+    st.stop()
+view = sidebar_filters(cur, lang)
+report = context.view_report(cur, view.filters, view.by)
+threshold = context.settings().suppress_below
+st.write(t("export.intro", lang))
+layout.data_as_of(report.extract_date, lang)
+
+tables = export_tables(report, lang, threshold=threshold)
+about = (
+    t("export.sheet_about", lang),
+    about_table(report, lang, threshold=threshold, generated=datetime.now()),
+)
+stamp = f"{report.extract_date or datetime.now().date():%Y-%m-%d}"
+st.download_button(
+    t("export.download_excel", lang),
+    data=xlsx_bytes([about, *tables]),
+    file_name=f"chikane-{stamp}.xlsx" if lang == "da" else f"harassment-{stamp}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    type="primary",
+    on_click="ignore",
+    key="download_xlsx",
+)
+
+names = [name for name, _ in tables]
+chosen = st.selectbox(t("export.csv_table", lang), names, key="csv_table")
+table = dict(tables)[chosen]
+st.download_button(
+    t("export.download_csv", lang),
+    data=csv_text(table, separator=";" if lang == "da" else ",", decimal_comma=lang == "da"),
+    file_name=f"{chosen}-{stamp}.csv",
+    mime="text/csv",
+    on_click="ignore",
+    key="download_csv",
+)
+st.subheader(t("export.preview", lang))
+st.dataframe(for_display(table), hide_index=True, width="stretch")

@@ -1,0 +1,100 @@
+"""Overview: headline figures with the change from the previous period, the monthly trend,
+and the plain-language findings of the equal-treatment analysis."""
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard.components import context, layout
+from dashboard.components.filters import sidebar_filters
+from dashboard.formatting import format_date, format_percent
+from dashboard.i18n import metric_label, t
+from dashboard.metrics.findings import summary
+from dashboard.metrics.headline import headline, previous_period
+
+cur = context.cursor()
+lang = layout.page_setup(cur, "nav.overview")
+if layout.empty_store(cur, lang):
+    st.stop()
+view = sidebar_filters(cur, lang)
+report = context.view_report(cur, view.filters, view.by)
+if report.incidents.is_empty():
+    layout.no_rows(lang)
+    st.stop()
+
+now = headline(report)
+before_filters = previous_period(view.filters, view.bounds)
+before = headline(context.view_report(cur, before_filters, view.by)) if before_filters else None
+if before is not None and before.incidents == 0:
+    before = None  # no incidents before the period: no change to show
+
+st.subheader(t("overview.headline", lang))
+figures = [
+    ("incidents", now.incidents, before.incidents if before else None, False),
+    ("police_reports", now.police_reports, before.police_reports if before else None, False),
+    (
+        "police_report_rate",
+        now.police_report_rate,
+        before.police_report_rate if before else None,
+        True,
+    ),
+    ("warning_rate", now.warning_rate, before.warning_rate if before else None, True),
+    (
+        "work_accident_rate",
+        now.work_accident_rate,
+        before.work_accident_rate if before else None,
+        True,
+    ),
+    (
+        "documentation_rate",
+        now.documentation_rate,
+        before.documentation_rate if before else None,
+        True,
+    ),
+]
+for column, (metric, value, previous, is_rate) in zip(
+    st.columns(len(figures)), figures, strict=True
+):
+    shown = format_percent(value, lang) if is_rate else layout.count_text(value, lang)  # type: ignore[arg-type]
+    column.metric(
+        metric_label(metric, lang),
+        shown,
+        delta=layout.change_text(value, previous, lang, rate=is_rate),
+        delta_color="off",
+        border=True,
+    )
+second = st.columns(3)
+second[0].metric(
+    metric_label("police_without_prior_warning", lang),
+    layout.count_text(now.police_without_prior_warning, lang),
+    border=True,
+)
+second[1].metric(metric_label("open", lang), layout.count_text(now.open, lang), border=True)
+second[2].metric(
+    metric_label("open_overdue", lang), layout.count_text(now.open_overdue, lang), border=True
+)
+if before_filters and before_filters.date_from and before_filters.date_to:
+    st.caption(
+        t(
+            "overview.vs_previous",
+            lang,
+            start=format_date(before_filters.date_from, lang),
+            end=format_date(before_filters.date_to, lang),
+        )
+    )
+layout.data_as_of(report.extract_date, lang)
+
+st.subheader(t("overview.findings", lang))
+st.caption(t("overview.findings_help", lang))
+st.markdown("\n".join(f"- {line}" for line in summary(report, lang)))
+
+st.subheader(t("overview.trend", lang))
+monthly = context.view_query(cur, "incident_monthly", view.filters)
+st.altair_chart(
+    charts.trend_chart(
+        monthly,
+        series=["incidents", "police_reports", "warnings", "work_accidents"],
+        lang=lang,
+        title=t("overview.trend_title", lang),
+    ),
+    width="stretch",
+)

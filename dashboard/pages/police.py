@@ -1,0 +1,139 @@
+"""Police reports: how often each group reports to the police, the case-mix adjusted O/E in a
+funnel plot, who decided, how long it took, and the reports made without a prior warning,
+each of which can be opened to see the incident's course."""
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard.components import context, layout, outcome_sections
+from dashboard.components.filters import sidebar_filters
+from dashboard.formatting import format_percent
+from dashboard.i18n import metric_label, t
+from dashboard.metrics import outcomes, views
+
+LIST_LIMIT = 500
+
+cur = context.cursor()
+lang = layout.page_setup(cur, "nav.police")
+if layout.empty_store(cur, lang):
+    st.stop()
+view = sidebar_filters(cur, lang)
+report = context.view_report(cur, view.filters, view.by)
+if report.incidents.is_empty():
+    layout.no_rows(lang)
+    st.stop()
+totals = outcomes.outcome_totals(report.incidents, "police_report")
+
+st.write(t("police.intro", lang))
+outcome_sections.headline(
+    [
+        (metric_label("police_reports", lang), layout.count_text(totals.count, lang)),
+        (metric_label("police_report_rate", lang), format_percent(totals.rate, lang)),
+        (
+            metric_label("police_without_prior_warning", lang),
+            layout.count_text(totals.police_without_prior_warning, lang),
+        ),
+    ],
+    t("police.headline", lang),
+)
+
+outcome_sections.rate_by_group(report, "police_report", view.by, lang, "police")
+outcome_sections.oe_funnel(report, "police_report", view.by, lang, "police")
+
+# Who decided to report
+st.subheader(t("police.decided_title", lang))
+st.caption(t("police.decided_help", lang))
+decided = outcomes.category_shares(
+    context.view_query(cur, "police_decided_by", view.filters, group_by=view.by),
+    view.by,
+    category="decided_by",
+    count="police_reports",
+)
+if decided.is_empty():
+    st.info(t("police.decided_none", lang))
+else:
+    st.altair_chart(
+        charts.bar_chart(
+            decided,
+            category=view.by,
+            value="share",
+            color="decided_by",
+            percent=True,
+            lang=lang,
+            title=t("police.decided_title", lang),
+            value_title=t("police.decided_axis", lang),
+        ),
+        width="stretch",
+    )
+
+# Days from the incident to the report
+st.subheader(t("police.delay_title", lang))
+st.caption(t("police.delay_help", lang))
+delays = outcomes.delay_points(report.incidents, "police_report", view.by)
+if delays.is_empty():
+    st.info(t("police.delay_none", lang))
+else:
+    st.altair_chart(
+        charts.delay_chart(
+            delays,
+            label=view.by,
+            median="days_to_police_report_median",
+            p90="days_to_police_report_p90",
+            lang=lang,
+            title=t("police.delay_title", lang),
+            n=None,
+        ),
+        width="stretch",
+    )
+
+outcome_sections.group_table(
+    report, "police_report", view.by, lang, "police", extra_counts=["police_without_prior_warning"]
+)
+
+# Police reports without a prior warning, with a drill-down into one of them
+st.subheader(t("police.without_title", lang))
+st.caption(t("police.without_help", lang))
+rows = context.view_query(cur, "police_without_prior_warning", view.filters, limit=LIST_LIMIT)
+if rows.is_empty():
+    st.info(t("police.without_none", lang))
+    st.stop()
+if totals.police_without_prior_warning > rows.height:
+    st.caption(
+        t(
+            "police.without_shown",
+            lang,
+            shown=layout.count_text(rows.height, lang),
+            total=layout.count_text(totals.police_without_prior_warning, lang),
+        )
+    )
+date_format = views.date_format(lang)
+picked = st.dataframe(
+    outcomes.without_warning_rows(rows, lang),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        name: st.column_config.DateColumn(title, format=date_format)
+        if name.endswith("_on")
+        else st.column_config.TextColumn(title)
+        for name, title in outcomes.without_warning_headers(lang).items()
+    },
+    on_select="rerun",
+    selection_mode="single-row",
+    # a new key per view, so a selection never points into a list it was not made in
+    key=f"police_without_warning_{hash(view.filters)}",
+)
+incident = outcomes.selected_incident(rows, picked.selection.rows)
+if incident is None:
+    st.caption(t("police.select_hint", lang))
+    st.stop()
+st.markdown(f"#### {t('police.detail_title', lang, id=str(incident['incident_id']))}")
+facts, course = st.columns([2, 3])
+facts.dataframe(views.incident_facts(incident, lang), hide_index=True, width="stretch")
+course.altair_chart(
+    charts.timeline_chart(
+        views.timeline_events(incident, lang), lang=lang, title=t("police.timeline_title", lang)
+    ),
+    width="stretch",
+)
+for line in views.undated_steps(incident, lang):
+    course.caption(line)

@@ -1,0 +1,88 @@
+"""Warnings and guidance: how often each group warns the citizen, whether police reports come
+after a warning, and how long after the warning the report is made."""
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard.components import context, layout, outcome_sections
+from dashboard.components.filters import sidebar_filters
+from dashboard.formatting import format_percent
+from dashboard.i18n import metric_label, t
+from dashboard.metrics import outcomes
+
+cur = context.cursor()
+lang = layout.page_setup(cur, "nav.warnings")
+if layout.empty_store(cur, lang):
+    st.stop()
+view = sidebar_filters(cur, lang)
+report = context.view_report(cur, view.filters, view.by)
+if report.incidents.is_empty():
+    layout.no_rows(lang)
+    st.stop()
+totals = outcomes.outcome_totals(report.incidents, "warning")
+
+st.write(t("warnings.intro", lang))
+outcome_sections.headline(
+    [
+        (metric_label("warnings", lang), layout.count_text(totals.count, lang)),
+        (metric_label("warning_rate", lang), format_percent(totals.rate, lang)),
+        (t("warnings.prior_metric", lang), format_percent(totals.prior_warning_share, lang)),
+    ],
+    t("warnings.headline", lang),
+)
+
+outcome_sections.rate_by_group(report, "warning", view.by, lang, "warnings")
+
+# Was the citizen warned before the police report?
+st.subheader(t("warnings.prior_title", lang))
+st.caption(t("warnings.prior_help", lang))
+prior = outcomes.prior_warning_shares(
+    report.incidents,
+    view.by,
+    with_label=t("warnings.prior_yes", lang),
+    without_label=t("warnings.prior_no", lang),
+)
+if prior.is_empty():
+    st.info(t("warnings.prior_none", lang))
+else:
+    st.altair_chart(
+        charts.bar_chart(
+            prior,
+            category=view.by,
+            value="share",
+            color="warning_given",
+            percent=True,
+            lang=lang,
+            title=t("warnings.prior_title", lang),
+            value_title=t("warnings.prior_share", lang),
+        ),
+        width="stretch",
+    )
+
+# Days from the warning to the police report
+st.subheader(t("warnings.gap_title", lang))
+st.caption(t("warnings.gap_help", lang))
+gaps = outcomes.warning_to_police_points(report.incidents, view.by)
+if gaps.is_empty():
+    st.info(t("warnings.gap_none", lang))
+else:
+    st.altair_chart(
+        charts.bar_chart(
+            gaps,
+            category=view.by,
+            value="days_warning_to_police_median",
+            lang=lang,
+            title=t("warnings.gap_title", lang),
+            value_title=t("warnings.gap_axis", lang),
+        ),
+        width="stretch",
+    )
+
+outcome_sections.group_table(
+    report,
+    "warning",
+    view.by,
+    lang,
+    "warnings",
+    extra_counts=["police_reports", "police_without_prior_warning"],
+)

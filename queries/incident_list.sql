@@ -1,0 +1,44 @@
+-- Purpose: the incident table of the Incidents page: one row per incident matching the
+--   filters (and the viewer's scope), with the columns an analyst needs, newest first.
+-- Parameters: $date_from, $date_to, $departments, $units, $types, $channels, $severities,
+--   $scope_all, $scope_departments, $scope_units, $search (free text; '' = no search; matched
+--   case-insensitively as a substring of the incident id, case id, department, unit and
+--   notes, with % and _ taken literally), $limit (the most rows returned).
+-- Grain: one row per incident.
+-- Notes: incident_count.sql counts the rows this query matches before $limit; keep their
+--   WHERE clauses the same.
+WITH pattern AS (
+    -- the search text as an ILIKE pattern: a substring, with \, % and _ escaped
+    SELECT '%' || replace(replace(replace($search, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS text
+)
+SELECT
+    incident_id,
+    case_id,
+    occurred_on,
+    department,
+    unit,
+    harassment_type,
+    severity,
+    channel,
+    documented,
+    warning_given,
+    warning_on,
+    police_reported,
+    police_reported_on,
+    decided_by,
+    work_accident_reported,
+    work_accident_reported_on,
+    absence_days,
+    notes
+FROM filtered_incidents(
+    $date_from, $date_to, $departments, $units, $types, $channels, $severities,
+    $scope_all, $scope_departments, $scope_units
+), pattern
+WHERE $search = ''
+   OR incident_id ILIKE pattern.text ESCAPE '\'
+   OR case_id ILIKE pattern.text ESCAPE '\'
+   OR department ILIKE pattern.text ESCAPE '\'
+   OR unit ILIKE pattern.text ESCAPE '\'
+   OR notes ILIKE pattern.text ESCAPE '\'
+ORDER BY occurred_on DESC, incident_id DESC
+LIMIT $limit

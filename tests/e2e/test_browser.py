@@ -1,0 +1,112 @@
+"""The dashboard in a real browser: upload through the Import page, every page without an
+error, filters in the URL, the language switch. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from dashboard.components.navigation import PAGES
+from tests.samples import sample
+
+pytestmark = pytest.mark.browser
+
+ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+
+
+def settle(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until Streamlit has finished running the script (Playwright's expect polls)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator('[data-testid="stApp"]')).to_have_attribute(
+        "data-test-script-state", "notRunning"
+    )
+
+
+def open_page(page, url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(url)
+    settle(page)
+    page.locator("h1").first.wait_for()
+
+
+@pytest.fixture(scope="module")
+def uploaded(server, browser, screenshots: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Upload the incident sample through the Import page once; the counts it shows."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    open_page(page, f"{server.url}/import")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        str(sample("haendelser_2023-2024.xlsx"))
+    )
+    confirm = page.get_by_role("button", name="Importér")
+    expect(confirm).to_be_visible()
+    expect(page.get_by_text("Rækker, der kan gemmes")).to_be_visible()
+    confirm.click()
+    expect(page.get_by_text("Importen er gennemført.")).to_be_visible()
+    settle(page)
+    counts = {
+        label: page.locator('[data-testid="stMetric"]', has_text=label)
+        .first.locator('[data-testid="stMetricValue"]')
+        .inner_text()
+        for label in ("Nye rækker gemt", "Afviste rækker", "Eksakte dubletter (sprunget over)")
+    }
+    page.screenshot(path=screenshots / "import-done.png", full_page=True)
+    context.close()
+    return counts
+
+
+def test_upload_the_incident_sample(uploaded: dict[str, str]) -> None:
+    assert uploaded == {
+        "Nye rækker gemt": "2.400",
+        "Afviste rækker": "11",
+        "Eksakte dubletter (sprunget over)": "3",
+    }
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.key for p in PAGES])
+def test_every_page_shows_no_error(server, uploaded, page, screenshots: Path, spec) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    open_page(page, f"{server.url}/{spec.url}")
+    expect(page.locator(ERRORS)).to_have_count(0)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    page.screenshot(path=screenshots / f"{spec.key}.png", full_page=True)
+
+
+def test_a_filter_changes_the_url_and_the_numbers(
+    server, uploaded, page, screenshots: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    open_page(page, f"{server.url}/")
+    first_value = page.locator('[data-testid="stMetricValue"]').first
+    before = first_value.inner_text()
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="Hændelsestype").click()
+    page.get_by_role("option", name="Vold").click()
+    page.keyboard.press("Escape")
+    expect(page).to_have_url(re.compile(r"type=violence"))
+    settle(page)
+    expect(first_value).not_to_have_text(before)
+    page.screenshot(path=screenshots / "overview-filtered.png", full_page=True)
+    # the filter stays when moving to another page through the menu
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Politianmeldelser").click()
+    expect(page.locator("h1").first).to_have_text("Politianmeldelser")
+    expect(page).to_have_url(re.compile(r"/police\?.*type=violence"))
+
+
+def test_switch_to_english(server, uploaded, page) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    open_page(page, f"{server.url}/")
+    expect(page.locator("h1").first).to_have_text("Overblik")
+    page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"]').get_by_text(
+        "English"
+    ).click()
+    expect(page.locator("h1").first).to_have_text("Overview")
+    expect(page).to_have_url(re.compile(r"lang=en"))

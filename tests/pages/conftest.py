@@ -1,0 +1,56 @@
+"""A temporary store with demo data for page tests, and an AppTest factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dashboard import store
+from dashboard.demo import generate_demo
+from dashboard.store.seed import write_demo
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 120  # importing Polars, scipy and statsmodels alone takes seconds on this machine
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pages") / "demo.duckdb"
+    con = store.connect(path)
+    data = generate_demo(2024, scale=0.3)
+    write_demo(con, "incidents", data.incidents, seed=2024)
+    write_demo(con, "inquiries", data.inquiries, seed=2024)
+    con.close()
+    return path
+
+
+@pytest.fixture
+def app(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Callable[..., AppTest]]:
+    """Build an AppTest on app.py, on ``page`` (a file in dashboard/pages), with query params."""
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_db))
+    monkeypatch.setenv("DASHBOARD_KEY_FILE", str(tmp_path / "secret.key"))
+
+    def build(page: str | None = None, **query: str | list[str]) -> AppTest:
+        """Open the app from a link with ``query`` (a new session), then go to ``page``.
+
+        Switching before the first run only works where a page's URL equals its file name,
+        so the link opens the first page; the filters and language it seeded persist.
+        """
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.run()
+        if page:
+            at.switch_page(str(ROOT / "dashboard" / "pages" / page))
+            at.run()
+        return at
+
+    yield build
+    st.cache_data.clear()
+    st.cache_resource.clear()

@@ -1,0 +1,189 @@
+"""The Response times, Equal treatment and Incidents pages under AppTest: they render in both
+languages without an exception or error box, their headline figures are the metrics layer's
+(computed here independently on the same demo store and formatted the same way), and a
+filter, an outcome or a search changes them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dashboard import store
+from dashboard.formatting import format_count, format_number, format_percent
+from dashboard.i18n import Lang, metric_label, t
+from dashboard.metrics.filters import Filters
+from dashboard.metrics.findings import finding_sentence, format_p
+from dashboard.metrics.report import MetricsReport, build_report
+
+DEPT = "Socialforvaltningen"
+OTHER_DEPT = "Teknik- og Miljøforvaltningen"
+SUPPRESS_BELOW = 5  # the default of DASHBOARD_SUPPRESS_BELOW
+
+
+@pytest.fixture(scope="module")
+def demo_con(demo_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = store.connect(demo_db)
+    yield con
+    con.close()
+
+
+def assert_clean(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def count(value: int, lang: Lang) -> str:
+    return format_count(value, lang, small=0 < value < SUPPRESS_BELOW, threshold=SUPPRESS_BELOW)
+
+
+def set_lang(at, lang: Lang):
+    return at.segmented_control(key="lang").set_value(lang).run()
+
+
+# --------------------------------------------------------------------------- response times
+
+
+def expected_inquiry_figures(report: MetricsReport, lang: Lang) -> dict[str, str]:
+    inq = report.inquiries
+    answered = int(inq["answered"].sum())
+    return {
+        metric_label("inquiries", lang): count(int(inq["inquiries"].sum()), lang),
+        metric_label("open", lang): count(int(inq["open"].sum()), lang),
+        metric_label("open_overdue", lang): count(int(inq["open_overdue"].sum()), lang),
+        metric_label("share_within_deadline", lang): format_percent(
+            int(inq["answered_within_deadline"].sum()) / answered, lang
+        ),
+    }
+
+
+def test_response_times(app, demo_con) -> None:
+    at = app("response_times.py")
+    assert_clean(at)
+    everyone = build_report(demo_con, by="unit")
+    assert metrics(at) == expected_inquiry_figures(everyone, "da")
+    assert at.title[0].value == t("nav.response_times", "da")
+    assert any(t("response_times.km_why", "da") == i.value for i in at.info)
+    assert len(at.get("vega_lite_chart")) == 3  # within deadline, response days, Kaplan–Meier
+
+    # the open list: one row per open inquiry, most overdue first, with localised headers
+    open_list = at.dataframe[1].value
+    assert len(open_list) == int(everyone.inquiries["open"].sum())
+    overdue = [v for v in open_list["days_overdue"].tolist() if v == v]  # NaN: not overdue
+    assert overdue == sorted(overdue, reverse=True)
+    assert len(overdue) == int(everyone.inquiries["open_overdue"].sum())
+
+    at = set_lang(at, "en")
+    assert_clean(at)
+    assert at.title[0].value == t("nav.response_times", "en")
+    assert metrics(at) == expected_inquiry_figures(everyone, "en")
+
+    at.multiselect(key="dept").set_value([DEPT]).run()
+    assert_clean(at)
+    one_department = build_report(demo_con, Filters(departments=(DEPT,)), by="unit")
+    assert metrics(at) == expected_inquiry_figures(one_department, "en")
+    assert metrics(at) != expected_inquiry_figures(everyone, "en")
+
+
+# --------------------------------------------------------------------------- equal treatment
+
+
+def expected_outcome_figures(report: MetricsReport, outcome: str, lang: Lang) -> dict[str, str]:
+    result = report.equal_treatment[f"{outcome}_rate"]
+    counts = {
+        "police_report": ("police_reports", "police_report_known"),
+        "warning": ("warnings", "warning_known"),
+    }[outcome]
+    inc = report.incidents
+    return {
+        metric_label(f"{outcome}_rate", lang): format_percent(
+            int(inc[counts[0]].sum()) / int(inc[counts[1]].sum()), lang
+        ),
+        t("equal_treatment.groups_compared", lang): format_number(result["groups"], lang),
+        t("equal_treatment.outside_998", lang): format_number(len(result["outside_99_8"]), lang),
+        t("equal_treatment.chi2_p", lang): format_p(result["reported_p_value"], lang),
+    }
+
+
+def test_equal_treatment(app, demo_con) -> None:
+    at = app("equal_treatment.py")
+    assert_clean(at)
+    everyone = build_report(demo_con, by="unit")
+    assert metrics(at) == expected_outcome_figures(everyone, "police_report", "da")
+    # the planted unit is named with its figures, the chi-square result is said in words
+    police_findings = [f for f in everyone.findings if f.outcome == "police_report"]
+    assert police_findings
+    shown = "\n".join(m.value for m in at.markdown)
+    for finding in police_findings:
+        assert finding_sentence(finding, "da") in shown
+    assert len(at.dataframe) == 2  # chi-square figures, CMH per group
+    assert len(at.get("vega_lite_chart")) == 1  # the funnel plot
+    assert len(at.dataframe[1].value) == everyone.equal_treatment["police_report_rate"]["groups"]
+
+    at = set_lang(at, "en")
+    assert_clean(at)
+    assert metrics(at) == expected_outcome_figures(everyone, "police_report", "en")
+    at.segmented_control(key="outcome").set_value("warning").run()
+    assert_clean(at)
+    assert metrics(at) == expected_outcome_figures(everyone, "warning", "en")
+
+    at.multiselect(key="dept").set_value([DEPT]).run()
+    assert_clean(at)
+    one_department = build_report(demo_con, Filters(departments=(DEPT,)), by="unit")
+    assert metrics(at) == expected_outcome_figures(one_department, "warning", "en")
+    assert metrics(at) != expected_outcome_figures(everyone, "warning", "en")
+
+
+# --------------------------------------------------------------------------- incidents
+
+
+def showing(shown: int, total: int, lang: Lang) -> str:
+    return t("incidents.showing", lang, shown=count(shown, lang), total=count(total, lang))
+
+
+def test_incidents(app, demo_con) -> None:
+    at = app("incidents.py")
+    assert_clean(at)
+    total = int(build_report(demo_con).incidents["incidents"].sum())
+    captions = [c.value for c in at.caption]
+    assert showing(min(total, 1000), total, "da") in captions
+    assert len(at.dataframe[0].value) == min(total, 1000)
+
+    # searching for a department finds exactly that department's incidents
+    at.text_input(key="q").set_value(DEPT.lower()).run()
+    assert_clean(at)
+    in_dept = int(build_report(demo_con, Filters(departments=(DEPT,))).incidents["incidents"].sum())
+    assert showing(min(in_dept, 1000), in_dept, "da") in [c.value for c in at.caption]
+    assert set(at.dataframe[0].value["department"]) == {DEPT}
+
+    at = set_lang(at, "en")
+    assert_clean(at)
+    assert showing(min(in_dept, 1000), in_dept, "en") in [c.value for c in at.caption]
+
+
+def test_incident_opened_from_the_url(app, demo_con) -> None:
+    incident_id, department = store.fetch_one(
+        demo_con,
+        "SELECT incident_id, department FROM incidents WHERE department = $d "
+        "AND police_reported ORDER BY incident_id LIMIT 1",
+        {"d": DEPT},
+    )  # type: ignore[misc]
+    at = app("incidents.py")
+    at.query_params["incident"] = incident_id
+    at.run()
+    assert_clean(at)
+    assert t("incidents.detail_title", "da", id=incident_id) in [s.value for s in at.subheader]
+    assert at.get("vega_lite_chart"), "no timeline chart"
+    facts = at.dataframe[1].value
+    assert incident_id in facts.iloc[:, 1].tolist() and department in facts.iloc[:, 1].tolist()
+
+    # outside the filters (and so outside what a restricted viewer may see): not shown
+    at.multiselect(key="dept").set_value([OTHER_DEPT]).run()
+    assert_clean(at)
+    assert t("incidents.not_found", "da", id=incident_id) in [w.value for w in at.warning]
