@@ -24,7 +24,7 @@ from dashboard.importer.errors import ImportFileError
 from dashboard.importer.mappings import parse_map_option
 from dashboard.importer.pipeline import FileReport, PreparedImport, import_file, rejected_table
 from dashboard.importer.pseudonym import Pseudonymiser, load_or_create_key
-from dashboard.metrics_cli import add_metrics_parser
+from dashboard.metrics_cli import add_metrics_parser, run_metrics
 from dashboard.store import StoreBusyError
 from dashboard.store.records import import_history, undo_import
 
@@ -116,6 +116,8 @@ def main(
                 f"Import {args.import_id} undone ({touched} records restored or removed).", file=out
             )
             return EXIT_OK
+        if args.command == "metrics":
+            return run_metrics(args, settings, out, err)
     except StoreBusyError as error:
         if getattr(args, "json", False):
             print(

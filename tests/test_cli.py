@@ -1,0 +1,210 @@
+"""The command line as analysts script it: import, demo, imports, undo, metrics."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from dashboard.cli import main
+from tests.samples import sample
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DASHBOARD_KEY_FILE", str(tmp_path / "secret.key"))
+    return tmp_path / "store.duckdb"
+
+
+def test_import_json_is_one_object_with_every_field(env: Path) -> None:
+    code, out, _ = run(
+        "import", str(sample("haendelser_2023-2024.xlsx")), "--db", str(env), "--json"
+    )
+    assert code == 0
+    payload = json.loads(out)  # exactly one JSON object, nothing else printed
+    assert payload["ok"] is True
+    [report] = payload["files"]
+    for key in (
+        "file",
+        "sheet",
+        "kind",
+        "rows_read",
+        "stored_new",
+        "stored_updated",
+        "unchanged",
+        "exact_duplicates",
+        "rejected",
+        "rejections",
+        "error",
+    ):
+        assert key in report, key
+    assert (report["stored_new"], report["rejected"], report["exact_duplicates"]) == (2400, 11, 3)
+    assert all(set(r) == {"row", "reasons"} and r["reasons"] for r in report["rejections"])
+
+
+def test_every_sample_gives_its_expected_counts(env: Path) -> None:
+    expected = json.loads(sample("expected_counts.json").read_text())
+    files = [str(sample(name)) for name in expected]
+    code, out, _ = run("import", *files, "--db", str(env), "--json")
+    assert code == 0
+    for report in json.loads(out)["files"]:
+        want = expected[report["file"]]
+        stored = report["stored_new"] + report["stored_updated"] + report["unchanged"]
+        assert (stored, report["rejected"]) == (want["stored"], want["rejected_rows"])
+
+
+@pytest.mark.parametrize(
+    "name", ["not_a_workbook.xlsx", "truncated.xlsx", "missing_required_column.xlsx", "empty.xlsx"]
+)
+def test_broken_files_exit_2_with_one_sentence(env: Path, name: str) -> None:
+    code, out, err = run("import", str(sample(f"bad/{name}")), "--db", str(env))
+    assert code == 2
+    assert "Traceback" not in out + err
+    [line] = [line for line in out.splitlines() if line.startswith("✗")]
+    assert name in line
+    code, out, _ = run("import", str(sample(f"bad/{name}")), "--db", str(env), "--json")
+    payload = json.loads(out)
+    assert code == 2 and payload["ok"] is False and payload["files"][0]["error"]
+
+
+def test_rejected_rows_workbook_has_reasons(env: Path, tmp_path: Path) -> None:
+    target = tmp_path / "rejected.xlsx"
+    code, out, _ = run(
+        "import",
+        str(sample("haendelser_2023-2024.xlsx")),
+        "--db",
+        str(env),
+        "--rejected-out",
+        str(target),
+    )
+    assert code == 0 and "Rejected rows written" in out
+    sheet = load_workbook(target).active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    assert header[0] == "Row" and header[-1] == "Reasons"
+    assert sheet.max_row == 1 + 11
+    assert all(sheet.cell(row=r, column=len(header)).value for r in range(2, 13))
+
+
+def test_manual_map_option_and_reuse(env: Path, tmp_path: Path) -> None:
+    from tests.importer.build import make_xlsx
+
+    header = ["Hændelses-ID", "Forvaltning", "Hændelsesdato", "Slags"]
+    first = make_xlsx(
+        tmp_path / "a.xlsx", {"Ark1": [header, ["H-1", "Soc", "2024-01-02", "Trusler"]]}
+    )
+    code, out, _ = run("import", str(first), "--db", str(env))
+    assert code == 2 and "--map" in out
+    code, _, _ = run("import", str(first), "--db", str(env), "--map", "Slags=harassment_type")
+    assert code == 0
+    second = make_xlsx(
+        tmp_path / "b.xlsx", {"Ark1": [header, ["H-2", "Soc", "2024-01-03", "Vold"]]}
+    )
+    assert run("import", str(second), "--db", str(env))[0] == 0  # the saved mapping is reused
+
+
+def test_imports_and_undo(env: Path) -> None:
+    run("import", str(sample("incidents_en_sample.xlsx")), "--db", str(env))
+    code, out, _ = run("imports", "--db", str(env))
+    assert code == 0 and "incidents_en_sample.xlsx" in out
+    assert run("undo", "1", "--db", str(env))[0] == 0
+    code, _, err = run("undo", "1", "--db", str(env))
+    assert code == 2 and "already been undone" in err
+
+
+def test_metrics_json_table_and_csv(env: Path) -> None:
+    assert run("demo", "--db", str(env), "--scale", "0.2")[0] == 0
+    code, out, _ = run("metrics", "--db", str(env), "--by", "unit", "--format", "json")
+    assert code == 0
+    payload = json.loads(out)
+    assert set(payload) == {
+        "filters",
+        "extract_date",
+        "incidents",
+        "inquiries",
+        "equal_treatment",
+        "summary",
+    }
+    row = payload["incidents"][0]
+    assert (
+        "department" in row
+        and len(row["police_report_rate_ci"]) == 2
+        and "police_report_oe_ci" in row
+    )
+    assert set(payload["equal_treatment"]) == {
+        "police_report_rate",
+        "warning_rate",
+        "work_accident_rate",
+        "documentation_rate",
+    }
+    assert {"chi2", "dof", "p_value"} <= set(payload["equal_treatment"]["police_report_rate"])
+    code, out, _ = run(
+        "metrics", "--db", str(env), "--by", "department", "--type", "Vold", "--format", "table"
+    )
+    assert code == 0 and "Extract date" in out
+    code, out, _ = run("metrics", "--db", str(env), "--by", "department", "--format", "csv")
+    assert code == 0 and out.splitlines()[0].startswith("department,")
+    code, _, err = run("metrics", "--db", str(env), "--by", "unit", "--type", "Spam")
+    assert code == 2 and "Spam" in err
+
+
+def test_demo_if_empty_leaves_real_data_alone(env: Path) -> None:
+    run("import", str(sample("incidents_en_sample.xlsx")), "--db", str(env))
+    code, out, _ = run("demo", "--db", str(env), "--if-empty")
+    assert code == 0 and "already holds data" in out
+
+
+def test_help_documents_every_option() -> None:
+    with pytest.raises(SystemExit):
+        run("import", "--help")
+
+
+def test_zip_of_cli_rejected_workbook_has_no_formula(env: Path, tmp_path: Path) -> None:
+    target = tmp_path / "rejected.xlsx"
+    run(
+        "import",
+        str(sample("haendelser_2023-2024.xlsx")),
+        "--db",
+        str(env),
+        "--rejected-out",
+        str(target),
+    )
+    with zipfile.ZipFile(target) as z:
+        assert not any(b"<f>" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
+
+
+def test_store_held_by_another_process_is_one_sentence(env: Path) -> None:
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb; c = duckdb.connect({str(env)!r}); print('ready', flush=True); input()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        code, out, err = run("import", str(sample("incidents_en_sample.xlsx")), "--db", str(env))
+        assert code == 2
+        assert "in use by another program" in err and "Traceback" not in err
+        code, out, _ = run(
+            "import", str(sample("incidents_en_sample.xlsx")), "--db", str(env), "--json"
+        )
+        assert code == 2 and json.loads(out)["ok"] is False
+    finally:
+        holder.communicate("\n", timeout=30)
