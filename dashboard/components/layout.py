@@ -64,11 +64,6 @@ def empty_store(cur: duckdb.DuckDBPyConnection, lang: Lang) -> bool:
     return True
 
 
-def no_rows(lang: Lang) -> None:
-    """The filters leave nothing: say how to widen them."""
-    st.warning(t("app.empty_filtered", lang), icon=":material/filter_alt_off:")
-
-
 def data_as_of(extract: date | None, lang: Lang) -> None:
     """The extract date, shown wherever open or overdue counts are."""
     if extract:

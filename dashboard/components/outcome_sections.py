@@ -5,8 +5,10 @@ only lays out what :mod:`dashboard.metrics.outcomes` and :mod:`dashboard.charts`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+import altair as alt
+import polars as pl
 import streamlit as st
 
 from dashboard import charts
@@ -120,3 +122,19 @@ def group_table(
                 threshold=format_number(threshold, lang),
             )
         )
+
+
+def chart_section(
+    title: str,
+    help_text: str,
+    empty_text: str,
+    frame: pl.DataFrame,
+    chart: Callable[[pl.DataFrame], alt.Chart | alt.LayerChart],
+) -> None:
+    """A titled chart with its explanation, or a notice when the filters leave nothing."""
+    st.subheader(title)
+    st.caption(help_text)
+    if frame.is_empty():
+        st.info(empty_text)
+        return
+    st.altair_chart(chart(frame), width="stretch")

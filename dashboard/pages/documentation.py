@@ -5,20 +5,13 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.components import context, layout, outcome_sections
-from dashboard.components.filters import sidebar_filters
+from dashboard.components.page import analysis_page
 from dashboard.formatting import format_percent
 from dashboard.i18n import metric_label, t
 from dashboard.metrics import outcomes
 
-cur = context.cursor()
-lang = layout.page_setup(cur, "nav.documentation")
-if layout.empty_store(cur, lang):
-    st.stop()
-view = sidebar_filters(cur, lang)
-report = context.view_report(cur, view.filters, view.by)
-if report.incidents.is_empty():
-    layout.no_rows(lang)
-    st.stop()
+page = analysis_page("nav.documentation")
+cur, lang, view, report = page.cur, page.lang, page.view, page.report
 totals = outcomes.outcome_totals(report.incidents, "documentation")
 
 st.write(t("documentation.intro", lang))
@@ -34,30 +27,27 @@ outcome_sections.headline(
 outcome_sections.rate_by_group(report, "documentation", view.by, lang, "documentation")
 
 # Forms of documentation
-st.subheader(t("documentation.forms_title", lang))
-st.caption(t("documentation.forms_help", lang))
-forms = outcomes.category_shares(
-    context.view_query(cur, "documentation_forms", view.filters, group_by=view.by),
-    view.by,
-    category="documentation_form",
-    count="documented",
+outcome_sections.chart_section(
+    t("documentation.forms_title", lang),
+    t("documentation.forms_help", lang),
+    t("documentation.forms_none", lang),
+    outcomes.category_shares(
+        context.view_query(cur, "documentation_forms", view.filters, group_by=view.by),
+        view.by,
+        category="documentation_form",
+        count="documented",
+    ),
+    lambda frame: charts.bar_chart(
+        frame,
+        category=view.by,
+        value="share",
+        color="documentation_form",
+        percent=True,
+        lang=lang,
+        title=t("documentation.forms_title", lang),
+        value_title=t("documentation.forms_axis", lang),
+    ),
 )
-if forms.is_empty():
-    st.info(t("documentation.forms_none", lang))
-else:
-    st.altair_chart(
-        charts.bar_chart(
-            forms,
-            category=view.by,
-            value="share",
-            color="documentation_form",
-            percent=True,
-            lang=lang,
-            title=t("documentation.forms_title", lang),
-            value_title=t("documentation.forms_axis", lang),
-        ),
-        width="stretch",
-    )
 
 outcome_sections.oe_funnel(report, "documentation", view.by, lang, "documentation")
 outcome_sections.group_table(report, "documentation", view.by, lang, "documentation")

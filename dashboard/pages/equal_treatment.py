@@ -6,23 +6,16 @@ limits by name, and how to read it all."""
 import streamlit as st
 
 from dashboard import charts
-from dashboard.components import context, layout
-from dashboard.components.filters import sidebar_filters
+from dashboard.components import context
+from dashboard.components.page import analysis_page
 from dashboard.formatting import format_number, format_percent
 from dashboard.i18n import metric_label, t
 from dashboard.metrics import views
 from dashboard.metrics.findings import chi2_sentence, finding_sentence, format_p
 from dashboard.metrics.incidents import OUTCOMES
 
-cur = context.cursor()
-lang = layout.page_setup(cur, "nav.equal_treatment")
-if layout.empty_store(cur, lang):
-    st.stop()
-view = sidebar_filters(cur, lang)
-report = context.view_report(cur, view.filters, view.by)
-if report.incidents.is_empty():
-    layout.no_rows(lang)
-    st.stop()
+page = analysis_page("nav.equal_treatment")
+cur, lang, view, report = page.cur, page.lang, page.view, page.report
 threshold = context.settings().suppress_below
 
 st.write(t("equal_treatment.intro", lang))

@@ -6,17 +6,13 @@ from datetime import datetime
 import streamlit as st
 
 from dashboard.components import context, layout
-from dashboard.components.filters import sidebar_filters
+from dashboard.components.page import analysis_page
 from dashboard.excel_out import csv_text, xlsx_bytes
 from dashboard.i18n import t
 from dashboard.metrics.export_tables import about_table, export_tables, for_display
 
-cur = context.cursor()
-lang = layout.page_setup(cur, "nav.export")
-if layout.empty_store(cur, lang):
-    st.stop()
-view = sidebar_filters(cur, lang)
-report = context.view_report(cur, view.filters, view.by)
+page = analysis_page("nav.export", needs="nothing")
+lang, view, report = page.lang, page.view, page.report
 threshold = context.settings().suppress_below
 st.write(t("export.intro", lang))
 layout.data_as_of(report.extract_date, lang)

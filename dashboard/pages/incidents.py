@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.components import context, layout
-from dashboard.components.filters import sidebar_filters
+from dashboard.components.page import analysis_page
 from dashboard.formatting import format_number
 from dashboard.i18n import t
 from dashboard.metrics import views
@@ -13,15 +13,8 @@ from dashboard.metrics import views
 LIST_LIMIT = 1000
 INCIDENT_PARAM = "incident"
 
-cur = context.cursor()
-lang = layout.page_setup(cur, "nav.incidents")
-if layout.empty_store(cur, lang):
-    st.stop()
-view = sidebar_filters(cur, lang, group_by=False)
-report = context.view_report(cur, view.filters, view.by)
-if report.incidents.is_empty():
-    layout.no_rows(lang)
-    st.stop()
+page = analysis_page("nav.incidents", group_by=False)
+cur, lang, view, report = page.cur, page.lang, page.view, page.report
 
 st.write(t("incidents.intro", lang))
 search = (

@@ -5,21 +5,14 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.components import context, layout
-from dashboard.components.filters import sidebar_filters
+from dashboard.components.page import analysis_page
 from dashboard.formatting import format_date, format_percent
 from dashboard.i18n import metric_label, t
 from dashboard.metrics.findings import summary
 from dashboard.metrics.headline import headline, previous_period
 
-cur = context.cursor()
-lang = layout.page_setup(cur, "nav.overview")
-if layout.empty_store(cur, lang):
-    st.stop()
-view = sidebar_filters(cur, lang)
-report = context.view_report(cur, view.filters, view.by)
-if report.incidents.is_empty():
-    layout.no_rows(lang)
-    st.stop()
+page = analysis_page("nav.overview")
+cur, lang, view, report = page.cur, page.lang, page.view, page.report
 
 now = headline(report)
 before_filters = previous_period(view.filters, view.bounds)

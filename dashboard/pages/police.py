@@ -6,22 +6,15 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.components import context, layout, outcome_sections
-from dashboard.components.filters import sidebar_filters
+from dashboard.components.page import analysis_page
 from dashboard.formatting import format_percent
 from dashboard.i18n import metric_label, t
 from dashboard.metrics import outcomes, views
 
 LIST_LIMIT = 500
 
-cur = context.cursor()
-lang = layout.page_setup(cur, "nav.police")
-if layout.empty_store(cur, lang):
-    st.stop()
-view = sidebar_filters(cur, lang)
-report = context.view_report(cur, view.filters, view.by)
-if report.incidents.is_empty():
-    layout.no_rows(lang)
-    st.stop()
+page = analysis_page("nav.police")
+cur, lang, view, report = page.cur, page.lang, page.view, page.report
 totals = outcomes.outcome_totals(report.incidents, "police_report")
 
 st.write(t("police.intro", lang))
@@ -41,50 +34,44 @@ outcome_sections.rate_by_group(report, "police_report", view.by, lang, "police")
 outcome_sections.oe_funnel(report, "police_report", view.by, lang, "police")
 
 # Who decided to report
-st.subheader(t("police.decided_title", lang))
-st.caption(t("police.decided_help", lang))
-decided = outcomes.category_shares(
-    context.view_query(cur, "police_decided_by", view.filters, group_by=view.by),
-    view.by,
-    category="decided_by",
-    count="police_reports",
+outcome_sections.chart_section(
+    t("police.decided_title", lang),
+    t("police.decided_help", lang),
+    t("police.decided_none", lang),
+    outcomes.category_shares(
+        context.view_query(cur, "police_decided_by", view.filters, group_by=view.by),
+        view.by,
+        category="decided_by",
+        count="police_reports",
+    ),
+    lambda frame: charts.bar_chart(
+        frame,
+        category=view.by,
+        value="share",
+        color="decided_by",
+        percent=True,
+        lang=lang,
+        title=t("police.decided_title", lang),
+        value_title=t("police.decided_axis", lang),
+    ),
 )
-if decided.is_empty():
-    st.info(t("police.decided_none", lang))
-else:
-    st.altair_chart(
-        charts.bar_chart(
-            decided,
-            category=view.by,
-            value="share",
-            color="decided_by",
-            percent=True,
-            lang=lang,
-            title=t("police.decided_title", lang),
-            value_title=t("police.decided_axis", lang),
-        ),
-        width="stretch",
-    )
 
 # Days from the incident to the report
-st.subheader(t("police.delay_title", lang))
-st.caption(t("police.delay_help", lang))
-delays = outcomes.delay_points(report.incidents, "police_report", view.by)
-if delays.is_empty():
-    st.info(t("police.delay_none", lang))
-else:
-    st.altair_chart(
-        charts.delay_chart(
-            delays,
-            label=view.by,
-            median="days_to_police_report_median",
-            p90="days_to_police_report_p90",
-            lang=lang,
-            title=t("police.delay_title", lang),
-            n=None,
-        ),
-        width="stretch",
-    )
+outcome_sections.chart_section(
+    t("police.delay_title", lang),
+    t("police.delay_help", lang),
+    t("police.delay_none", lang),
+    outcomes.delay_points(report.incidents, "police_report", view.by),
+    lambda frame: charts.delay_chart(
+        frame,
+        label=view.by,
+        median="days_to_police_report_median",
+        p90="days_to_police_report_p90",
+        lang=lang,
+        title=t("police.delay_title", lang),
+        n=None,
+    ),
+)
 
 outcome_sections.group_table(
     report, "police_report", view.by, lang, "police", extra_counts=["police_without_prior_warning"]

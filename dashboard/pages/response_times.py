@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.components import context, layout
-from dashboard.components.filters import sidebar_filters
+from dashboard.components.page import analysis_page
 from dashboard.formatting import format_date, format_number, format_percent
 from dashboard.i18n import metric_label, t
 from dashboard.metrics import views
@@ -14,15 +14,10 @@ from dashboard.metrics.inquiries import kaplan_meier_curve
 
 OPEN_LIMIT = 500
 
-cur = context.cursor()
-lang = layout.page_setup(cur, "nav.response_times")
-if layout.empty_store(cur, lang):
-    st.stop()
-view = sidebar_filters(cur, lang)
-report = context.view_report(cur, view.filters, view.by)
-if report.inquiries.is_empty() or report.extract_date is None:
-    st.warning(t("response_times.no_inquiries", lang), icon=":material/filter_alt_off:")
-    st.stop()
+page = analysis_page(
+    "nav.response_times", needs="inquiries", empty_message="response_times.no_inquiries"
+)
+cur, lang, view, report = page.cur, page.lang, page.view, page.report
 extract = report.extract_date
 threshold = context.settings().suppress_below
 

@@ -4,21 +4,14 @@ after a warning, and how long after the warning the report is made."""
 import streamlit as st
 
 from dashboard import charts
-from dashboard.components import context, layout, outcome_sections
-from dashboard.components.filters import sidebar_filters
+from dashboard.components import layout, outcome_sections
+from dashboard.components.page import analysis_page
 from dashboard.formatting import format_percent
 from dashboard.i18n import metric_label, t
 from dashboard.metrics import outcomes
 
-cur = context.cursor()
-lang = layout.page_setup(cur, "nav.warnings")
-if layout.empty_store(cur, lang):
-    st.stop()
-view = sidebar_filters(cur, lang)
-report = context.view_report(cur, view.filters, view.by)
-if report.incidents.is_empty():
-    layout.no_rows(lang)
-    st.stop()
+page = analysis_page("nav.warnings")
+cur, lang, view, report = page.cur, page.lang, page.view, page.report
 totals = outcomes.outcome_totals(report.incidents, "warning")
 
 st.write(t("warnings.intro", lang))
@@ -34,49 +27,43 @@ outcome_sections.headline(
 outcome_sections.rate_by_group(report, "warning", view.by, lang, "warnings")
 
 # Was the citizen warned before the police report?
-st.subheader(t("warnings.prior_title", lang))
-st.caption(t("warnings.prior_help", lang))
-prior = outcomes.prior_warning_shares(
-    report.incidents,
-    view.by,
-    with_label=t("warnings.prior_yes", lang),
-    without_label=t("warnings.prior_no", lang),
+outcome_sections.chart_section(
+    t("warnings.prior_title", lang),
+    t("warnings.prior_help", lang),
+    t("warnings.prior_none", lang),
+    outcomes.prior_warning_shares(
+        report.incidents,
+        view.by,
+        with_label=t("warnings.prior_yes", lang),
+        without_label=t("warnings.prior_no", lang),
+    ),
+    lambda frame: charts.bar_chart(
+        frame,
+        category=view.by,
+        value="share",
+        color="warning_given",
+        percent=True,
+        lang=lang,
+        title=t("warnings.prior_title", lang),
+        value_title=t("warnings.prior_share", lang),
+    ),
 )
-if prior.is_empty():
-    st.info(t("warnings.prior_none", lang))
-else:
-    st.altair_chart(
-        charts.bar_chart(
-            prior,
-            category=view.by,
-            value="share",
-            color="warning_given",
-            percent=True,
-            lang=lang,
-            title=t("warnings.prior_title", lang),
-            value_title=t("warnings.prior_share", lang),
-        ),
-        width="stretch",
-    )
 
 # Days from the warning to the police report
-st.subheader(t("warnings.gap_title", lang))
-st.caption(t("warnings.gap_help", lang))
-gaps = outcomes.warning_to_police_points(report.incidents, view.by)
-if gaps.is_empty():
-    st.info(t("warnings.gap_none", lang))
-else:
-    st.altair_chart(
-        charts.bar_chart(
-            gaps,
-            category=view.by,
-            value="days_warning_to_police_median",
-            lang=lang,
-            title=t("warnings.gap_title", lang),
-            value_title=t("warnings.gap_axis", lang),
-        ),
-        width="stretch",
-    )
+outcome_sections.chart_section(
+    t("warnings.gap_title", lang),
+    t("warnings.gap_help", lang),
+    t("warnings.gap_none", lang),
+    outcomes.warning_to_police_points(report.incidents, view.by),
+    lambda frame: charts.bar_chart(
+        frame,
+        category=view.by,
+        value="days_warning_to_police_median",
+        lang=lang,
+        title=t("warnings.gap_title", lang),
+        value_title=t("warnings.gap_axis", lang),
+    ),
+)
 
 outcome_sections.group_table(
     report,
