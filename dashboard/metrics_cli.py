@@ -112,7 +112,9 @@ def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
             "extract_date": report.extract_date.isoformat() if report.extract_date else None,
             "incidents": rows_json(report.incidents),
             "inquiries": rows_json(report.inquiries),
-            "equal_treatment": report.equal_treatment,
+            "equal_treatment": {
+                name: report.tests_with_cmh(name) for name in report.equal_treatment
+            },
             "summary": lines,
         }
         print(json.dumps(payload, ensure_ascii=False, default=_json_default), file=out)

@@ -44,6 +44,7 @@ from typing import Literal, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as sps
+from scipy.special import gammaln, pdtr, pdtrc, xlogy
 from statsmodels.duration.survfunc import SurvfuncRight
 from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.proportion import proportion_confint
@@ -226,6 +227,38 @@ def oe_ratio_ci(observed: int, expected: float, confidence: float = 0.95) -> tup
     return float(lower), float(upper)
 
 
+def wilson_intervals(
+    successes: ArrayLike, trials: ArrayLike, confidence: float = 0.95
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`wilson_interval` for many groups at once (nan where trials is 0)."""
+    _check_confidence(confidence)
+    k = np.asarray(successes, dtype=np.float64)
+    n = np.asarray(trials, dtype=np.float64)
+    low = np.full(n.shape, np.nan)
+    high = np.full(n.shape, np.nan)
+    some = n > 0
+    if some.any():
+        lo, hi = proportion_confint(k[some], n[some], alpha=1.0 - confidence, method="wilson")
+        low[some], high[some] = lo, hi
+    return low, high
+
+
+def oe_ratio_cis(
+    observed: ArrayLike, expected: ArrayLike, confidence: float = 0.95
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`oe_ratio_ci` for many groups at once (nan where expected is 0)."""
+    _check_confidence(confidence)
+    o = np.asarray(observed, dtype=np.float64)
+    e = np.asarray(expected, dtype=np.float64)
+    low = np.full(e.shape, np.nan)
+    high = np.full(e.shape, np.nan)
+    some = e > 0
+    if some.any():
+        lo, hi = confint_poisson(o[some], e[some], method="exact-c", alpha=1.0 - confidence)
+        low[some], high[some] = lo, hi
+    return low, high
+
+
 # --------------------------------------------------------------------------- funnel limits
 
 
@@ -375,22 +408,6 @@ def ratio_funnel_limits(
 # --------------------------------------------------------------------------- tests
 
 
-class _PoissonAt:
-    """pmf/cdf/sf of Poisson(mu) through scipy's unfrozen functions."""
-
-    def __init__(self, mu: float) -> None:
-        self.mu = mu
-
-    def pmf(self, k: ArrayLike) -> FloatArray:
-        return np.asarray(sps.poisson.pmf(k, self.mu), dtype=np.float64)
-
-    def cdf(self, k: ArrayLike) -> FloatArray:
-        return np.asarray(sps.poisson.cdf(k, self.mu), dtype=np.float64)
-
-    def sf(self, k: ArrayLike) -> FloatArray:
-        return np.asarray(sps.poisson.sf(k, self.mu), dtype=np.float64)
-
-
 def poisson_exact_test(observed: int, expected: float) -> float:
     """Two-sided exact p-value for an observed count against Poisson(expected).
 
@@ -421,29 +438,64 @@ def poisson_exact_test(observed: int, expected: float) -> float:
     o = _check_count("observed", observed)
     if not math.isfinite(expected) or expected < 0:
         raise ValueError(f"expected must be a finite number >= 0, got {expected!r}")
-    m = float(expected)
-    if m == 0.0:
-        return 1.0 if o == 0 else 0.0
-    if o == m:
-        return 1.0
-    # The unfrozen distribution: freezing one builds its docstring (about 1 ms a call).
-    pois = _PoissonAt(m)
-    d = float(pois.pmf(o)) * (1.0 + 1e-7)
-    if o < m:
-        # Upper tail: find N beyond which pmf <= d, then count the k in
-        # [ceil(m), N] with pmf(k) <= d (pmf is unimodal, so they form the
-        # tail); as in R: ppois(o, m) + ppois(N - y, m, lower.tail = FALSE).
-        n_hi = math.ceil(2.0 * m - o)
-        while pois.pmf(n_hi) > d:
-            n_hi *= 2
-        ks = np.arange(math.ceil(m), n_hi + 1)
-        y = int(np.count_nonzero(pois.pmf(ks) <= d))
-        p = float(pois.cdf(o)) + float(pois.sf(n_hi - y))
-    else:
-        ks = np.arange(0, math.floor(m) + 1)
-        y = int(np.count_nonzero(pois.pmf(ks) <= d))
-        p = float(pois.cdf(y - 1)) + float(pois.sf(o - 1))
-    return min(1.0, p)
+    return float(poisson_exact_tests(np.array([o]), np.array([float(expected)]))[0])
+
+
+def _poisson_logpmf(k: FloatArray, mu: FloatArray) -> FloatArray:
+    """log P(X = k) for X ~ Poisson(mu), elementwise (mu > 0, k >= 0)."""
+    return np.asarray(xlogy(k, mu) - mu - gammaln(k + 1.0), dtype=np.float64)
+
+
+def poisson_exact_tests(observed: ArrayLike, expected: ArrayLike) -> FloatArray:
+    """:func:`poisson_exact_test` for many (O, E) pairs at once.
+
+    The same rule as R's ``poisson.test``: the other tail holds the k whose probability is
+    at most P(X = O)·(1 + 1e-7). R walks that tail with ``dpois`` over a range of k; here
+    the tail's edge is found by bisection on the log-probability, for every pair at once,
+    and the tails are summed with ``scipy.special.pdtr``/``pdtrc`` (the Poisson cdf and
+    survival function as ufuncs). Vectorised because a page tests every group for every
+    outcome on each rerun, and scipy's distribution objects cost about 1 ms per call.
+    """
+    o = np.asarray(observed, dtype=np.float64)
+    m = np.asarray(expected, dtype=np.float64)
+    o, m = np.broadcast_arrays(o, m)
+    out = np.full(o.shape, np.nan)
+    zero = m == 0
+    out[zero] = np.where(o[zero] == 0, 1.0, 0.0)
+    equal = ~zero & (o == m)
+    out[equal] = 1.0
+    below = ~zero & ~equal & (o < m)
+    above = ~zero & ~equal & (o > m)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if below.any():
+            ob, mb = o[below], m[below]
+            logd = _poisson_logpmf(ob, mb) + np.log1p(1e-7)
+            lo = np.ceil(mb)
+            hi = np.maximum(np.ceil(2.0 * mb - ob), lo)
+            while True:  # grow hi until pmf(hi) <= d, as R does
+                grow = _poisson_logpmf(hi, mb) > logd
+                if not grow.any():
+                    break
+                hi = np.where(grow, hi * 2.0 + 1.0, hi)
+            while (lo < hi).any():  # smallest k >= ceil(m) with pmf(k) <= d
+                mid = np.floor((lo + hi) / 2.0)
+                ok = _poisson_logpmf(mid, mb) <= logd
+                hi = np.where(ok & (lo < hi), mid, hi)
+                lo = np.where(~ok & (lo < hi), mid + 1.0, lo)
+            out[below] = pdtr(ob, mb) + pdtrc(lo - 1.0, mb)
+        if above.any():
+            oa, ma = o[above], m[above]
+            logd = _poisson_logpmf(oa, ma) + np.log1p(1e-7)
+            lo = np.zeros_like(ma)
+            hi = np.floor(ma) + 1.0  # sentinel: treated as pmf > d
+            while (lo < hi).any():  # y = the smallest k in [0, floor(m)] with pmf(k) > d
+                mid = np.floor((lo + hi) / 2.0)
+                greater = (_poisson_logpmf(mid, ma) > logd) | (mid > np.floor(ma))
+                hi = np.where(greater & (lo < hi), mid, hi)
+                lo = np.where(~greater & (lo < hi), mid + 1.0, lo)
+            lower_tail = np.where(lo > 0, pdtr(lo - 1.0, ma), 0.0)
+            out[above] = lower_tail + pdtrc(oa - 1.0, ma)
+    return np.minimum(out, 1.0)
 
 
 @dataclass(frozen=True)

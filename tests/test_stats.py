@@ -481,3 +481,31 @@ def test_adjust_agrees_with_statsmodels(p: list[float], method: str) -> None:
 
     expected = multipletests(np.asarray(p), method=method)[1]
     assert stats.adjust_p_values(p, method) == pytest.approx(expected, abs=1e-12)  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 400), st.floats(0.05, 400.0))
+def test_vectorised_poisson_test_equals_the_definition(observed: int, expected: float) -> None:
+    """R's poisson.test rule summed directly over k (independent of the bisection)."""
+    from scipy.stats import poisson
+
+    ks = np.arange(0, int(max(observed, expected) * 4 + 60))
+    pmf = poisson.pmf(ks, expected)
+    d = poisson.pmf(observed, expected) * (1 + 1e-7)
+    direct = min(1.0, float(pmf[pmf <= d].sum()))
+    if observed == expected:
+        direct = 1.0
+    got = stats.poisson_exact_tests([observed], [expected])[0]
+    assert got == pytest.approx(direct, rel=1e-6, abs=1e-12)
+
+
+def test_vectorised_intervals_equal_the_scalar_ones() -> None:
+    k, n = np.array([2, 81, 0, 15]), np.array([3, 263, 20, 148])
+    low, high = stats.wilson_intervals(k, n)
+    for i in range(len(k)):
+        assert (low[i], high[i]) == pytest.approx(stats.wilson_interval(int(k[i]), int(n[i])))
+    assert np.isnan(stats.wilson_intervals([0], [0])[0][0])
+    o, e = np.array([10, 0, 3]), np.array([4.2, 1.5, 9.0])
+    low, high = stats.oe_ratio_cis(o, e)
+    for i in range(len(o)):
+        assert (low[i], high[i]) == pytest.approx(stats.oe_ratio_ci(int(o[i]), float(e[i])))

@@ -62,6 +62,7 @@ def report(
     by: GroupBy,
     work_accident_days: int,
     suppress_below: int,
+    delays: bool,
 ) -> MetricsReport:
     """The metrics report of one view, cached per data version (``db`` and ``version`` key it)."""
     return build_report(
@@ -71,11 +72,15 @@ def report(
         by,
         work_accident_days=work_accident_days,
         suppress_below=suppress_below,
+        delays=delays,
     )
 
 
-def view_report(cur: duckdb.DuckDBPyConnection, filters: Filters, by: GroupBy) -> MetricsReport:
-    """The report for the current viewer and settings."""
+def view_report(
+    cur: duckdb.DuckDBPyConnection, filters: Filters, by: GroupBy, *, delays: bool = False
+) -> MetricsReport:
+    """The report for the current viewer and settings; ``delays`` adds the days-to-action
+    quantiles, which only some pages show."""
     s = settings()
     return report(
         cur,
@@ -86,6 +91,7 @@ def view_report(cur: duckdb.DuckDBPyConnection, filters: Filters, by: GroupBy) -
         by,
         s.work_accident_days,
         s.suppress_below,
+        delays,
     )
 
 

@@ -31,6 +31,7 @@ def analysis_page(
     group_by: bool = True,
     needs: Literal["incidents", "inquiries", "nothing"] = "incidents",
     empty_message: str = "app.empty_filtered",
+    delays: bool = False,
 ) -> Analysis:
     """Set the page up; ``st.stop()`` when the store is empty or the filters leave no rows."""
     cur = context.cursor()
@@ -38,7 +39,7 @@ def analysis_page(
     if layout.empty_store(cur, lang):
         st.stop()
     view = sidebar_filters(cur, lang, group_by=group_by)
-    report = context.view_report(cur, view.filters, view.by)
+    report = context.view_report(cur, view.filters, view.by, delays=delays)
     nothing = (needs == "incidents" and report.incidents.is_empty()) or (
         needs == "inquiries" and (report.inquiries.is_empty() or report.extract_date is None)
     )

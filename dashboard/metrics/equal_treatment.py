@@ -144,13 +144,12 @@ def outliers(metrics: pl.DataFrame, outcome: Outcome) -> list[GroupFinding]:
 def equal_treatment(
     metrics: pl.DataFrame, strata: pl.DataFrame, *, adjust: Literal["holm", "fdr_bh"] = "holm"
 ) -> dict[str, dict[str, Any]]:
-    """Per outcome rate: the chi-square result, CMH per group, and the groups outside 99.8 %."""
+    """Per outcome rate: the chi-square result and the groups outside 99.8 % (the CMH tests
+    per group are computed on demand: :meth:`MetricsReport.tests_with_cmh`)."""
     result: dict[str, dict[str, Any]] = {}
     for outcome in OUTCOMES:
-        cmh = cmh_for(strata, outcome, adjust=adjust)
         result[f"{outcome}_rate"] = {
             **chi2_for(metrics, outcome),
-            "cmh": cmh.to_dicts(),
             "outside_99_8": [
                 {
                     "department": f.department,

@@ -130,8 +130,8 @@ def export_tables(
             "p": row["p_value"],
             t("export.p_adjusted", lang, metric="CMH"): row["p_adjusted"],
         }
-        for name, result in report.equal_treatment.items()
-        for row in result["cmh"]
+        for name in report.equal_treatment
+        for row in report.tests_with_cmh(name)["cmh"]
     ]
     findings = pl.DataFrame(
         {t("export.finding", lang): summary(report, lang)},

@@ -58,6 +58,26 @@ def headline(report: MetricsReport) -> Headline:
     )
 
 
+def headline_from_totals(totals: pl.DataFrame) -> Headline:
+    """A headline from the one row of ``queries/period_totals.sql``."""
+    row = {k: int(v or 0) for k, v in totals.row(0, named=True).items()}
+    return Headline(
+        incidents=row["incidents"],
+        police_reports=row["police_reports"],
+        police_report_rate=_rate(row["police_reports"], row["police_report_known"]),
+        warnings=row["warnings"],
+        warning_rate=_rate(row["warnings"], row["warning_known"]),
+        work_accidents=row["work_accidents"],
+        work_accident_rate=_rate(row["work_accidents"], row["work_accident_known"]),
+        documented=row["documented"],
+        documentation_rate=_rate(row["documented"], row["documentation_known"]),
+        police_without_prior_warning=row["police_without_prior_warning"],
+        inquiries=row["inquiries"],
+        open=row["open"],
+        open_overdue=row["open_overdue"],
+    )
+
+
 def previous_period(filters: Filters, bounds: tuple[date, date] | None) -> Filters | None:
     """The same filters over the equally long period just before; None without a period."""
     start = filters.date_from or (bounds[0] if bounds else None)

@@ -48,6 +48,19 @@ COUNT_COLUMNS = [
     "police_without_prior_warning",
     "work_accidents_within_deadline",
 ]
+# Columns of queries/incident_delays_by_group.sql (for reports that leave the delays out).
+DELAY_SCHEMA: dict[str, type[pl.DataType]] = {
+    "department": pl.String,
+    "unit": pl.String,
+    "police_report_dated": pl.Int64,
+    "days_to_police_report_median": pl.Float64,
+    "days_to_police_report_p90": pl.Float64,
+    "work_accident_dated": pl.Int64,
+    "days_to_work_accident_median": pl.Float64,
+    "days_to_work_accident_p90": pl.Float64,
+    "days_warning_to_police_median": pl.Float64,
+    "police_with_prior_warning": pl.Int64,
+}
 SUMMED_COLUMNS = [*COUNT_COLUMNS, *(c.known for c in COLUMNS.values())]
 
 
@@ -115,18 +128,10 @@ def incident_metrics(
         total_count, total_known = int(count.sum()), int(known.sum())
         baseline = total_count / total_known if total_known else float("nan")
         rate = np.divide(count, known, out=np.full(len(count), np.nan), where=known > 0)
-        ci = [stats.wilson_interval(int(c), int(n)) for c, n in zip(count, known, strict=True)]
+        ci_low, ci_high = stats.wilson_intervals(count, known)
         oe = np.divide(count, expected, out=np.full(len(count), np.nan), where=expected > 0)
-        oe_ci = [
-            stats.oe_ratio_ci(int(c), float(e)) if e > 0 else (float("nan"), float("nan"))
-            for c, e in zip(count, expected, strict=True)
-        ]
-        p = np.array(
-            [
-                stats.poisson_exact_test(int(c), float(e)) if e > 0 else np.nan
-                for c, e in zip(count, expected, strict=True)
-            ]
-        )
+        oe_low, oe_high = stats.oe_ratio_cis(count, expected)
+        p = np.where(expected > 0, stats.poisson_exact_tests(count, expected), np.nan)
         rate_limits = {
             conf: stats.proportion_funnel_limits(baseline, np.maximum(known, 1), conf)
             if total_known
@@ -138,11 +143,11 @@ def incident_metrics(
             for conf in FUNNEL_CONFIDENCES
         }
         columns[f"{outcome}_rate"] = list(rate)
-        columns[f"{outcome}_rate_ci_low"] = [c[0] for c in ci]
-        columns[f"{outcome}_rate_ci_high"] = [c[1] for c in ci]
+        columns[f"{outcome}_rate_ci_low"] = list(ci_low)
+        columns[f"{outcome}_rate_ci_high"] = list(ci_high)
         columns[f"{outcome}_oe"] = list(oe)
-        columns[f"{outcome}_oe_ci_low"] = [c[0] for c in oe_ci]
-        columns[f"{outcome}_oe_ci_high"] = [c[1] for c in oe_ci]
+        columns[f"{outcome}_oe_ci_low"] = list(oe_low)
+        columns[f"{outcome}_oe_ci_high"] = list(oe_high)
         columns[f"{outcome}_p"] = list(p)
         columns[f"{outcome}_p_adjusted"] = list(stats.adjust_p_values(p, method=adjust))
         columns[f"{outcome}_rate_baseline"] = [baseline] * len(count)

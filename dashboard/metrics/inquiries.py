@@ -59,18 +59,15 @@ def inquiry_metrics(
 
     ``rows`` is ``inquiry_metrics_by_group``, ``durations`` is ``inquiry_durations_by_group``.
     """
-    ci = [
-        stats.wilson_interval(int(w), int(a))
-        for w, a in zip(
-            rows["answered_within_deadline"].to_list(), rows["answered"].to_list(), strict=True
-        )
-    ]
+    ci_low, ci_high = stats.wilson_intervals(
+        rows["answered_within_deadline"].to_numpy(), rows["answered"].to_numpy()
+    )
     result = rows.with_columns(
         share_within_deadline=pl.when(pl.col("answered") > 0).then(
             pl.col("answered_within_deadline") / pl.col("answered")
         ),
-        share_within_deadline_ci_low=pl.Series([c[0] for c in ci], dtype=pl.Float64),
-        share_within_deadline_ci_high=pl.Series([c[1] for c in ci], dtype=pl.Float64),
+        share_within_deadline_ci_low=pl.Series(ci_low, dtype=pl.Float64),
+        share_within_deadline_ci_high=pl.Series(ci_high, dtype=pl.Float64),
     ).fill_nan(None)
     result = result.join(
         kaplan_meier_medians(durations), on=GROUP_KEYS, how="left", nulls_equal=True

@@ -6,15 +6,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import duckdb
 import polars as pl
 
 from dashboard import queries
-from dashboard.metrics.equal_treatment import GroupFinding, equal_treatment, outliers
+from dashboard.metrics.equal_treatment import GroupFinding, cmh_for, equal_treatment, outliers
 from dashboard.metrics.filters import ALL, GROUP_BY, Filters, GroupBy, Scope, query_params
-from dashboard.metrics.incidents import OUTCOMES, incident_metrics
+from dashboard.metrics.incidents import DELAY_SCHEMA, OUTCOMES, Outcome, incident_metrics
 from dashboard.metrics.inquiries import inquiry_metrics
 
 Adjust = Literal["holm", "fdr_bh"]
@@ -42,6 +42,17 @@ class MetricsReport:
     equal_treatment: dict[str, dict[str, Any]]
     findings: list[GroupFinding] = field(default_factory=list)
     suppress_below: int = 5
+    adjust: Adjust = "holm"
+    _cmh: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
+
+    def tests_with_cmh(self, name: str) -> dict[str, Any]:
+        """The equal-treatment results of one rate (e.g. ``"police_report_rate"``) with the
+        Cochran–Mantel–Haenszel test of each group against the rest, computed on first use:
+        only the equal-treatment page, the export and the CLI need it."""
+        if name not in self._cmh:
+            outcome = cast(Outcome, name.removesuffix("_rate"))
+            self._cmh[name] = cmh_for(self.strata, outcome, adjust=self.adjust).to_dicts()
+        return {**self.equal_treatment[name], "cmh": self._cmh[name]}
 
 
 def build_report(
@@ -54,8 +65,13 @@ def build_report(
     work_accident_days: int = 9,
     suppress_below: int = 5,
     adjust: Adjust = "holm",
+    delays: bool = True,
 ) -> MetricsReport:
-    """Run the queries of one view and compute every metric and test."""
+    """Run the queries of one view and compute every metric and test.
+
+    ``delays=False`` leaves out the days-to-action quantiles (their columns are null) for
+    pages that do not show them: the quantiles cost as much as all the counts together.
+    """
     if by not in GROUP_BY:
         raise ValueError(f"Group by one of {', '.join(GROUP_BY)}, not {by!r}.")
     filters = filters or Filters()
@@ -68,8 +84,12 @@ def build_report(
         extract_date=extract or date.today(),
     )
     strata = queries.run(con, "incident_outcomes_by_group_stratum", params)
-    delays = queries.run(con, "incident_delays_by_group", params)
-    incidents = incident_metrics(strata, delays, adjust=adjust, suppress_below=suppress_below)
+    delay_rows = (
+        queries.run(con, "incident_delays_by_group", params)
+        if delays
+        else pl.DataFrame(schema=DELAY_SCHEMA)
+    )
+    incidents = incident_metrics(strata, delay_rows, adjust=adjust, suppress_below=suppress_below)
     inquiries = inquiry_metrics(
         queries.run(con, "inquiry_metrics_by_group", params),
         queries.run(con, "inquiry_durations_by_group", params),
@@ -87,6 +107,7 @@ def build_report(
         equal_treatment=equal_treatment(incidents, strata, adjust=adjust),
         findings=findings,
         suppress_below=suppress_below,
+        adjust=adjust,
     )
 
 

@@ -31,7 +31,7 @@ outcome = (
     )
     or OUTCOMES[0]
 )
-result = report.equal_treatment[f"{outcome}_rate"]
+result = report.tests_with_cmh(f"{outcome}_rate")
 outcome_name = metric_label(f"{outcome}_rate", lang)
 
 figures = st.columns(4)

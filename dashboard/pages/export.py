@@ -11,7 +11,7 @@ from dashboard.excel_out import csv_text, xlsx_bytes
 from dashboard.i18n import t
 from dashboard.metrics.export_tables import about_table, export_tables, for_display
 
-page = analysis_page("nav.export", needs="nothing")
+page = analysis_page("nav.export", needs="nothing", delays=True)
 lang, view, report = page.lang, page.view, page.report
 threshold = context.settings().suppress_below
 st.write(t("export.intro", lang))

@@ -9,14 +9,20 @@ from dashboard.components.page import analysis_page
 from dashboard.formatting import format_date, format_percent
 from dashboard.i18n import metric_label, t
 from dashboard.metrics.findings import summary
-from dashboard.metrics.headline import headline, previous_period
+from dashboard.metrics.headline import headline, headline_from_totals, previous_period
 
 page = analysis_page("nav.overview")
 cur, lang, view, report = page.cur, page.lang, page.view, page.report
 
 now = headline(report)
 before_filters = previous_period(view.filters, view.bounds)
-before = headline(context.view_report(cur, before_filters, view.by)) if before_filters else None
+before = (
+    headline_from_totals(
+        context.view_query(cur, "period_totals", before_filters, extract_date=report.extract_date)
+    )
+    if before_filters and report.extract_date
+    else None
+)
 if before is not None and before.incidents == 0:
     before = None  # no incidents before the period: no change to show
 

@@ -13,7 +13,7 @@ from dashboard.metrics import outcomes, views
 
 LIST_LIMIT = 500
 
-page = analysis_page("nav.police")
+page = analysis_page("nav.police", delays=True)
 cur, lang, view, report = page.cur, page.lang, page.view, page.report
 totals = outcomes.outcome_totals(report.incidents, "police_report")
 

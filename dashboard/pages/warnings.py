@@ -10,7 +10,7 @@ from dashboard.formatting import format_percent
 from dashboard.i18n import metric_label, t
 from dashboard.metrics import outcomes
 
-page = analysis_page("nav.warnings")
+page = analysis_page("nav.warnings", delays=True)
 cur, lang, view, report = page.cur, page.lang, page.view, page.report
 totals = outcomes.outcome_totals(report.incidents, "warning")
 

@@ -10,7 +10,7 @@ from dashboard.formatting import format_number, format_percent
 from dashboard.i18n import metric_label, t
 from dashboard.metrics import outcomes
 
-page = analysis_page("nav.work_accidents")
+page = analysis_page("nav.work_accidents", delays=True)
 cur, lang, view, report = page.cur, page.lang, page.view, page.report
 totals = outcomes.outcome_totals(report.incidents, "work_accident")
 days = format_number(context.settings().work_accident_days, lang)

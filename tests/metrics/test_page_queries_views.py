@@ -235,7 +235,7 @@ def test_chi2_table(report) -> None:
 
 
 def test_cmh_table_sorted_by_adjusted_p(report) -> None:
-    result = report.equal_treatment["police_report_rate"]
+    result = report.tests_with_cmh("police_report_rate")
     table = views.cmh_table(result, "unit", "en")
     assert table.columns == [
         "Unit", "Department", "Odds ratio (pooled)", "95% interval", "p-value", "Adjusted p-value",

@@ -168,3 +168,17 @@ def test_scope_is_enforced_whatever_the_filters(con) -> None:
     assert set(queries.run(con, "incident_delays_by_group", params(scope=dept_scope))["unit"]) == {
         "B1"
     }
+
+
+def test_period_totals_equal_the_report_headline(con) -> None:
+    from dashboard.metrics.headline import headline, headline_from_totals
+    from dashboard.metrics.report import build_report
+
+    for filters in (Filters(), Filters(types=("violence",)), Filters(departments=("B",))):
+        totals = queries.run(con, "period_totals", params(filters=filters))
+        assert headline_from_totals(totals) == headline(build_report(con, filters))
+    # by hand: 8 incidents, 4 police reports of 7 known, 2 without prior warning; 2 open, 1 overdue
+    h = headline_from_totals(queries.run(con, "period_totals", params()))
+    assert (h.incidents, h.police_reports, h.police_without_prior_warning) == (8, 4, 2)
+    assert h.police_report_rate == pytest.approx(4 / 7)
+    assert (h.inquiries, h.open, h.open_overdue) == (5, 2, 1)

@@ -9,7 +9,7 @@ import pytest
 
 from dashboard import store
 from dashboard.demo import CASE_MIX_ONLY_UNIT, generate_demo
-from dashboard.metrics.filters import Filters
+from dashboard.metrics.filters import ALL, Filters, query_params
 from dashboard.metrics.findings import summary
 from dashboard.metrics.report import build_report, rows_json
 from dashboard.store.seed import write_demo
@@ -80,7 +80,8 @@ def test_equal_treatment_says_when_expected_counts_are_small(report) -> None:
     police = report.equal_treatment["police_report_rate"]
     assert police["small_expected"] is True
     assert police["method"] == "monte_carlo_chi2" and police["exact_p_value"] is not None
-    assert len(police["cmh"]) == 3
+    assert "cmh" not in police  # computed on demand
+    assert len(report.tests_with_cmh("police_report_rate")["cmh"]) == 3
 
 
 def test_json_rows_pair_intervals(report) -> None:
@@ -155,3 +156,20 @@ def test_findings_suppress_small_observed_counts() -> None:
     finding = GroupFinding("police_report", "A", "A1", 3, 14.5, 3 / 14.5, "low", 0.0001)
     sentence = finding_sentence(finding, "en", suppress_below=5)
     assert "(<5 against 14.5 expected" in sentence
+
+
+def test_report_without_delays_has_the_same_columns(report) -> None:
+    from dashboard import queries
+    from dashboard.metrics.incidents import DELAY_SCHEMA
+
+    con = fixture_store()
+    lean = build_report(con, by="unit", delays=False)
+    assert lean.incidents.columns == report.incidents.columns
+    assert lean.incidents["days_to_police_report_median"].null_count() == lean.incidents.height
+    assert lean.incidents.drop(*DELAY_SCHEMA.keys() - {"department", "unit"}).equals(
+        report.incidents.drop(*DELAY_SCHEMA.keys() - {"department", "unit"})
+    )
+    real = queries.run(
+        con, "incident_delays_by_group", query_params(Filters(), ALL, group_by="unit")
+    )
+    assert dict(real.schema) == DELAY_SCHEMA  # the declared schema is the query's
