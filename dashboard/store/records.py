@@ -54,13 +54,20 @@ def _hash_expression(columns: list[str]) -> str:
 def with_row_hash(
     con: duckdb.DuckDBPyConnection, kind: Kind, records: pl.DataFrame
 ) -> pl.DataFrame:
-    """``records`` (the kind's content columns) with a ``row_hash`` column computed in DuckDB."""
+    """``records`` (the kind's content columns) with a ``row_hash`` column computed in DuckDB.
+
+    Only the hash comes back; a plain projection keeps the rows' order in DuckDB
+    (``preserve_insertion_order``, on by default and checked here).
+    """
     cur = con.cursor()
     try:
+        assert fetch_all(cur, "SELECT current_setting('preserve_insertion_order')") == [(True,)]
         cur.register("hash_input", records)
-        return fetch_frame(cur, _sql("SELECT *, {hash_expr} AS row_hash FROM hash_input", kind))
+        hashes = fetch_frame(cur, _sql("SELECT {hash_expr} AS row_hash FROM hash_input", kind))
     finally:
         cur.close()
+    assert hashes.height == records.height
+    return records.with_columns(hashes["row_hash"])
 
 
 @dataclass(frozen=True)
