@@ -143,7 +143,12 @@ def _import(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
         for path in args.files:
             try:
                 report, prepared = import_file(
-                    con, path, pseudonymiser=pseudonymiser, kind=args.kind, manual_mapping=manual
+                    con,
+                    path,
+                    pseudonymiser=pseudonymiser,
+                    kind=args.kind,
+                    manual_mapping=manual,
+                    deadline_days=settings.deadline_days,
                 )
                 prepared_ok.append(prepared)
             except ImportFileError as error:

@@ -7,14 +7,17 @@
 | ``DASHBOARD_KEY_FILE`` | where the generated key is kept | ``data/secret.key`` |
 | ``DASHBOARD_WORK_ACCIDENT_DAYS`` | statutory days to notify a work accident | 9 |
 | ``DASHBOARD_SUPPRESS_BELOW`` | counts from 1 to this minus 1 are marked as small | 5 |
+| ``DASHBOARD_DEADLINES`` | answer deadlines in days per inquiry type, used when an inquiry has none, e.g. ``ombudsman=21,complaint=28`` | the contract's |
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from dashboard.contract import DEFAULT_DEADLINES, VOCABULARIES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -28,6 +31,26 @@ class Settings:
     key_file: Path
     work_accident_days: int = 9
     suppress_below: int = 5
+    deadline_days: dict[str, int] = field(
+        default_factory=lambda: {k: v.days for k, v in DEFAULT_DEADLINES.items()}
+    )
+
+
+def parse_deadlines(text: str) -> dict[str, int]:
+    """``"ombudsman=21,complaint=28"`` -> the default deadlines with those changed.
+
+    Raises ValueError naming the part that is not ``type=days`` with a known inquiry type.
+    """
+    deadlines = {k: v.days for k, v in DEFAULT_DEADLINES.items()}
+    known = {c.value for c in VOCABULARIES["inquiry_type"]}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, days = part.partition("=")
+        if not sep or name.strip() not in known or not days.strip().isdigit():
+            raise ValueError(
+                f"DASHBOARD_DEADLINES: {part!r} is not type=days with a type among {', '.join(sorted(known))}."
+            )
+        deadlines[name.strip()] = int(days)
+    return deadlines
 
 
 def load_settings(
@@ -42,4 +65,5 @@ def load_settings(
         key_file=key_file,
         work_accident_days=int(env.get("DASHBOARD_WORK_ACCIDENT_DAYS", "9")),
         suppress_below=int(env.get("DASHBOARD_SUPPRESS_BELOW", "5")),
+        deadline_days=parse_deadlines(env.get("DASHBOARD_DEADLINES", "")),
     )

@@ -208,3 +208,20 @@ def test_store_held_by_another_process_is_one_sentence(env: Path) -> None:
         assert code == 2 and json.loads(out)["ok"] is False
     finally:
         holder.communicate("\n", timeout=30)
+
+
+def test_deadline_defaults_are_configurable(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard import store
+    from tests.importer.build import make_xlsx
+
+    header = ["Sagsnr.", "Forvaltning", "Henvendelsestype", "Modtaget", "Svarfrist", "Besvaret"]
+    path = make_xlsx(
+        tmp_path / "q.xlsx",
+        {"Ark1": [header, ["S1", "Soc", "Borgerrådgiveren", "01-03-2024", None, None]]},
+    )
+    monkeypatch.setenv("DASHBOARD_DEADLINES", "ombudsman=10")
+    assert run("import", str(path), "--db", str(env))[0] == 0
+    con = store.connect(env)
+    assert store.fetch_all(con, "SELECT deadline_on::VARCHAR FROM inquiries") == [("2024-03-11",)]

@@ -182,6 +182,7 @@ def import_one(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, lang: Lan
                 match,
                 pseudonymiser=Pseudonymiser(load_or_create_key(settings().key_file)),
                 manual_mapping=manual,
+                deadline_days=settings().deadline_days,
             )
         except ImportFileError as error:
             progress.empty()

@@ -1,0 +1,69 @@
+"""Smoke test of the benchmarks (``python -m bench``) at a tiny size, so that they cannot rot.
+
+Each benchmark runs end to end on about 2,000 incidents with one repetition, writing its
+results to a temporary folder (never to bench/results or the README) and caching its
+generated files in a temporary folder too. The numbers are not checked, only that every
+part ran and the results hold what the tables are made from.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import browser, imports, metrics
+
+ROWS = 2_000
+SCALE = ROWS / 6_000  # dashboard.demo makes 6,000 incidents per unit of scale
+
+
+def _results(out: Path, name: str) -> dict[str, Any]:
+    assert (out / f"{name}.md").read_text(encoding="utf-8").startswith("###")
+    return json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_import_benchmark_runs(tmp_path: Path) -> None:
+    imports.run(
+        (imports.Size(ROWS, import_runs=1, pandas_runs=1),),
+        cache_dir=tmp_path / "cache",
+        out_dir=tmp_path / "out",
+    )
+    data = _results(tmp_path / "out", "import")
+    (size,) = data["sizes"]
+    assert size["default_limits_error"] is None
+    assert size["import_runs"][0]["stored"] == ROWS
+    assert size["import_runs"][0]["rejected"] == 0
+    assert size["pandas"]["runs"] == 1 and size["ratio"] > 0
+    assert size["reader_peak_mib"] > 0 and size["parent_peak_mib"] > 0
+    assert {"inspect_workbook", "_run_worker", "validate", "commit"} <= set(size["phases"])
+
+
+@pytest.mark.slow
+def test_metrics_benchmark_runs(tmp_path: Path) -> None:
+    metrics.run(SCALE, (1, 2), runs=1, cache_dir=tmp_path / "cache", out_dir=tmp_path / "out")
+    data = _results(tmp_path / "out", "metrics")
+    small, doubled = data["stores"]
+    assert small["incidents"] == ROWS and doubled["incidents"] == 2 * ROWS
+    assert all(s["polars_same_result"] for s in data["stores"])
+    assert set(small["sql_per_query"]) == set(metrics.SQL_QUERIES)
+
+
+@pytest.mark.browser
+def test_browser_benchmark_runs(tmp_path: Path) -> None:
+    if not browser.CHROMIUM.exists():
+        pytest.skip(f"the browser benchmark needs Debian's Chromium at {browser.CHROMIUM}")
+    browser.run(
+        SCALE,
+        rounds=1,
+        types=browser.TYPES[:2],
+        cache_dir=tmp_path / "cache",
+        out_dir=tmp_path / "out",
+    )
+    data = _results(tmp_path / "out", "browser")
+    assert data["incidents"] == ROWS
+    assert data["cold"]["runs"] == 2 and data["repeated_to_all"]["runs"] == 2
+    assert data["reload"]["runs"] == 3
