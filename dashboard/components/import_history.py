@@ -6,7 +6,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from dashboard.formatting import format_date
+from dashboard.formatting import format_date, format_number
 from dashboard.i18n import Lang, t
 from dashboard.store.records import import_history, undo_import
 
@@ -36,11 +36,13 @@ def history(cur: duckdb.DuckDBPyConnection, lang: Lang) -> None:
             t("import.history_when", lang): [
                 f"{format_date(r['imported_at'], lang)} {r['imported_at']:%H:%M}" for r in rows
             ],
-            t("import.stored_new", lang): [r["stored_new"] for r in rows],
-            t("import.updated", lang): [r["stored_updated"] for r in rows],
-            t("import.unchanged", lang): [r["unchanged"] for r in rows],
-            t("import.exact_duplicates", lang): [r["exact_duplicates"] for r in rows],
-            t("import.rejected", lang): [r["rejected"] for r in rows],
+            t("import.stored_new", lang): [format_number(r["stored_new"], lang) for r in rows],
+            t("import.updated", lang): [format_number(r["stored_updated"], lang) for r in rows],
+            t("import.unchanged", lang): [format_number(r["unchanged"], lang) for r in rows],
+            t("import.exact_duplicates", lang): [
+                format_number(r["exact_duplicates"], lang) for r in rows
+            ],
+            t("import.rejected", lang): [format_number(r["rejected"], lang) for r in rows],
             t("import.history_status", lang): [
                 t("import.status_undone", lang)
                 if r["undone_at"]

@@ -94,7 +94,7 @@ def _mapping_editor(match: Any, kind: Kind, digest: str, lang: Lang) -> dict[str
     return manual
 
 
-def _report(report: FileReport, lang: Lang) -> None:
+def _report(report: FileReport, prepared: PreparedImport, lang: Lang, digest: str) -> None:
     if report.status == "unchanged":
         st.info(t("import.unchanged_file", lang))
     else:
@@ -111,16 +111,19 @@ def _report(report: FileReport, lang: Lang) -> None:
     )
     if report.demo_removed:
         st.info(t("import.demo_removed", lang))
+    _rejected_rows(prepared, lang, digest)
 
 
 def import_one(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, lang: Lang) -> None:
     """The whole flow for one uploaded file, inside a bordered container."""
     path, digest = _save(name, data)
-    done: dict[str, FileReport] = st.session_state.setdefault("_imported", {})
+    done: dict[str, tuple[FileReport, PreparedImport]] = st.session_state.setdefault(
+        "_imported", {}
+    )
     with st.container(border=True):
         st.subheader(name)
         if digest in done:
-            _report(done[digest], lang)
+            _report(*done[digest], lang, digest)
             return
         progress = st.progress(0.0, text=t("import.step_reading", lang))
         try:
@@ -192,7 +195,7 @@ def import_one(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, lang: Lan
         _validation_report(prepared, lang, digest)
         if st.button(t("import.confirm", lang), key=f"confirm-{digest}", type="primary"):
             progress.progress(0.9, text=t("import.step_storing", lang))
-            done[digest] = commit(cur, prepared)
+            done[digest] = (commit(cur, prepared), prepared)
             progress.progress(1.0, text=t("import.success", lang))
             st.rerun()
         progress.empty()
@@ -217,21 +220,25 @@ def _validation_report(prepared: PreparedImport, lang: Lang, digest: str) -> Non
                 total=format_number(prepared.total_rows, lang),
             )
         )
-    if prepared.rejected.height:
-        st.caption(t("import.rejected_help", lang))
-        table = rejected_table(
-            prepared, row=t("import.row", lang), reasons=t("import.reasons", lang)
-        )
-        st.dataframe(
-            table.select(t("import.row", lang), t("import.reasons", lang)),
-            hide_index=True,
-            width="stretch",
-        )
-        st.download_button(
-            t("import.download_rejected", lang),
-            data=xlsx_bytes([(t("import.rejected", lang), table)]),
-            file_name=f"{Path(prepared.file).stem}-rejected.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key=f"rejected-{digest}",
-            on_click="ignore",
-        )
+    _rejected_rows(prepared, lang, digest)
+
+
+def _rejected_rows(prepared: PreparedImport, lang: Lang, digest: str) -> None:
+    """The rejected rows with their reasons, and the workbook to fix them in."""
+    if not prepared.rejected.height:
+        return
+    st.caption(t("import.rejected_help", lang))
+    table = rejected_table(prepared, row=t("import.row", lang), reasons=t("import.reasons", lang))
+    st.dataframe(
+        table.select(t("import.row", lang), t("import.reasons", lang)),
+        hide_index=True,
+        width="stretch",
+    )
+    st.download_button(
+        t("import.download_rejected", lang),
+        data=xlsx_bytes([(t("import.rejected", lang), table)]),
+        file_name=f"{Path(prepared.file).stem}-rejected.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"rejected-{digest}",
+        on_click="ignore",
+    )

@@ -55,6 +55,9 @@ def uploaded(server, browser, screenshots: Path) -> dict[str, str]:  # type: ign
         .inner_text()
         for label in ("Nye rækker gemt", "Afviste rækker", "Eksakte dubletter (sprunget over)")
     }
+    # after importing, the rejected rows can still be downloaded, and the history is Danish
+    expect(page.get_by_role("button", name="Hent afviste rækker")).to_be_visible()
+    expect(page.locator('[data-testid="stDataFrame"]').last).to_contain_text("2.400")
     page.screenshot(path=screenshots / "import-done.png", full_page=True)
     context.close()
     return counts
