@@ -22,8 +22,7 @@ SELECT
     count(documented) AS documentation_known,
     count(*) FILTER (WHERE documented) AS documented,
     count(*) FILTER (
-        WHERE police_reported
-          AND NOT coalesce(warning_on <= coalesce(police_reported_on, warning_on), false)
+        WHERE without_prior_warning(police_reported, warning_on, police_reported_on)
     ) AS police_without_prior_warning,
     count(*) FILTER (
         WHERE work_accident_reported

@@ -15,8 +15,7 @@ WITH inc AS (
         count(*) FILTER (WHERE documented) AS documented,
         count(documented) AS documentation_known,
         count(*) FILTER (
-            WHERE police_reported
-              AND NOT coalesce(warning_on <= coalesce(police_reported_on, warning_on), false)
+            WHERE without_prior_warning(police_reported, warning_on, police_reported_on)
         ) AS police_without_prior_warning
     FROM filtered_incidents(
         $date_from, $date_to, $departments, $units, $types, $channels, $severities,

@@ -28,7 +28,6 @@ FROM filtered_incidents(
     $date_from, $date_to, $departments, $units, $types, $channels, $severities,
     $scope_all, $scope_departments, $scope_units
 )
-WHERE police_reported
-  AND NOT coalesce(warning_on <= coalesce(police_reported_on, warning_on), false)
+WHERE without_prior_warning(police_reported, warning_on, police_reported_on)
 ORDER BY occurred_on DESC, incident_id
 LIMIT $limit
