@@ -77,3 +77,24 @@ def test_export_page_offers_workbook_and_csv(app) -> None:
     assert not at.exception
     labels = [b.label for b in at.get("download_button")]
     assert any("Excel" in label for label in labels) and any("CSV" in label for label in labels)
+
+
+def test_response_times_without_inquiries_says_to_import_them(monkeypatch, tmp_path: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.demo import generate_demo
+    from dashboard.store.seed import write_demo
+    from tests.pages.conftest import ROOT, TIMEOUT
+
+    db = tmp_path / "incidents-only.duckdb"
+    con = store.connect(db)
+    write_demo(con, "incidents", generate_demo(1, scale=0.1).incidents, seed=1)
+    con.close()
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page(str(ROOT / "dashboard" / "pages" / "response_times.py"))
+    at.run()
+    assert not at.exception
+    assert any("no inquiries in the data yet" in i.value for i in at.info)
