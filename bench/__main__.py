@@ -1,0 +1,51 @@
+"""``python -m bench [import] [metrics] [browser] [--out DIR]``: run benchmarks (all by default).
+
+Results go to ``bench/results/<name>.json`` and ``.md`` (and into ``bench/README.md``);
+``--out DIR`` writes them to DIR instead and leaves the README alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+BENCHMARKS = ("import", "metrics", "browser")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help="import, metrics or browser (default: all three)"
+    )
+    parser.add_argument("--out", type=Path, default=None, help="write results here instead")
+    args = parser.parse_args(args_list)
+    unknown = [n for n in args.names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(
+            f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}"
+        )
+    names = args.names or list(BENCHMARKS)
+    argv_text = tuple(args_list)
+    start = time.perf_counter()
+    for name in names:
+        if name == "import":
+            from bench import imports
+
+            imports.run(out_dir=args.out, argv=argv_text)
+        elif name == "metrics":
+            from bench import metrics
+
+            metrics.run(out_dir=args.out, argv=argv_text)
+        else:
+            from bench import browser
+
+            browser.run(out_dir=args.out, argv=argv_text)
+    print(f"[bench] {', '.join(names)} done in {time.perf_counter() - start:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
