@@ -28,21 +28,15 @@ session, cached results).
 from __future__ import annotations
 
 import contextlib
-import queue
 import shutil
-import socket
-import subprocess
 import tempfile
-import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from bench import (
     CACHE_DIR,
-    ROOT,
     child_env,
     fmt_seconds,
     fmt_spread,
@@ -54,19 +48,9 @@ from bench import (
     write_results,
 )
 from bench.stores import counts, ensure_store
+from tests.e2e.live_server import CHROMIUM, CHROMIUM_ARGS, running_app
 
 NAME = "browser"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TARGET_SECONDS = 1.0
 SCALE = 170
 START_TIMEOUT = 180.0
@@ -103,94 +87,13 @@ SHOWS = """(expected) => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_for_line(lines: queue.Queue[str | None], needle: str, timeout: float) -> None:
-    """Wait until the server prints ``needle`` (lines come from the reader thread)."""
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while (left := deadline - time.monotonic()) > 0:
-        try:
-            line = lines.get(timeout=left)
-        except queue.Empty:
-            break
-        if line is None:  # the server exited
-            break
-        seen.append(line)
-        if needle in line:
-            return
-    raise RuntimeError("Streamlit did not start:\n" + "".join(seen[-40:]))
-
-
-def _healthy(url: str, attempts: int = 50) -> None:
-    last: Exception | None = None
-    for _ in range(attempts):
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError as error:
-            last = error
-    raise RuntimeError(f"{url} never became healthy: {last}")
-
-
-def _read_lines(process: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
-    """Read the server's output to the end (so it never blocks on a full pipe)."""
-    assert process.stdout is not None
-    for line in process.stdout:
-        lines.put(line)
-    lines.put(None)
-
-
 @contextlib.contextmanager
 def server(db: Path, work: Path) -> Iterator[str]:
-    """A running dashboard on ``db``; yields its URL and stops it afterwards."""
-    port = _free_port()
-    env = child_env(
-        DASHBOARD_DB=str(db), DASHBOARD_KEY_FILE=str(work / "secret.key"), PYTHONUNBUFFERED="1"
-    )
-    process = subprocess.Popen(
-        [
-            python(),
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-    threading.Thread(target=_read_lines, args=(process, lines), daemon=True).start()
-    try:
-        _wait_for_line(lines, "You can now view", START_TIMEOUT)
-        url = f"http://127.0.0.1:{port}"
-        _healthy(url)
+    """A running dashboard on ``db`` (the shared live-server helper); yields its URL."""
+    with running_app(
+        db, work / "secret.key", python=python(), env=child_env(), timeout=START_TIMEOUT
+    ) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _metric(page: Any) -> str:
