@@ -10,6 +10,7 @@ from dashboard.formatting import format_date, format_percent
 from dashboard.i18n import metric_label, t
 from dashboard.metrics.findings import summary
 from dashboard.metrics.headline import headline, headline_from_totals, previous_period
+from dashboard.metrics.incidents import hide_small_counts
 
 page = analysis_page("nav.overview")
 cur, lang, view, report = page.cur, page.lang, page.view, page.report
@@ -87,13 +88,19 @@ st.caption(t("overview.findings_help", lang))
 st.markdown("\n".join(f"- {line}" for line in summary(report, lang)))
 
 st.subheader(t("overview.trend", lang))
-monthly = context.view_query(cur, "incident_monthly", view.filters)
+series = ["incidents", "police_reports", "warnings", "work_accidents"]
+monthly = hide_small_counts(
+    context.view_query(cur, "incident_monthly", view.filters),
+    series,
+    context.settings().suppress_below,
+)
 st.altair_chart(
     charts.trend_chart(
         monthly,
-        series=["incidents", "police_reports", "warnings", "work_accidents"],
+        series=series,
         lang=lang,
         title=t("overview.trend_title", lang),
     ),
     width="stretch",
 )
+st.caption(t("overview.small_hidden", lang, max_small=str(context.settings().suppress_below - 1)))

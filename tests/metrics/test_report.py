@@ -173,3 +173,12 @@ def test_report_without_delays_has_the_same_columns(report) -> None:
         con, "incident_delays_by_group", query_params(Filters(), ALL, group_by="unit")
     )
     assert dict(real.schema) == DELAY_SCHEMA  # the declared schema is the query's
+
+
+def test_hide_small_counts_for_charts() -> None:
+    from dashboard.metrics.incidents import hide_small_counts
+
+    frame = pl.DataFrame({"month": [1, 2, 3, 4], "incidents": [0, 1, 4, 5], "other": [2, 2, 2, 2]})
+    shown = hide_small_counts(frame, ["incidents"], 5)
+    assert shown["incidents"].to_list() == [0, None, None, 5]
+    assert shown["other"].to_list() == [2, 2, 2, 2]
