@@ -221,6 +221,20 @@ def _update_readme(name: str, document: str) -> None:
     README.write_text(f"{before}{start}\n{document.strip()}\n{end}{after}", encoding="utf-8")
 
 
+def record(
+    name: str, started: str, argv: list[str], machine_info: dict[str, Any], **fields: Any
+) -> dict[str, Any]:
+    """The JSON record of one benchmark run: what ran, when, where, and its figures."""
+    return {
+        "benchmark": name,
+        "started_at": started,
+        "finished_at": now(),
+        "command": " ".join([".venv/bin/python -m bench", *argv]),
+        "machine": machine_info,
+        **fields,
+    }
+
+
 def now() -> str:
     """The current time, UTC, ISO 8601 to the second."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()

@@ -43,6 +43,7 @@ from bench import (
     machine,
     now,
     python,
+    record,
     summary,
     table,
     write_results,
@@ -287,14 +288,6 @@ def run(
         )
         result["repeated_to_all"] = summary([s["seconds"] for s in steps if s["to"] == "all"])
         result["reload"] = summary(result["reloads"])
-    data = {
-        "benchmark": NAME,
-        "started_at": started,
-        "finished_at": now(),
-        "command": " ".join([".venv/bin/python -m bench", *argv]),
-        "machine": info,
-        "scale": scale,
-        **result,
-    }
+    data = record(NAME, started, argv, info, scale=scale, **result)
     write_results(NAME, data, _markdown(data), out_dir)
     return data

@@ -46,6 +46,7 @@ from bench import (
     machine,
     now,
     python,
+    record,
     summary,
     table,
     write_results,
@@ -378,13 +379,6 @@ def run(
                 per_row = result["pandas"]["median"] / size.rows
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    data = {
-        "benchmark": NAME,
-        "started_at": started,
-        "finished_at": now(),
-        "command": " ".join([".venv/bin/python -m bench", *argv]),
-        "machine": info,
-        "sizes": measured,
-    }
+    data = record(NAME, started, argv, info, sizes=measured)
     write_results(NAME, data, _markdown(measured), out_dir)
     return data

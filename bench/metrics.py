@@ -29,7 +29,17 @@ from typing import Any
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from bench import CACHE_DIR, fmt_seconds, fmt_spread, machine, now, summary, table, write_results
+from bench import (
+    CACHE_DIR,
+    fmt_seconds,
+    fmt_spread,
+    machine,
+    now,
+    record,
+    summary,
+    table,
+    write_results,
+)
 from bench.stores import counts, ensure_replicated
 from dashboard import queries, store
 from dashboard.metrics.filters import ALL, Filters, query_params
@@ -334,14 +344,6 @@ def run(
     for n in copies:
         path = ensure_replicated(cache_dir, scale, n)
         measured.append({"copies": n, **measure_store(path, runs)})
-    data = {
-        "benchmark": NAME,
-        "started_at": started,
-        "finished_at": now(),
-        "command": " ".join([".venv/bin/python -m bench", *argv]),
-        "machine": info,
-        "scale": scale,
-        "stores": measured,
-    }
+    data = record(NAME, started, argv, info, scale=scale, stores=measured)
     write_results(NAME, data, _markdown(measured), out_dir)
     return data
