@@ -17,7 +17,7 @@ from typing import TextIO
 import polars as pl
 
 from dashboard import store
-from dashboard.config import Settings, load_settings
+from dashboard.config import ConfigError, Settings, load_settings
 from dashboard.contract import Kind
 from dashboard.excel_out import write_xlsx
 from dashboard.importer.errors import ImportFileError
@@ -95,7 +95,11 @@ def main(
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     args = _parser().parse_args(argv)
-    settings = load_settings(db=args.db)
+    try:
+        settings = load_settings(db=args.db)
+    except ConfigError as error:
+        print(str(error), file=err)
+        return EXIT_REFUSED
     try:
         if args.command == "import":
             return _import(args, settings, out, err)
@@ -118,6 +122,9 @@ def main(
             return EXIT_OK
         if args.command == "metrics":
             return run_metrics(args, settings, out, err)
+    except ConfigError as error:
+        print(str(error), file=err)
+        return EXIT_REFUSED
     except StoreBusyError as error:
         if getattr(args, "json", False):
             print(

@@ -23,6 +23,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 
 
+class ConfigError(ValueError):
+    """A setting (environment variable or key file) that cannot be used; one sentence."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime settings; build with :func:`load_settings`."""
@@ -39,14 +43,14 @@ class Settings:
 def parse_deadlines(text: str) -> dict[str, int]:
     """``"ombudsman=21,complaint=28"`` -> the default deadlines with those changed.
 
-    Raises ValueError naming the part that is not ``type=days`` with a known inquiry type.
+    Raises ConfigError naming the part that is not ``type=days`` with a known inquiry type.
     """
     deadlines = {k: v.days for k, v in DEFAULT_DEADLINES.items()}
     known = {c.value for c in VOCABULARIES["inquiry_type"]}
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, sep, days = part.partition("=")
         if not sep or name.strip() not in known or not days.strip().isdigit():
-            raise ValueError(
+            raise ConfigError(
                 f"DASHBOARD_DEADLINES: {part!r} is not type=days with a type among {', '.join(sorted(known))}."
             )
         deadlines[name.strip()] = int(days)
@@ -63,7 +67,14 @@ def load_settings(
     return Settings(
         db_path=db_path,
         key_file=key_file,
-        work_accident_days=int(env.get("DASHBOARD_WORK_ACCIDENT_DAYS", "9")),
-        suppress_below=int(env.get("DASHBOARD_SUPPRESS_BELOW", "5")),
+        work_accident_days=_whole_number(env, "DASHBOARD_WORK_ACCIDENT_DAYS", 9),
+        suppress_below=_whole_number(env, "DASHBOARD_SUPPRESS_BELOW", 5),
         deadline_days=parse_deadlines(env.get("DASHBOARD_DEADLINES", "")),
     )
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, str(default)).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1, not {text!r}.")
+    return int(text)

@@ -225,3 +225,19 @@ def test_deadline_defaults_are_configurable(
     assert run("import", str(path), "--db", str(env))[0] == 0
     con = store.connect(env)
     assert store.fetch_all(con, "SELECT deadline_on::VARCHAR FROM inquiries") == [("2024-03-11",)]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "needle"),
+    [
+        ("DASHBOARD_DEADLINES", "ombudsman", "DASHBOARD_DEADLINES"),
+        ("DASHBOARD_WORK_ACCIDENT_DAYS", "nine", "DASHBOARD_WORK_ACCIDENT_DAYS"),
+        ("DASHBOARD_SECRET_KEY", "short", "DASHBOARD_SECRET_KEY is too short"),
+    ],
+)
+def test_bad_settings_are_one_sentence(
+    env: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, needle: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    code, out, err = run("import", str(sample("incidents_en_sample.xlsx")), "--db", str(env))
+    assert code == 2 and needle in err and "Traceback" not in out + err

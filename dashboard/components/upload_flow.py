@@ -15,6 +15,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.components.context import settings
+from dashboard.config import ConfigError
 from dashboard.contract import Kind, fields_for
 from dashboard.excel_out import xlsx_bytes
 from dashboard.formatting import format_number
@@ -190,6 +191,10 @@ def import_one(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, lang: Lan
         except ImportFileError as error:
             progress.empty()
             st.error(t("import.refused_file", lang, reason=error.sentence))
+            return
+        except ConfigError as error:  # the pseudonymisation key cannot be used
+            progress.empty()
+            st.error(str(error))
             return
         progress.progress(0.8, text=t("import.step_validating", lang))
         _validation_report(prepared, lang, digest)

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import polars as pl
 
+from dashboard.config import ConfigError
+
 ENV_KEY = "DASHBOARD_SECRET_KEY"
 MIN_KEY_CHARS = 16
 CPR_MASK = "[CPR]"
@@ -79,7 +81,7 @@ def load_or_create_key(key_file: Path, environ: Mapping[str, str] = os.environ) 
     from_env = environ.get(ENV_KEY, "").strip()
     if from_env:
         if len(from_env) < MIN_KEY_CHARS:
-            raise ValueError(
+            raise ConfigError(
                 f"{ENV_KEY} is too short: use at least {MIN_KEY_CHARS} characters "
                 "(for example the output of: python -c 'import secrets; print(secrets.token_hex(32))')."
             )
@@ -94,12 +96,12 @@ def _read_key_file(key_file: Path) -> bytes:
     try:
         key = bytes.fromhex(text)
     except ValueError:
-        raise ValueError(
+        raise ConfigError(
             f"The key file {key_file} does not hold a hex-encoded key; restore it from a backup "
             f"(a new key would give every person a new pseudonym)."
         ) from None
     if len(key) < MIN_KEY_CHARS:
-        raise ValueError(
+        raise ConfigError(
             f"The key in {key_file} is too short ({len(key)} bytes, at least {MIN_KEY_CHARS} needed)."
         )
     return key

@@ -23,3 +23,10 @@ def test_page_renders(app, page: str, lang: str) -> None:
     assert at.title, f"{page} shows no title"
     spec = next(p for p in PAGES if p.file == page)
     assert at.title[0].value == t(f"nav.{spec.key}", lang)  # the page really is in ``lang``
+
+
+def test_misconfigured_server_says_which_setting(app, monkeypatch) -> None:
+    monkeypatch.setenv("DASHBOARD_WORK_ACCIDENT_DAYS", "nine")
+    at = app()
+    assert not at.exception
+    assert "DASHBOARD_WORK_ACCIDENT_DAYS" in at.error[0].value
