@@ -349,7 +349,8 @@ def validate(
 
     id_field = ID_FIELD[match.kind]
     valid = typed.filter(pl.col("reasons").list.len() == 0)
-    hashed = with_row_hash(duckdb.connect(), match.kind, valid.select(record_columns(match.kind)))
+    with duckdb.connect() as scratch:  # in memory, only to hash the rows
+        hashed = with_row_hash(scratch, match.kind, valid.select(record_columns(match.kind)))
     hashed = hashed.with_columns(row_number=valid["row_number"])
     per_id = hashed.group_by(id_field).agg(
         n=pl.len(), versions=pl.col("row_hash").n_unique(), rows=pl.col("row_number").sort()

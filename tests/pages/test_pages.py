@@ -30,3 +30,29 @@ def test_misconfigured_server_says_which_setting(app, monkeypatch) -> None:
     at = app()
     assert not at.exception
     assert "DASHBOARD_WORK_ACCIDENT_DAYS" in at.error[0].value
+
+
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_pages_work_without_units(page: str, monkeypatch, tmp_path) -> None:
+    """Exports without the optional unit column: every page still renders (grouped by unit)."""
+    import polars as pl
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import store
+    from dashboard.demo import generate_demo
+    from dashboard.store.seed import write_demo
+    from tests.pages.conftest import ROOT, TIMEOUT
+
+    db = tmp_path / "no-units.duckdb"
+    con = store.connect(db)
+    data = generate_demo(3, scale=0.1)
+    write_demo(con, "incidents", data.incidents.with_columns(unit=pl.lit(None, pl.String)), seed=3)
+    write_demo(con, "inquiries", data.inquiries.with_columns(unit=pl.lit(None, pl.String)), seed=3)
+    con.close()
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    monkeypatch.setenv("DASHBOARD_KEY_FILE", str(tmp_path / "k.key"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(str(ROOT / "dashboard" / "pages" / page))
+    at.run()
+    assert_clean(at)
