@@ -59,11 +59,13 @@ __all__ = [
     "cmh_test",
     "kaplan_meier",
     "kaplan_meier_median",
+    "kaplan_meier_median_from_counts",
     "monte_carlo_chi2_p_value",
     "oe_ratio_ci",
     "poisson_exact_ci",
     "poisson_exact_test",
     "proportion_funnel_limits",
+    "quantile_from_counts",
     "ratio_funnel_limits",
     "wilson_interval",
 ]
@@ -102,8 +104,11 @@ def _as_output(values: FloatArray, scalar: bool) -> FloatOrArray:
     return float(values.reshape(-1)[0]) if scalar else values
 
 
-def _spiegelhalter_quantile(dist: sps.rv_discrete, p: float) -> FloatArray:
-    """Interpolated p-quantile of a (frozen, vectorised) discrete distribution.
+def _spiegelhalter_limits(
+    dist: sps.rv_discrete, confidence: float, *shape: FloatArray | float
+) -> tuple[FloatArray, FloatArray]:
+    """Interpolated lower and upper quantiles at tail probability (1 - confidence)/2 of a
+    discrete distribution with parameters ``shape`` (vectorised over them).
 
     Spiegelhalter (2005), Stat Med 24:1185–1202, Appendix A.1.1:
     r_p = smallest r with P(R <= r) >= p (scipy's ``ppf``);
@@ -119,15 +124,19 @@ def _spiegelhalter_quantile(dist: sps.rv_discrete, p: float) -> FloatArray:
     function, again to avoid cancellation near 1. The result is continuous
     in p across jumps of r_p, so an off-by-one ``ppf`` at a boundary
     (floating point) changes the limit only negligibly.
+
+    Both quantiles are computed in one call of each scipy method, and the distribution is not
+    frozen (freezing builds a docstring): a page computes 16 pairs of limits, and scipy's
+    per-call overhead was most of its statistics time.
     """
-    r = np.asarray(dist.ppf(p), dtype=np.float64)
-    if p < 0.5:
-        numerator = dist.cdf(r) - p
-    else:
-        numerator = (1.0 - p) - dist.sf(r)
+    p_low = (1.0 - confidence) / 2.0
+    p = np.array([[p_low], [1.0 - p_low]])  # rows: lower, upper; broadcast over shape
+    r = np.asarray(dist.ppf(p, *shape), dtype=np.float64)
+    numerator = np.where(p < 0.5, dist.cdf(r, *shape) - p, (1.0 - p) - dist.sf(r, *shape))
     with np.errstate(divide="ignore", invalid="ignore"):
-        alpha = numerator / dist.pmf(r)
-    return np.asarray(r - alpha, dtype=np.float64)
+        alpha = numerator / dist.pmf(r, *shape)
+    quantiles = np.asarray(r - alpha, dtype=np.float64)
+    return quantiles[0], quantiles[1]
 
 
 # --------------------------------------------------------------------------- intervals
@@ -333,16 +342,12 @@ def proportion_funnel_limits(
     n = np.atleast_1d(np.asarray(trials, dtype=np.float64))
     valid = n > 0
     n_safe = np.where(valid, n, 1.0)
-    p_low = (1.0 - confidence) / 2.0
-    p_high = 1.0 - p_low
-
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "exact":
-            dist = sps.binom(n_safe, baseline)
-            lower = _spiegelhalter_quantile(dist, p_low) / n_safe
-            upper = _spiegelhalter_quantile(dist, p_high) / n_safe
+            r_low, r_high = _spiegelhalter_limits(sps.binom, confidence, n_safe, baseline)
+            lower, upper = r_low / n_safe, r_high / n_safe
         else:
-            z = float(sps.norm.ppf(p_high))
+            z = float(sps.norm.ppf(1.0 - (1.0 - confidence) / 2.0))
             half = z * np.sqrt(baseline * (1.0 - baseline) / n_safe)
             lower = baseline - half
             upper = baseline + half
@@ -396,10 +401,8 @@ def ratio_funnel_limits(
     e = np.atleast_1d(np.asarray(expected, dtype=np.float64))
     valid = e > 0
     e_safe = np.where(valid, e, 1.0)
-    p_low = (1.0 - confidence) / 2.0
-    dist = sps.poisson(e_safe)
-    lower = _spiegelhalter_quantile(dist, p_low) / e_safe
-    upper = _spiegelhalter_quantile(dist, 1.0 - p_low) / e_safe
+    r_low, r_high = _spiegelhalter_limits(sps.poisson, confidence, e_safe)
+    lower, upper = r_low / e_safe, r_high / e_safe
     lower = np.where(valid, np.maximum(lower, 0.0), np.nan)
     upper = np.where(valid, upper, np.nan)
     return _as_output(lower, scalar), _as_output(upper, scalar)
@@ -944,3 +947,84 @@ def kaplan_meier_median(durations: ArrayLike, observed: ArrayLike) -> float:
     Returns ``nan`` for empty input or when Ŝ(t) never reaches 0.5.
     """
     return kaplan_meier(durations, observed).median
+
+
+# --------------------------------------------------------------------------- frequency tables
+# Aggregated queries return frequency tables (value, count) rather than one row per case. The
+# two helpers below give exactly what numpy's quantile and :func:`kaplan_meier_median` give on
+# the expanded sample, without expanding it: a page computes some thirty of each, and
+# statsmodels' Kaplan–Meier fit (about half a millisecond each) or ``np.repeat`` over hundreds of
+# thousands of cases would be a large part of its time budget. numpy's weighted quantile
+# supports only the inverted-CDF method, not the linear interpolation (type 7) used here.
+
+
+def _frequency_table(values: ArrayLike, counts: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    c = np.asarray(counts, dtype=np.float64).reshape(-1)
+    if v.shape != c.shape:
+        raise ValueError("values and counts must have the same length")
+    if not np.all(np.isfinite(v)):
+        raise ValueError("values must be finite")
+    if np.any(c < 0) or not np.all(c == np.round(c)):
+        raise ValueError("counts must be non-negative integers")
+    keep = c > 0
+    order = np.argsort(v[keep], kind="stable")
+    return v[keep][order], c[keep][order]
+
+
+def quantile_from_counts(values: ArrayLike, counts: ArrayLike, q: float) -> float:
+    """The ``q``-quantile (linear interpolation, R's type 7, numpy's default) of a sample given
+    as a frequency table: ``values[i]`` occurs ``counts[i]`` times. ``nan`` when empty.
+
+    Equal to ``np.quantile(np.repeat(values, counts), q)``.
+    """
+    if not (0.0 <= q <= 1.0):
+        raise ValueError(f"q must be in [0, 1], got {q!r}")
+    v, c = _frequency_table(values, counts)
+    if v.size == 0:
+        return NAN
+    upto = np.cumsum(c)  # upto[i] = number of observations <= v[i]
+    h = (upto[-1] - 1) * q  # 0-based position in the sorted sample
+    below = math.floor(h)
+    low = v[np.searchsorted(upto, below, side="right")]
+    high = v[np.searchsorted(upto, min(below + 1, upto[-1] - 1), side="right")]
+    return float(low + (h - below) * (high - low))
+
+
+def kaplan_meier_median_from_counts(
+    durations: ArrayLike, observed: ArrayLike, counts: ArrayLike
+) -> float:
+    """:func:`kaplan_meier_median` of a frequency table: ``counts[i]`` subjects with
+    duration ``durations[i]`` and event indicator ``observed[i]``.
+
+    The same estimator, computed the way statsmodels' ``SurvfuncRight`` computes it (risk
+    sets per distinct time, events before censorings at tied times, the product as the
+    exponential of a cumulative sum of logarithms), and the same median rule, so the result
+    equals ``kaplan_meier_median(np.repeat(durations, counts), np.repeat(observed, counts))``.
+    """
+    t = np.asarray(durations, dtype=np.float64).reshape(-1)
+    d = np.asarray(observed, dtype=np.float64).reshape(-1)
+    c = np.asarray(counts, dtype=np.float64).reshape(-1)
+    if not (t.shape == d.shape == c.shape):
+        raise ValueError("durations, observed and counts must have the same length")
+    if not np.all(np.isfinite(t)):
+        raise ValueError("durations must be finite")
+    if not np.all((d == 0) | (d == 1)):
+        raise ValueError("observed must contain only 0/1 (or booleans)")
+    if np.any(c < 0) or not np.all(c == np.round(c)):
+        raise ValueError("counts must be non-negative integers")
+    keep = c > 0
+    if not keep.any():
+        return NAN
+    times, rank = np.unique(t[keep], return_inverse=True)
+    events = np.bincount(rank, weights=(d * c)[keep], minlength=times.size)
+    leaving = np.bincount(rank, weights=c[keep], minlength=times.size)
+    at_risk = np.cumsum(leaving[::-1])[::-1]
+    at_event = np.flatnonzero(events > 0)
+    factor = 1 - events[at_event] / at_risk[at_event]
+    zero = factor < 1e-16
+    factor[zero] = 1e-16
+    survival = np.exp(np.cumsum(np.log(factor)))
+    survival[zero] = 0
+    below = np.flatnonzero(survival <= 0.5 + 1e-12)  # the tolerance of kaplan_meier
+    return float(times[at_event][below[0]]) if below.size else NAN

@@ -464,6 +464,60 @@ def test_kaplan_meier_median_edge_cases() -> None:
         stats.kaplan_meier([1, np.nan], [1, 1])
 
 
+# ---------------------------------------------------------------- frequency tables
+
+frequency_tables = st.lists(
+    st.tuples(st.integers(0, 30), st.booleans(), st.integers(0, 6)), min_size=0, max_size=25
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(frequency_tables)
+def test_kaplan_meier_median_from_counts_equals_the_expanded_sample(rows) -> None:
+    """The reference is statsmodels' SurvfuncRight on the expanded sample (kaplan_meier)."""
+    t = np.array([r[0] for r in rows], dtype=float)
+    e = np.array([r[1] for r in rows], dtype=int)
+    n = np.array([r[2] for r in rows], dtype=int)
+    expected = stats.kaplan_meier_median(np.repeat(t, n), np.repeat(e, n))
+    got = stats.kaplan_meier_median_from_counts(t, e, n)
+    assert got == expected or (math.isnan(got) and math.isnan(expected))
+
+
+def test_kaplan_meier_median_from_counts_freireich() -> None:
+    # The 6-MP arm above as a frequency table: median 23 weeks.
+    t = [6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 34, 35]
+    e = [1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0]
+    n = [3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1]
+    assert stats.kaplan_meier_median_from_counts(t, e, n) == 23.0
+    assert math.isnan(stats.kaplan_meier_median_from_counts([], [], []))
+    with pytest.raises(ValueError):
+        stats.kaplan_meier_median_from_counts([1, 2], [1, 1], [1])
+    with pytest.raises(ValueError):
+        stats.kaplan_meier_median_from_counts([1], [1], [-1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(frequency_tables, st.floats(0.0, 1.0))
+def test_quantile_from_counts_equals_numpy_on_the_expanded_sample(rows, q) -> None:
+    values = np.array([r[0] for r in rows], dtype=float)
+    counts = np.array([r[2] for r in rows], dtype=int)
+    got = stats.quantile_from_counts(values, counts, q)
+    if counts.sum() == 0:
+        assert math.isnan(got)
+    else:
+        assert got == pytest.approx(np.quantile(np.repeat(values, counts), q), abs=1e-9)
+
+
+def test_quantile_from_counts_type_7_by_hand() -> None:
+    # 9, 19 (the fixture's A1 response days): median 14, p90 = 9 + 0.9 * 10 = 18
+    assert stats.quantile_from_counts([19, 9], [1, 1], 0.5) == 14
+    assert stats.quantile_from_counts([19, 9], [1, 1], 0.9) == pytest.approx(18)
+    # 1, 1, 1, 5: h = 3 * 0.75 = 2.25 -> 1 + 0.25 * (5 - 1) = 2
+    assert stats.quantile_from_counts([5, 1], [1, 3], 0.75) == 2
+    with pytest.raises(ValueError):
+        stats.quantile_from_counts([1], [1], 1.5)
+
+
 # ---------------------------------------------------------------- docs
 
 
