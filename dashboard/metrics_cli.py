@@ -120,7 +120,12 @@ def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
         print(json.dumps(payload, ensure_ascii=False, default=_json_default), file=out)
     elif args.format == "csv":
         joined = report.incidents.join(
-            report.inquiries, on=["department", "unit"], how="full", coalesce=True, nulls_equal=True
+            report.inquiries,
+            on=["department", "unit"],
+            how="full",
+            coalesce=True,
+            nulls_equal=True,
+            maintain_order="left_right",
         )
         print(
             csv_text(joined.with_columns(pl.col(pl.List(pl.String)).list.join(";"))),

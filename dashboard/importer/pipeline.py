@@ -408,7 +408,9 @@ def validate(
 def _with_raw(rejected: pl.DataFrame, data: pl.DataFrame, match: HeaderMatch) -> pl.DataFrame:
     """Add each rejected row's original cells as JSON: as read, and with CPR numbers masked."""
     columns = [c for c in match.headers if c in data.columns]
-    cells = rejected.join(data.select("row_number", *columns), on="row_number", how="left")
+    cells = rejected.join(
+        data.select("row_number", *columns), on="row_number", how="left", maintain_order="left"
+    )
     renamed = {c: match.headers[c] for c in columns}
     original = cells.select(
         pl.struct([pl.col(c).alias(renamed[c]) for c in columns]).struct.json_encode()

@@ -79,18 +79,11 @@ def _signal(value: float, low95: float, high95: float, low998: float, high998: f
     return 0
 
 
-def stratum_rates(strata: pl.DataFrame) -> pl.DataFrame:
-    """Population rate of every outcome in each stratum (null where nothing is known)."""
-    totals = strata.group_by(STRATUM_KEYS).agg(pl.col(SUMMED_COLUMNS).sum())
-    return totals.select(
-        *STRATUM_KEYS,
-        *(
-            pl.when(pl.col(c.known) > 0)
-            .then(pl.col(c.count) / pl.col(c.known))
-            .alias(f"{o}_stratum_rate")
-            for o, c in COLUMNS.items()
-        ),
-    )
+def _expected_part(outcome: Outcome, cols: OutcomeColumns) -> pl.Expr:
+    """A stratum row's share of the group's expected count: its known incidents times the
+    population rate of its stratum (0 where nothing is known in the stratum)."""
+    rate = pl.col(cols.count).sum().over(STRATUM_KEYS) / pl.col(cols.known).sum().over(STRATUM_KEYS)
+    return (pl.col(cols.known) * rate.fill_nan(0.0)).alias(f"{outcome}_expected")
 
 
 def incident_metrics(
@@ -105,20 +98,18 @@ def incident_metrics(
     ``strata`` is the result of ``incident_outcomes_by_group_stratum``, ``delays`` of
     ``incident_delays_by_group``. P-values of the O/E tests are adjusted across the groups.
     """
-    rates = stratum_rates(strata)
-    with_rates = strata.join(rates, on=STRATUM_KEYS, how="left")
+    # One collect for the counts and expected counts, one for the result: on tables this
+    # small, each Polars collect costs more than the arithmetic.
     groups = (
-        with_rates.group_by(GROUP_KEYS, maintain_order=True)
+        strata.lazy()
+        .with_columns(_expected_part(o, c) for o, c in COLUMNS.items())
+        .group_by(GROUP_KEYS, maintain_order=True)  # a fixed order of summation: same floats
         .agg(
             *(pl.col(c).sum() for c in SUMMED_COLUMNS),
-            *(
-                (pl.col(c.known) * pl.col(f"{o}_stratum_rate").fill_null(0.0))
-                .sum()
-                .alias(f"{o}_expected")
-                for o, c in COLUMNS.items()
-            ),
+            *(pl.col(f"{o}_expected").sum() for o in COLUMNS),
         )
         .sort(GROUP_KEYS, nulls_last=True)
+        .collect()
     )
     columns: dict[str, list[object]] = {}
     for outcome, cols in COLUMNS.items():
@@ -163,18 +154,24 @@ def incident_metrics(
                 oe, expected, *oe_limits[0.95], *oe_limits[0.998], strict=True
             )
         ]
-    result = groups.with_columns(
-        pl.DataFrame(
-            columns, schema={k: pl.Int64 if k.endswith("signal") else pl.Float64 for k in columns}
-        )
-    ).with_columns(
-        police_without_prior_warning_share=_share("police_without_prior_warning", "police_reports"),
-        work_accidents_within_deadline_share=_share(
-            "work_accidents_within_deadline", "work_accidents"
-        ),
+    statistics = pl.DataFrame(
+        columns, schema={k: pl.Int64 if k.endswith("signal") else pl.Float64 for k in columns}
     )
-    result = result.join(delays, on=GROUP_KEYS, how="left", nulls_equal=True)
-    return result.with_columns(small_counts=small_counts(COUNT_COLUMNS, suppress_below))
+    return (
+        pl.concat([groups, statistics], how="horizontal")
+        .lazy()
+        .with_columns(
+            police_without_prior_warning_share=_share(
+                "police_without_prior_warning", "police_reports"
+            ),
+            work_accidents_within_deadline_share=_share(
+                "work_accidents_within_deadline", "work_accidents"
+            ),
+        )
+        .join(delays.lazy(), on=GROUP_KEYS, how="left", nulls_equal=True, maintain_order="left")
+        .with_columns(small_counts=small_counts(COUNT_COLUMNS, suppress_below))
+        .collect()
+    )
 
 
 def _share(part: str, whole: str) -> pl.Expr:
