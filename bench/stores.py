@@ -88,6 +88,7 @@ def ensure_replicated(cache_dir: Path, scale: float, copies: int) -> Path:
                 FROM {table} AS t, range(2, $last) AS copies(k)""",  # noqa: S608 (closed list)
                 {"last": copies + 1},
             )
+        store.refresh_summaries(con)  # rows added behind the store's back
         con.commit()
         con.execute("CHECKPOINT")
     finally:

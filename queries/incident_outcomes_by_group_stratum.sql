@@ -4,31 +4,30 @@
 --   (filters; empty list = all), $scope_all, $scope_departments, $scope_units (viewer's scope),
 --   $group_by ('department' or 'unit'), $work_accident_days (statutory notification limit).
 -- Grain: one row per group (department, or department × unit) × harassment_type × severity.
--- Notes: an outcome's denominator is the incidents where it is known (yes or no), so an empty
---   cell (unknown) is never counted as "no". A police report has a prior warning when a warning
---   is dated on or before the report (or the report date is unknown and the warning is dated).
+-- Notes: reads the monthly summary (migration 004) for the months wholly inside the period
+--   and the incidents for the days of a partly covered month, so the counts equal those of a
+--   scan of every incident. An outcome's denominator is the incidents where it is known (yes
+--   or no), so an empty cell (unknown) is never counted as "no". A police report has a prior
+--   warning when a warning is dated on or before the report (or the report date is unknown
+--   and the warning is dated).
 SELECT
     department,
     CASE WHEN $group_by = 'unit' THEN unit END AS unit,
     harassment_type,
     coalesce(severity, 'unknown') AS severity,
-    count(*) AS incidents,
-    count(police_reported) AS police_report_known,
-    count(*) FILTER (WHERE police_reported) AS police_reports,
-    count(warning_given) AS warning_known,
-    count(*) FILTER (WHERE warning_given) AS warnings,
-    count(work_accident_reported) AS work_accident_known,
-    count(*) FILTER (WHERE work_accident_reported) AS work_accidents,
-    count(documented) AS documentation_known,
-    count(*) FILTER (WHERE documented) AS documented,
-    count(*) FILTER (
-        WHERE without_prior_warning(police_reported, warning_on, police_reported_on)
-    ) AS police_without_prior_warning,
-    count(*) FILTER (
-        WHERE work_accident_reported
-          AND work_accident_reported_on - occurred_on <= $work_accident_days
-    ) AS work_accidents_within_deadline
-FROM filtered_incidents(
+    sum(incidents)::BIGINT AS incidents,
+    sum(police_report_known)::BIGINT AS police_report_known,
+    sum(police_reports)::BIGINT AS police_reports,
+    sum(warning_known)::BIGINT AS warning_known,
+    sum(warnings)::BIGINT AS warnings,
+    sum(work_accident_known)::BIGINT AS work_accident_known,
+    sum(work_accidents)::BIGINT AS work_accidents,
+    sum(documentation_known)::BIGINT AS documentation_known,
+    sum(documented)::BIGINT AS documented,
+    sum(police_without_prior_warning)::BIGINT AS police_without_prior_warning,
+    sum(len(list_filter(work_accident_delays, lambda days: days <= $work_accident_days)))::BIGINT
+        AS work_accidents_within_deadline
+FROM incident_summary_for_period(
     $date_from, $date_to, $departments, $units, $types, $channels, $severities,
     $scope_all, $scope_departments, $scope_units
 )

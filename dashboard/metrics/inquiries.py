@@ -13,18 +13,56 @@ from dashboard.metrics.incidents import GROUP_KEYS, small_counts
 INQUIRY_COUNTS = ["inquiries", "answered", "open", "open_overdue", "answered_within_deadline"]
 
 
-def kaplan_meier_medians(durations: pl.DataFrame) -> pl.DataFrame:
-    """Per group: the Kaplan–Meier median days to answer (null when never reaching 50 %)."""
-    rows = []
-    for key, part in durations.group_by(GROUP_KEYS, maintain_order=True):
-        days = np.repeat(part["days"].to_numpy(), part["inquiries"].to_numpy())
-        answered = np.repeat(part["answered"].to_numpy(), part["inquiries"].to_numpy())
-        median = (
-            stats.kaplan_meier_median(days, answered.astype(int)) if len(days) else float("nan")
+def _per_group(durations: pl.DataFrame) -> pl.DataFrame:
+    """Per group, from its frequency table: the counts, the response-day quantiles among the
+    answered and the Kaplan–Meier median days to answer (null when Ŝ never reaches 0.5).
+
+    Computed on numpy slices of the sorted table: a Polars operation per group (or a
+    group-by and a join for the counts) costs more than the statistics themselves.
+    """
+    frame = durations.sort(GROUP_KEYS, nulls_last=True)
+    new_group = frame.select(
+        pl.any_horizontal(pl.col(k).ne_missing(pl.col(k).shift()) for k in GROUP_KEYS)
+    ).to_series()
+    starts = np.flatnonzero(new_group.to_numpy())
+    days = frame["days"].to_numpy()
+    answered = frame["answered"].to_numpy()
+    late = frame["past_deadline"].to_numpy()
+    counts = frame["inquiries"].to_numpy()
+    answered_counts = np.where(answered, counts, 0)
+
+    def per_group_sum(values: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(values, starts) if starts.size else np.zeros(0, np.int64)
+
+    quantiles: dict[str, list[float]] = {"median": [], "p90": [], "km": []}
+    ends = [*starts[1:], frame.height] if starts.size else []
+    for start, end in zip(starts, ends, strict=True):
+        part = slice(start, end)
+        quantiles["median"].append(
+            stats.quantile_from_counts(days[part], answered_counts[part], 0.5)
         )
-        rows.append({"department": key[0], "unit": key[1], "km_median_response_days": median})
-    schema = {"department": pl.String, "unit": pl.String, "km_median_response_days": pl.Float64}
-    return pl.DataFrame(rows, schema=schema).fill_nan(None)
+        quantiles["p90"].append(stats.quantile_from_counts(days[part], answered_counts[part], 0.9))
+        quantiles["km"].append(
+            stats.kaplan_meier_median_from_counts(days[part], answered[part], counts[part])
+        )
+    return (
+        frame.select(GROUP_KEYS)
+        .gather(starts)
+        .with_columns(
+            inquiries=pl.Series(per_group_sum(counts), dtype=pl.Int64),
+            answered=pl.Series(per_group_sum(answered_counts), dtype=pl.Int64),
+            open=pl.Series(per_group_sum(np.where(answered, 0, counts)), dtype=pl.Int64),
+            open_overdue=pl.Series(
+                per_group_sum(np.where(~answered & late, counts, 0)), dtype=pl.Int64
+            ),
+            median_response_days=pl.Series(quantiles["median"], dtype=pl.Float64),
+            p90_response_days=pl.Series(quantiles["p90"], dtype=pl.Float64),
+            answered_within_deadline=pl.Series(
+                per_group_sum(np.where(answered & ~late, counts, 0)), dtype=pl.Int64
+            ),
+            km_median_response_days=pl.Series(quantiles["km"], dtype=pl.Float64),
+        )
+    )
 
 
 def kaplan_meier_curve(durations: pl.DataFrame, by: list[str]) -> pl.DataFrame:
@@ -52,24 +90,18 @@ def kaplan_meier_curve(durations: pl.DataFrame, by: list[str]) -> pl.DataFrame:
     return pl.concat(frames)
 
 
-def inquiry_metrics(
-    rows: pl.DataFrame, durations: pl.DataFrame, *, suppress_below: int = 5
-) -> pl.DataFrame:
-    """One row per group with every inquiry metric.
-
-    ``rows`` is ``inquiry_metrics_by_group``, ``durations`` is ``inquiry_durations_by_group``.
-    """
+def inquiry_metrics(durations: pl.DataFrame, *, suppress_below: int = 5) -> pl.DataFrame:
+    """One row per group with every inquiry metric, from the frequency table of
+    ``inquiry_durations_by_group`` (group × days × answered × past_deadline)."""
+    rows = _per_group(durations)
     ci_low, ci_high = stats.wilson_intervals(
         rows["answered_within_deadline"].to_numpy(), rows["answered"].to_numpy()
     )
-    result = rows.with_columns(
+    return rows.with_columns(
         share_within_deadline=pl.when(pl.col("answered") > 0).then(
             pl.col("answered_within_deadline") / pl.col("answered")
         ),
         share_within_deadline_ci_low=pl.Series(ci_low, dtype=pl.Float64),
         share_within_deadline_ci_high=pl.Series(ci_high, dtype=pl.Float64),
+        small_counts=small_counts(INQUIRY_COUNTS, suppress_below),
     ).fill_nan(None)
-    result = result.join(
-        kaplan_meier_medians(durations), on=GROUP_KEYS, how="left", nulls_equal=True
-    )
-    return result.with_columns(small_counts=small_counts(INQUIRY_COUNTS, suppress_below))

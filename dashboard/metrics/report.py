@@ -91,9 +91,7 @@ def build_report(
     )
     incidents = incident_metrics(strata, delay_rows, adjust=adjust, suppress_below=suppress_below)
     inquiries = inquiry_metrics(
-        queries.run(con, "inquiry_metrics_by_group", params),
-        queries.run(con, "inquiry_durations_by_group", params),
-        suppress_below=suppress_below,
+        queries.run(con, "inquiry_durations_by_group", params), suppress_below=suppress_below
     )
     findings = [f for outcome in OUTCOMES for f in outliers(incidents, outcome)]
     return MetricsReport(

@@ -117,6 +117,17 @@ def open_for_writing(db_path: str | Path) -> duckdb.DuckDBPyConnection:
         ) from error
 
 
+def refresh_summaries(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the summary tables (migration 004) from the records they summarise.
+
+    The store calls this inside the transaction of every import and undo; code that changes
+    ``incidents`` by other means (a benchmark replicating rows, a test editing a record) must
+    call it too, or the outcome counts will not see the change.
+    """
+    fetch_all(con, "DELETE FROM incident_summary")
+    fetch_all(con, "INSERT INTO incident_summary SELECT * FROM all_incident_summary_rows()")
+
+
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the store holds no incidents and no inquiries."""
     row = fetch_one(

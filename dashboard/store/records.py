@@ -21,7 +21,7 @@ import duckdb
 import polars as pl
 
 from dashboard.contract import ID_FIELD, Kind, field_names
-from dashboard.store import fetch_all, fetch_frame, fetch_one
+from dashboard.store import fetch_all, fetch_frame, fetch_one, refresh_summaries
 
 # Columns stored besides the contract fields, per kind (before import_id and row_hash).
 EXTRA_COLUMNS: dict[Kind, tuple[str, ...]] = {"incidents": (), "inquiries": ("deadline_source",)}
@@ -133,6 +133,8 @@ def write_import(
         if result.import_id is None and not demo_removed:
             con.rollback()
         else:
+            if meta.kind == "incidents" or demo_removed:
+                refresh_summaries(con)
             con.commit()
         return result
     except BaseException:
@@ -260,6 +262,7 @@ def undo_import(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
     con.begin()
     try:
         touched = _undo(con, import_id)
+        refresh_summaries(con)
         con.commit()
         return touched
     except BaseException:

@@ -9,6 +9,7 @@ import pytest
 
 from dashboard import queries
 from dashboard.metrics.filters import ALL, Filters, Scope, query_params
+from dashboard.metrics.inquiries import inquiry_metrics
 from tests.metrics.fixture import fixture_store
 
 EXTRACT = date(2024, 3, 11)
@@ -112,21 +113,33 @@ def test_by_department_groups_units_together(con) -> None:
     }
 
 
-def test_inquiry_metrics_by_group(con) -> None:
-    got = by_unit(queries.run(con, "inquiry_metrics_by_group", params()))
+def test_inquiry_durations_by_group(con) -> None:
+    frame = queries.run(con, "inquiry_durations_by_group", params())
+    rows = sorted(
+        (r["unit"], r["days"], r["answered"], r["past_deadline"], r["inquiries"])
+        for r in frame.iter_rows(named=True)
+    )
+    assert rows == [
+        ("A1", 9, True, False, 1),  # Q1 answered 01-10, deadline 01-29
+        ("A1", 10, False, False, 1),  # Q3 open: 03-11 minus 03-01; deadline 03-22 not passed
+        ("A1", 19, True, True, 1),  # Q2 answered 01-20 after its deadline 01-08
+        ("B1", 2, True, False, 1),  # Q4 answered 02-03, deadline 02-08
+        ("B1", 30, False, True, 1),  # Q5 open since 02-10 (2024 is a leap year), overdue
+    ]
+
+
+def test_inquiry_metrics_from_the_durations(con) -> None:
+    got = by_unit(inquiry_metrics(queries.run(con, "inquiry_durations_by_group", params())))
     a1, b1 = got["A1"], got["B1"]
     assert (a1["inquiries"], a1["answered"], a1["open"], a1["open_overdue"]) == (3, 2, 1, 0)
     assert (b1["inquiries"], b1["answered"], b1["open"], b1["open_overdue"]) == (2, 1, 1, 1)
+    # A1 answered in 9 and 19 days: median 14, p90 9 + 0.9 * 10 = 18 (type 7)
     assert a1["median_response_days"] == 14 and a1["p90_response_days"] == pytest.approx(18.0)
     assert (a1["answered_within_deadline"], b1["answered_within_deadline"]) == (1, 1)
-
-
-def test_inquiry_durations_censor_open_inquiries(con) -> None:
-    frame = queries.run(con, "inquiry_durations_by_group", params())
-    a1 = sorted(
-        (r["days"], r["answered"]) for r in frame.iter_rows(named=True) if r["unit"] == "A1"
-    )
-    assert a1 == [(9, True), (10, False), (19, True)]  # Q3 open: 03-11 minus 03-01
+    # Kaplan–Meier: A1 events at 9 (3 at risk: S = 2/3) and 19 (1 at risk: S = 0) -> 19
+    assert a1["km_median_response_days"] == 19
+    # B1: event at 2 (2 at risk: S = 1/2 <= 0.5) -> 2
+    assert b1["km_median_response_days"] == 2
 
 
 def test_monthly_and_extract_date(con) -> None:
@@ -162,8 +175,8 @@ def test_scope_is_enforced_whatever_the_filters(con) -> None:
     assert queries.run(
         con, "incident_outcomes_by_group_stratum", params(filters=asking_for_b, scope=scope)
     ).is_empty()
-    frame = queries.run(con, "inquiry_metrics_by_group", params(scope=scope))
-    assert frame["unit"].to_list() == ["A1"]
+    frame = queries.run(con, "inquiry_durations_by_group", params(scope=scope))
+    assert set(frame["unit"]) == {"A1"}
     dept_scope = Scope.restricted(departments=("B",))
     assert set(queries.run(con, "incident_delays_by_group", params(scope=dept_scope))["unit"]) == {
         "B1"
