@@ -8,8 +8,11 @@ inside DuckDB) the rebuild of the monthly incident summary (migration 004), whic
 import and undo pays, is timed in a transaction that is rolled back; then the file is
 opened read-only, and, each after one warm-up call and timed ``runs`` times:
 
-- ``build_report(con, by="unit")``: what a page needs: all four outcomes by unit with O/E,
-  chi-square and CMH, plus the inquiries;
+- ``build_report(con, view, by="unit", delays=False)``: what a page needs, for the view a
+  page opens with (the data's whole period, as the period picker starts; its first and last
+  months are partly covered): all four outcomes by unit with O/E, chi-square, funnel limits
+  and findings, plus the inquiries; and the same with the delay quantiles (``delays=True``),
+  which only the police and work-accident pages compute;
 - the SQL part alone: the same ``queries.run`` calls build_report makes (extract date, the
   outcome counts by unit x stratum from the summary, the delays, the inquiry frequency table), each
   timed, so what remains of build_report is the statistics in Python;
@@ -23,7 +26,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -85,10 +89,22 @@ def _times(fn: Callable[[], Any], runs: int) -> dict[str, Any]:
     return summary(values)
 
 
+def page_filters(con: Any) -> Filters:
+    """The filters a page opens with: the period from the first to the last date in the data
+    (as the period picker starts), everything else unrestricted. The period's first and last
+    months are partly covered, so the outcome query reads them from the incidents."""
+    options = queries.run(con, "filter_options", ALL.params())
+    return Filters(date_from=options["first_date"].min(), date_to=options["last_date"].max())
+
+
 def _params(con: Any) -> dict[str, Any]:
     extract = extract_date(con)
     return query_params(
-        Filters(), ALL, group_by="unit", work_accident_days=9, extract_date=extract or date.today()
+        page_filters(con),
+        ALL,
+        group_by="unit",
+        work_accident_days=9,
+        extract_date=extract or date.today(),
     )
 
 
@@ -237,11 +253,24 @@ def measure_store(path: Path, runs: int) -> dict[str, Any]:
     con.execute("SET enable_progress_bar = false")
     try:
         params = _params(con)
-        report = _times(lambda: build_report(con, by="unit"), runs)
+        view = page_filters(con)
+        print(f"[metrics]   period {view.date_from} to {view.date_to}", flush=True)
+        report = _times(lambda: build_report(con, view, by="unit"), runs)
         print(f"[metrics]   build_report {fmt_spread(report)}", flush=True)
         # What one page computes (the issue's definition: four outcomes by unit with O/E, plus
         # inquiries); the delay quantiles are only computed by the pages that show them.
-        page = _times(lambda: build_report(con, by="unit", delays=False), runs)
+        page = _times(lambda: build_report(con, view, by="unit", delays=False), runs)
+        # A period chosen by hand starts and ends mid-month: those days come from the rows.
+        assert view.date_from is not None and view.date_to is not None
+        mid_month = replace(
+            view,
+            date_from=view.date_from.replace(day=15),
+            date_to=view.date_to - timedelta(days=17),
+        )
+        page_mid_month = _times(lambda: build_report(con, mid_month, by="unit", delays=False), runs)
+        print(
+            f"[metrics]   page metrics, mid-month period {fmt_spread(page_mid_month)}", flush=True
+        )
         print(f"[metrics]   page metrics (no delay quantiles) {fmt_spread(page)}", flush=True)
         per_query = {
             name: _times(partial(queries.run, con, name, params), runs) for name in SQL_QUERIES
@@ -261,9 +290,11 @@ def measure_store(path: Path, runs: int) -> dict[str, Any]:
     return {
         "incidents": n_incidents,
         "inquiries": n_inquiries,
+        "period": [str(view.date_from), str(view.date_to)],
         "store_mib": path.stat().st_size / 2**20,
         "build_report": report,
         "page_metrics": page,
+        "page_metrics_mid_month": page_mid_month,
         "sql_total": sql_total,
         "sql_per_query": per_query,
         "python_part_median": report["median"] - sql_total["median"],
@@ -282,6 +313,7 @@ def _markdown(stores: list[dict[str, Any]]) -> str:
             [
                 f"{s['incidents']:,} / {s['inquiries']:,}",
                 f"**{fmt_spread(s['page_metrics'])}**",
+                fmt_spread(s["page_metrics_mid_month"]),
                 fmt_spread(s["build_report"]),
                 fmt_spread(s["sql_total"]),
                 fmt_seconds(s["python_part_median"]),
@@ -294,7 +326,8 @@ def _markdown(stores: list[dict[str, Any]]) -> str:
     main = table(
         [
             "incidents / inquiries",
-            "page metrics: build_report(by=unit, delays=False), median (min–max)",
+            "page metrics: build_report(view, by=unit, delays=False), median (min–max)",
+            "same, a period from mid-month to mid-month",
             "with delay quantiles (delays=True)",
             f"its SQL ({len(SQL_QUERIES)} queries)",
             "Python part (stats)",
@@ -322,10 +355,12 @@ def _markdown(stores: list[dict[str, Any]]) -> str:
         )
     first = stores[0]
     if first["incidents"] >= 1_000_000:
-        ok = first["page_metrics"]["median"] < TARGET_SECONDS
+        page, mid = first["page_metrics"]["median"], first["page_metrics_mid_month"]["median"]
+        ok = max(page, mid) < TARGET_SECONDS
         lines.append(
             f"Target “one page's metrics under {TARGET_SECONDS * 1000:.0f} ms at 1M incidents”: "
-            f"{'met' if ok else '**missed**'} (median {fmt_seconds(first['page_metrics']['median'])}; "
+            f"{'met' if ok else '**missed**'} (median {fmt_seconds(page)}, "
+            f"{fmt_seconds(mid)} for a mid-month period; "
             f"with the delay quantiles {fmt_seconds(first['build_report']['median'])})."
         )
     lines.append(
