@@ -885,6 +885,19 @@ class KaplanMeier:
         return _as_output(padded[idx + 1], scalar)
 
 
+def _survival_data(durations: ArrayLike, observed: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Durations and 0/1 event indicators as float arrays, checked."""
+    t = np.asarray(durations, dtype=np.float64).reshape(-1)
+    d = np.asarray(observed, dtype=np.float64).reshape(-1)
+    if t.shape != d.shape:
+        raise ValueError("durations and observed must have the same length")
+    if not np.all(np.isfinite(t)):
+        raise ValueError("durations must be finite")
+    if not np.all((d == 0) | (d == 1)):
+        raise ValueError("observed must contain only 0/1 (or booleans)")
+    return t, d
+
+
 def kaplan_meier(durations: ArrayLike, observed: ArrayLike) -> KaplanMeier:
     """Kaplan–Meier estimate of the survival (e.g. "case still open") function.
 
@@ -915,14 +928,7 @@ def kaplan_meier(durations: ArrayLike, observed: ArrayLike) -> KaplanMeier:
     exactly 0.5. (R's ``survfit`` instead reports the midpoint of the flat
     stretch in that case.)
     """
-    t = np.asarray(durations, dtype=np.float64).reshape(-1)
-    d = np.asarray(observed, dtype=np.float64).reshape(-1)
-    if t.shape != d.shape:
-        raise ValueError("durations and observed must have the same length")
-    if not np.all(np.isfinite(t)):
-        raise ValueError("durations must be finite")
-    if not np.all((d == 0) | (d == 1)):
-        raise ValueError("observed must contain only 0/1 (or booleans)")
+    t, d = _survival_data(durations, observed)
     empty = np.array([], dtype=np.float64)
     if t.size == 0:
         return KaplanMeier(empty, empty, empty, empty, NAN)
@@ -958,18 +964,14 @@ def kaplan_meier_median(durations: ArrayLike, observed: ArrayLike) -> float:
 # supports only the inverted-CDF method, not the linear interpolation (type 7) used here.
 
 
-def _frequency_table(values: ArrayLike, counts: ArrayLike) -> tuple[FloatArray, FloatArray]:
-    v = np.asarray(values, dtype=np.float64).reshape(-1)
+def _frequencies(counts: ArrayLike, size: int) -> FloatArray:
+    """Counts of a frequency table with ``size`` rows, checked."""
     c = np.asarray(counts, dtype=np.float64).reshape(-1)
-    if v.shape != c.shape:
-        raise ValueError("values and counts must have the same length")
-    if not np.all(np.isfinite(v)):
-        raise ValueError("values must be finite")
+    if c.size != size:
+        raise ValueError("counts must have one entry per value")
     if np.any(c < 0) or not np.all(c == np.round(c)):
         raise ValueError("counts must be non-negative integers")
-    keep = c > 0
-    order = np.argsort(v[keep], kind="stable")
-    return v[keep][order], c[keep][order]
+    return c
 
 
 def quantile_from_counts(values: ArrayLike, counts: ArrayLike, q: float) -> float:
@@ -980,7 +982,12 @@ def quantile_from_counts(values: ArrayLike, counts: ArrayLike, q: float) -> floa
     """
     if not (0.0 <= q <= 1.0):
         raise ValueError(f"q must be in [0, 1], got {q!r}")
-    v, c = _frequency_table(values, counts)
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    if not np.all(np.isfinite(v)):
+        raise ValueError("values must be finite")
+    c = _frequencies(counts, v.size)
+    order = np.argsort(v[c > 0], kind="stable")
+    v, c = v[c > 0][order], c[c > 0][order]
     if v.size == 0:
         return NAN
     upto = np.cumsum(c)  # upto[i] = number of observations <= v[i]
@@ -1002,17 +1009,8 @@ def kaplan_meier_median_from_counts(
     exponential of a cumulative sum of logarithms), and the same median rule, so the result
     equals ``kaplan_meier_median(np.repeat(durations, counts), np.repeat(observed, counts))``.
     """
-    t = np.asarray(durations, dtype=np.float64).reshape(-1)
-    d = np.asarray(observed, dtype=np.float64).reshape(-1)
-    c = np.asarray(counts, dtype=np.float64).reshape(-1)
-    if not (t.shape == d.shape == c.shape):
-        raise ValueError("durations, observed and counts must have the same length")
-    if not np.all(np.isfinite(t)):
-        raise ValueError("durations must be finite")
-    if not np.all((d == 0) | (d == 1)):
-        raise ValueError("observed must contain only 0/1 (or booleans)")
-    if np.any(c < 0) or not np.all(c == np.round(c)):
-        raise ValueError("counts must be non-negative integers")
+    t, d = _survival_data(durations, observed)
+    c = _frequencies(counts, t.size)
     keep = c > 0
     if not keep.any():
         return NAN

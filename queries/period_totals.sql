@@ -4,20 +4,19 @@
 --   $scope_all, $scope_departments, $scope_units, $extract_date.
 -- Grain: one row.
 WITH inc AS (
+    -- from the monthly summary and, for partly covered months, the incidents (migration 004)
     SELECT
-        count(*) AS incidents,
-        count(*) FILTER (WHERE police_reported) AS police_reports,
-        count(police_reported) AS police_report_known,
-        count(*) FILTER (WHERE warning_given) AS warnings,
-        count(warning_given) AS warning_known,
-        count(*) FILTER (WHERE work_accident_reported) AS work_accidents,
-        count(work_accident_reported) AS work_accident_known,
-        count(*) FILTER (WHERE documented) AS documented,
-        count(documented) AS documentation_known,
-        count(*) FILTER (
-            WHERE without_prior_warning(police_reported, warning_on, police_reported_on)
-        ) AS police_without_prior_warning
-    FROM filtered_incidents(
+        coalesce(sum(incidents), 0)::BIGINT AS incidents,
+        coalesce(sum(police_reports), 0)::BIGINT AS police_reports,
+        coalesce(sum(police_report_known), 0)::BIGINT AS police_report_known,
+        coalesce(sum(warnings), 0)::BIGINT AS warnings,
+        coalesce(sum(warning_known), 0)::BIGINT AS warning_known,
+        coalesce(sum(work_accidents), 0)::BIGINT AS work_accidents,
+        coalesce(sum(work_accident_known), 0)::BIGINT AS work_accident_known,
+        coalesce(sum(documented), 0)::BIGINT AS documented,
+        coalesce(sum(documentation_known), 0)::BIGINT AS documentation_known,
+        coalesce(sum(police_without_prior_warning), 0)::BIGINT AS police_without_prior_warning
+    FROM incident_summary_for_period(
         $date_from, $date_to, $departments, $units, $types, $channels, $severities,
         $scope_all, $scope_departments, $scope_units
     )

@@ -200,3 +200,8 @@ def test_outcome_counts_equal_a_scan_of_every_incident(
     )
     assert got.rows() == reference.rows()
     assert got.schema == reference.schema
+    # The headline totals of a period read the summary the same way.
+    totals = queries.run(filled, "period_totals", params).row(0, named=True)
+    expected = reference.drop("department", "unit", "harassment_type", "severity").sum()
+    for column in ("incidents", "police_reports", "warning_known", "police_without_prior_warning"):
+        assert totals[column] == expected[column].item()
