@@ -394,8 +394,8 @@ def test_slightly_lying_size(tmp_path: Path) -> None:
 
 
 def test_memory_cap_stops_the_child(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """32 MiB in one string passes every pre-check; the child needs about twice 256 MiB."""
-    path = hostile.huge_shared_string(tmp_path / "sst.xlsx", 32 * hostile.MiB)
+    """64 MiB in one string passes every pre-check; the child needs more than 256 MiB."""
+    path = hostile.huge_shared_string(tmp_path / "sst.xlsx", 64 * hostile.MiB)
     inspect_workbook(path, "sst.xlsx", ReadLimits())  # nothing to object to before parsing
     with caplog.at_level(logging.INFO, logger="dashboard.importer.workbook"):
         with pytest.raises(UnsafeWorkbookError) as caught:
@@ -408,9 +408,9 @@ def test_memory_cap_stops_the_child(tmp_path: Path, caplog: pytest.LogCaptureFix
 
 @pytest.mark.slow
 def test_the_same_file_reads_with_enough_memory(tmp_path: Path) -> None:
-    path = hostile.huge_shared_string(tmp_path / "sst.xlsx", 32 * hostile.MiB)
+    path = hostile.huge_shared_string(tmp_path / "sst.xlsx", 64 * hostile.MiB)
     book = read_workbook(path, limits=ReadLimits(memory_bytes=2**30))
-    assert len(book.sheets[0].rows.item(0, "c0")) == 32 * hostile.MiB
+    assert len(book.sheets[0].rows.item(0, "c0")) == 64 * hostile.MiB
 
 
 @needs_samples
