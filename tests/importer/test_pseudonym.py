@@ -130,6 +130,15 @@ def test_ids_are_case_sensitive_but_stripped() -> None:
     assert p.pseudonym("B-123") != p.pseudonym("B123")  # only CPR-like values lose separators
 
 
+@pytest.mark.parametrize("key_bytes", [16, 63, 64, 65, 200])
+def test_series_agrees_with_hmac_new_for_any_key_length(key_bytes: int) -> None:
+    """The series version computes HMAC from precomputed keyed states (see Pseudonymiser)."""
+    key = bytes(range(key_bytes))
+    p = Pseudonymiser(key)
+    values = ["B1", "010190-1234", "Æblegrød ø", "x" * 300, "😀"]
+    assert p.pseudonymise_series(pl.Series(values)).to_list() == [p.pseudonym(v) for v in values]
+
+
 def test_short_key_and_empty_value_are_refused() -> None:
     with pytest.raises(ValueError):
         Pseudonymiser(b"short")
