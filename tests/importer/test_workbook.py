@@ -19,6 +19,7 @@ import pytest
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
+from dashboard.importer import safety
 from dashboard.importer.errors import ImportFileError, NotAWorkbookError, UnsafeWorkbookError
 from dashboard.importer.safety import (
     Extent,
@@ -467,6 +468,24 @@ def test_scan_never_underestimates_calamine(case: str, tmp_path: Path) -> None:
             assert (extent.rows, extent.columns) == actual
     walked = _exact_extent(iter([xml]), "s.xlsx")
     assert (walked.rows, walked.columns) == actual
+
+
+def _scan(xml: bytes, chunk_size: int) -> Extent:
+    scanner = _ExtentScanner("s.xlsx")
+    for at in range(0, len(xml), chunk_size):
+        scanner.feed(xml[at : at + chunk_size])
+    return scanner.finish()
+
+
+@pytest.mark.parametrize("case", SCAN_CASES)
+def test_scan_in_small_pieces_agrees(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Buffers are scanned in cache-sized pieces; tags across piece boundaries count once."""
+    xml = hostile.sheet_xml(SCAN_CASES[case] * 30 + '<row r="9"><c r="AB99"/></row>')
+    whole = _scan(xml, len(xml))
+    for piece in (40, 97):
+        monkeypatch.setattr(safety, "_PIECE", piece)
+        for chunk_size in (7, 500, len(xml)):
+            assert _scan(xml, chunk_size) == whole
 
 
 def test_sheets_without_r_attributes_are_measured_exactly(tmp_path: Path) -> None:
