@@ -58,6 +58,9 @@ def _hash_expression(columns: list[str]) -> str:
     return f"sha256(concat_ws(chr(31), {parts}))"
 
 
+_HASH_BATCH_ROWS = 16_384
+
+
 def with_row_hash(
     con: duckdb.DuckDBPyConnection, kind: Kind, records: pl.DataFrame
 ) -> pl.DataFrame:
@@ -66,10 +69,23 @@ def with_row_hash(
     Only the hash comes back; a plain projection keeps the rows' order in DuckDB
     (``preserve_insertion_order``, on by default and checked here).
     """
+    # DuckDB scans an Arrow source in parallel by record batch, so a frame of one chunk is
+    # hashed by one thread; zero-copy slices let every thread work (twice as fast on two cores).
+    source = (
+        pl.concat(
+            [
+                records.slice(at, _HASH_BATCH_ROWS)
+                for at in range(0, records.height, _HASH_BATCH_ROWS)
+            ],
+            rechunk=False,
+        )
+        if records.height > _HASH_BATCH_ROWS
+        else records
+    )
     cur = con.cursor()
     try:
         assert fetch_all(cur, "SELECT current_setting('preserve_insertion_order')") == [(True,)]
-        cur.register("hash_input", records)
+        cur.register("hash_input", source)
         hashes = fetch_frame(cur, _sql("SELECT {hash_expr} AS row_hash FROM hash_input", kind))
     finally:
         cur.close()

@@ -177,3 +177,17 @@ def test_random_imports_and_undos_match_the_model(con, seed: int, legacy: bool) 
             assert extra <= current_rows
         else:
             assert _history(con) == expected_history
+
+
+def test_row_hash_in_parallel_batches_keeps_the_row_order(con, monkeypatch) -> None:
+    """Hashing a frame in slices (scanned by several threads) gives each row its own hash."""
+    from dashboard.store import records
+
+    frame = inquiries(*((f"Q{k}", f"Dept {k % 7}", date(2024, 1, 1 + k % 28)) for k in range(500)))
+    whole = with_row_hash(con, "inquiries", frame)["row_hash"].to_list()
+    monkeypatch.setattr(records, "_HASH_BATCH_ROWS", 7)
+    assert with_row_hash(con, "inquiries", frame)["row_hash"].to_list() == whole
+    single = [
+        with_row_hash(con, "inquiries", frame.slice(k, 1))["row_hash"][0] for k in (0, 250, 499)
+    ]
+    assert single == [whole[0], whole[250], whole[499]]
