@@ -290,9 +290,11 @@ def test_masking_is_complete_and_idempotent(text: str) -> None:
 @FAST
 @given(st.lists(st.one_of(cpr_soup, st.text(), st.none()), max_size=20))
 def test_vectorised_masking_agrees_with_scalar(texts: list[str | None]) -> None:
-    result = mask_cpr_series(pl.Series("notes", texts, dtype=pl.String))
+    series = pl.Series("notes", texts, dtype=pl.String)
+    result = mask_cpr_series(series)
     assert result.name == "notes"
     assert result.to_list() == [None if t is None else mask_cpr(t) for t in texts]
+    assert series.to_list() == texts  # only rows with a CPR number are replaced, in a copy
 
 
 def test_back_to_back_cprs_are_all_masked_by_the_vectorised_version() -> None:
