@@ -69,6 +69,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import resource
 import sys
@@ -246,4 +247,10 @@ def calamine_reads_1904(date1904_attribute: str | None) -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    # The parent needs only the exit status and the files written above: skipping the
+    # interpreter's teardown (freeing what calamine read, unloading modules) saves about
+    # 50 ms at 100k rows.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
