@@ -35,14 +35,17 @@ file might still get past it; the child's memory cap and time limit are the back
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import re
 import struct
+import threading
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty, Queue
 from typing import TYPE_CHECKING, BinaryIO
 from xml.etree import ElementTree
 
@@ -305,7 +308,7 @@ def _is_xml(name: str) -> bool:
 
 def _inflate(
     fh: BinaryIO, size: int, info: zipfile.ZipInfo, file: str, cap: int
-) -> Iterator[bytes]:
+) -> Generator[bytes, None, None]:
     """Yield the decompressed bytes of one member, straight from its raw data.
 
     Reads until the deflate stream itself ends (not until the declared size), raises
@@ -467,11 +470,14 @@ def _verify_members(
         cap = min(cap, budget)
         scanner = _ExtentScanner(file) if name in to_scan else None
         produced = 0
+        chunks = _inflate(fh, size, info, file, cap)
         try:
-            for chunk in _inflate(fh, size, info, file, cap):
-                produced += len(chunk)
-                if scanner is not None:
-                    scanner.feed(chunk)
+            # closing(): the producer thread is stopped even when the scan raises.
+            with contextlib.closing(_ahead(chunks) if scanner is not None else chunks) as stream:
+                for chunk in stream:
+                    produced += len(chunk)
+                    if scanner is not None:
+                        scanner.feed(chunk)
         except _Exceeded:
             raise UnsafeWorkbookError(sentence_unsafe(file), file=file) from None
         budget -= produced
@@ -481,6 +487,44 @@ def _verify_members(
                 extent = _exact_extent(_inflate(fh, size, info, file, cap), file)
             extents[name] = extent
     return extents
+
+
+_AHEAD_CHUNKS = 2
+
+
+def _ahead(chunks: Iterator[bytes]) -> Generator[bytes, None, None]:
+    """``chunks``, produced in a second thread a few chunks ahead of the consumer.
+
+    Inflating (zlib lets go of the GIL) then overlaps the extent scan (numpy mostly does
+    too). An exception in the producer is raised here; when the consumer stops early, the
+    producer is told to stop and is waited for, so the file handle is free again either way.
+    """
+    queue: Queue[bytes | BaseException | None] = Queue(maxsize=_AHEAD_CHUNKS)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if stop.is_set():
+                    return
+                queue.put(chunk)
+            queue.put(None)
+        except BaseException as exc:  # handed over to the consumer
+            queue.put(exc)
+
+    thread = threading.Thread(target=produce, name="xlsx-inflate", daemon=True)
+    thread.start()
+    try:
+        while (item := queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            with contextlib.suppress(Empty):
+                queue.get(timeout=0.05)
+        thread.join()
 
 
 def _within(extent: Extent, limits: ReadLimits) -> bool:

@@ -512,3 +512,24 @@ def test_scan_of_a_100k_by_22_sheet_is_fast(dense_100k_xlsx: Path) -> None:
     assert inspection.sheets[0].extent == Extent(100_000, 22, exact=True)
     print(f"scan of 100,000 x 22: {elapsed:.2f} s")
     assert elapsed < 10  # about 1 s on a busy 2-core machine
+
+
+def test_inflating_ahead_stops_with_the_consumer() -> None:
+    """The thread that inflates ahead of the scan ends however the scan ends."""
+    import threading
+
+    def chunks():
+        for k in range(1000):
+            yield bytes([k % 256]) * 10
+
+    def failing():
+        yield b"x"
+        raise safety._Exceeded
+
+    stream = safety._ahead(chunks())
+    assert next(stream) == bytes([0]) * 10
+    stream.close()  # the consumer gave up early
+    with pytest.raises(safety._Exceeded):  # the producer's error reaches the consumer
+        list(safety._ahead(failing()))
+    assert b"".join(safety._ahead(chunks())) == b"".join(chunks())
+    assert not [t for t in threading.enumerate() if t.name == "xlsx-inflate"]
