@@ -50,7 +50,7 @@ class ReadLimits:
     max_columns: int = 512
     max_cells: int = 60_000_000  # rows x columns of the dense rectangle calamine allocates
     memory_bytes: int = 3 * 2**30  # cap of the child process
-    seconds: float = 300.0  # wall-clock limit of the child
+    seconds: float = 300.0  # wall-clock limit of the child, from the moment it gets its request
 
 
 @dataclass(frozen=True)
