@@ -1,7 +1,9 @@
-"""``python -m bench [import] [metrics] [browser] [--out DIR]``: run benchmarks (all by default).
+"""``python -m bench [import] [metrics] [browser] [--out DIR] [--rows N ...]``: run benchmarks.
 
-Results go to ``bench/results/<name>.json`` and ``.md`` (and into ``bench/README.md``);
-``--out DIR`` writes them to DIR instead and leaves the README alone.
+All three run by default. Results go to ``bench/results/<name>.json`` and ``.md`` (and into
+``bench/README.md``); ``--out DIR`` writes them to DIR instead and leaves the README alone.
+``--rows N`` restricts the import benchmark to the workbooks of N rows (repeatable; by
+default every size is measured).
 """
 
 from __future__ import annotations
@@ -21,6 +23,14 @@ def main(argv: list[str] | None = None) -> int:
         "names", nargs="*", metavar="NAME", help="import, metrics or browser (default: all three)"
     )
     parser.add_argument("--out", type=Path, default=None, help="write results here instead")
+    parser.add_argument(
+        "--rows",
+        type=int,
+        action="append",
+        default=None,
+        metavar="N",
+        help="import benchmark: only the workbooks of N rows (repeatable; default: all sizes)",
+    )
     args = parser.parse_args(args_list)
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
@@ -28,13 +38,20 @@ def main(argv: list[str] | None = None) -> int:
             f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}"
         )
     names = args.names or list(BENCHMARKS)
+    if args.rows:
+        from bench.imports import DEFAULT_SIZES
+
+        known = sorted({s.rows for s in DEFAULT_SIZES})
+        if not set(args.rows) <= set(known):
+            parser.error(f"--rows: choose from {', '.join(str(n) for n in known)}")
     argv_text = tuple(args_list)
     start = time.perf_counter()
     for name in names:
         if name == "import":
             from bench import imports
 
-            imports.run(out_dir=args.out, argv=argv_text)
+            sizes = tuple(s for s in imports.DEFAULT_SIZES if not args.rows or s.rows in args.rows)
+            imports.run(sizes, out_dir=args.out, argv=argv_text)
         elif name == "metrics":
             from bench import metrics
 

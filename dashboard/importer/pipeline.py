@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -325,17 +326,27 @@ def validate(
     column_of = {f: c for c, f in match.mapping.items()}
     values: list[pl.Series] = []
     reasons: list[pl.Series] = []
-    for field_def in fields_for(match.kind):
-        column = column_of.get(field_def.name)
-        raw = (
-            data[column]
-            if column
-            else pl.Series(field_def.name, [None] * data.height, dtype=pl.String)
-        )
-        header = match.headers[column] if column else field_def.name
-        value, reason = _convert(field_def, raw, header, workbook, pseudonymiser)
-        values.append(value)
-        reasons.append(reason)
+    # References are pseudonymised in a second thread: that is a Python loop (one HMAC per
+    # distinct value), while the other fields are converted by Polars, which lets go of the
+    # GIL while it works.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        converted: list[Future[tuple[pl.Series, pl.Series]] | tuple[pl.Series, pl.Series]] = []
+        for field_def in fields_for(match.kind):
+            column = column_of.get(field_def.name)
+            raw = (
+                data[column]
+                if column
+                else pl.Series(field_def.name, [None] * data.height, dtype=pl.String)
+            )
+            header = match.headers[column] if column else field_def.name
+            args = (field_def, raw, header, workbook, pseudonymiser)
+            converted.append(
+                pool.submit(_convert, *args) if field_def.type == "ref" else _convert(*args)
+            )
+        for item in converted:
+            value, reason = item.result() if isinstance(item, Future) else item
+            values.append(value)
+            reasons.append(reason)
     typed = pl.DataFrame(values).with_columns(
         row_number=data["row_number"],
         # Lists of reasons are built only for rows that have one (few): cheaper than for all.

@@ -65,9 +65,16 @@ def mask_cpr(text: str) -> str:
 def mask_cpr_series(series: pl.Series) -> pl.Series:
     """Vectorised :func:`mask_cpr` for a String series (nulls stay null)."""
     masked = series.cast(pl.String)
+    # Only rows where the bare CPR pattern occurs can change (the bounded pattern contains
+    # it), and finding them costs a fraction of replacing in every row: most text columns
+    # hold no CPR number at all.
+    rows = masked.str.contains(_CPR_BODY).arg_true()
+    if rows.len() == 0:
+        return masked
+    part = masked.gather(rows)
     for _ in range(2):
-        masked = masked.str.replace_all(_CPR_IN_TEXT_POLARS, _CPR_REPLACEMENT_POLARS)
-    return masked
+        part = part.str.replace_all(_CPR_IN_TEXT_POLARS, _CPR_REPLACEMENT_POLARS)
+    return masked.scatter(rows, part)  # a new series: the input is not modified
 
 
 def load_or_create_key(key_file: Path, environ: Mapping[str, str] = os.environ) -> bytes:
@@ -147,6 +154,15 @@ class Pseudonymiser:
         if len(key) < MIN_KEY_CHARS:
             raise ValueError(f"The pseudonymisation key must be at least {MIN_KEY_CHARS} bytes.")
         self._key = key
+        # HMAC-SHA256 (RFC 2104) is sha256(key ^ opad || sha256(key ^ ipad || message)). The
+        # two keyed states are computed once here and copied per value in
+        # pseudonymise_series: hmac.new derives them from the key again for every value, which
+        # was half the cost of pseudonymising 100k rows. pseudonym() keeps hmac.new, and the
+        # tests check that both give the same pseudonyms.
+        block = hashlib.sha256().block_size
+        padded = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
 
     @staticmethod
     def normalise(value: str) -> str:
@@ -171,10 +187,24 @@ class Pseudonymiser:
         """Vectorised :meth:`pseudonym` (once per distinct value); nulls and empties give null."""
         series = series.cast(pl.String)
         distinct: list[str] = series.unique().drop_nulls().to_list()
-        mapping = {value: self.pseudonym(value) if value.strip() else None for value in distinct}
+        inner_copy, outer_copy, normalise = self._inner.copy, self._outer.copy, self.normalise
+        values: list[str] = []
+        digests: list[str] = []
+        for value in distinct:
+            normalised = normalise(value)
+            if not normalised:
+                continue  # not in the mapping: becomes null
+            inner = inner_copy()
+            inner.update(normalised.encode("utf-8"))
+            outer = outer_copy()
+            outer.update(inner.digest())
+            values.append(value)
+            digests.append(outer.hexdigest()[:24])
+        # One translate for all digests instead of one per value.
+        letters = "\n".join(digests).translate(_HEX_AS_LETTERS).split("\n") if digests else []
         return series.replace_strict(
-            pl.Series(list(mapping), dtype=pl.String),
-            pl.Series(list(mapping.values()), dtype=pl.String),
+            pl.Series(values, dtype=pl.String),
+            pl.Series([f"p_{x}" for x in letters], dtype=pl.String),
             default=None,
             return_dtype=pl.String,
         )

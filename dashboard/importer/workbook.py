@@ -3,7 +3,9 @@
 ``read_workbook`` first runs the checks in ``safety.py`` on the zip container (in this
 process, without a spreadsheet parser), then parses the workbook with fastexcel/calamine in a
 child process (``worker.py``) under a memory cap and a wall-clock limit, and reads the sheets
-back from Arrow IPC files. Whatever goes wrong with the file becomes a ``NotAWorkbookError``
+back from Arrow IPC files. The child is started before the checks so that its interpreter
+start-up overlaps them, but it is told which file to read only once they passed (and is
+killed when they fail); its wall-clock limit runs from that moment. Whatever goes wrong with the file becomes a ``NotAWorkbookError``
 or an ``UnsafeWorkbookError`` carrying one plain sentence.
 
 Every cell is read as text, never inferred: see ``worker.py`` for exactly how calamine renders
@@ -16,6 +18,7 @@ convert a bare serial number typed into a text or number column.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -24,7 +27,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import polars as pl
 
@@ -47,7 +50,7 @@ class ReadLimits:
     max_columns: int = 512
     max_cells: int = 60_000_000  # rows x columns of the dense rectangle calamine allocates
     memory_bytes: int = 3 * 2**30  # cap of the child process
-    seconds: float = 300.0  # wall-clock limit of the child
+    seconds: float = 300.0  # wall-clock limit of the child, from the moment it gets its request
 
 
 @dataclass(frozen=True)
@@ -72,38 +75,85 @@ def read_workbook(
     """Read every visible sheet of an .xlsx file as text; refuse unreadable or hostile files."""
     path = Path(path)
     file = display_name or path.name
-    inspection = inspect_workbook(path, file, limits)
-    hidden = [(s.index, s.name) for s in inspection.sheets if not s.visible]
-    visible = [s for s in inspection.sheets if s.visible]
-    sheets: list[Sheet] = []
-    if visible:
-        with tempfile.TemporaryDirectory(prefix="xlsx-import-") as tmp:
-            out = Path(tmp)
-            request = {
-                "path": str(path.resolve()),
-                "memory_bytes": limits.memory_bytes,
-                "date1904": inspection.date1904,
-                "date1904_attribute": inspection.date1904_attribute,
-                "sheets": [{"name": s.name, "index": s.index} for s in visible],
-            }
-            (out / "request.json").write_text(json.dumps(request), encoding="utf-8")
-            manifest = _run_worker(out, file, limits)
-            for entry in manifest["sheets"]:
-                if entry["hidden"]:
-                    hidden.append((entry["index"], entry["name"]))
-                    continue
-                rows = pl.read_ipc(out / entry["file"])
-                if rows.height != entry["height"] or any(
-                    dtype != pl.String for dtype in rows.dtypes
-                ):
-                    raise RuntimeError(f"worker output for sheet {entry['name']!r} is inconsistent")
-                sheets.append(Sheet(entry["name"], entry["index"], entry["first_row"], rows))
+    with tempfile.TemporaryDirectory(prefix="xlsx-import-") as tmp:
+        out = Path(tmp)
+        child = _start_worker(out, limits)
+        try:
+            inspection = inspect_workbook(path, file, limits)
+            hidden = [(s.index, s.name) for s in inspection.sheets if not s.visible]
+            visible = [s for s in inspection.sheets if s.visible]
+            sheets: list[Sheet] = []
+            if visible:
+                request = {
+                    "path": str(path.resolve()),
+                    "date1904": inspection.date1904,
+                    "date1904_attribute": inspection.date1904_attribute,
+                    "sheets": [{"name": s.name, "index": s.index} for s in visible],
+                }
+                manifest = _run_worker(child, out, request, file, limits)
+                for entry in manifest["sheets"]:
+                    if entry["hidden"]:
+                        hidden.append((entry["index"], entry["name"]))
+                        continue
+                    rows = _load_sheet(out / entry["file"], entry, manifest["shift_days"])
+                    first_row, rows = _trim_leading_blank_rows(rows)
+                    sheets.append(Sheet(entry["name"], entry["index"], first_row, rows))
+        finally:
+            _stop(child)
     return Workbook(
         file=file,
         sheets=sheets,
         hidden_sheets=[name for _, name in sorted(hidden)],
         date1904=inspection.date1904,
     )
+
+
+def _load_sheet(path: Path, entry: dict[str, Any], shift_days: int) -> pl.DataFrame:
+    """One sheet as the child wrote it, with columns named after their Excel position."""
+    raw = pl.read_ipc(path)
+    if raw.height != entry["height"] or raw.width != len(entry["columns"]):
+        raise RuntimeError(f"worker output for sheet {entry['name']!r} is inconsistent")
+    rows = _normalise(raw, entry["columns"], shift_days)
+    if any(dtype != pl.String for dtype in rows.dtypes):
+        raise RuntimeError(f"worker output for sheet {entry['name']!r} is inconsistent")
+    return rows
+
+
+def _normalise(frame: pl.DataFrame, absolute: list[int], shift_days: int) -> pl.DataFrame:
+    """Name the columns after their Excel position (c0 = A), pad leading ones, fix 1904 dates."""
+    by_position = {idx: name for idx, name in zip(absolute, frame.columns, strict=True)}
+    width = max(absolute) + 1 if absolute else 0
+    exprs = []
+    for k in range(width):
+        source = by_position.get(k)
+        if source is None:
+            expr = pl.lit(None, dtype=pl.String)
+        else:
+            expr = pl.col(source).cast(pl.String)
+            if shift_days:
+                expr = _shift_dates(expr, shift_days)
+        exprs.append(expr.alias(f"c{k}"))
+    return frame.select(exprs) if exprs else pl.DataFrame()
+
+
+def _shift_dates(expr: pl.Expr, days: int) -> pl.Expr:
+    """Move cells in calamine's exact datetime form by ``days`` (see ``worker.py``)."""
+    moved = (
+        expr.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False) + pl.duration(days=days)
+    ).dt.to_string("%Y-%m-%d") + expr.str.slice(10)
+    return pl.when(expr.str.contains(worker.DATETIME_FORM)).then(moved).otherwise(expr)
+
+
+def _trim_leading_blank_rows(rows: pl.DataFrame) -> tuple[int, pl.DataFrame]:
+    """(Excel row number of the first row kept, rows without the leading all-null ones)."""
+    if rows.height == 0 or rows.width == 0:
+        return 1, pl.DataFrame()
+    used = rows.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
+    hits = used.arg_true()
+    if hits.len() == 0:
+        return 1, rows.clear()
+    first = int(hits[0])
+    return first + 1, rows.slice(first)
 
 
 def _worker_env() -> dict[str, str]:
@@ -114,34 +164,80 @@ def _worker_env() -> dict[str, str]:
     # Few threads: every thread stack counts against the memory cap, and calamine is serial.
     env["POLARS_MAX_THREADS"] = "2"
     env["RAYON_NUM_THREADS"] = "2"
+    env["OPENBLAS_NUM_THREADS"] = "1"  # numpy comes with pyarrow; its BLAS threads are unused
     env["MALLOC_ARENA_MAX"] = "2"
     env["RUST_BACKTRACE"] = "0"
     return env
 
 
-def _run_worker(out: Path, file: str, limits: ReadLimits) -> dict[str, Any]:
-    command = [sys.executable, "-m", "dashboard.importer.worker", str(out / "request.json")]
+@dataclass
+class _Child:
+    process: subprocess.Popen[bytes]
+    stderr: BinaryIO
+
+
+def _start_worker(out: Path, limits: ReadLimits) -> _Child:
+    """Start the reader; it caps its memory, imports its modules and waits for a request."""
+    command = [
+        sys.executable,
+        "-m",
+        "dashboard.importer.worker",
+        str(out),
+        str(limits.memory_bytes),
+    ]
+    # stderr goes to a file: a pipe nobody reads while the checks run could fill up.
+    stderr = (out / "stderr.txt").open("w+b")
     try:
-        done = subprocess.run(
+        process = subprocess.Popen(
             command,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
             cwd=out,
             env=_worker_env(),
-            timeout=limits.seconds,
             start_new_session=True,  # no terminal signals; killed on its own on timeout
-            check=False,
         )
+    except BaseException:
+        stderr.close()
+        raise
+    return _Child(process, stderr)
+
+
+def _stop(child: _Child) -> None:
+    """Kill the reader if it still runs (the checks refused the file, or an error) and reap it."""
+    if child.process.poll() is None:
+        child.process.kill()
+    child.process.wait()
+    if child.process.stdin is not None:
+        with contextlib.suppress(OSError):
+            child.process.stdin.close()
+    child.stderr.close()
+
+
+def _run_worker(
+    child: _Child, out: Path, request: dict[str, Any], file: str, limits: ReadLimits
+) -> dict[str, Any]:
+    """Send the request to the waiting reader and wait for it (at most ``limits.seconds``)."""
+    process = child.process
+    assert process.stdin is not None
+    try:
+        process.stdin.write(json.dumps(request).encode("utf-8"))
+        process.stdin.close()
+    except BrokenPipeError:
+        pass  # the child is gone already; its exit status says why
+    try:
+        code = process.wait(timeout=limits.seconds)
     except subprocess.TimeoutExpired:
-        # subprocess.run has already killed and reaped the child.
+        process.kill()
+        process.wait()
         raise UnsafeWorkbookError(sentence_unsafe(file), file=file) from None
-    code = done.returncode
     if code == worker.EXIT_OK:
         manifest: dict[str, Any] = json.loads((out / worker.MANIFEST).read_text(encoding="utf-8"))
         return manifest
     if code == worker.EXIT_DAMAGED:
         raise NotAWorkbookError(sentence_damaged(file), file=file)
-    tail = done.stderr.decode("utf-8", "replace")[-4000:]
+    child.stderr.seek(0)
+    tail = child.stderr.read()[-4000:].decode("utf-8", "replace")
     if code < 0 or code == worker.EXIT_RESOURCES:
         # Killed by a signal (a Rust abort on a failed allocation is SIGABRT) or out of memory.
         log.info("workbook reader for %s stopped (exit %s): %s", file, code, tail[-500:])

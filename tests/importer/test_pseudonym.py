@@ -130,6 +130,15 @@ def test_ids_are_case_sensitive_but_stripped() -> None:
     assert p.pseudonym("B-123") != p.pseudonym("B123")  # only CPR-like values lose separators
 
 
+@pytest.mark.parametrize("key_bytes", [16, 63, 64, 65, 200])
+def test_series_agrees_with_hmac_new_for_any_key_length(key_bytes: int) -> None:
+    """The series version computes HMAC from precomputed keyed states (see Pseudonymiser)."""
+    key = bytes(range(key_bytes))
+    p = Pseudonymiser(key)
+    values = ["B1", "010190-1234", "Æblegrød ø", "x" * 300, "😀"]
+    assert p.pseudonymise_series(pl.Series(values)).to_list() == [p.pseudonym(v) for v in values]
+
+
 def test_short_key_and_empty_value_are_refused() -> None:
     with pytest.raises(ValueError):
         Pseudonymiser(b"short")
@@ -281,9 +290,11 @@ def test_masking_is_complete_and_idempotent(text: str) -> None:
 @FAST
 @given(st.lists(st.one_of(cpr_soup, st.text(), st.none()), max_size=20))
 def test_vectorised_masking_agrees_with_scalar(texts: list[str | None]) -> None:
-    result = mask_cpr_series(pl.Series("notes", texts, dtype=pl.String))
+    series = pl.Series("notes", texts, dtype=pl.String)
+    result = mask_cpr_series(series)
     assert result.name == "notes"
     assert result.to_list() == [None if t is None else mask_cpr(t) for t in texts]
+    assert series.to_list() == texts  # only rows with a CPR number are replaced, in a copy
 
 
 def test_back_to_back_cprs_are_all_masked_by_the_vectorised_version() -> None:

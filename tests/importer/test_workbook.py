@@ -19,6 +19,7 @@ import pytest
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
+from dashboard.importer import safety
 from dashboard.importer.errors import ImportFileError, NotAWorkbookError, UnsafeWorkbookError
 from dashboard.importer.safety import (
     Extent,
@@ -394,8 +395,8 @@ def test_slightly_lying_size(tmp_path: Path) -> None:
 
 
 def test_memory_cap_stops_the_child(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """32 MiB in one string passes every pre-check; the child needs about twice 256 MiB."""
-    path = hostile.huge_shared_string(tmp_path / "sst.xlsx", 32 * hostile.MiB)
+    """64 MiB in one string passes every pre-check; the child needs more than 256 MiB."""
+    path = hostile.huge_shared_string(tmp_path / "sst.xlsx", 64 * hostile.MiB)
     inspect_workbook(path, "sst.xlsx", ReadLimits())  # nothing to object to before parsing
     with caplog.at_level(logging.INFO, logger="dashboard.importer.workbook"):
         with pytest.raises(UnsafeWorkbookError) as caught:
@@ -408,9 +409,9 @@ def test_memory_cap_stops_the_child(tmp_path: Path, caplog: pytest.LogCaptureFix
 
 @pytest.mark.slow
 def test_the_same_file_reads_with_enough_memory(tmp_path: Path) -> None:
-    path = hostile.huge_shared_string(tmp_path / "sst.xlsx", 32 * hostile.MiB)
+    path = hostile.huge_shared_string(tmp_path / "sst.xlsx", 64 * hostile.MiB)
     book = read_workbook(path, limits=ReadLimits(memory_bytes=2**30))
-    assert len(book.sheets[0].rows.item(0, "c0")) == 32 * hostile.MiB
+    assert len(book.sheets[0].rows.item(0, "c0")) == 64 * hostile.MiB
 
 
 @needs_samples
@@ -469,6 +470,24 @@ def test_scan_never_underestimates_calamine(case: str, tmp_path: Path) -> None:
     assert (walked.rows, walked.columns) == actual
 
 
+def _scan(xml: bytes, chunk_size: int) -> Extent:
+    scanner = _ExtentScanner("s.xlsx")
+    for at in range(0, len(xml), chunk_size):
+        scanner.feed(xml[at : at + chunk_size])
+    return scanner.finish()
+
+
+@pytest.mark.parametrize("case", SCAN_CASES)
+def test_scan_in_small_pieces_agrees(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Buffers are scanned in cache-sized pieces; tags across piece boundaries count once."""
+    xml = hostile.sheet_xml(SCAN_CASES[case] * 30 + '<row r="9"><c r="AB99"/></row>')
+    whole = _scan(xml, len(xml))
+    for piece in (40, 97):
+        monkeypatch.setattr(safety, "_PIECE", piece)
+        for chunk_size in (7, 500, len(xml)):
+            assert _scan(xml, chunk_size) == whole
+
+
 def test_sheets_without_r_attributes_are_measured_exactly(tmp_path: Path) -> None:
     row = "<row>" + _cell(None) * 30 + "</row>"
     path = hostile.write_workbook(
@@ -493,3 +512,24 @@ def test_scan_of_a_100k_by_22_sheet_is_fast(dense_100k_xlsx: Path) -> None:
     assert inspection.sheets[0].extent == Extent(100_000, 22, exact=True)
     print(f"scan of 100,000 x 22: {elapsed:.2f} s")
     assert elapsed < 10  # about 1 s on a busy 2-core machine
+
+
+def test_inflating_ahead_stops_with_the_consumer() -> None:
+    """The thread that inflates ahead of the scan ends however the scan ends."""
+    import threading
+
+    def chunks():
+        for k in range(1000):
+            yield bytes([k % 256]) * 10
+
+    def failing():
+        yield b"x"
+        raise safety._Exceeded
+
+    stream = safety._ahead(chunks())
+    assert next(stream) == bytes([0]) * 10
+    stream.close()  # the consumer gave up early
+    with pytest.raises(safety._Exceeded):  # the producer's error reaches the consumer
+        list(safety._ahead(failing()))
+    assert b"".join(safety._ahead(chunks())) == b"".join(chunks())
+    assert not [t for t in threading.enumerate() if t.name == "xlsx-inflate"]
