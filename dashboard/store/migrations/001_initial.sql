@@ -1,6 +1,8 @@
 -- 001: the initial store.
--- Current records live in `incidents` and `inquiries`; every version ever imported lives in
--- `*_history` keyed by (id, row_hash) with the import that first wrote it; `*_imported` lists
+-- Current records live in `incidents` and `inquiries`; earlier versions live in `*_history`
+-- keyed by (id, row_hash) with the import that first wrote it (since the import-speed change a
+-- version enters the history when a newer one replaces it; stores written before also hold
+-- copies of current versions there, which is harmless); `*_imported` lists
 -- which records (and which version) each import contained, so an import can be undone exactly.
 
 CREATE SEQUENCE import_id_seq START 1;
