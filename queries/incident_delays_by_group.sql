@@ -4,28 +4,32 @@
 -- Parameters: $date_from, $date_to, $departments, $units, $types, $channels, $severities,
 --   $scope_all, $scope_departments, $scope_units, $group_by ('department' or 'unit').
 -- Grain: one row per group (department, or department × unit).
+-- Notes: the days come as lists from the monthly summary (migrations 004 and 005) and, for a
+--   partly covered first or last month, from the incidents; the quantiles are taken over all
+--   of a group's days, so they equal those of a scan of every incident.
+WITH per_group AS (
+    SELECT
+        department,
+        CASE WHEN $group_by = 'unit' THEN unit END AS unit,
+        flatten(list(police_report_delays)) AS to_police,
+        flatten(list(work_accident_delays)) AS to_work_accident,
+        flatten(list(warning_to_police_delays)) AS warning_to_police
+    FROM incident_summary_for_period(
+        $date_from, $date_to, $departments, $units, $types, $channels, $severities,
+        $scope_all, $scope_departments, $scope_units
+    )
+    GROUP BY ALL
+)
 SELECT
     department,
-    CASE WHEN $group_by = 'unit' THEN unit END AS unit,
-    count(police_reported_on - occurred_on) FILTER (WHERE police_reported) AS police_report_dated,
-    quantile_cont(police_reported_on - occurred_on, 0.5) FILTER (WHERE police_reported)
-        AS days_to_police_report_median,
-    quantile_cont(police_reported_on - occurred_on, 0.9) FILTER (WHERE police_reported)
-        AS days_to_police_report_p90,
-    count(work_accident_reported_on - occurred_on) FILTER (WHERE work_accident_reported)
-        AS work_accident_dated,
-    quantile_cont(work_accident_reported_on - occurred_on, 0.5) FILTER (WHERE work_accident_reported)
-        AS days_to_work_accident_median,
-    quantile_cont(work_accident_reported_on - occurred_on, 0.9) FILTER (WHERE work_accident_reported)
-        AS days_to_work_accident_p90,
-    quantile_cont(police_reported_on - warning_on, 0.5)
-        FILTER (WHERE police_reported AND warning_on <= police_reported_on)
-        AS days_warning_to_police_median,
-    count(*) FILTER (WHERE police_reported AND warning_on <= police_reported_on)
-        AS police_with_prior_warning
-FROM filtered_incidents(
-    $date_from, $date_to, $departments, $units, $types, $channels, $severities,
-    $scope_all, $scope_departments, $scope_units
-)
-GROUP BY ALL
+    unit,
+    len(to_police)::BIGINT AS police_report_dated,
+    list_aggregate(to_police, 'quantile_cont', 0.5) AS days_to_police_report_median,
+    list_aggregate(to_police, 'quantile_cont', 0.9) AS days_to_police_report_p90,
+    len(to_work_accident)::BIGINT AS work_accident_dated,
+    list_aggregate(to_work_accident, 'quantile_cont', 0.5) AS days_to_work_accident_median,
+    list_aggregate(to_work_accident, 'quantile_cont', 0.9) AS days_to_work_accident_p90,
+    list_aggregate(warning_to_police, 'quantile_cont', 0.5) AS days_warning_to_police_median,
+    len(warning_to_police)::BIGINT AS police_with_prior_warning
+FROM per_group
 ORDER BY ALL

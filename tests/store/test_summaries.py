@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from dashboard import queries, store
 from dashboard.metrics.filters import ALL, Filters, Scope, query_params
@@ -80,8 +81,13 @@ def summary_is_current(con) -> bool:
     def rows(sql: str) -> list[tuple]:
         return sorted(store.fetch_all(con, sql), key=repr)
 
-    kept = rows("SELECT * FROM incident_summary")
-    fresh = rows("SELECT * FROM all_incident_summary_rows()")
+    # list() gathers the days in no particular order: compare them sorted
+    lists = ", ".join(
+        f"list_sort({c}) AS {c}"
+        for c in ("work_accident_delays", "police_report_delays", "warning_to_police_delays")
+    )
+    kept = rows(f"SELECT * REPLACE ({lists}) FROM incident_summary")
+    fresh = rows(f"SELECT * REPLACE ({lists}) FROM all_incident_summary_rows()")
     total = store.fetch_one(con, "SELECT count(*) FROM incidents")
     assert total is not None
     return kept == fresh and sum(r[6] for r in kept) == total[0]
@@ -153,6 +159,39 @@ ORDER BY ALL
 """
 
 
+REFERENCE_DELAYS = """
+SELECT department, CASE WHEN $group_by = 'unit' THEN unit END AS unit,
+    count(police_reported_on - occurred_on) FILTER (WHERE police_reported) AS police_report_dated,
+    quantile_cont(police_reported_on - occurred_on, 0.5) FILTER (WHERE police_reported)
+        AS days_to_police_report_median,
+    quantile_cont(police_reported_on - occurred_on, 0.9) FILTER (WHERE police_reported)
+        AS days_to_police_report_p90,
+    count(work_accident_reported_on - occurred_on) FILTER (WHERE work_accident_reported)
+        AS work_accident_dated,
+    quantile_cont(work_accident_reported_on - occurred_on, 0.5)
+        FILTER (WHERE work_accident_reported) AS days_to_work_accident_median,
+    quantile_cont(work_accident_reported_on - occurred_on, 0.9)
+        FILTER (WHERE work_accident_reported) AS days_to_work_accident_p90,
+    quantile_cont(police_reported_on - warning_on, 0.5)
+        FILTER (WHERE police_reported AND warning_on <= police_reported_on)
+        AS days_warning_to_police_median,
+    count(*) FILTER (WHERE police_reported AND warning_on <= police_reported_on)
+        AS police_with_prior_warning
+FROM incidents
+WHERE occurred_on BETWEEN $date_from AND $date_to
+  AND (len($types) = 0 OR list_contains($types::VARCHAR[], harassment_type))
+  AND (len($channels) = 0 OR list_contains($channels::VARCHAR[], channel))
+  AND (len($units) = 0 OR list_contains($units::VARCHAR[], unit))
+  AND ($scope_all OR list_contains($scope_departments::VARCHAR[], department))
+GROUP BY ALL
+ORDER BY ALL
+"""
+
+
+def reference(con, sql: str, params: dict) -> pl.DataFrame:
+    return store.fetch_frame(con, sql, {k: v for k, v in params.items() if f"${k}" in sql})
+
+
 @pytest.fixture(scope="module")
 def filled():
     c = store.connect(":memory:")
@@ -195,13 +234,17 @@ def test_outcome_counts_equal_a_scan_of_every_incident(
         filters, scope, group_by=by, work_accident_days=days_limit, extract_date=end
     )
     got = queries.run(filled, "incident_outcomes_by_group_stratum", params)
-    reference = store.fetch_frame(
-        filled, REFERENCE, {k: v for k, v in params.items() if f"${k}" in REFERENCE}
-    )
-    assert got.rows() == reference.rows()
-    assert got.schema == reference.schema
+    counts = reference(filled, REFERENCE, params)
+    assert got.rows() == counts.rows()
+    assert got.schema == counts.schema
     # The headline totals of a period read the summary the same way.
     totals = queries.run(filled, "period_totals", params).row(0, named=True)
-    expected = reference.drop("department", "unit", "harassment_type", "severity").sum()
+    expected = counts.drop("department", "unit", "harassment_type", "severity").sum()
     for column in ("incidents", "police_reports", "warning_known", "police_without_prior_warning"):
         assert totals[column] == expected[column].item()
+    # The days to action: quantiles over the summary's lists equal those over the rows.
+    assert_frame_equal(
+        queries.run(filled, "incident_delays_by_group", params),
+        reference(filled, REFERENCE_DELAYS, params),
+        abs_tol=1e-9,
+    )
