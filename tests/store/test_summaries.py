@@ -130,7 +130,21 @@ def test_a_failed_import_leaves_the_summary_as_it_was(con) -> None:
 
 # --------------------------------------------------------------------------- reading it
 
-REFERENCE = """
+# The incidents the tests' filters and scope select, grouped (the tests use no department
+# filter and restrict the scope by department only).
+ROWS_IN_VIEW = """
+FROM incidents
+WHERE occurred_on BETWEEN $date_from AND $date_to
+  AND (len($types) = 0 OR list_contains($types::VARCHAR[], harassment_type))
+  AND (len($channels) = 0 OR list_contains($channels::VARCHAR[], channel))
+  AND (len($units) = 0 OR list_contains($units::VARCHAR[], unit))
+  AND ($scope_all OR list_contains($scope_departments::VARCHAR[], department))
+GROUP BY ALL
+ORDER BY ALL
+"""
+
+REFERENCE = (
+    """
 SELECT department, CASE WHEN $group_by = 'unit' THEN unit END AS unit, harassment_type,
     coalesce(severity, 'unknown') AS severity,
     count(*) AS incidents,
@@ -148,18 +162,13 @@ SELECT department, CASE WHEN $group_by = 'unit' THEN unit END AS unit, harassmen
     count(*) FILTER (WHERE work_accident_reported
         AND work_accident_reported_on - occurred_on <= $work_accident_days)
         AS work_accidents_within_deadline
-FROM incidents
-WHERE occurred_on BETWEEN $date_from AND $date_to
-  AND (len($types) = 0 OR list_contains($types::VARCHAR[], harassment_type))
-  AND (len($channels) = 0 OR list_contains($channels::VARCHAR[], channel))
-  AND (len($units) = 0 OR list_contains($units::VARCHAR[], unit))
-  AND ($scope_all OR list_contains($scope_departments::VARCHAR[], department))
-GROUP BY ALL
-ORDER BY ALL
 """
+    + ROWS_IN_VIEW
+)
 
 
-REFERENCE_DELAYS = """
+REFERENCE_DELAYS = (
+    """
 SELECT department, CASE WHEN $group_by = 'unit' THEN unit END AS unit,
     count(police_reported_on - occurred_on) FILTER (WHERE police_reported) AS police_report_dated,
     quantile_cont(police_reported_on - occurred_on, 0.5) FILTER (WHERE police_reported)
@@ -177,15 +186,9 @@ SELECT department, CASE WHEN $group_by = 'unit' THEN unit END AS unit,
         AS days_warning_to_police_median,
     count(*) FILTER (WHERE police_reported AND warning_on <= police_reported_on)
         AS police_with_prior_warning
-FROM incidents
-WHERE occurred_on BETWEEN $date_from AND $date_to
-  AND (len($types) = 0 OR list_contains($types::VARCHAR[], harassment_type))
-  AND (len($channels) = 0 OR list_contains($channels::VARCHAR[], channel))
-  AND (len($units) = 0 OR list_contains($units::VARCHAR[], unit))
-  AND ($scope_all OR list_contains($scope_departments::VARCHAR[], department))
-GROUP BY ALL
-ORDER BY ALL
 """
+    + ROWS_IN_VIEW
+)
 
 
 def reference(con, sql: str, params: dict) -> pl.DataFrame:
