@@ -4,7 +4,7 @@
 -- Parameters: $date_from, $date_to, $departments, $units, $types, $channels, $severities,
 --   $scope_all, $scope_departments, $scope_units, $group_by ('department' or 'unit').
 -- Grain: one row per group (department, or department × unit).
--- Notes: the days come as lists from the monthly summary (migrations 004 and 005) and, for a
+-- Notes: the days come as lists from the monthly summary (migration 004) and, for a
 --   partly covered first or last month, from the incidents; the quantiles are taken over all
 --   of a group's days, so they equal those of a scan of every incident.
 WITH per_group AS (

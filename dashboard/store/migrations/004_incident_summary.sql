@@ -9,8 +9,10 @@
 -- of a partly covered month at either end from `incidents` through the same macro, so the
 -- result is exactly what a scan of `incidents` gives.
 --
--- The notification delays of work accidents are kept as a list per row, because the
--- statutory limit (`work_accident_days`) is a setting, applied when the summary is read.
+-- The days to action are kept as lists per row (one value per incident): to a work-accident
+-- notification (the statutory limit, `work_accident_days`, is a setting applied when the
+-- summary is read), to a dated police report, and from a warning to a police report dated on
+-- or after it; the delay quantiles are taken over them.
 
 -- True when an incident (or summary row) with these keys passes the filters and the scope.
 -- An empty filter list means "no restriction".
@@ -73,7 +75,19 @@ SELECT
             WHERE work_accident_reported AND work_accident_reported_on IS NOT NULL
         ),
         []
-    )::INTEGER[] AS work_accident_delays
+    )::INTEGER[] AS work_accident_delays,
+    coalesce(
+        list(police_reported_on - occurred_on) FILTER (
+            WHERE police_reported AND police_reported_on IS NOT NULL
+        ),
+        []
+    )::INTEGER[] AS police_report_delays,
+    coalesce(
+        list(police_reported_on - warning_on) FILTER (
+            WHERE police_reported AND warning_on <= police_reported_on
+        ),
+        []
+    )::INTEGER[] AS warning_to_police_delays
 FROM filtered_incidents(
     date_from, date_to, departments, units, types, channels, severities,
     scope_all, scope_departments, scope_units
@@ -97,7 +111,9 @@ CREATE TABLE incident_summary (
     documentation_known          BIGINT NOT NULL,
     documented                   BIGINT NOT NULL,
     police_without_prior_warning BIGINT NOT NULL,
-    work_accident_delays         INTEGER[] NOT NULL  -- days to notification, one per dated work accident
+    work_accident_delays         INTEGER[] NOT NULL, -- days to notification, one per dated work accident
+    police_report_delays         INTEGER[] NOT NULL, -- days to a dated police report
+    warning_to_police_delays     INTEGER[] NOT NULL  -- days from a warning to a report dated on or after it
 );
 
 -- Every incident, whatever its date.
