@@ -2,19 +2,9 @@
 -- Parameters: $date_from, $date_to, $departments, $units, $types, $channels, $severities,
 --   $scope_all, $scope_departments, $scope_units, $search (as in incident_list.sql).
 -- Grain: one row.
--- Notes: the WHERE clause is incident_list.sql's; keep them the same.
-WITH pattern AS (
-    -- the search text as an ILIKE pattern: a substring, with \, % and _ escaped
-    SELECT '%' || replace(replace(replace($search, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS text
-)
+-- Notes: reads the searched_incidents macro (migration 005), as incident_list.sql does.
 SELECT count(*) AS incidents
-FROM filtered_incidents(
+FROM searched_incidents(
     $date_from, $date_to, $departments, $units, $types, $channels, $severities,
-    $scope_all, $scope_departments, $scope_units
-), pattern
-WHERE $search = ''
-   OR incident_id ILIKE pattern.text ESCAPE '\'
-   OR case_id ILIKE pattern.text ESCAPE '\'
-   OR department ILIKE pattern.text ESCAPE '\'
-   OR unit ILIKE pattern.text ESCAPE '\'
-   OR notes ILIKE pattern.text ESCAPE '\'
+    $scope_all, $scope_departments, $scope_units, $search
+)

@@ -5,12 +5,8 @@
 --   case-insensitively as a substring of the incident id, case id, department, unit and
 --   notes, with % and _ taken literally), $limit (the most rows returned).
 -- Grain: one row per incident.
--- Notes: incident_count.sql counts the rows this query matches before $limit; keep their
---   WHERE clauses the same.
-WITH pattern AS (
-    -- the search text as an ILIKE pattern: a substring, with \, % and _ escaped
-    SELECT '%' || replace(replace(replace($search, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS text
-)
+-- Notes: the search is the searched_incidents macro (migration 005), which incident_count.sql
+--   reads too, so the count is of exactly the rows this query lists before $limit.
 SELECT
     incident_id,
     case_id,
@@ -30,15 +26,9 @@ SELECT
     work_accident_reported_on,
     absence_days,
     notes
-FROM filtered_incidents(
+FROM searched_incidents(
     $date_from, $date_to, $departments, $units, $types, $channels, $severities,
-    $scope_all, $scope_departments, $scope_units
-), pattern
-WHERE $search = ''
-   OR incident_id ILIKE pattern.text ESCAPE '\'
-   OR case_id ILIKE pattern.text ESCAPE '\'
-   OR department ILIKE pattern.text ESCAPE '\'
-   OR unit ILIKE pattern.text ESCAPE '\'
-   OR notes ILIKE pattern.text ESCAPE '\'
+    $scope_all, $scope_departments, $scope_units, $search
+)
 ORDER BY occurred_on DESC, incident_id DESC
 LIMIT $limit
