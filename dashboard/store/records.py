@@ -147,16 +147,14 @@ def write_import(
     """
     con.begin()
     try:
-        demo_removed = False
-        if not meta.is_demo:
-            for demo_id in active_demo_imports(con):
-                _undo(con, demo_id)
-                demo_removed = True
+        demos = [] if meta.is_demo else active_demo_imports(con)
+        undone_kinds = {_undo(con, demo_id)[0] for demo_id in demos}
+        demo_removed = bool(demos)
         result = _write(con, records, meta, rejected, demo_removed)
         if result.import_id is None and not demo_removed:
             con.rollback()
         else:
-            if meta.kind == "incidents" or demo_removed:
+            if "incidents" in {meta.kind, *undone_kinds}:
                 refresh_summaries(con)
             con.commit()
         return result
@@ -301,8 +299,9 @@ def undo_import(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
     """
     con.begin()
     try:
-        touched = _undo(con, import_id)
-        refresh_summaries(con)
+        kind, touched = _undo(con, import_id)
+        if kind == "incidents":
+            refresh_summaries(con)
         con.commit()
         return touched
     except BaseException:
@@ -310,7 +309,8 @@ def undo_import(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
         raise
 
 
-def _undo(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
+def _undo(con: duckdb.DuckDBPyConnection, import_id: int) -> tuple[Kind, int]:
+    """Undo one import inside the caller's transaction: (its kind, records touched)."""
     row = fetch_one(
         con,
         "SELECT kind FROM imports WHERE import_id = $id AND undone_at IS NULL",
@@ -394,7 +394,7 @@ def _undo(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
         {**params, "at": datetime.now(UTC).replace(tzinfo=None)},
     )
     fetch_all(con, "DROP TABLE undo_ids")
-    return touched
+    return kind, touched
 
 
 def import_history(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
