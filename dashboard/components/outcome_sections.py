@@ -90,6 +90,33 @@ def oe_funnel(
     )
 
 
+def delay_section(
+    report: MetricsReport,
+    outcome: Outcome,
+    by: GroupBy,
+    lang: Lang,
+    section: str,
+    **text: object,
+) -> None:
+    """Days from the incident to the action per group (median and 90th percentile);
+    ``text`` fills placeholders of the section's help text (e.g. ``days``)."""
+    chart_section(
+        t(f"{section}.delay_title", lang),
+        t(f"{section}.delay_help", lang, **text),
+        t(f"{section}.delay_none", lang),
+        outcomes.delay_points(report.incidents, outcome, by),
+        lambda frame: charts.delay_chart(
+            frame,
+            label=by,
+            median=f"days_to_{outcome}_median",
+            p90=f"days_to_{outcome}_p90",
+            lang=lang,
+            title=t(f"{section}.delay_title", lang),
+            n=None,
+        ),
+    )
+
+
 def group_table(
     report: MetricsReport,
     outcome: Outcome,

@@ -57,21 +57,7 @@ outcome_sections.chart_section(
 )
 
 # Days from the incident to the report
-outcome_sections.chart_section(
-    t("police.delay_title", lang),
-    t("police.delay_help", lang),
-    t("police.delay_none", lang),
-    outcomes.delay_points(report.incidents, "police_report", view.by),
-    lambda frame: charts.delay_chart(
-        frame,
-        label=view.by,
-        median="days_to_police_report_median",
-        p90="days_to_police_report_p90",
-        lang=lang,
-        title=t("police.delay_title", lang),
-        n=None,
-    ),
-)
+outcome_sections.delay_section(report, "police_report", view.by, lang, "police")
 
 outcome_sections.group_table(
     report, "police_report", view.by, lang, "police", extra_counts=["police_without_prior_warning"]

@@ -50,21 +50,7 @@ outcome_sections.chart_section(
 outcome_sections.oe_funnel(report, "work_accident", view.by, lang, "work_accidents")
 
 # Days from the incident to the notification
-outcome_sections.chart_section(
-    t("work_accidents.delay_title", lang),
-    t("work_accidents.delay_help", lang, days=days),
-    t("work_accidents.delay_none", lang),
-    outcomes.delay_points(report.incidents, "work_accident", view.by),
-    lambda frame: charts.delay_chart(
-        frame,
-        label=view.by,
-        median="days_to_work_accident_median",
-        p90="days_to_work_accident_p90",
-        lang=lang,
-        title=t("work_accidents.delay_title", lang),
-        n=None,
-    ),
-)
+outcome_sections.delay_section(report, "work_accident", view.by, lang, "work_accidents", days=days)
 
 outcome_sections.group_table(
     report,
