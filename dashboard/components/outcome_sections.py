@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import altair as alt
+import duckdb
 import polars as pl
 import streamlit as st
 
 from dashboard import charts
 from dashboard.components import context
+from dashboard.components.filters import View
 from dashboard.formatting import format_number
 from dashboard.i18n import Lang, t
 from dashboard.metrics import outcomes, views
@@ -113,6 +115,42 @@ def delay_section(
             lang=lang,
             title=t(f"{section}.delay_title", lang),
             n=None,
+        ),
+    )
+
+
+def category_shares_section(
+    cur: duckdb.DuckDBPyConnection,
+    view: View,
+    query: str,
+    *,
+    category: str,
+    count: str,
+    texts: str,
+) -> None:
+    """Shares of the categories of ``category`` among ``count`` per group, as stacked bars,
+    from ``query`` (one row per group × category); ``texts`` is the prefix of the section's
+    texts (``<texts>_title``, ``_help``, ``_none``, ``_axis``)."""
+    lang = view.lang
+    chart_section(
+        t(f"{texts}_title", lang),
+        t(f"{texts}_help", lang),
+        t(f"{texts}_none", lang),
+        outcomes.category_shares(
+            context.view_query(cur, query, view.filters, group_by=view.by),
+            view.by,
+            category=category,
+            count=count,
+        ),
+        lambda frame: charts.bar_chart(
+            frame,
+            category=view.by,
+            value="share",
+            color=category,
+            percent=True,
+            lang=lang,
+            title=t(f"{texts}_title", lang),
+            value_title=t(f"{texts}_axis", lang),
         ),
     )
 

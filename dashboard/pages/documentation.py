@@ -3,8 +3,7 @@ adjusted O/E in a funnel plot."""
 
 import streamlit as st
 
-from dashboard import charts
-from dashboard.components import context, layout, outcome_sections
+from dashboard.components import layout, outcome_sections
 from dashboard.components.page import analysis_page
 from dashboard.formatting import format_percent
 from dashboard.i18n import metric_label, t
@@ -27,26 +26,13 @@ outcome_sections.headline(
 outcome_sections.rate_by_group(report, "documentation", view.by, lang, "documentation")
 
 # Forms of documentation
-outcome_sections.chart_section(
-    t("documentation.forms_title", lang),
-    t("documentation.forms_help", lang),
-    t("documentation.forms_none", lang),
-    outcomes.category_shares(
-        context.view_query(cur, "documentation_forms", view.filters, group_by=view.by),
-        view.by,
-        category="documentation_form",
-        count="documented",
-    ),
-    lambda frame: charts.bar_chart(
-        frame,
-        category=view.by,
-        value="share",
-        color="documentation_form",
-        percent=True,
-        lang=lang,
-        title=t("documentation.forms_title", lang),
-        value_title=t("documentation.forms_axis", lang),
-    ),
+outcome_sections.category_shares_section(
+    cur,
+    view,
+    "documentation_forms",
+    category="documentation_form",
+    count="documented",
+    texts="documentation.forms",
 )
 
 outcome_sections.oe_funnel(report, "documentation", view.by, lang, "documentation")

@@ -34,26 +34,13 @@ outcome_sections.rate_by_group(report, "police_report", view.by, lang, "police")
 outcome_sections.oe_funnel(report, "police_report", view.by, lang, "police")
 
 # Who decided to report
-outcome_sections.chart_section(
-    t("police.decided_title", lang),
-    t("police.decided_help", lang),
-    t("police.decided_none", lang),
-    outcomes.category_shares(
-        context.view_query(cur, "police_decided_by", view.filters, group_by=view.by),
-        view.by,
-        category="decided_by",
-        count="police_reports",
-    ),
-    lambda frame: charts.bar_chart(
-        frame,
-        category=view.by,
-        value="share",
-        color="decided_by",
-        percent=True,
-        lang=lang,
-        title=t("police.decided_title", lang),
-        value_title=t("police.decided_axis", lang),
-    ),
+outcome_sections.category_shares_section(
+    cur,
+    view,
+    "police_decided_by",
+    category="decided_by",
+    count="police_reports",
+    texts="police.decided",
 )
 
 # Days from the incident to the report
