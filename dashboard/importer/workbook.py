@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -54,11 +55,76 @@ class ReadLimits:
 
 
 @dataclass(frozen=True)
+class SheetPart:
+    """One part of a sheet read in parts, as the reader child wrote it (an Arrow IPC file)."""
+
+    file: Path
+    columns: list[int]  # absolute Excel column index (0 = A) of each column in the file
+    height: int  # rows in the file
+    first_row: int  # Excel row number of the file's first row
+    next_row: int | None  # first Excel row of the next part (None for the last part)
+
+
+class SheetParts:
+    """The rest of a sheet read in parts: kept on disk, loaded one part at a time.
+
+    Holds the temporary directory of the parts, which is removed when this object is.
+    """
+
+    def __init__(
+        self,
+        directory: tempfile.TemporaryDirectory[str],
+        parts: list[SheetPart],
+        width: int,
+        shift_days: int,
+    ) -> None:
+        self._directory = directory
+        self.parts = parts
+        self.width = width
+        self.shift_days = shift_days
+
+    def __iter__(self) -> Iterator[tuple[int, pl.DataFrame]]:
+        """(Excel row number of the first row, rows) for every part, in order."""
+        for part in self.parts:
+            yield part.first_row, self.load(part)
+
+    def load(self, part: SheetPart) -> pl.DataFrame:
+        """One part as text columns c0..c{width-1}, blank rows up to the next part included."""
+        raw = pl.read_ipc(part.file)
+        if raw.height != part.height or raw.width != len(part.columns):
+            raise RuntimeError(f"worker output {part.file.name} is inconsistent")
+        rows = _normalise(raw, part.columns, self.shift_days, width=self.width)
+        if part.next_row is not None and part.next_row - part.first_row > rows.height:
+            blank = pl.DataFrame(
+                {
+                    c: pl.Series(
+                        c, [None] * (part.next_row - part.first_row - rows.height), pl.String
+                    )
+                    for c in rows.columns
+                }
+            )
+            rows = pl.concat([rows, blank])
+        return rows
+
+
+@dataclass(frozen=True)
 class Sheet:
     name: str
     index: int  # position in the workbook
     first_row: int  # 1-based Excel row number of rows[0]
-    rows: pl.DataFrame  # every column pl.String, named "c0".."cN"; row i is Excel row first_row + i; blank rows kept as all-null rows
+    rows: pl.DataFrame  # every column pl.String, named "c0".."cN"; row i is Excel row first_row + i; blank rows kept as all-null rows. For a sheet read in parts: its first part only.
+    rest: SheetParts | None = None  # the further parts of a sheet read in parts (large sheets)
+
+    def blocks(self, start: int = 0) -> Iterator[tuple[int, pl.DataFrame]]:
+        """The sheet's rows from ``rows[start]`` to its end as (Excel row of the first row, rows).
+
+        One block for a sheet read whole; one per part for a sheet read in parts. Every block
+        has the columns of ``rows``; concatenated, the blocks are what ``rows[start:]`` would be
+        had the sheet been read whole.
+        """
+        yield self.first_row + start, self.rows.slice(start)
+        if self.rest is not None:
+            yield from self.rest
 
 
 @dataclass(frozen=True)
@@ -119,10 +185,16 @@ def _load_sheet(path: Path, entry: dict[str, Any], shift_days: int) -> pl.DataFr
     return rows
 
 
-def _normalise(frame: pl.DataFrame, absolute: list[int], shift_days: int) -> pl.DataFrame:
-    """Name the columns after their Excel position (c0 = A), pad leading ones, fix 1904 dates."""
+def _normalise(
+    frame: pl.DataFrame, absolute: list[int], shift_days: int, *, width: int | None = None
+) -> pl.DataFrame:
+    """Name the columns after their Excel position (c0 = A), pad leading ones, fix 1904 dates.
+
+    ``width`` pads trailing columns too (the parts of one sheet all get the sheet's width).
+    """
     by_position = {idx: name for idx, name in zip(absolute, frame.columns, strict=True)}
-    width = max(absolute) + 1 if absolute else 0
+    if width is None:
+        width = max(absolute) + 1 if absolute else 0
     exprs = []
     for k in range(width):
         source = by_position.get(k)
