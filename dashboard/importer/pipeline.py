@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -305,20 +306,125 @@ def validate(
     deadline_days: Mapping[str, int] | None = None,
     progress: Progress | None = None,
 ) -> PreparedImport:
-    """Validate the rows below a located header; MissingColumnError if a required column lacks."""
+    """Validate the rows below a located header; MissingColumnError if a required column lacks.
+
+    Rows are checked block by block (one block for a sheet read whole, one per part for a
+    large sheet read in parts), so only one block's cells are held at a time; what is kept
+    is the typed records and the rejected rows. Duplicates and conflicting ids are then found
+    over the whole file.
+    """
     report = progress or (lambda _f, _m: None)
     name = workbook.file
     manual = dict(manual_mapping or {})
     require_fields(match, name)
 
     report(0.6, "validating")
-    data = _stripped(match.sheet.rows.slice(match.header_index + 1))
-    first_data_row = match.header_row + 1
-    row_class = _classify_rows(data, match)
-    data = data.with_columns(
-        row_number=pl.int_range(first_data_row, first_data_row + data.height, dtype=pl.Int64),
-        row_class=row_class,
+    defaults = {**{k: v.days for k, v in DEFAULT_DEADLINES.items()}, **(deadline_days or {})}
+    blocks: list[_Block] = []
+    with duckdb.connect() as scratch:  # in memory, only to hash the rows
+        for first_row, rows in match.sheet.blocks(match.header_index + 1):
+            blocks.append(
+                _validate_block(
+                    _numbered(rows, first_row), match, workbook, pseudonymiser, defaults, scratch
+                )
+            )
+        if not blocks:  # the header is the sheet's last row
+            blocks.append(
+                _validate_block(
+                    _numbered(match.sheet.rows.clear(), 0),
+                    match,
+                    workbook,
+                    pseudonymiser,
+                    defaults,
+                    scratch,
+                )
+            )
+    class_count: Counter[str] = Counter()
+    for block in blocks:
+        class_count.update(block.class_count)
+    hashed = pl.concat([b.hashed for b in blocks])
+    rejected_rows = pl.concat([b.rejected for b in blocks])
+    del blocks
+
+    id_field = ID_FIELD[match.kind]
+    per_id = hashed.group_by(id_field).agg(
+        n=pl.len(), versions=pl.col("row_hash").n_unique(), rows=pl.col("row_number").sort()
     )
+    conflicts = per_id.filter(pl.col("versions") > 1)
+    conflict_reasons = conflicts.explode("rows").select(
+        row_number=pl.col("rows"),
+        reason=pl.format(
+            '{} "{}" appears in rows {} with different content',
+            pl.lit(match.header_of(id_field)),
+            pl.col(id_field),
+            pl.col("rows").cast(pl.String).implode().over(id_field).list.join(", ")
+            if conflicts.height
+            else pl.lit(""),
+        ),
+    )
+    exact_duplicates = int(
+        per_id.filter(pl.col("versions") == 1)["n"].sum()
+        - per_id.filter(pl.col("versions") == 1).height
+    )
+    records = (
+        hashed.join(conflicts.select(id_field), on=id_field, how="anti")
+        .sort("row_number")
+        .unique(subset=id_field, keep="first", maintain_order=True)
+        .drop("row_number")
+    )
+    if conflict_reasons.height:
+        conflicted = conflict_reasons.select(
+            "row_number", reasons=pl.concat_list(pl.col("reason"))
+        ).sort("row_number")
+        rejected_rows = pl.concat(
+            [rejected_rows, _with_raw(conflicted, _rows_of(match, conflicted), match)]
+        )
+    rejected = rejected_rows.sort("row_number")
+    rows_read = int(class_count.get("data", 0))
+    report(0.8, "validated")
+    assert records.height + exact_duplicates + rejected.height == rows_read, "counts must add up"
+    return PreparedImport(
+        file=name,
+        content_hash=file_hash(path),
+        match=match,
+        records=records,
+        rejected=rejected,
+        rows_read=rows_read,
+        exact_duplicates=exact_duplicates,
+        blank_rows=int(class_count.get("blank", 0)),
+        total_rows=int(class_count.get("total", 0)),
+        manual_mapping=manual,
+        hidden_sheets=workbook.hidden_sheets,
+    )
+
+
+@dataclass
+class _Block:
+    """What is kept of one validated block of rows."""
+
+    hashed: pl.DataFrame  # valid rows: content columns, row_hash, row_number
+    rejected: pl.DataFrame  # row_number, reasons, raw, original
+    class_count: dict[str, int]  # rows per class: data, blank, total, header
+
+
+def _numbered(rows: pl.DataFrame, first_row: int) -> pl.DataFrame:
+    """Cells stripped, with each row's Excel row number."""
+    return _stripped(rows).with_columns(
+        row_number=pl.int_range(first_row, first_row + rows.height, dtype=pl.Int64)
+    )
+
+
+def _validate_block(
+    data: pl.DataFrame,
+    match: HeaderMatch,
+    workbook: Workbook,
+    pseudonymiser: Pseudonymiser,
+    deadline_defaults: Mapping[str, int],
+    scratch: duckdb.DuckDBPyConnection,
+) -> _Block:
+    """Classify, convert and hash the rows of one block (stripped, numbered)."""
+    row_class = _classify_rows(data.drop("row_number"), match)
+    data = data.with_columns(row_class=row_class)
     counts = row_class.value_counts()
     class_count = dict(zip(counts["row_class"].to_list(), counts["count"].to_list(), strict=True))
     data = data.filter(pl.col("row_class") == "data")
@@ -355,69 +461,38 @@ def validate(
         .otherwise(pl.lit([], dtype=pl.List(pl.String))),
     )
     if match.kind == "inquiries":
-        defaults = {**{k: v.days for k, v in DEFAULT_DEADLINES.items()}, **(deadline_days or {})}
-        typed = _apply_deadline_defaults(typed, defaults)
+        typed = _apply_deadline_defaults(typed, deadline_defaults)
 
-    id_field = ID_FIELD[match.kind]
     valid = typed.filter(pl.col("reasons").list.len() == 0)
-    with duckdb.connect() as scratch:  # in memory, only to hash the rows
-        hashed = with_row_hash(scratch, match.kind, valid.select(record_columns(match.kind)))
-    hashed = hashed.with_columns(row_number=valid["row_number"])
-    per_id = hashed.group_by(id_field).agg(
-        n=pl.len(), versions=pl.col("row_hash").n_unique(), rows=pl.col("row_number").sort()
+    hashed = with_row_hash(scratch, match.kind, valid.select(record_columns(match.kind)))
+    rejected = _with_raw(
+        typed.filter(pl.col("reasons").list.len() > 0).select("row_number", "reasons"), data, match
     )
-    conflicts = per_id.filter(pl.col("versions") > 1)
-    conflict_reasons = conflicts.explode("rows").select(
-        row_number=pl.col("rows"),
-        reason=pl.format(
-            '{} "{}" appears in rows {} with different content',
-            pl.lit(match.header_of(id_field)),
-            pl.col(id_field),
-            pl.col("rows").cast(pl.String).implode().over(id_field).list.join(", ")
-            if conflicts.height
-            else pl.lit(""),
-        ),
-    )
-    exact_duplicates = int(
-        per_id.filter(pl.col("versions") == 1)["n"].sum()
-        - per_id.filter(pl.col("versions") == 1).height
-    )
-    records = (
-        hashed.join(conflicts.select(id_field), on=id_field, how="anti")
-        .sort("row_number")
-        .unique(subset=id_field, keep="first", maintain_order=True)
-        .drop("row_number")
+    return _Block(
+        hashed=hashed.with_columns(row_number=valid["row_number"]),
+        rejected=rejected,
+        class_count=class_count,
     )
 
-    rejected_rows = typed.filter(pl.col("reasons").list.len() > 0).select("row_number", "reasons")
-    if conflict_reasons.height:
-        rejected_rows = pl.concat(
-            [
-                rejected_rows,
-                conflict_reasons.select("row_number", reasons=pl.concat_list(pl.col("reason"))),
-            ]
+
+def _rows_of(match: HeaderMatch, wanted: pl.DataFrame) -> pl.DataFrame:
+    """The stripped cells of the rows numbered in ``wanted`` (read again, block by block)."""
+    numbers = wanted["row_number"].implode()
+    found = [
+        block.filter(pl.col("row_number").is_in(numbers))
+        for block in (
+            _numbered(rows, first_row)
+            for first_row, rows in match.sheet.blocks(match.header_index + 1)
         )
-    rejected = _with_raw(rejected_rows.sort("row_number"), data, match)
-    rows_read = int(class_count.get("data", 0))
-    report(0.8, "validated")
-    assert records.height + exact_duplicates + rejected.height == rows_read, "counts must add up"
-    return PreparedImport(
-        file=name,
-        content_hash=file_hash(path),
-        match=match,
-        records=records,
-        rejected=rejected,
-        rows_read=rows_read,
-        exact_duplicates=exact_duplicates,
-        blank_rows=int(class_count.get("blank", 0)),
-        total_rows=int(class_count.get("total", 0)),
-        manual_mapping=manual,
-        hidden_sheets=workbook.hidden_sheets,
-    )
+    ]
+    return pl.concat(found)
 
 
 def _with_raw(rejected: pl.DataFrame, data: pl.DataFrame, match: HeaderMatch) -> pl.DataFrame:
-    """Add each rejected row's original cells as JSON: as read, and with CPR numbers masked."""
+    """Add each rejected row's original cells as JSON: as read, and with CPR numbers masked.
+
+    ``data`` holds the rows (stripped, numbered); only the columns with a header are kept.
+    """
     columns = [c for c in match.headers if c in data.columns]
     cells = rejected.join(
         data.select("row_number", *columns), on="row_number", how="left", maintain_order="left"

@@ -19,6 +19,7 @@ convert a bare serial number typed into a text or number column.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -122,9 +123,16 @@ class Sheet:
         has the columns of ``rows``; concatenated, the blocks are what ``rows[start:]`` would be
         had the sheet been read whole.
         """
-        yield self.first_row + start, self.rows.slice(start)
-        if self.rest is not None:
-            yield from self.rest
+        if self.rest is None:
+            yield self.first_row + start, self.rows.slice(start)
+            return
+        skip = start
+        for first_row, rows in itertools.chain([(self.first_row, self.rows)], self.rest):
+            if skip < rows.height:
+                yield first_row + skip, rows.slice(skip)
+                skip = 0
+            else:
+                skip -= rows.height
 
 
 @dataclass(frozen=True)
