@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from dashboard.contract import ID_FIELD, Kind, field_names
 from dashboard.store import fetch_all, fetch_frame, fetch_one, refresh_summaries
@@ -50,6 +51,15 @@ def _sql(template: str, kind: Kind) -> str:
         c_cols=", ".join(f"c.{c}" for c in cols),
         hash_expr=_hash_expression(cols),
     )
+
+
+def arrow_view(frame: pl.DataFrame) -> pa.Table:
+    """``frame`` for DuckDB without copying: Arrow with string views, as Polars holds strings.
+
+    Handing DuckDB the Polars frame itself converts every string column to Arrow's classic
+    layout first, a full copy (280 MB more for a million incident records, and 0.3 s).
+    """
+    return frame.to_arrow(compat_level=pl.CompatLevel.newest())
 
 
 def _hash_expression(columns: list[str]) -> str:
@@ -85,7 +95,7 @@ def with_row_hash(
     cur = con.cursor()
     try:
         assert fetch_all(cur, "SELECT current_setting('preserve_insertion_order')") == [(True,)]
-        cur.register("hash_input", source)
+        cur.register("hash_input", arrow_view(source))
         hashes = fetch_frame(cur, _sql("SELECT {hash_expr} AS row_hash FROM hash_input", kind))
     finally:
         cur.close()
@@ -177,7 +187,7 @@ def _write(
     demo_removed: bool,
 ) -> WriteResult:
     kind = meta.kind
-    con.register("staging", records)
+    con.register("staging", arrow_view(records))
     fetch_all(
         con,
         _sql(
@@ -282,7 +292,9 @@ def _write(
         params,
     )
     if rejected is not None and rejected.height:
-        con.register("rejected_staging", rejected.select("row_number", "reasons", "raw"))
+        con.register(
+            "rejected_staging", arrow_view(rejected.select("row_number", "reasons", "raw"))
+        )
         fetch_all(
             con,
             "INSERT INTO rejected_rows SELECT $import_id, row_number, reasons, raw FROM rejected_staging",
