@@ -342,12 +342,13 @@ def validate(
     class_count: Counter[str] = Counter()
     for block in blocks:
         class_count.update(block.class_count)
-    hashed = pl.concat([b.hashed for b in blocks])
     rejected_rows = pl.concat([b.rejected for b in blocks])
-    del blocks
 
     id_field = ID_FIELD[match.kind]
-    per_id = hashed.group_by(id_field).agg(
+    # Which rows to keep is decided on three narrow columns; the records themselves are then
+    # filtered block by block, so they are never held twice. Blocks are in row order.
+    ids = pl.concat([b.hashed.select(id_field, "row_hash", "row_number") for b in blocks])
+    per_id = ids.group_by(id_field).agg(
         n=pl.len(), versions=pl.col("row_hash").n_unique(), rows=pl.col("row_number").sort()
     )
     conflicts = per_id.filter(pl.col("versions") > 1)
@@ -366,12 +367,20 @@ def validate(
         per_id.filter(pl.col("versions") == 1)["n"].sum()
         - per_id.filter(pl.col("versions") == 1).height
     )
-    records = (
-        hashed.join(conflicts.select(id_field), on=id_field, how="anti")
-        .sort("row_number")
-        .unique(subset=id_field, keep="first", maintain_order=True)
-        .drop("row_number")
-    )
+    keep = ids.select(
+        pl.col(id_field).is_first_distinct()
+        & ~pl.col(id_field).is_in(conflicts[id_field].implode())
+    ).to_series()
+    del ids
+    kept: list[pl.DataFrame] = []
+    offset = 0
+    for block in blocks:
+        height = block.hashed.height
+        kept.append(block.hashed.filter(keep.slice(offset, height)).drop("row_number"))
+        block.hashed = block.hashed.clear()
+        offset += height
+    del blocks
+    records = pl.concat(kept, rechunk=False)
     if conflict_reasons.height:
         conflicted = conflict_reasons.select(
             "row_number", reasons=pl.concat_list(pl.col("reason"))
