@@ -191,3 +191,26 @@ def test_row_hash_in_parallel_batches_keeps_the_row_order(con, monkeypatch) -> N
         with_row_hash(con, "inquiries", frame.slice(k, 1))["row_hash"][0] for k in (0, 250, 499)
     ]
     assert single == [whole[0], whole[250], whole[499]]
+
+
+def _memory_limit(con) -> str:
+    return str(store.fetch_all(con, "SELECT current_setting('memory_limit')")[0][0])
+
+
+def test_a_write_caps_duckdbs_memory_and_resets_it(con, monkeypatch) -> None:
+    import dashboard.store.records as records
+
+    seen: list[str] = []
+    real_write = records._write
+
+    def spy(con, *args):
+        seen.append(_memory_limit(con))
+        return real_write(con, *args)
+
+    monkeypatch.setattr(records, "_write", spy)
+    default = _memory_limit(con)
+    write(con, "a.xlsx", inquiries(("Q1", "Social", None)))
+    assert seen == ["512.0 MiB"] and _memory_limit(con) == default
+    store.fetch_all(con, "SET memory_limit = '100MB'")  # a lower limit is left alone
+    write(con, "b.xlsx", inquiries(("Q1", "Teknik", None)))
+    assert seen[1] == _memory_limit(con) == "95.3 MiB"
