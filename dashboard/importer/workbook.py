@@ -8,6 +8,11 @@ start-up overlaps them, but it is told which file to read only once they passed 
 killed when they fail); its wall-clock limit runs from that moment. Whatever goes wrong with the file becomes a ``NotAWorkbookError``
 or an ``UnsafeWorkbookError`` carrying one plain sentence.
 
+A sheet whose XML is larger than ``ReadLimits.parts_above_bytes`` is read in parts, so that
+neither process holds all of it at once (see ``worker.py``): ``Sheet.rows`` is then its first
+part (from its first used row) and ``Sheet.rest`` the others, left on disk and loaded one at a
+time by ``Sheet.blocks``; their temporary directory goes when the last ``SheetParts`` does.
+
 Every cell is read as text, never inferred: see ``worker.py`` for exactly how calamine renders
 numbers, dates, booleans and merged cells. In short: a text cell is returned as typed, a
 number "3" (never "3.0"), a date cell "2023-01-11 00:00:00" on the right calendar whatever
@@ -44,8 +49,10 @@ _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 @dataclass(frozen=True)
 class ReadLimits:
     max_file_bytes: int = 200 * 2**20
-    max_uncompressed_bytes: int = 1 * 2**30  # sum of declared sizes of all zip entries
-    max_entry_bytes: int = 512 * 2**20  # any single entry, e.g. sharedStrings.xml or a sheet
+    # A large sheet costs the reader a part's worth of memory, not its size (it is read in
+    # parts); the shared strings, loaded once per part, have a cap of their own.
+    max_uncompressed_bytes: int = 2 * 2**30  # sum of declared sizes of all zip entries
+    max_entry_bytes: int = 1 * 2**30  # any single entry, e.g. sharedStrings.xml or a sheet
     max_shared_strings_bytes: int = 256 * 2**20
     max_rows: int = 2_000_000
     max_columns: int = 512

@@ -384,6 +384,7 @@ def test_huge_shared_string(huge_shared_string_xlsx: Path, lying_shared_string_x
 def test_whitespace_sheet(whitespace_xlsx: Path, lying_size_xlsx: Path) -> None:
     """(c) 1.1 GB of whitespace in the sheet XML; (d) the same with headers claiming 4 KB."""
     assert whitespace_xlsx.stat().st_size < 2_000_000
+    assert hostile.WHITESPACE_BYTES > ReadLimits().max_entry_bytes
     with zipfile.ZipFile(lying_size_xlsx) as zf:
         assert zf.getinfo("xl/worksheets/sheet1.xml").file_size == 4096
     for path in (whitespace_xlsx, lying_size_xlsx):
@@ -696,6 +697,7 @@ def test_rows_with_r_after_other_attributes(tmp_path: Path) -> None:
         "rows out of order",
         "comment",
         "cell below its row",
+        "cell above its row",
     ],
 )
 def test_sheets_that_cannot_be_cut_are_read_whole(case: str, tmp_path: Path) -> None:
@@ -706,8 +708,10 @@ def test_sheets_that_cannot_be_cut_are_read_whole(case: str, tmp_path: Path) -> 
         body += _rows_xml(_data(30, 1, "E"))
     elif case == "comment":
         body = body.replace('<row r="20"', '<!-- <row r="900"> --><row r="20"')
-    else:
+    elif case == "cell below its row":
         body = body.replace('<c r="B40"', '<c r="B4000"')
+    else:
+        body = body.replace('<c r="C40"', '<c r="F3"')
     path = hostile.write_workbook(
         tmp_path / "odd.xlsx", [hostile.SheetSpec("S", hostile.sheet_xml(body))]
     )
