@@ -8,6 +8,11 @@ start-up overlaps them, but it is told which file to read only once they passed 
 killed when they fail); its wall-clock limit runs from that moment. Whatever goes wrong with the file becomes a ``NotAWorkbookError``
 or an ``UnsafeWorkbookError`` carrying one plain sentence.
 
+A sheet whose XML is larger than ``ReadLimits.parts_above_bytes`` is read in parts, so that
+neither process holds all of it at once (see ``worker.py``): ``Sheet.rows`` is then its first
+part (from its first used row) and ``Sheet.rest`` the others, left on disk and loaded one at a
+time by ``Sheet.blocks``; their temporary directory goes when the last ``SheetParts`` does.
+
 Every cell is read as text, never inferred: see ``worker.py`` for exactly how calamine renders
 numbers, dates, booleans and merged cells. In short: a text cell is returned as typed, a
 number "3" (never "3.0"), a date cell "2023-01-11 00:00:00" on the right calendar whatever
@@ -45,21 +50,25 @@ _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 @dataclass(frozen=True)
 class ReadLimits:
     max_file_bytes: int = 200 * 2**20
-    max_uncompressed_bytes: int = 1 * 2**30  # sum of declared sizes of all zip entries
-    max_entry_bytes: int = 512 * 2**20  # any single entry, e.g. sharedStrings.xml or a sheet
+    # A large sheet costs the reader a part's worth of memory, not its size (it is read in
+    # parts); the shared strings, loaded once per part, have a cap of their own.
+    max_uncompressed_bytes: int = 2 * 2**30  # sum of declared sizes of all zip entries
+    max_entry_bytes: int = 1 * 2**30  # any single entry, e.g. sharedStrings.xml or a sheet
     max_shared_strings_bytes: int = 256 * 2**20
     max_rows: int = 2_000_000
     max_columns: int = 512
     max_cells: int = 60_000_000  # rows x columns of the dense rectangle calamine allocates
     memory_bytes: int = 3 * 2**30  # cap of the child process
     seconds: float = 300.0  # wall-clock limit of the child, from the moment it gets its request
+    parts_above_bytes: int = 128 * 2**20  # a larger worksheet part (its XML) is read in parts
+    part_bytes: int = 64 * 2**20  # about this much sheet XML per part
 
 
 @dataclass(frozen=True)
 class SheetPart:
     """One part of a sheet read in parts, as the reader child wrote it (an Arrow IPC file)."""
 
-    file: Path
+    file: Path | None  # None when the part holds no cell with a value (nothing was written)
     columns: list[int]  # absolute Excel column index (0 = A) of each column in the file
     height: int  # rows in the file
     first_row: int  # Excel row number of the file's first row
@@ -91,20 +100,25 @@ class SheetParts:
 
     def load(self, part: SheetPart) -> pl.DataFrame:
         """One part as text columns c0..c{width-1}, blank rows up to the next part included."""
-        raw = pl.read_ipc(part.file)
+        if part.file is None:
+            raw = pl.DataFrame()
+        else:
+            raw = pl.read_ipc(part.file)
         if raw.height != part.height or raw.width != len(part.columns):
-            raise RuntimeError(f"worker output {part.file.name} is inconsistent")
+            raise RuntimeError(f"worker output for part {part.first_row} is inconsistent")
         rows = _normalise(raw, part.columns, self.shift_days, width=self.width)
+        if any(dtype != pl.String for dtype in rows.dtypes):
+            raise RuntimeError(f"worker output for part {part.first_row} is inconsistent")
         if part.next_row is not None and part.next_row - part.first_row > rows.height:
-            blank = pl.DataFrame(
-                {
-                    c: pl.Series(
-                        c, [None] * (part.next_row - part.first_row - rows.height), pl.String
-                    )
-                    for c in rows.columns
-                }
+            blank = part.next_row - part.first_row - rows.height
+            rows = pl.concat(
+                [
+                    rows,
+                    pl.select(
+                        pl.repeat(None, blank, dtype=pl.String).alias(c) for c in rows.columns
+                    ),
+                ]
             )
-            rows = pl.concat([rows, blank])
         return rows
 
 
@@ -149,8 +163,12 @@ def read_workbook(
     """Read every visible sheet of an .xlsx file as text; refuse unreadable or hostile files."""
     path = Path(path)
     file = display_name or path.name
-    with tempfile.TemporaryDirectory(prefix="xlsx-import-") as tmp:
-        out = Path(tmp)
+    # Removed at the end, unless a sheet read in parts keeps its further parts there: then
+    # the SheetParts objects own it, and it goes when the last of them does.
+    tmp = tempfile.TemporaryDirectory(prefix="xlsx-import-")
+    kept = False
+    try:
+        out = Path(tmp.name)
         child = _start_worker(out, limits)
         try:
             inspection = inspect_workbook(path, file, limits)
@@ -162,24 +180,84 @@ def read_workbook(
                     "path": str(path.resolve()),
                     "date1904": inspection.date1904,
                     "date1904_attribute": inspection.date1904_attribute,
-                    "sheets": [{"name": s.name, "index": s.index} for s in visible],
+                    "sheets": [{"name": s.name, "index": s.index, "part": s.part} for s in visible],
+                    "worksheet_parts": sorted({s.part for s in inspection.sheets}),
+                    "parts_above_bytes": limits.parts_above_bytes,
+                    "part_bytes": limits.part_bytes,
                 }
                 manifest = _run_worker(child, out, request, file, limits)
                 for entry in manifest["sheets"]:
                     if entry["hidden"]:
                         hidden.append((entry["index"], entry["name"]))
-                        continue
-                    rows = _load_sheet(out / entry["file"], entry, manifest["shift_days"])
-                    first_row, rows = _trim_leading_blank_rows(rows)
-                    sheets.append(Sheet(entry["name"], entry["index"], first_row, rows))
+                    elif "parts" in entry:
+                        sheet = _sheet_in_parts(entry, out, tmp, manifest["shift_days"])
+                        kept = kept or sheet.rest is not None
+                        sheets.append(sheet)
+                    else:
+                        rows = _load_sheet(out / entry["file"], entry, manifest["shift_days"])
+                        first_row, rows = _trim_leading_blank_rows(rows)
+                        sheets.append(Sheet(entry["name"], entry["index"], first_row, rows))
         finally:
             _stop(child)
+        if kept:
+            _remove_all_but(out, {p.file for s in sheets if s.rest for p in s.rest.parts})
+    except BaseException:
+        tmp.cleanup()
+        raise
+    if not kept:
+        tmp.cleanup()
     return Workbook(
         file=file,
         sheets=sheets,
         hidden_sheets=[name for _, name in sorted(hidden)],
         date1904=inspection.date1904,
     )
+
+
+def _sheet_in_parts(
+    entry: dict[str, Any],
+    out: Path,
+    directory: tempfile.TemporaryDirectory[str],
+    shift_days: int,
+) -> Sheet:
+    """A sheet the child read in parts: its first part (from the first used row) in ``rows``,
+    the others left on disk in ``rest``."""
+    parts = [
+        SheetPart(
+            file=None if p["file"] is None else out / p["file"],
+            columns=p["columns"],
+            height=p["height"],
+            first_row=p["first_row"],
+            next_row=p["next_row"],
+        )
+        for p in entry["parts"]
+    ]
+    width = max((max(p.columns) + 1 for p in parts if p.columns), default=0)
+    loader = SheetParts(directory, parts, width, shift_days)
+    total = 0
+    for i, part in enumerate(parts):
+        loaded = loader.load(part)
+        total += loaded.height
+        offset, rows = _trim_leading_blank_rows(loaded)
+        if rows.height:
+            # Leading blank rows, even whole parts of them, are trimmed as in a whole read.
+            rest = (
+                SheetParts(directory, parts[i + 1 :], width, shift_days)
+                if i + 1 < len(parts)
+                else None
+            )
+            return Sheet(entry["name"], entry["index"], part.first_row + offset - 1, rows, rest)
+    # No row with a value at all: what _trim_leading_blank_rows makes of a whole read.
+    empty = pl.DataFrame() if total == 0 or width == 0 else loaded.clear()
+    return Sheet(entry["name"], entry["index"], 1, empty)
+
+
+def _remove_all_but(out: Path, keep: set[Path | None]) -> None:
+    """Free the disk space of what was read already (the kept parts are read later)."""
+    for item in out.iterdir():
+        if item not in keep:
+            with contextlib.suppress(OSError):
+                item.unlink()
 
 
 def _load_sheet(path: Path, entry: dict[str, Any], shift_days: int) -> pl.DataFrame:
@@ -203,6 +281,8 @@ def _normalise(
     by_position = {idx: name for idx, name in zip(absolute, frame.columns, strict=True)}
     if width is None:
         width = max(absolute) + 1 if absolute else 0
+    if not by_position:  # (literals alone would make one row)
+        return pl.DataFrame(schema={f"c{k}": pl.String for k in range(width)})
     exprs = []
     for k in range(width):
         source = by_position.get(k)

@@ -26,6 +26,26 @@ parent passes ``ReadLimits.memory_bytes``. The limit is set here rather than in
 ``preexec_fn`` because ``preexec_fn`` is unsafe in a multi-threaded parent such as a
 Streamlit server.
 
+Large sheets are read in parts. calamine holds a whole sheet (every cell, and a copy of each
+shared string it uses) before fastexcel turns it into Arrow: 1.6 GiB for a 1,000,000 x 22
+sheet. A worksheet part whose XML is larger than ``parts_above_bytes`` (in the request) is
+therefore inflated from the zip 16 MiB at a time and cut at row starts (``<row`` or
+``<x:row`` followed by whitespace, ">" or "/", found with ``bytes.rfind``) into parts of
+about ``part_bytes``. Each part becomes a workbook of its own, written next to the output
+and read with fastexcel: every member of the original, except that the sheet holds only the
+part's rows (after the original XML up to ``<sheetData>``, without ``<dimension>``, from
+which calamine could size its range) and every other worksheet is empty. A later part starts
+with a sentinel row just above its first row, so that calamine's range starts there:
+fastexcel's ``skip_rows=N`` would still fill a grid from row 1 in memory. Each part is
+written as ``sheet{k}.part{j}.arrow``; the manifest lists for each its columns, height,
+first Excel row and the first row of the next part (the rows between are blank; after the
+last row with a value there is nothing, as in a whole read). The child holds one part's
+XML, its workbook's shared strings and the small members; shared strings are parsed once
+per part, which costs time (about 1.4 s per part for 2.7 million strings). A sheet that
+cannot be cut safely (a row without ``r``, which calamine numbers by counting; rows out of
+order; comments or CDATA among the rows; a cell whose own ``r`` puts it outside its part)
+is read whole.
+
 What calamine (through fastexcel 0.21, every cell read as text) gives, which callers rely on:
 
 - Rows: with ``header_row=None, skip_rows=0`` row 0 is Excel row 1, even when the first used
@@ -74,6 +94,8 @@ import re
 import resource
 import sys
 import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -140,46 +162,413 @@ def _classify(exc: BaseException) -> int | None:
 
 
 def _read(request: dict[str, Any], out_dir: Path) -> dict[str, Any]:
-    import fastexcel
-    import pyarrow as pa
-    import pyarrow.ipc
-
-    reader = fastexcel.read_excel(request["path"])
-    names = set(reader.sheet_names)
     calamine_1904 = calamine_reads_1904(request.get("date1904_attribute"))
     shift = (DAYS_1900_TO_1904 if request["date1904"] else 0) - (
         DAYS_1900_TO_1904 if calamine_1904 else 0
     )
+    source = _Source(request)
     sheets = []
     for k, wanted in enumerate(request["sheets"]):
-        name = wanted["name"]
-        if name not in names:
-            raise Damaged(name)
-        sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
-        if sheet.visible != "visible":
-            sheets.append({"name": name, "index": wanted["index"], "hidden": True})
-            continue
-        columns = [c.absolute_index for c in sheet.selected_columns]
-        batch = sheet.to_arrow()
-        del sheet
-        if batch.num_columns != len(columns):
-            raise Damaged("column count")
-        target = out_dir / f"sheet{k}.arrow"
-        # Uncompressed: the parent memory-maps the file instead of decompressing it.
-        with pa.OSFile(str(target), "wb") as sink, pa.ipc.new_file(sink, batch.schema) as out:
-            out.write_batch(batch)
-        sheets.append(
-            {
-                "name": name,
-                "index": wanted["index"],
-                "hidden": False,
-                "file": target.name,
-                "columns": columns,
-                "height": batch.num_rows,
-            }
-        )
-        del batch
+        entry: dict[str, Any] | None = None
+        if source.size(wanted.get("part")) > request.get("parts_above_bytes", _NEVER):
+            try:
+                entry = _read_in_parts(source, wanted, k, request["part_bytes"], out_dir)
+            except _NotSplittable:
+                # The XML is not laid out as cutting it at rows assumes (see _split_rows):
+                # read the sheet whole, as calamine would read it anyway.
+                for stale in out_dir.glob(f"sheet{k}.part*"):
+                    stale.unlink()
+        if entry is None:
+            entry = _read_whole(source.reader(), wanted, k, out_dir)
+        sheets.append(entry)
     return {"sheets": sheets, "calamine_1904": calamine_1904, "shift_days": shift}
+
+
+class _Source:
+    """The workbook being read: calamine's reader of the whole file, opened only when a sheet
+    is read whole, and the zip's members for building the small workbooks of parts."""
+
+    def __init__(self, request: dict[str, Any]) -> None:
+        self.path = request["path"]
+        self.worksheets = set(request.get("worksheet_parts", ()))
+        self._reader: Any = None
+        self._zip: zipfile.ZipFile | None = None
+        self._members: dict[str, bytes] | None = None
+
+    def reader(self) -> Any:
+        import fastexcel
+
+        if self._reader is None:
+            self._reader = fastexcel.read_excel(self.path)
+        return self._reader
+
+    def zip(self) -> zipfile.ZipFile:
+        if self._zip is None:
+            self._zip = zipfile.ZipFile(self.path)
+        return self._zip
+
+    def size(self, member: str | None) -> int:
+        if member is None:
+            return 0
+        try:
+            return self.zip().getinfo(member).file_size
+        except KeyError:
+            raise Damaged(member) from None
+
+    def members(self) -> dict[str, bytes]:
+        """Every member except the worksheets, read once (they go into every part's workbook)."""
+        if self._members is None:
+            zf = self.zip()
+            self._members = {
+                info.filename: b"" if info.filename in self.worksheets else zf.read(info)
+                for info in zf.infolist()
+            }
+        return self._members
+
+
+def _read_whole(reader: Any, wanted: dict[str, Any], k: int, out_dir: Path) -> dict[str, Any]:
+    name = wanted["name"]
+    if name not in reader.sheet_names:
+        raise Damaged(name)
+    sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
+    if sheet.visible != "visible":
+        return {"name": name, "index": wanted["index"], "hidden": True}
+    columns = [c.absolute_index for c in sheet.selected_columns]
+    batch = sheet.to_arrow()
+    del sheet
+    if batch.num_columns != len(columns):
+        raise Damaged("column count")
+    target = out_dir / f"sheet{k}.arrow"
+    _write_batch(batch, target)
+    return {
+        "name": name,
+        "index": wanted["index"],
+        "hidden": False,
+        "file": target.name,
+        "columns": columns,
+        "height": batch.num_rows,
+    }
+
+
+def _write_batch(batch: Any, target: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.ipc
+
+    # Uncompressed: the parent memory-maps the file instead of decompressing it.
+    with pa.OSFile(str(target), "wb") as sink, pa.ipc.new_file(sink, batch.schema) as out:
+        out.write_batch(batch)
+
+
+# --------------------------------------------------------------------------- reading in parts
+
+_NEVER = 2**63
+_CHUNK = 16 * 2**20  # bytes of sheet XML inflated at a time
+_HEAD_MAX = 64 * 2**20  # the worksheet XML before <sheetData> (sheet views, column widths)
+_NAME = rb"[A-Za-z_][\w.-]*"
+_SHEET_DATA = re.compile(rb"<(?:(" + _NAME + rb"):)?sheetData(?=[\s/>])[^>]*>")
+_ROOT = re.compile(rb"<(?:(" + _NAME + rb"):)?worksheet(?=[\s/>])")
+_DIMENSION = re.compile(
+    rb"<(?:"
+    + _NAME
+    + rb":)?dimension(?=[\s/>])[^>]*?(?:/>|>.*?</(?:"
+    + _NAME
+    + rb":)?dimension\s*>)",
+    re.DOTALL,
+)
+_ROW_R = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
+_TAG_FOLLOW = frozenset(b" \t\r\n>/")
+_SENTINEL = "sentinel"
+
+
+class _NotSplittable(Exception):
+    """The sheet cannot be cut at its rows safely; it is read whole instead."""
+
+
+@dataclass
+class _Part:
+    rows: bytearray  # whole <row> elements; only ``rows[:end]`` belongs to this part
+    end: int
+    first_row: int  # the smallest r of the part's rows (0 for the first part: skip nothing)
+    next_row: int | None  # the smallest r of the next part's rows
+
+
+class _Splitter:
+    """Cuts one worksheet's XML, inflated a chunk at a time, into parts of whole rows.
+
+    ``head`` is the XML up to and including ``<sheetData>`` without ``<dimension>``, ``tail``
+    closes what ``head`` opened; ``head + part rows + tail`` is a worksheet of its own.
+    """
+
+    def __init__(self, stream: Any, part_bytes: int) -> None:
+        self.stream = stream
+        self.part_bytes = max(1, part_bytes)
+        buf = bytearray()
+        while (m := _SHEET_DATA.search(buf)) is None:
+            if len(buf) > _HEAD_MAX or not self._more(buf):
+                raise _NotSplittable("no <sheetData> near the start")
+        root = _ROOT.search(buf, 0, m.start())
+        if root is None or m.group(0).endswith(b"/>"):
+            raise _NotSplittable("no worksheet root, or an empty sheetData")
+        head = bytes(buf[: m.end()])
+        if b"<!" in head[root.start() :]:  # a comment or CDATA might hide tags
+            raise _NotSplittable("comment before sheetData")
+        self.head = _DIMENSION.sub(b"", head)  # calamine could size its range from it
+        p = m.group(1) + b":" if m.group(1) else b""
+        wp = root.group(1) + b":" if root.group(1) else b""
+        self.tail = b"</" + p + b"sheetData></" + wp + b"worksheet>"
+        self.prefix = p
+        self.row_tag = b"<" + p + b"row"
+        self.end_tag = b"</" + p + b"sheetData"
+        self.buf = buf
+        del buf[: m.end()]
+        at = buf.find(self.end_tag)
+        self.finished = at >= 0
+        if self.finished:
+            del buf[at:]
+        self.plain_r = re.compile(re.escape(self.row_tag) + rb' r="(\d+)"')
+        self.any_tag = re.compile(re.escape(self.row_tag) + rb"(?=[\s/>])([^>]*)")
+
+    def _more(self, buf: bytearray) -> bool:
+        chunk = self.stream.read(_CHUNK)
+        if not chunk:
+            return False
+        buf += chunk
+        return True
+
+    def _fill(self, size: int) -> None:
+        """Read until ``buf`` holds ``size`` bytes or the end of sheetData."""
+        buf = self.buf
+        while not self.finished and len(buf) < size:
+            start = max(0, len(buf) - len(self.end_tag))
+            if not self._more(buf):
+                raise _NotSplittable("no </sheetData>")
+            at = buf.find(self.end_tag, start)
+            if at >= 0:
+                del buf[at:]
+                self.finished = True
+
+    def _row_at(self, at: int) -> bool:
+        """Whether a row element starts at ``at`` (the tag name is followed by what ends it)."""
+        after = at + len(self.row_tag)
+        return after < len(self.buf) and self.buf[after] in _TAG_FOLLOW
+
+    def _cut(self) -> int:
+        """Where the current part (from ``buf[0]``) ends: a row start near ``part_bytes``."""
+        buf, tag = self.buf, self.row_tag
+        self._fill(self.part_bytes + len(tag) + 1)
+        if self.finished and len(buf) <= self.part_bytes:
+            return len(buf)
+        # The last row start before part_bytes (but not the part's own first row)...
+        at = buf.rfind(tag, 1, min(len(buf), self.part_bytes + len(tag)))
+        while at > 0 and not self._row_at(at):
+            at = buf.rfind(tag, 1, at + len(tag) - 1)
+        if at > 0:
+            return at
+        # ...or else the first one after it (a row longer than a part: read on until it ends).
+        searched = 1
+        while True:
+            at = buf.find(tag, searched)
+            while at > 0 and not self._row_at(at):
+                at = buf.find(tag, at + 1)
+            if at > 0:
+                return at
+            if self.finished:
+                return len(buf)
+            searched = max(1, len(buf) - len(tag))
+            self._fill(len(buf) + _CHUNK)
+
+    def _row_number_at(self, at: int) -> int:
+        """The r of the row element starting at ``buf[at]``."""
+        while (close := self.buf.find(b">", at)) < 0:
+            if self.finished:
+                raise _NotSplittable("an unfinished row tag")
+            self._fill(len(self.buf) + _CHUNK)
+        r = _ROW_R.search(self.buf, at, close)
+        if r is None:
+            raise _NotSplittable("a row without r")
+        return int(r.group(1))
+
+    def _row_numbers(self, end: int) -> tuple[int, int] | None:
+        """(smallest, largest) r of the rows in ``buf[:end]``; None when there are none.
+
+        Raises _NotSplittable when a row lacks r (calamine numbers such a row by counting the
+        rows before it, which a part cannot do) or when anything but rows might be there.
+        """
+        buf, tag = self.buf, self.row_tag
+        if buf.find(b"<!", 0, end) >= 0 or buf.find(b"<?", 0, end) >= 0:
+            # A comment or CDATA section could hold text that looks like a row.
+            raise _NotSplittable("comment, CDATA or processing instruction among the rows")
+        tags = buf.count(tag, 0, end)
+        if tags == 0:
+            if buf[:end].strip():
+                raise _NotSplittable("something other than rows in sheetData")
+            return None
+        numbers = self.plain_r.findall(buf, 0, end)
+        if len(numbers) != tags:
+            # Attributes in another order or quoting: look at every row tag.
+            numbers = []
+            for m in self.any_tag.finditer(buf, 0, end):
+                r = _ROW_R.search(m.group(1))
+                if r is None:
+                    raise _NotSplittable("a row without r")
+                numbers.append(r.group(1))
+            if len(numbers) != tags:
+                raise _NotSplittable("a tag that starts like a row but is not one")
+        values = [int(n) for n in numbers]
+        return min(values), max(values)
+
+    def parts(self) -> Iterator[_Part]:
+        """The parts in order; each is valid until the next one is asked for."""
+        first = 0  # the first part is read from Excel row 1, as a whole sheet is
+        last = 0  # the largest r so far
+        while True:
+            end = self._cut()
+            numbers = self._row_numbers(end)
+            if numbers is None:
+                raise _NotSplittable("no rows")  # nothing to read: cheap to read whole
+            low, high = numbers
+            if (first and low != first) or low <= last or low < 1:
+                # Rows out of order: calamine would put them back in place, a part cannot.
+                raise _NotSplittable("rows out of order")
+            last = high
+            done = self.finished and end == len(self.buf)
+            following = None if done else self._row_number_at(end)
+            yield _Part(self.buf, end, first, following)
+            if following is None:
+                return
+            del self.buf[:end]
+            first = following
+
+
+def _first_row_values(batch: Any) -> list[Any]:
+    if batch.num_rows == 0:
+        return []
+    return [column[0].as_py() for column in batch.columns]
+
+
+def _trim_heap() -> None:
+    """Hand freed memory back to the system between parts.
+
+    calamine's millions of small allocations (a string per shared string and per cell) leave
+    glibc's heap fragmented; without this, the peak grows by some 50 MB with every part.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc
+
+
+def _empty_worksheet() -> bytes:
+    return f'<worksheet xmlns="{_MAIN}"><sheetData/></worksheet>'.encode()
+
+
+def _part_workbook(
+    source: _Source, member: str, splitter: _Splitter, part: _Part, target: Path
+) -> None:
+    """Write a workbook of the original members, with only this part's rows in the sheet and
+    every other worksheet empty.
+
+    It goes to a file rather than into memory: calamine reads a workbook given as bytes from a
+    copy of its own, so the part's XML and the shared strings would be held three times.
+    """
+    sentinel = b""
+    if part.first_row > 1:
+        # A row with one value just above the part's first row, in column A (see
+        # _read_in_parts); in this workbook the rows above the part are empty anyway.
+        p, n = splitter.prefix, b"%d" % (part.first_row - 1)
+        sentinel = (
+            b'<%srow r="%s"><%sc r="A%s" t="inlineStr"><%sis><%st>%s</%st></%sis></%sc></%srow>'
+            % (p, n, p, n, p, p, _SENTINEL.encode(), p, p, p, p)
+        )
+    body = memoryview(part.rows)[: part.end]
+    try:
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as zf:
+            for name, data in source.members().items():
+                if name == member:
+                    info = zipfile.ZipInfo(name)
+                    info.file_size = (
+                        len(splitter.head) + len(sentinel) + len(body) + len(splitter.tail)
+                    )
+                    with zf.open(info, "w") as sheet:
+                        sheet.write(splitter.head)
+                        sheet.write(sentinel)
+                        sheet.write(body)
+                        sheet.write(splitter.tail)
+                elif name in source.worksheets:
+                    zf.writestr(name, _empty_worksheet())
+                else:
+                    zf.writestr(name, data)
+    finally:
+        body.release()
+
+
+def _read_in_parts(
+    source: _Source, wanted: dict[str, Any], k: int, part_bytes: int, out_dir: Path
+) -> dict[str, Any]:
+    """Read one large sheet a few tens of megabytes of XML at a time (see the docstring)."""
+    import fastexcel
+
+    name, member = wanted["name"], wanted["part"]
+    if member not in source.worksheets:
+        raise Damaged(member)
+    parts: list[dict[str, Any]] = []
+    try:
+        stream = source.zip().open(member)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise Damaged(member) from exc
+    with stream:
+        splitter = _Splitter(stream, part_bytes)
+        for j, part in enumerate(splitter.parts()):
+            workbook = out_dir / f"sheet{k}.part{j}.xlsx"
+            _part_workbook(source, member, splitter, part, workbook)
+            reader = fastexcel.read_excel(str(workbook))
+            workbook.unlink()  # calamine keeps it open
+            if name not in reader.sheet_names:
+                raise Damaged(name)
+            # The first part is read as a whole sheet is, from Excel row 1. A later one starts
+            # with the sentinel row (see _part_workbook), where calamine's range then starts:
+            # with the default skip_rows fastexcel neither pads the rows above it (skip_rows=N
+            # would still fill a grid from row 1 in memory) nor drops any below it.
+            sheet = reader.load_sheet(
+                name, header_row=None, dtypes="string", skip_rows=0 if j == 0 else None
+            )
+            if j == 0 and sheet.visible != "visible":
+                return {"name": name, "index": wanted["index"], "hidden": True}
+            columns = [c.absolute_index for c in sheet.selected_columns]
+            batch = sheet.to_arrow()
+            del sheet, reader
+            if batch.num_columns != len(columns):
+                raise Damaged("column count")
+            if j > 0:
+                if _first_row_values(batch) != [_SENTINEL] + [None] * (len(columns) - 1):
+                    # A cell placed above the part by its own r: the whole read has it.
+                    raise _NotSplittable("calamine's range does not start at the sentinel")
+                batch = batch.slice(1)
+            first_row = max(1, part.first_row)
+            if part.next_row is not None and first_row + batch.num_rows > part.next_row:
+                # A cell whose own r points below its row: the whole read places it.
+                raise _NotSplittable("cells beyond their part")
+            target = out_dir / f"sheet{k}.part{j}.arrow"
+            _write_batch(batch, target)
+            parts.append(
+                {
+                    "file": target.name,
+                    "columns": columns,
+                    "height": batch.num_rows,
+                    "first_row": first_row,
+                    "next_row": part.next_row,
+                }
+            )
+            del batch
+            _trim_heap()
+    # A whole read ends at the last row with a value: parts after it add nothing, and the
+    # blank rows before them are not part of the sheet.
+    while len(parts) > 1 and parts[-1]["height"] == 0:
+        parts.pop()
+    parts[-1]["next_row"] = None
+    return {"name": name, "index": wanted["index"], "hidden": False, "parts": parts}
 
 
 # --------------------------------------------------------------------------- the 1904 probe

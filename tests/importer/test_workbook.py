@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import json
 import logging
@@ -16,8 +17,11 @@ import fastexcel
 import openpyxl
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
+from polars.testing import assert_frame_equal
 
 from dashboard.importer import safety
 from dashboard.importer.errors import ImportFileError, NotAWorkbookError, UnsafeWorkbookError
@@ -27,9 +31,10 @@ from dashboard.importer.safety import (
     _ExtentScanner,
     inspect_workbook,
 )
-from dashboard.importer.workbook import ReadLimits, Workbook, read_workbook
+from dashboard.importer.workbook import ReadLimits, Sheet, Workbook, read_workbook
 from dashboard.importer.worker import calamine_reads_1904
 from tests.importer import hostile
+from tests.importer.build import make_xlsx
 
 SAMPLES = Path(__file__).parents[2].parent / "shared" / "samples"
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared samples not present")
@@ -379,6 +384,7 @@ def test_huge_shared_string(huge_shared_string_xlsx: Path, lying_shared_string_x
 def test_whitespace_sheet(whitespace_xlsx: Path, lying_size_xlsx: Path) -> None:
     """(c) 1.1 GB of whitespace in the sheet XML; (d) the same with headers claiming 4 KB."""
     assert whitespace_xlsx.stat().st_size < 2_000_000
+    assert hostile.WHITESPACE_BYTES > ReadLimits().max_entry_bytes
     with zipfile.ZipFile(lying_size_xlsx) as zf:
         assert zf.getinfo("xl/worksheets/sheet1.xml").file_size == 4096
     for path in (whitespace_xlsx, lying_size_xlsx):
@@ -533,3 +539,242 @@ def test_inflating_ahead_stops_with_the_consumer() -> None:
         list(safety._ahead(failing()))
     assert b"".join(safety._ahead(chunks())) == b"".join(chunks())
     assert not [t for t in threading.enumerate() if t.name == "xlsx-inflate"]
+
+
+# --------------------------------------------------------------------------- reading in parts
+
+TINY_PARTS = ReadLimits(parts_above_bytes=1, part_bytes=2_000)
+
+
+def read_in_parts(path: Path, limits: ReadLimits = TINY_PARTS) -> tuple[Workbook, Workbook]:
+    """The workbook read whole and read in tiny parts; the two must give the same rows."""
+    whole = read_workbook(path)
+    parted = read_workbook(path, limits=limits)
+    assert all(sheet.rest is None for sheet in whole.sheets)
+    assert parted.hidden_sheets == whole.hidden_sheets
+    assert parted.date1904 == whole.date1904
+    assert [(s.name, s.index) for s in parted.sheets] == [(s.name, s.index) for s in whole.sheets]
+    for a, b in zip(whole.sheets, parted.sheets, strict=True):
+        assert b.first_row == a.first_row, a.name
+        blocks = list(b.blocks())
+        row = b.first_row
+        for first, frame in blocks:
+            assert first == row  # each block starts where the one before ended
+            assert frame.columns == b.rows.columns
+            row += frame.height
+        assert_frame_equal(pl.concat([frame for _, frame in blocks]), a.rows)
+        assert_frame_equal(next(b.blocks(2))[1], b.rows.slice(2))
+    strings_only(parted)
+    return whole, parted
+
+
+def parts(sheet: Sheet) -> int:
+    return 1 + (len(sheet.rest.parts) if sheet.rest is not None else 0)
+
+
+@needs_samples
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in SAMPLES.glob("*.xlsx")) if SAMPLES.is_dir() else []
+)
+def test_samples_read_in_parts_give_the_same_rows(name: str) -> None:
+    _, parted = read_in_parts(SAMPLES / name)
+    assert max(parts(s) for s in parted.sheets) > 5
+
+
+def _rows_xml(rows: dict[int, dict[str, str]], *, prefix: str = "", r_first: bool = True) -> str:
+    """``{excel row: {column letters: text}}`` as rows of inline-string cells."""
+    p = f"{prefix}:" if prefix else ""
+    out = []
+    for n, cells in rows.items():
+        body = "".join(
+            f'<{p}c r="{col}{n}" t="inlineStr"><{p}is><{p}t>{text}</{p}t></{p}is></{p}c>'
+            for col, text in cells.items()
+        )
+        attrs = f'r="{n}" spans="1:3"' if r_first else f'spans="1:3" r="{n}"'
+        out.append(f"<{p}row {attrs}>{body}</{p}row>")
+    return "".join(out)
+
+
+def _data(
+    first: int, count: int, columns: str = "BC", gap_every: int = 0
+) -> dict[int, dict[str, str]]:
+    rows: dict[int, dict[str, str]] = {}
+    for n in range(first, first + count):
+        if gap_every and n % gap_every == 0:
+            continue  # a blank row (no row element at all)
+        rows[n] = {col: f"{col}{n}" for col in columns}
+    return rows
+
+
+def test_blank_rows_across_part_boundaries(tmp_path: Path) -> None:
+    rows = {**_data(3, 40, gap_every=7), **_data(200, 30), **_data(5000, 20, "BCD")}
+    path = hostile.write_workbook(
+        tmp_path / "gaps.xlsx",
+        [hostile.SheetSpec("S", hostile.sheet_xml(_rows_xml(rows), dimension="A1:A1"))],
+    )
+    whole, parted = read_in_parts(path)
+    (sheet,) = parted.sheets
+    assert parts(sheet) > 5 and sheet.first_row == 3
+    assert whole.sheets[0].rows.height == 5019 - 3 + 1
+    # One row per part: every gap lies between two parts.
+    _, parted = read_in_parts(path, ReadLimits(parts_above_bytes=1, part_bytes=1))
+    assert parts(parted.sheets[0]) == len(rows)
+
+
+def test_a_column_present_only_in_a_later_part(tmp_path: Path) -> None:
+    rows = {**_data(1, 60), 61: {"AB": "far right"}, **_data(62, 10)}
+    path = hostile.write_workbook(
+        tmp_path / "wide.xlsx", [hostile.SheetSpec("S", hostile.sheet_xml(_rows_xml(rows)))]
+    )
+    _, parted = read_in_parts(path)
+    (sheet,) = parted.sheets
+    assert sheet.rows.width == 28  # AB is column 28: the first part has it too, all null
+    assert sheet.rows.get_column("c27").null_count() == sheet.rows.height
+
+
+def test_leading_parts_without_a_value(tmp_path: Path) -> None:
+    """Rows of styled but empty cells fill the first parts; the sheet starts after them."""
+    empty = "".join(
+        f'<row r="{n}">' + "".join(f'<c r="{c}{n}" s="1"/>' for c in "ABCDEF") + "</row>"
+        for n in range(1, 200)
+    )
+    body = empty + _rows_xml(_data(300, 30)) + '<row r="400"><c r="B400" s="1"/></row>'
+    path = hostile.write_workbook(
+        tmp_path / "late.xlsx", [hostile.SheetSpec("S", hostile.sheet_xml(body))]
+    )
+    _, parted = read_in_parts(path)
+    (sheet,) = parted.sheets
+    assert sheet.first_row == 300
+    assert sheet.rows.item(0, "c1") == "B300"
+
+
+def test_trailing_error_cells_and_empty_parts(tmp_path: Path) -> None:
+    """Error cells count as used (all-null rows at the end); empty cells after them do not."""
+    errors = "".join(f'<row r="{n}"><c r="D{n}" t="e"><v>#N/A</v></c></row>' for n in (60, 61))
+    empty = "".join(f'<row r="{n}"><c r="B{n}" s="1"/></row>' for n in range(70, 400))
+    body = _rows_xml(_data(1, 50)) + errors + empty
+    path = hostile.write_workbook(
+        tmp_path / "tail.xlsx", [hostile.SheetSpec("S", hostile.sheet_xml(body))]
+    )
+    whole, _ = read_in_parts(path)
+    assert whole.sheets[0].rows.height == 61
+
+
+def test_a_sheet_without_any_value(tmp_path: Path) -> None:
+    empty = "".join(f'<row r="{n}"><c r="B{n}" s="1"/></row>' for n in range(1, 400))
+    errors = "".join(f'<row r="{n}"><c r="D{n}" t="e"><v>#N/A</v></c></row>' for n in (50, 300))
+    for name, body in [("empty.xlsx", empty), ("errors.xlsx", empty + errors)]:
+        path = hostile.write_workbook(
+            tmp_path / name, [hostile.SheetSpec("S", hostile.sheet_xml(body))]
+        )
+        read_in_parts(path)
+
+
+def test_a_namespace_prefixed_sheet(tmp_path: Path) -> None:
+    rows = {**_data(2, 60, gap_every=5), **_data(100, 20)}
+    xml = (
+        f'{hostile.XML_DECL}<x:worksheet xmlns:x="{hostile.MAIN_NS}"><x:dimension ref="A1"/>'
+        f"<x:sheetData>{_rows_xml(rows, prefix='x')}</x:sheetData></x:worksheet>"
+    ).encode()
+    path = hostile.write_workbook(tmp_path / "x.xlsx", [hostile.SheetSpec("S", xml)])
+    _, parted = read_in_parts(path)
+    assert parts(parted.sheets[0]) > 5
+
+
+def test_rows_with_r_after_other_attributes(tmp_path: Path) -> None:
+    path = hostile.write_workbook(
+        tmp_path / "late_r.xlsx",
+        [hostile.SheetSpec("S", hostile.sheet_xml(_rows_xml(_data(4, 80), r_first=False)))],
+    )
+    _, parted = read_in_parts(path)
+    assert parts(parted.sheets[0]) > 5
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "row without r",
+        "rows out of order",
+        "comment",
+        "cell below its row",
+        "cell above its row",
+    ],
+)
+def test_sheets_that_cannot_be_cut_are_read_whole(case: str, tmp_path: Path) -> None:
+    body = _rows_xml(_data(1, 60))
+    if case == "row without r":
+        body += "<row><c><v>7</v></c></row>"
+    elif case == "rows out of order":
+        body += _rows_xml(_data(30, 1, "E"))
+    elif case == "comment":
+        body = body.replace('<row r="20"', '<!-- <row r="900"> --><row r="20"')
+    elif case == "cell below its row":
+        body = body.replace('<c r="B40"', '<c r="B4000"')
+    else:
+        body = body.replace('<c r="C40"', '<c r="F3"')
+    path = hostile.write_workbook(
+        tmp_path / "odd.xlsx", [hostile.SheetSpec("S", hostile.sheet_xml(body))]
+    )
+    _, parted = read_in_parts(path)
+    assert parts(parted.sheets[0]) == 1
+
+
+def test_shared_strings_dates_1904_and_hidden_sheets(tmp_path: Path) -> None:
+    data = [
+        [f"id {n}", n, dt.datetime(2023, 1, 1) + dt.timedelta(days=n), "same"] for n in range(80)
+    ]
+    data[10:13] = [[None] * 4] * 3  # blank rows
+    for date1904 in (False, True):
+        path = make_xlsx(
+            tmp_path / f"book{date1904}.xlsx",
+            {"A": data, "Hidden": data, "B": [[None], [None], *data]},
+            hidden=["Hidden"],
+            date1904=date1904,
+        )
+        whole, parted = read_in_parts(path)
+        assert parted.hidden_sheets == ["Hidden"]
+        assert [parts(s) for s in parted.sheets] == [parts(parted.sheets[0])] * 2
+        assert parts(parted.sheets[0]) > 5
+        assert whole.sheets[0].rows.item(0, "c2") == "2023-01-01 00:00:00"
+
+
+def test_the_parts_directory_lives_as_long_as_the_parts(tmp_path: Path) -> None:
+    path = hostile.write_workbook(
+        tmp_path / "p.xlsx", [hostile.SheetSpec("S", hostile.sheet_xml(_rows_xml(_data(1, 80))))]
+    )
+    book = read_workbook(path, limits=TINY_PARTS)
+    rest = book.sheets[0].rest
+    assert rest is not None
+    directory = Path(rest._directory.name)
+    assert sorted(p.name for p in directory.iterdir()) == sorted(
+        p.file.name for p in rest.parts if p.file is not None
+    )
+    del book, rest
+    gc.collect()
+    assert not directory.exists()
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    layout=st.lists(
+        st.tuples(st.integers(0, 40), st.integers(1, 12), st.sampled_from(["A", "BC", "CDE", "Z"])),
+        min_size=1,
+        max_size=6,
+    ),
+    part_bytes=st.integers(1, 3_000),
+)
+def test_any_layout_of_rows_reads_the_same_in_parts(
+    layout: list[tuple[int, int, str]], part_bytes: int, tmp_path: Path
+) -> None:
+    """Runs of rows, each after a gap of blank rows, in varying columns."""
+    rows: dict[int, dict[str, str]] = {}
+    n = 1
+    for gap, count, columns in layout:
+        rows.update(_data(n + gap, count, columns))
+        n += gap + count
+    path = hostile.write_workbook(
+        tmp_path / "any.xlsx", [hostile.SheetSpec("S", hostile.sheet_xml(_rows_xml(rows)))]
+    )
+    read_in_parts(path, ReadLimits(parts_above_bytes=1, part_bytes=part_bytes))
