@@ -18,10 +18,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard.importer.headers import HeaderMatch
-from dashboard.importer.pipeline import PreparedImport, locate, validate
+from dashboard.importer.pipeline import PreparedImport, locate, prepare, validate
 from dashboard.importer.pseudonym import Pseudonymiser
-from dashboard.importer.workbook import Sheet, SheetPart, SheetParts, Workbook, read_workbook
+from dashboard.importer.workbook import (
+    ReadLimits,
+    Sheet,
+    SheetPart,
+    SheetParts,
+    Workbook,
+    read_workbook,
+)
 from tests.importer.build import INCIDENT_HEADER, incident_row, make_xlsx
+from tests.samples import sample
 
 KEY = b"test-key-0123456789abcdef"
 
@@ -136,3 +144,29 @@ def test_conflict_across_parts_names_every_row(read: _Read, tmp_path) -> None:
     assert reasons[14] == ['Hændelses-ID "H-2" appears in rows 5, 10, 14 with different content']
     raw = parted.rejected.filter(pl.col("row_number") == 14)["original"].item()
     assert '"Alvorlighed":"Høj"' in raw
+
+
+# ----------------------------------------------- with the reader child cutting the sheets
+
+TINY_PARTS = ReadLimits(parts_above_bytes=1, part_bytes=2_000)
+SMALL_PARTS = ReadLimits(parts_above_bytes=1, part_bytes=60_000)  # a few parts per sample
+
+
+def _prepare(path: Path, limits: ReadLimits | None = None) -> PreparedImport:
+    return prepare(path, pseudonymiser=Pseudonymiser(KEY), limits=limits)
+
+
+def test_the_fixture_read_in_parts_by_the_reader(read: _Read, whole: PreparedImport) -> None:
+    parted = read_workbook(read.path, limits=TINY_PARTS)
+    assert parted.sheets[0].rest is not None and len(parted.sheets[0].rest.parts) >= 2
+    _assert_same(_prepare(read.path, TINY_PARTS), whole)
+
+
+@pytest.mark.parametrize(
+    "name", ["haendelser_2023-2024.xlsx", "henvendelser_2023-2024.xlsx", "incidents_en_sample.xlsx"]
+)
+def test_samples_read_in_parts_import_the_same(name: str) -> None:
+    path = sample(name)
+    parted = _prepare(path, SMALL_PARTS)
+    assert parted.match.sheet.rest is not None and len(parted.match.sheet.rest.parts) >= 2
+    _assert_same(parted, _prepare(path))
