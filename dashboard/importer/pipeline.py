@@ -347,9 +347,14 @@ def validate(
     id_field = ID_FIELD[match.kind]
     # Which rows to keep is decided on three narrow columns; the records themselves are then
     # filtered block by block, so they are never held twice. Blocks are in row order.
-    ids = pl.concat([b.hashed.select(id_field, "row_hash", "row_number") for b in blocks])
-    per_id = ids.group_by(id_field).agg(
-        n=pl.len(), versions=pl.col("row_hash").n_unique(), rows=pl.col("row_number").sort()
+    ids = pl.concat(
+        [b.hashed.select(id_field, "row_hash", "row_number") for b in blocks], rechunk=False
+    )
+    # Only ids on more than one row can be duplicates or conflicts (usually few rows).
+    per_id = (
+        ids.filter(pl.col(id_field).is_duplicated())
+        .group_by(id_field)
+        .agg(n=pl.len(), versions=pl.col("row_hash").n_unique(), rows=pl.col("row_number").sort())
     )
     conflicts = per_id.filter(pl.col("versions") > 1)
     conflict_reasons = conflicts.explode("rows").select(

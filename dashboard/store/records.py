@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import duckdb
 import polars as pl
@@ -31,6 +33,9 @@ import pyarrow as pa
 
 from dashboard.contract import ID_FIELD, Kind, field_names
 from dashboard.store import fetch_all, fetch_frame, fetch_one, refresh_summaries
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Columns stored besides the contract fields, per kind (before import_id and row_hash).
 EXTRA_COLUMNS: dict[Kind, tuple[str, ...]] = {"incidents": (), "inquiries": ("deadline_source",)}
@@ -105,7 +110,7 @@ def with_row_hash(
     return records.with_columns(hashes["row_hash"])
 
 
-WRITE_MEMORY_LIMIT_BYTES = 512 * 2**20
+WRITE_MEMORY_LIMIT_BYTES = 256 * 2**20
 
 
 @contextlib.contextmanager
@@ -113,8 +118,8 @@ def bounded_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Cap DuckDB's memory at ``WRITE_MEMORY_LIMIT_BYTES`` (if lower) while an import is written.
 
     DuckDB's default is 80% of the machine's memory, and it keeps what it writes in its
-    buffers up to that: writing a million incident records took 680 MB more, with this cap
-    310 MB more and no more time (it writes blocks out instead). The setting belongs to the
+    buffers up to that: writing a million incident records into a new store took 680 MB more,
+    with this cap 330 MB more and about the same time (it writes blocks out instead). The setting belongs to the
     database, not the connection, so it is reset afterwards (to DuckDB's default: the app sets
     no other limit, and a limit already lower is left alone).
     """
@@ -122,12 +127,46 @@ def bounded_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     before = str(row[0]) if row else ""
     lower = _bytes(before) > WRITE_MEMORY_LIMIT_BYTES
     if lower:
-        fetch_all(con, "SET memory_limit = $limit", {"limit": f"{WRITE_MEMORY_LIMIT_BYTES}B"})
+        try:
+            fetch_all(con, "SET memory_limit = $limit", {"limit": f"{WRITE_MEMORY_LIMIT_BYTES}B"})
+        except duckdb.OutOfMemoryException:  # DuckDB holds more that it cannot write out
+            lower = False
     try:
         yield
     finally:
         if lower:
             fetch_all(con, "RESET memory_limit")
+
+
+def _within_memory_cap(con: duckdb.DuckDBPyConnection, write: Callable[[], T]) -> T:
+    """Run a write transaction under ``bounded_memory``; once more without it if that is too
+    little (a large store's indexes must fit: the write then costs what it did before)."""
+    with bounded_memory(con):
+        try:
+            return write()
+        except duckdb.Error as error:
+            if not _out_of_memory(error):
+                raise
+            log.info(
+                "write needed more than %s bytes; repeated without the cap",
+                WRITE_MEMORY_LIMIT_BYTES,
+            )
+    return write()
+
+
+def _out_of_memory(error: duckdb.Error) -> bool:
+    """DuckDB could not stay within its memory limit (raised as such, or when committing)."""
+    text = str(error).lower()
+    return isinstance(error, duckdb.OutOfMemoryException) or "failed to pin block" in text
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back, unless DuckDB has already ended the transaction (a failed commit does)."""
+    try:
+        con.rollback()
+    except duckdb.TransactionException as error:
+        if "no transaction is active" not in str(error):
+            raise
 
 
 def _bytes(setting: str) -> float:
@@ -192,8 +231,7 @@ def write_import(
     When every record equals its current version nothing is written at all.
     ``rejected`` has columns row_number (int), reasons (list[str]), raw (JSON text).
     """
-    with bounded_memory(con):
-        return _write_import(con, records, meta, rejected)
+    return _within_memory_cap(con, lambda: _write_import(con, records, meta, rejected))
 
 
 def _write_import(
@@ -216,7 +254,7 @@ def _write_import(
             con.commit()
         return result
     except BaseException:
-        con.rollback()
+        _rollback(con)
         raise
     finally:
         for name in ("staging", "rejected_staging"):
@@ -356,17 +394,20 @@ def undo_import(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
 
     Raises ``LookupError`` for an unknown or already undone import.
     """
-    with bounded_memory(con):
-        con.begin()
-        try:
-            kind, touched = _undo(con, import_id)
-            if kind == "incidents":
-                refresh_summaries(con)
-            con.commit()
-            return touched
-        except BaseException:
-            con.rollback()
-            raise
+    return _within_memory_cap(con, lambda: _undo_import(con, import_id))
+
+
+def _undo_import(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
+    con.begin()
+    try:
+        kind, touched = _undo(con, import_id)
+        if kind == "incidents":
+            refresh_summaries(con)
+        con.commit()
+        return touched
+    except BaseException:
+        _rollback(con)
+        raise
 
 
 def _undo(con: duckdb.DuckDBPyConnection, import_id: int) -> tuple[Kind, int]:

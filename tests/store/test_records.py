@@ -210,7 +210,41 @@ def test_a_write_caps_duckdbs_memory_and_resets_it(con, monkeypatch) -> None:
     monkeypatch.setattr(records, "_write", spy)
     default = _memory_limit(con)
     write(con, "a.xlsx", inquiries(("Q1", "Social", None)))
-    assert seen == ["512.0 MiB"] and _memory_limit(con) == default
+    assert seen == ["256.0 MiB"] and _memory_limit(con) == default
     store.fetch_all(con, "SET memory_limit = '100MB'")  # a lower limit is left alone
     write(con, "b.xlsx", inquiries(("Q1", "Teknik", None)))
     assert seen[1] == _memory_limit(con) == "95.3 MiB"
+
+
+def test_a_write_that_needs_more_memory_than_the_cap_is_repeated_without_it(
+    tmp_path, monkeypatch
+) -> None:
+    import dashboard.store.records as records
+
+    con = store.connect(tmp_path / "store.duckdb")  # a file: DuckDB can write blocks out
+    monkeypatch.setattr(records, "WRITE_MEMORY_LIMIT_BYTES", 2 * 2**20)
+    attempts: list[str] = []
+    real_write = records._write
+
+    def spy(con, *args):
+        attempts.append(_memory_limit(con))
+        return real_write(con, *args)
+
+    monkeypatch.setattr(records, "_write", spy)
+    n = 20_000
+    frame = inquiries(*((f"Q{i}", f"Department {i % 7}", None) for i in range(n)))
+    result = write(con, "big.xlsx", frame)
+    assert attempts[0] == "2.0 MiB" and len(attempts) == 2  # failed capped, then uncapped
+    assert result.stored_new == n
+    assert store.fetch_all(con, "SELECT count(*) FROM inquiries") == [(n,)]
+    assert store.fetch_all(con, "SELECT count(*) FROM imports") == [(1,)]  # written once
+    assert _memory_limit(con) == _memory_limit(store.connect(":memory:"))  # reset
+    con.close()
+
+
+def test_no_cap_when_duckdb_cannot_shrink_to_it(con, monkeypatch) -> None:
+    import dashboard.store.records as records
+
+    monkeypatch.setattr(records, "WRITE_MEMORY_LIMIT_BYTES", 2**10)  # less than it holds
+    result = write(con, "a.xlsx", inquiries(("Q1", "Social", None)))
+    assert result.stored_new == 1
