@@ -170,3 +170,14 @@ def test_samples_read_in_parts_import_the_same(name: str) -> None:
     parted = _prepare(path, SMALL_PARTS)
     assert parted.match.sheet.rest is not None and len(parted.match.sheet.rest.parts) >= 2
     _assert_same(parted, _prepare(path))
+
+
+@pytest.mark.parametrize("block_rows", [1, 2, 5])
+def test_blocks_of_a_few_rows_give_the_whole_result(
+    read: _Read, whole: PreparedImport, tmp_path, monkeypatch, block_rows: int
+) -> None:
+    import dashboard.importer.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "BLOCK_ROWS", block_rows)
+    _assert_same(_prepared(read, None, tmp_path), whole)
+    _assert_same(_prepared(read, [4, 9], tmp_path), whole)
