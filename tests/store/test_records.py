@@ -197,7 +197,8 @@ def _memory_limit(con) -> str:
     return str(store.fetch_all(con, "SELECT current_setting('memory_limit')")[0][0])
 
 
-def test_a_write_caps_duckdbs_memory_and_resets_it(con, monkeypatch) -> None:
+def _limits_seen_by_writes(monkeypatch) -> list[str]:
+    """DuckDB's memory limit at the start of every write from now on (the list grows)."""
     import dashboard.store.records as records
 
     seen: list[str] = []
@@ -208,6 +209,11 @@ def test_a_write_caps_duckdbs_memory_and_resets_it(con, monkeypatch) -> None:
         return real_write(con, *args)
 
     monkeypatch.setattr(records, "_write", spy)
+    return seen
+
+
+def test_a_write_caps_duckdbs_memory_and_resets_it(con, monkeypatch) -> None:
+    seen = _limits_seen_by_writes(monkeypatch)
     default = _memory_limit(con)
     write(con, "a.xlsx", inquiries(("Q1", "Social", None)))
     assert seen == ["256.0 MiB"] and _memory_limit(con) == default
@@ -223,14 +229,7 @@ def test_a_write_that_needs_more_memory_than_the_cap_is_repeated_without_it(
 
     con = store.connect(tmp_path / "store.duckdb")  # a file: DuckDB can write blocks out
     monkeypatch.setattr(records, "WRITE_MEMORY_LIMIT_BYTES", 2 * 2**20)
-    attempts: list[str] = []
-    real_write = records._write
-
-    def spy(con, *args):
-        attempts.append(_memory_limit(con))
-        return real_write(con, *args)
-
-    monkeypatch.setattr(records, "_write", spy)
+    attempts = _limits_seen_by_writes(monkeypatch)
     n = 20_000
     frame = inquiries(*((f"Q{i}", f"Department {i % 7}", None) for i in range(n)))
     result = write(con, "big.xlsx", frame)
