@@ -53,7 +53,9 @@ class ReadLimits:
     # A large sheet costs the reader a part's worth of memory, not its size (it is read in
     # parts); the shared strings, loaded once per part, have a cap of their own.
     max_uncompressed_bytes: int = 2 * 2**30  # sum of declared sizes of all zip entries
-    max_entry_bytes: int = 1 * 2**30  # any single entry, e.g. sharedStrings.xml or a sheet
+    # Any single entry, e.g. sharedStrings.xml or a sheet: room for a million rows of all 22
+    # incident columns (693 MB of sheet XML), not for a gigabyte of whitespace.
+    max_entry_bytes: int = 768 * 2**20
     max_shared_strings_bytes: int = 256 * 2**20
     max_rows: int = 2_000_000
     max_columns: int = 512

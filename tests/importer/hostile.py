@@ -293,7 +293,7 @@ def huge_shared_string(
     return write_workbook(path, [SheetSpec("Data", _one_cell_sheet())], shared_strings=sst)
 
 
-WHITESPACE_BYTES = 1_100_000_000
+WHITESPACE_BYTES = 1_000_000_000  # a gigabyte
 
 
 def whitespace_sheet(

@@ -382,7 +382,7 @@ def test_huge_shared_string(huge_shared_string_xlsx: Path, lying_shared_string_x
 
 
 def test_whitespace_sheet(whitespace_xlsx: Path, lying_size_xlsx: Path) -> None:
-    """(c) 1.1 GB of whitespace in the sheet XML; (d) the same with headers claiming 4 KB."""
+    """(c) 1 GB of whitespace in the sheet XML; (d) the same with headers claiming 4 KB."""
     assert whitespace_xlsx.stat().st_size < 2_000_000
     assert hostile.WHITESPACE_BYTES > ReadLimits().max_entry_bytes
     with zipfile.ZipFile(lying_size_xlsx) as zf:
