@@ -327,9 +327,8 @@ def validate(
     report(0.6, "validating")
     defaults = {**{k: v.days for k, v in DEFAULT_DEADLINES.items()}, **(deadline_days or {})}
     blocks: list[_Block] = []
-    # One scratch database (to hash rows) and one thread (to pseudonymise) for all blocks:
-    # a new thread per block also means new allocator arenas, and the memory of earlier
-    # blocks is then not reused (measured: 60 MB more per block of 90k rows).
+    # One scratch database (to hash rows) and one thread (to pseudonymise) for all blocks,
+    # not one per block (measured on 1M rows: 40 MB less at the peak).
     with duckdb.connect() as scratch, ThreadPoolExecutor(max_workers=1) as pool:
         context = _BlockContext(match, workbook, pseudonymiser, defaults, scratch, pool)
         for first_row, rows in match.sheet.blocks(match.header_index + 1):
@@ -495,6 +494,9 @@ def _validate_block(data: pl.DataFrame, context: _BlockContext) -> _Block:
     )
 
 
+_ORG_FIELDS = ("department", "unit")
+
+
 def _few_values(kind: Kind) -> list[str]:
     """Fields with few distinct values (categories, departments, units), kept as Categorical.
 
@@ -505,19 +507,16 @@ def _few_values(kind: Kind) -> list[str]:
     return [f.name for f in fields_for(kind) if f.type == "category" or f.name in _ORG_FIELDS]
 
 
-_ORG_FIELDS = ("department", "unit")
-
-
 def _rows_of(match: HeaderMatch, wanted: pl.DataFrame) -> pl.DataFrame:
     """The stripped cells of the rows numbered in ``wanted`` (read again, block by block)."""
-    numbers = wanted["row_number"].implode()
-    found = [
-        block.filter(pl.col("row_number").is_in(numbers))
-        for block in (
-            _numbered(rows, first_row)
-            for first_row, rows in match.sheet.blocks(match.header_index + 1)
-        )
-    ]
+    numbers = wanted["row_number"]
+    found = []
+    for first_row, rows in match.sheet.blocks(match.header_index + 1):
+        inside = numbers.filter((numbers >= first_row) & (numbers < first_row + rows.height))
+        if inside.len():
+            found.append(
+                _stripped(rows[(inside - first_row).to_list()]).with_columns(row_number=inside)
+            )
     return pl.concat(found)
 
 

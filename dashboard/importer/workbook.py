@@ -70,7 +70,7 @@ class ReadLimits:
 class SheetPart:
     """One part of a sheet read in parts, as the reader child wrote it (an Arrow IPC file)."""
 
-    file: Path | None  # None when the part holds no cell with a value (nothing was written)
+    file: Path
     columns: list[int]  # absolute Excel column index (0 = A) of each column in the file
     height: int  # rows in the file
     first_row: int  # Excel row number of the file's first row
@@ -102,15 +102,7 @@ class SheetParts:
 
     def load(self, part: SheetPart) -> pl.DataFrame:
         """One part as text columns c0..c{width-1}, blank rows up to the next part included."""
-        if part.file is None:
-            raw = pl.DataFrame()
-        else:
-            raw = pl.read_ipc(part.file)
-        if raw.height != part.height or raw.width != len(part.columns):
-            raise RuntimeError(f"worker output for part {part.first_row} is inconsistent")
-        rows = _normalise(raw, part.columns, self.shift_days, width=self.width)
-        if any(dtype != pl.String for dtype in rows.dtypes):
-            raise RuntimeError(f"worker output for part {part.first_row} is inconsistent")
+        rows = _load_file(part.file, part.columns, part.height, self.shift_days, width=self.width)
         if part.next_row is not None and part.next_row - part.first_row > rows.height:
             blank = part.next_row - part.first_row - rows.height
             rows = pl.concat(
@@ -226,7 +218,7 @@ def _sheet_in_parts(
     the others left on disk in ``rest``."""
     parts = [
         SheetPart(
-            file=None if p["file"] is None else out / p["file"],
+            file=out / p["file"],
             columns=p["columns"],
             height=p["height"],
             first_row=p["first_row"],
@@ -254,7 +246,7 @@ def _sheet_in_parts(
     return Sheet(entry["name"], entry["index"], 1, empty)
 
 
-def _remove_all_but(out: Path, keep: set[Path | None]) -> None:
+def _remove_all_but(out: Path, keep: set[Path]) -> None:
     """Free the disk space of what was read already (the kept parts are read later)."""
     for item in out.iterdir():
         if item not in keep:
@@ -264,12 +256,19 @@ def _remove_all_but(out: Path, keep: set[Path | None]) -> None:
 
 def _load_sheet(path: Path, entry: dict[str, Any], shift_days: int) -> pl.DataFrame:
     """One sheet as the child wrote it, with columns named after their Excel position."""
+    return _load_file(path, entry["columns"], entry["height"], shift_days)
+
+
+def _load_file(
+    path: Path, columns: list[int], height: int, shift_days: int, *, width: int | None = None
+) -> pl.DataFrame:
+    """A sheet or part as the child wrote it, checked against its manifest entry, normalised."""
     raw = pl.read_ipc(path)
-    if raw.height != entry["height"] or raw.width != len(entry["columns"]):
-        raise RuntimeError(f"worker output for sheet {entry['name']!r} is inconsistent")
-    rows = _normalise(raw, entry["columns"], shift_days)
+    if raw.height != height or raw.width != len(columns):
+        raise RuntimeError(f"worker output {path.name} is inconsistent")
+    rows = _normalise(raw, columns, shift_days, width=width)
     if any(dtype != pl.String for dtype in rows.dtypes):
-        raise RuntimeError(f"worker output for sheet {entry['name']!r} is inconsistent")
+        raise RuntimeError(f"worker output {path.name} is inconsistent")
     return rows
 
 
