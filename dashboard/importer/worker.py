@@ -70,8 +70,16 @@ What calamine (through fastexcel 0.21, every cell read as text) gives, which cal
   are fractions of a second; a time of day alone comes out on 1899-12-31 (1904-01-01 in the
   1904 system). Text that merely looks like a date is untouched.
 - Merged cells: the value sits in the top-left cell only; the other cells are null.
-- Hidden and very hidden sheets are reported by ``ExcelSheet.visible``; the parent already
-  skips them from workbook.xml, and any that slip through are reported back, not read.
+- Hidden and very hidden sheets: the parent skips them from workbook.xml and never asks for
+  them. calamine reads the same unprefixed ``state`` attribute and knows exactly "visible",
+  "hidden" and "veryHidden"; any other value makes it refuse the workbook (a damaged file),
+  so the two cannot disagree about a sheet the child reads.
+
+Sheets are loaded with ``eager=True``, which builds the Arrow batch in one step: 15-20% less
+time than ``load_sheet(...).to_arrow()`` on the 100k-row benchmark export (interleaved
+runs, same peak memory). The eager call returns no ``ExcelSheet``, so the absolute index of
+each column is collected by a ``use_columns`` callable that keeps every column (see
+``_load``).
 
 Dates in the 1904 system: calamine honours ``<workbookPr date1904="1">`` and ``"true"`` but
 reads any other spelling of true (``"on"``, ``"True"``, ``"TRUE"``) as the 1900 system, which
@@ -230,24 +238,38 @@ def _read_whole(reader: Any, wanted: dict[str, Any], k: int, out_dir: Path) -> d
     name = wanted["name"]
     if name not in reader.sheet_names:
         raise Damaged(name)
-    sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
-    if sheet.visible != "visible":
-        return {"name": name, "index": wanted["index"], "hidden": True}
-    columns = [c.absolute_index for c in sheet.selected_columns]
-    batch = sheet.to_arrow()
-    del sheet
-    if batch.num_columns != len(columns):
-        raise Damaged("column count")
+    batch, columns = _load(reader, name, skip_rows=0)
     target = out_dir / f"sheet{k}.arrow"
     _write_batch(batch, target)
     return {
         "name": name,
         "index": wanted["index"],
-        "hidden": False,
         "file": target.name,
         "columns": columns,
         "height": batch.num_rows,
     }
+
+
+def _load(reader: Any, name: str, *, skip_rows: int | None) -> tuple[Any, list[int]]:
+    """One sheet, every cell as text: an Arrow RecordBatch and each column's absolute Excel
+    index (0 = A; fastexcel starts at the first used column)."""
+    columns: list[int] = []
+
+    def keep(column: Any) -> bool:
+        columns.append(column.absolute_index)
+        return True
+
+    batch = reader.load_sheet(
+        name,
+        header_row=None,
+        dtypes="string",
+        skip_rows=skip_rows,
+        eager=True,
+        use_columns=keep,
+    )
+    if batch.num_columns != len(columns):
+        raise Damaged("column count")
+    return batch, columns
 
 
 def _write_batch(batch: Any, target: Path) -> None:
@@ -531,16 +553,8 @@ def _read_in_parts(
             # with the sentinel row (see _part_workbook), where calamine's range then starts:
             # with the default skip_rows fastexcel neither pads the rows above it (skip_rows=N
             # would still fill a grid from row 1 in memory) nor drops any below it.
-            sheet = reader.load_sheet(
-                name, header_row=None, dtypes="string", skip_rows=0 if j == 0 else None
-            )
-            if j == 0 and sheet.visible != "visible":
-                return {"name": name, "index": wanted["index"], "hidden": True}
-            columns = [c.absolute_index for c in sheet.selected_columns]
-            batch = sheet.to_arrow()
-            del sheet, reader
-            if batch.num_columns != len(columns):
-                raise Damaged("column count")
+            batch, columns = _load(reader, name, skip_rows=0 if j == 0 else None)
+            del reader
             if j > 0:
                 if _first_row_values(batch) != [_SENTINEL] + [None] * (len(columns) - 1):
                     # A cell placed above the part by its own r: the whole read has it.
@@ -568,7 +582,7 @@ def _read_in_parts(
     while len(parts) > 1 and parts[-1]["height"] == 0:
         parts.pop()
     parts[-1]["next_row"] = None
-    return {"name": name, "index": wanted["index"], "hidden": False, "parts": parts}
+    return {"name": name, "index": wanted["index"], "parts": parts}
 
 
 # --------------------------------------------------------------------------- the 1904 probe

@@ -7,8 +7,11 @@ import gc
 import io
 import json
 import logging
+import os
 import re
 import shutil
+import subprocess
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -31,7 +34,7 @@ from dashboard.importer.safety import (
     _ExtentScanner,
     inspect_workbook,
 )
-from dashboard.importer.workbook import ReadLimits, Sheet, Workbook, read_workbook
+from dashboard.importer.workbook import ReadLimits, Sheet, Workbook, _wait, read_workbook
 from dashboard.importer.worker import calamine_reads_1904
 from tests.importer import hostile
 from tests.importer.build import make_xlsx
@@ -207,7 +210,7 @@ def test_hidden_and_chart_sheets_are_skipped(features_book: Workbook) -> None:
 
 
 def test_fastexcel_reports_visibility() -> None:
-    """The parent reads visibility from workbook.xml; fastexcel agrees (checked in the child)."""
+    """calamine knows the three states the parent skips by (its own check was dropped)."""
     wb = openpyxl.Workbook()
     assert wb.active is not None
     wb.active["A1"] = 1
@@ -221,6 +224,22 @@ def test_fastexcel_reports_visibility() -> None:
         "hidden",
         "veryhidden",
     ]
+
+
+@pytest.mark.parametrize("state", ["Hidden", "VERYHIDDEN", "no"])
+def test_a_sheet_state_calamine_does_not_know_refuses_the_file(tmp_path: Path, state: str) -> None:
+    """The parent reads such a sheet as visible; calamine refuses the workbook, so it is never
+    read with a visibility the two disagree on."""
+    body = f'<row r="1">{hostile.text_cell("A1", "a")}</row>'
+    path = hostile.write_workbook(
+        tmp_path / "state.xlsx",
+        [
+            hostile.SheetSpec("Data", hostile.sheet_xml(body)),
+            hostile.SheetSpec("Odd", hostile.sheet_xml(body), state=state),
+        ],
+    )
+    with pytest.raises(NotAWorkbookError, match=r"state\.xlsx"):
+        read_workbook(path)
 
 
 def test_rows_from_hand_written_xml_with_a_lying_dimension(tmp_path: Path) -> None:
@@ -427,6 +446,24 @@ def test_time_limit_stops_the_child() -> None:
         read_workbook(SAMPLES / "henvendelser_2023-2024.xlsx", limits=ReadLimits(seconds=0.05))
     assert_one_sentence(caught.value, "henvendelser_2023-2024.xlsx")
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("pidfd", [True, False])
+def test_waiting_for_the_child(monkeypatch: pytest.MonkeyPatch, pidfd: bool) -> None:
+    """The exit status comes back, and a child over its time gets TimeoutExpired, with or
+    without pidfd_open."""
+    if not pidfd:
+        monkeypatch.delattr(os, "pidfd_open", raising=False)
+    quick = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    assert _wait(quick, 60) == 3
+    slow = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            _wait(slow, 0.2)
+        assert slow.poll() is None
+    finally:
+        slow.kill()
+        slow.wait()
 
 
 # --------------------------------------------------------------------------- the extent scan
