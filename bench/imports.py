@@ -20,7 +20,8 @@ separate warm-up run is made then (the file is read once to warm the page cache)
 The 1M workbook with all 22 contract fields is also imported as a narrower export of 11
 columns (``bench/workbooks.py``), which the default limits accept.
 
-pandas is timed the same way (fresh process, module import not timed, warm-up first). A size
+pandas is timed the same way (fresh process, module import not timed, warm-up first), its
+runs alternating with the import runs so that drift in the machine's speed moves both. A size
 is skipped for pandas when the estimate from the previous size (linear in rows) says its
 runs would take longer than ``pandas_budget`` seconds; the table says so.
 """
@@ -71,7 +72,7 @@ class Size:
 
 DEFAULT_SIZES = (
     Size(10_000, 5, 3),
-    Size(100_000, 3, 3),
+    Size(100_000, 5, 5),  # the size of the speed target: more runs
     Size(1_000_000, 3, 3),
     Size(1_000_000, 3, 0, narrow=True),
 )
@@ -171,17 +172,38 @@ def measure_size(
         result["warmup"] = "one import run with the default limits"
     result["limits"] = limits or "default"
 
-    runs = []
-    for k in range(size.import_runs):
-        run = _import_once(path, work, limits)
-        if run["error"]:
-            raise RuntimeError(f"import of {path.name} refused: {run['error']}")
-        runs.append(run)
-        print(
-            f"[import]   run {k + 1}: {fmt_seconds(run['seconds'])}, "
-            f"peak {run['peak_mib']:.0f} MiB",
-            flush=True,
+    planned = pandas_estimate * (size.pandas_runs + 1) if pandas_estimate else None
+    pandas_runs_planned = size.pandas_runs
+    if size.pandas_runs == 0:
+        result["pandas_skipped"] = "not run"
+    elif planned is not None and planned > pandas_budget:
+        pandas_runs_planned = 0
+        result["pandas_skipped"] = (
+            f"skipped: about {fmt_seconds(pandas_estimate)} per read estimated from the "
+            f"previous size, {fmt_seconds(planned)} for warm-up + {size.pandas_runs} runs"
         )
+    else:
+        _child(["pandas", str(path)])  # warm-up
+
+    # Import and pandas runs alternate, so that a machine getting slower or faster during
+    # the benchmark (a shared VM does) moves both sides of the ratio alike.
+    runs: list[dict[str, Any]] = []
+    pandas_runs: list[dict[str, Any]] = []
+    for k in range(max(size.import_runs, pandas_runs_planned)):
+        if k < size.import_runs:
+            run = _import_once(path, work, limits)
+            if run["error"]:
+                raise RuntimeError(f"import of {path.name} refused: {run['error']}")
+            runs.append(run)
+            print(
+                f"[import]   run {k + 1}: {fmt_seconds(run['seconds'])}, "
+                f"peak {run['peak_mib']:.0f} MiB",
+                flush=True,
+            )
+        if k < pandas_runs_planned:
+            run = _child(["pandas", str(path)])
+            pandas_runs.append(run)
+            print(f"[import]   pandas run {k + 1}: {fmt_seconds(run['seconds'])}", flush=True)
     result["import_runs"] = runs
     result["import"] = summary([r["seconds"] for r in runs])
     result["process"] = summary([r["process_seconds"] for r in runs])
@@ -192,22 +214,7 @@ def measure_size(
     result["parent_peak_after"] = {
         phase: _peak_after(runs, phase) for phase in ("read_workbook", "validate", "commit")
     }
-
-    planned = pandas_estimate * (size.pandas_runs + 1) if pandas_estimate else None
-    if size.pandas_runs == 0:
-        result["pandas_skipped"] = "not run"
-    elif planned is not None and planned > pandas_budget:
-        result["pandas_skipped"] = (
-            f"skipped: about {fmt_seconds(pandas_estimate)} per read estimated from the "
-            f"previous size, {fmt_seconds(planned)} for warm-up + {size.pandas_runs} runs"
-        )
-    else:
-        _child(["pandas", str(path)])  # warm-up
-        pandas_runs = []
-        for k in range(size.pandas_runs):
-            run = _child(["pandas", str(path)])
-            pandas_runs.append(run)
-            print(f"[import]   pandas run {k + 1}: {fmt_seconds(run['seconds'])}", flush=True)
+    if pandas_runs:
         result["pandas_runs"] = pandas_runs
         result["pandas"] = summary([r["seconds"] for r in pandas_runs])
         result["pandas_peak_mib"] = max(r["peak_mib"] for r in pandas_runs)
