@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Iterable, MutableMapping
 from functools import partial
 from pathlib import Path
 from typing import Any, cast
@@ -44,6 +45,24 @@ def _save(name: str, data: bytes) -> tuple[Path, str]:
     if not path.exists():
         path.write_bytes(data)
     return path, digest
+
+
+_SESSION_CACHES = ("_workbooks", "_imported")
+
+
+def forget_other_uploads(state: MutableMapping[str, Any], digests: Iterable[str]) -> None:
+    """Drop what this session keeps of files no longer in the uploader.
+
+    A workbook read for the preview, and an import's prepared records, can be hundreds of
+    megabytes for a large export (a sheet read in parts also keeps its parts on disk until
+    its workbook goes): without this a session would hold every file it ever uploaded.
+    """
+    keep = set(digests)
+    for name in _SESSION_CACHES:
+        cache = state.get(name)
+        if cache:
+            for digest in [d for d in cache if d not in keep]:
+                del cache[digest]
 
 
 def _read(path: Path, name: str, digest: str) -> Workbook:
@@ -115,9 +134,15 @@ def _report(report: FileReport, prepared: PreparedImport, lang: Lang, digest: st
     _rejected_rows(prepared, lang, digest)
 
 
-def import_one(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, lang: Lang) -> None:
-    """The whole flow for one uploaded file, inside a bordered container."""
+def import_one(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, lang: Lang) -> str:
+    """The whole flow for one uploaded file, inside a bordered container; returns the file's
+    content hash (for ``forget_other_uploads``)."""
     path, digest = _save(name, data)
+    _flow(cur, name, path, digest, lang)
+    return digest
+
+
+def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, lang: Lang) -> None:
     done: dict[str, tuple[FileReport, PreparedImport]] = st.session_state.setdefault(
         "_imported", {}
     )

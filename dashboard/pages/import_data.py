@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard.components import context, layout
 from dashboard.components.import_history import history
-from dashboard.components.upload_flow import import_one
+from dashboard.components.upload_flow import forget_other_uploads, import_one
 from dashboard.i18n import t
 
 cur = context.cursor()
@@ -19,6 +19,6 @@ uploads = st.file_uploader(
     help=t("import.upload_help", lang),
     key="uploads",
 )
-for upload in uploads or []:
-    import_one(cur, upload.name, upload.getvalue(), lang)
+shown = [import_one(cur, upload.name, upload.getvalue(), lang) for upload in uploads or []]
+forget_other_uploads(st.session_state, shown)
 history(cur, lang)
