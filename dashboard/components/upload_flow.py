@@ -50,7 +50,7 @@ def _save(name: str, data: bytes) -> tuple[Path, str]:
 _SESSION_CACHES = ("_workbooks", "_imported")
 
 
-def forget_other_uploads(state: MutableMapping[str, Any], digests: Iterable[str]) -> None:
+def forget_other_uploads(state: MutableMapping[Any, Any], digests: Iterable[str]) -> None:
     """Drop what this session keeps of files no longer in the uploader.
 
     A workbook read for the preview, and an import's prepared records, can be hundreds of
