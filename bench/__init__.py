@@ -222,7 +222,7 @@ def _update_readme(name: str, document: str) -> None:
 
 
 def record(
-    name: str, started: str, argv: list[str], machine_info: dict[str, Any], **fields: Any
+    name: str, started: str, argv: Sequence[str], machine_info: dict[str, Any], **fields: Any
 ) -> dict[str, Any]:
     """The JSON record of one benchmark run: what ran, when, where, and its figures."""
     return {

@@ -94,7 +94,9 @@ def page_filters(con: Any) -> Filters:
     (as the period picker starts), everything else unrestricted. The period's first and last
     months are partly covered, so the outcome query reads them from the incidents."""
     options = queries.run(con, "filter_options", ALL.params())
-    return Filters(date_from=options["first_date"].min(), date_to=options["last_date"].max())
+    first, last = options["first_date"].min(), options["last_date"].max()
+    assert isinstance(first, date) and isinstance(last, date), "the store holds incidents"
+    return Filters(date_from=first, date_to=last)
 
 
 def _params(con: Any) -> dict[str, Any]:
