@@ -2,6 +2,7 @@
 describes filters, extract date and methods) or one table as CSV."""
 
 from datetime import datetime
+from functools import partial
 
 import streamlit as st
 
@@ -25,7 +26,7 @@ about = (
 stamp = f"{report.extract_date or datetime.now().date():%Y-%m-%d}"
 st.download_button(
     t("export.download_excel", lang),
-    data=xlsx_bytes([about, *tables]),
+    data=partial(xlsx_bytes, [about, *tables]),  # written when clicked, not on every rerun
     file_name=f"chikane-{stamp}.xlsx" if lang == "da" else f"harassment-{stamp}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     type="primary",

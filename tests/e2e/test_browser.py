@@ -3,6 +3,7 @@ error, filters in the URL, the language switch. Screenshots go to test-artifacts
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from tests.samples import sample
 pytestmark = pytest.mark.browser
 
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+REJECTED_DOWNLOAD = "rejected-download.xlsx"  # saved next to the screenshots
 
 
 def settle(page) -> None:  # type: ignore[no-untyped-def]
@@ -56,7 +58,9 @@ def uploaded(server, browser, screenshots: Path) -> dict[str, str]:  # type: ign
         for label in ("Nye rækker gemt", "Afviste rækker", "Eksakte dubletter (sprunget over)")
     }
     # after importing, the rejected rows can still be downloaded, and the history is Danish
-    expect(page.get_by_role("button", name="Hent afviste rækker")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Hent afviste rækker").click()
+    download.value.save_as(screenshots.parent / REJECTED_DOWNLOAD)
     expect(page.locator('[data-testid="stDataFrame"]').last).to_contain_text("2.400")
     page.screenshot(path=screenshots / "import-done.png", full_page=True)
     context.close()
@@ -69,6 +73,39 @@ def test_upload_the_incident_sample(uploaded: dict[str, str]) -> None:
         "Afviste rækker": "11",
         "Eksakte dubletter (sprunget over)": "3",
     }
+
+
+def test_the_rejected_rows_download_as_a_workbook_with_reasons(
+    uploaded: dict[str, str], screenshots: Path
+) -> None:
+    """The workbook the browser got (written only when the button is clicked)."""
+    rows = _sheet_rows(screenshots.parent / REJECTED_DOWNLOAD)
+    header, body = rows[0], rows[1:]
+    assert header[0] == "Række" and "Hændelses-ID" in header  # the row, then its cells
+    reasons = header.index("Årsager")
+    assert len(body) == int(uploaded["Afviste rækker"]) == 11
+    assert all(isinstance(r[0], int) and r[0] > 1 and r[reasons] for r in body)
+
+
+def test_the_export_page_downloads_the_view_as_a_workbook(server, uploaded, page) -> None:  # type: ignore[no-untyped-def]
+    open_page(page, f"{server.url}/export")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Hent som Excel").click()
+    book = _workbook(Path(download.value.path()))
+    # the sheet describing the view first, then one per table (inquiries may be empty here)
+    assert book.sheetnames[:2] == ["Om udtrækket", "Hændelser pr. gruppe"]
+    assert book["Om udtrækket"].max_row > 1 and book["Hændelser pr. gruppe"].max_row > 1
+
+
+def _workbook(path: Path):  # type: ignore[no-untyped-def]
+    """A downloaded workbook (Playwright's own download file has no .xlsx to go by)."""
+    import openpyxl
+
+    return openpyxl.load_workbook(io.BytesIO(path.read_bytes()))
+
+
+def _sheet_rows(path: Path) -> list[tuple[object, ...]]:
+    return [tuple(row) for row in _workbook(path).worksheets[0].iter_rows(values_only=True)]
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p.key for p in PAGES])
