@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from functools import partial
 from pathlib import Path
 from typing import Any, cast
@@ -23,6 +23,7 @@ from dashboard.formatting import format_number
 from dashboard.i18n import Lang, field_label, t
 from dashboard.importer import mappings
 from dashboard.importer.errors import ImportFileError
+from dashboard.importer.headers import HeaderMatch
 from dashboard.importer.pipeline import (
     FileReport,
     PreparedImport,
@@ -47,7 +48,7 @@ def _save(name: str, data: bytes) -> tuple[Path, str]:
     return path, digest
 
 
-_SESSION_CACHES = ("_workbooks", "_imported")
+_SESSION_CACHES = ("_workbooks", "_prepared", "_imported")
 
 
 def forget_other_uploads(state: MutableMapping[Any, Any], digests: Iterable[str]) -> None:
@@ -71,6 +72,44 @@ def _read(path: Path, name: str, digest: str) -> Workbook:
     if digest not in cache:
         cache[digest] = read_workbook(path, display_name=name)
     return cache[digest]
+
+
+def prepared_key(
+    match: HeaderMatch, manual: Mapping[str, str], deadline_days: Mapping[str, int]
+) -> tuple[Any, ...]:
+    """What a validation of one read workbook depends on: sheet, header row, kind and
+    mapping (after saved and manual mappings), and the inquiry deadline defaults."""
+    return (
+        match.sheet.name,
+        match.header_index,
+        match.kind,
+        tuple(sorted(match.mapping.items())),
+        tuple(sorted(manual.items())),
+        tuple(sorted(deadline_days.items())),
+    )
+
+
+def _validate(
+    path: Path, workbook: Workbook, match: HeaderMatch, manual: dict[str, str], digest: str
+) -> PreparedImport:
+    """Validate once per file, mapping and settings in this session: every click on the page
+    reruns it, and a 100k-row export takes most of a second to validate."""
+    cache: dict[str, tuple[tuple[Any, ...], PreparedImport]] = st.session_state.setdefault(
+        "_prepared", {}
+    )
+    key = prepared_key(match, manual, settings().deadline_days)
+    if digest in cache and cache[digest][0] == key:
+        return cache[digest][1]
+    prepared = validate(
+        path,
+        workbook,
+        match,
+        pseudonymiser=Pseudonymiser(load_or_create_key(settings().key_file)),
+        manual_mapping=manual,
+        deadline_days=settings().deadline_days,
+    )
+    cache[digest] = (key, prepared)
+    return prepared
 
 
 def _metric_row(items: list[tuple[str, int]], lang: Lang) -> None:
@@ -205,14 +244,7 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
             return
         progress.progress(0.6, text=t("import.step_validating", lang))
         try:
-            prepared = validate(
-                path,
-                workbook,
-                match,
-                pseudonymiser=Pseudonymiser(load_or_create_key(settings().key_file)),
-                manual_mapping=manual,
-                deadline_days=settings().deadline_days,
-            )
+            prepared = _validate(path, workbook, match, manual, digest)
         except ImportFileError as error:
             progress.empty()
             st.error(t("import.refused_file", lang, reason=error.sentence))

@@ -1,21 +1,30 @@
-"""The Import page's session caches keep only the files still in the uploader."""
+"""The Import page's session caches: only files still in the uploader are kept, and a
+validation is reused exactly while what it depends on is unchanged."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dashboard.components.upload_flow import forget_other_uploads
+import pytest
+
+from dashboard.components.upload_flow import forget_other_uploads, prepared_key
+from dashboard.importer.headers import HeaderMatch
+from dashboard.importer.pipeline import locate
+from dashboard.importer.workbook import read_workbook
+from tests.importer.build import make_xlsx
 
 
 def test_files_no_longer_uploaded_are_forgotten() -> None:
     state: dict[str, Any] = {
         "_workbooks": {"a": "book a", "b": "book b", "c": "book c"},
+        "_prepared": {"a": "prepared a", "b": "prepared b"},
         "_imported": {"b": "report b", "c": "report c"},
         "map-b": {"Header": "field"},
     }
     forget_other_uploads(state, ["b"])
     assert state == {
         "_workbooks": {"b": "book b"},
+        "_prepared": {"b": "prepared b"},
         "_imported": {"b": "report b"},
         "map-b": {"Header": "field"},
     }
@@ -28,3 +37,45 @@ def test_nothing_uploaded_empties_the_caches_and_a_fresh_session_is_left_alone()
     fresh: dict[str, Any] = {}
     forget_other_uploads(fresh, ["a"])
     assert fresh == {}
+
+
+@pytest.fixture(scope="module")
+def match(tmp_path_factory: pytest.TempPathFactory) -> HeaderMatch:
+    path = make_xlsx(
+        tmp_path_factory.mktemp("flow") / "inquiries.xlsx",
+        {
+            "Data": [
+                ["Henvendelses-ID", "Forvaltning", "Modtaget", "Type", "Frist", "Ukendt"],
+                ["H-1", "Socialforvaltningen", "2024-01-02", "Klage", "2024-01-30", "x"],
+            ]
+        },
+    )
+    return locate(read_workbook(path))
+
+
+DEADLINES = {"complaint": 28, "ombudsman": 21}
+
+
+def test_the_same_inputs_give_the_same_key(match: HeaderMatch) -> None:
+    assert prepared_key(match, {}, DEADLINES) == prepared_key(match, {}, dict(DEADLINES))
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["manual mapping", "mapping", "deadline", "header row", "kind"],
+)
+def test_anything_a_validation_depends_on_changes_the_key(match: HeaderMatch, change: str) -> None:
+    manual: dict[str, str] = {}
+    deadlines = dict(DEADLINES)
+    other = match
+    if change == "manual mapping":
+        manual = {"Ukendt": "notes"}
+    elif change == "mapping":
+        other = HeaderMatch(**{**vars(match), "mapping": {**match.mapping, "c5": "notes"}})
+    elif change == "deadline":
+        deadlines["complaint"] = 30
+    elif change == "header row":
+        other = HeaderMatch(**{**vars(match), "header_index": match.header_index + 1})
+    else:
+        other = HeaderMatch(**{**vars(match), "kind": "incidents"})
+    assert prepared_key(other, manual, deadlines) != prepared_key(match, {}, DEADLINES)
