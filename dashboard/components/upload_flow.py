@@ -210,7 +210,7 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
             )
         except ImportFileError as error:
             progress.empty()
-            st.error(t("import.refused_file", lang, reason=error.sentence))
+            st.error(t("import.refused_file", lang, reason=error.sentence_in(lang)))
             return
         st.caption(
             t("import.detected_sheet", lang, sheet=match.sheet.name)
@@ -247,7 +247,7 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
             prepared = _validate(path, workbook, match, manual, digest)
         except ImportFileError as error:
             progress.empty()
-            st.error(t("import.refused_file", lang, reason=error.sentence))
+            st.error(t("import.refused_file", lang, reason=error.sentence_in(lang)))
             return
         except ConfigError as error:  # the pseudonymisation key cannot be used
             progress.empty()

@@ -1,21 +1,31 @@
 """Exceptions raised at the import boundary.
 
-Each carries one plain sentence for a person (``str(error)``) that names the file and, where
-it applies, the sheet, row and column, and what to do. Anything else that goes wrong during
-an import is a bug and propagates.
+Each carries one plain sentence for a person that names the file and, where it applies, the
+sheet, row and column, and what to do: in English as ``sentence`` (and ``str(error)``), for
+the command line, and in Danish or English with ``sentence_in(lang)``, for the Import page
+(the texts are in the ``import_errors`` section of the catalogues, see ``messages.py``).
+Anything else that goes wrong during an import is a bug and propagates.
 """
 
 from __future__ import annotations
+
+from dashboard.i18n import Lang
+from dashboard.importer.messages import Message
 
 
 class ImportFileError(Exception):
     """A file that imports nothing: unreadable, hostile, empty or missing a required column."""
 
-    def __init__(self, sentence: str, *, file: str, sheet: str | None = None) -> None:
-        super().__init__(sentence)
-        self.sentence = sentence
+    def __init__(self, message: Message, *, file: str, sheet: str | None = None) -> None:
+        self.message = message
+        self.sentence = message.render("en")
+        super().__init__(self.sentence)
         self.file = file
         self.sheet = sheet
+
+    def sentence_in(self, lang: Lang) -> str:
+        """The sentence in the reader's language."""
+        return self.message.render(lang)
 
 
 class NotAWorkbookError(ImportFileError):

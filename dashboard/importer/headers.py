@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from dashboard.contract import KINDS, Kind, alias_index, fields_for, normalise_key
 from dashboard.importer.errors import MissingColumnError, NoDataSheetError, UnknownKindError
+from dashboard.importer.messages import message
 from dashboard.importer.workbook import Sheet, Workbook
 
 HEADER_SCAN_ROWS = 30
@@ -118,10 +119,9 @@ def find_header(
                 if score[1] >= MIN_MATCHED_FIELDS:
                     candidates.append((score, -sheet_pos, -index, k))
     if not candidates:
-        names = ", ".join(f'"{s.name}"' for s in workbook.sheets) or "none"
+        names = ", ".join(f'"{s.name}"' for s in workbook.sheets)
         raise NoDataSheetError(
-            f"{workbook.file} has no sheet with a recognisable header row (visible sheets: {names}); "
-            "check that it is an incident or inquiry export, or map its columns by hand.",
+            message("no_data_sheet", file=workbook.file, sheets=names or message("none")),
             file=workbook.file,
         )
     score, neg_sheet, neg_index, chosen = max(candidates, key=lambda c: c[:3])
@@ -129,8 +129,7 @@ def find_header(
     tied = [c for c in candidates if c[:3] == (score, neg_sheet, neg_index) and c[3] != chosen]
     if tied:
         raise UnknownKindError(
-            f'{workbook.file}, sheet "{sheet.name}": the headers fit both incidents and inquiries; '
-            "choose the kind (--kind incidents or --kind inquiries).",
+            message("unknown_kind", file=workbook.file, sheet=sheet.name),
             file=workbook.file,
             sheet=sheet.name,
         )
@@ -160,17 +159,18 @@ def require_fields(match: HeaderMatch, file: str) -> None:
     if not missing:
         return
     by_name = {f.name: f for f in fields_for(match.kind)}
-    described = " and ".join(f'"{by_name[m].aliases[0]}" ({m})' for m in missing)
-    plural = "columns" if len(missing) > 1 else "column"
-    hint = (
-        f' or map an existing column to it with --map "Header={missing[0]}"'
-        if match.unmapped
-        else ""
-    )
+    key = "missing_columns" if len(missing) > 1 else "missing_column"
+    if match.unmapped:  # a column the file has might be the missing one under another name
+        key += "_or_map"
     raise MissingColumnError(
-        f'{file}, sheet "{match.sheet.name}": the required {plural} {described} '
-        f"{'are' if len(missing) > 1 else 'is'} missing from the header in row {match.header_row}; "
-        f"add it to the export{hint}.",
+        message(
+            key,
+            file=file,
+            sheet=match.sheet.name,
+            columns=[f'"{by_name[m].aliases[0]}" ({m})' for m in missing],
+            row=match.header_row,
+            field=missing[0],
+        ),
         file=file,
         sheet=match.sheet.name,
     )

@@ -10,6 +10,7 @@ import duckdb
 
 from dashboard.contract import KINDS, Kind, field_names
 from dashboard.importer.errors import ImportFileError
+from dashboard.importer.messages import message
 from dashboard.store import fetch_all, fetch_one
 
 
@@ -34,8 +35,12 @@ def check_fields(mapping: Mapping[str, str], kind: Kind | None, file: str) -> No
     unknown = sorted(set(mapping.values()) - known)
     if unknown:
         raise MappingError(
-            f"{file}: the mapping names unknown field(s) {', '.join(unknown)}; "
-            f"use one of: {', '.join(sorted(known))}.",
+            message(
+                "unknown_fields",
+                file=file,
+                fields=", ".join(unknown),
+                known=", ".join(sorted(known)),
+            ),
             file=file,
         )
 

@@ -52,6 +52,7 @@ from xml.etree import ElementTree
 import numpy as np
 
 from dashboard.importer.errors import NotAWorkbookError, UnsafeWorkbookError
+from dashboard.importer.messages import Message, message
 
 if TYPE_CHECKING:
     from dashboard.importer.workbook import ReadLimits
@@ -77,47 +78,32 @@ _TRUE = frozenset({"1", "true", "on"})
 # --------------------------------------------------------------------------- sentences
 
 
-def sentence_not_a_workbook(file: str) -> str:
-    return f"{file} is not an Excel workbook (.xlsx); export the data again as an Excel workbook."
+def sentence_not_a_workbook(file: str) -> Message:
+    return message("not_a_workbook", file=file)
 
 
-def sentence_damaged(file: str) -> str:
-    return (
-        f"{file} is damaged or incomplete; export the data again as an Excel workbook (.xlsx) "
-        "and upload the new file."
-    )
+def sentence_damaged(file: str) -> Message:
+    return message("damaged", file=file)
 
 
-def sentence_unusual(file: str) -> str:
-    return (
-        f"{file} is not a standard Excel workbook; open it in Excel, save it as an Excel "
-        "workbook (.xlsx) and upload that copy."
-    )
+def sentence_unusual(file: str) -> Message:
+    return message("unusual", file=file)
 
 
-def sentence_altered(file: str) -> str:
-    return (
-        f"{file} is damaged or has been altered after it was saved; export the data again as "
-        "an Excel workbook (.xlsx) and upload the new file."
-    )
+def sentence_altered(file: str) -> Message:
+    return message("altered", file=file)
 
 
-def sentence_unsafe(file: str) -> str:
-    return (
-        f"{file} could not be read safely: it needs more memory or time than an upload may use; "
-        "open it in Excel, save it as a new Excel workbook (.xlsx) and upload that copy."
-    )
+def sentence_unsafe(file: str) -> Message:
+    return message("unsafe", file=file)
 
 
-def sentence_too_much_data(file: str) -> str:
-    return (
-        f"{file} holds more data than one upload may contain; split the export into smaller "
-        "files, for example one per year, and upload them one at a time."
-    )
+def sentence_too_much_data(file: str) -> Message:
+    return message("too_much_data", file=file)
 
 
-def _megabytes(n: int) -> str:
-    return f"{n / 2**20:,.0f} MB"
+def _megabytes(n: int) -> int:
+    return round(n / 2**20)
 
 
 def column_letters(n: int) -> str:
@@ -200,30 +186,25 @@ def _check_file(path: Path, file: str, limits: ReadLimits) -> int:
     try:
         st = path.stat()
     except OSError as exc:
-        raise NotAWorkbookError(
-            f"{file} could not be found; upload the file again.", file=file
-        ) from exc
+        raise NotAWorkbookError(message("not_found", file=file), file=file) from exc
     if not path.is_file():
         raise NotAWorkbookError(sentence_not_a_workbook(file), file=file)
     if st.st_size == 0:
-        raise NotAWorkbookError(
-            f"{file} is empty; export the data again as an Excel workbook (.xlsx).", file=file
-        )
+        raise NotAWorkbookError(message("empty", file=file), file=file)
     if st.st_size > limits.max_file_bytes:
         raise UnsafeWorkbookError(
-            f"{file} is {_megabytes(st.st_size)}, more than the {_megabytes(limits.max_file_bytes)} "
-            "an upload may be; split the export into smaller files, for example one per year, "
-            "and upload them one at a time.",
+            message(
+                "too_large",
+                file=file,
+                size=_megabytes(st.st_size),
+                limit=_megabytes(limits.max_file_bytes),
+            ),
             file=file,
         )
     with path.open("rb") as fh:
         head = fh.read(8)
     if head == _OLE_MAGIC:
-        raise NotAWorkbookError(
-            f"{file} is an old-style Excel file (.xls) or is protected by a password; open it in "
-            "Excel, remove any password, save it as an Excel workbook (.xlsx) and upload that.",
-            file=file,
-        )
+        raise NotAWorkbookError(message("old_excel", file=file), file=file)
     if not zipfile.is_zipfile(path):
         raise NotAWorkbookError(sentence_not_a_workbook(file), file=file)
     return st.st_size
@@ -287,7 +268,7 @@ def _check_members(
     return by_name
 
 
-def _sentence_declared(file: str, unpacked: int, packed: int) -> str:
+def _sentence_declared(file: str, unpacked: int, packed: int) -> Message:
     # An honest export compresses perhaps 5-20 times; a bomb a thousand times.
     if unpacked > 100 * max(packed, 1):
         return sentence_unsafe(file)
@@ -546,21 +527,21 @@ def _check_extent(sheet: str, extent: Extent, file: str, limits: ReadLimits) -> 
     if plausible:
         # A genuine export that is simply too long.
         raise UnsafeWorkbookError(
-            f'The sheet "{sheet}" in {file} has {extent.rows:,} rows, more than one upload may '
-            "hold; split the export into smaller files, for example one per year, and upload "
-            "them one at a time.",
+            message("too_many_rows", sheet=sheet, file=file, rows=extent.rows),
             file=file,
             sheet=sheet,
         )
-    where = (
-        f"row {extent.rows:,} and column {column_letters(extent.columns)}"
-        if extent.rows <= EXCEL_MAX_ROWS and extent.columns <= EXCEL_MAX_COLUMNS
-        else "beyond the edge of an Excel sheet"
-    )
+    on_the_sheet = extent.rows <= EXCEL_MAX_ROWS and extent.columns <= EXCEL_MAX_COLUMNS
     raise UnsafeWorkbookError(
-        f'The sheet "{sheet}" in {file} has cells as far out as {where}, a larger area than one '
-        "upload may hold; delete the rows and columns outside the table (Ctrl+End in Excel "
-        "jumps to the last cell), save the file and upload it again.",
+        message(
+            "cells_too_far",
+            sheet=sheet,
+            file=file,
+            row=extent.rows,
+            column=column_letters(extent.columns),
+        )
+        if on_the_sheet
+        else message("cells_off_the_sheet", sheet=sheet, file=file),
         file=file,
         sheet=sheet,
     )

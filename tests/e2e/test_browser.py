@@ -150,3 +150,18 @@ def test_switch_to_english(server, uploaded, page) -> None:  # type: ignore[no-u
     ).click()
     expect(page.locator("h1").first).to_have_text("Overview")
     expect(page).to_have_url(re.compile(r"lang=en"))
+
+
+def test_a_broken_file_is_refused_with_one_danish_sentence(server, page) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    open_page(page, f"{server.url}/import")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        str(sample("bad/truncated.xlsx"))
+    )
+    refusal = page.locator('[data-testid="stAlertContentError"]')
+    expect(refusal).to_have_text(
+        "Filen kunne ikke indlæses: truncated.xlsx er ikke en Excel-projektmappe (.xlsx); "
+        "tag udtrækket igen som Excel-projektmappe."
+    )
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)

@@ -1,0 +1,52 @@
+"""Sentences of the import boundary in Danish and English.
+
+An :class:`~dashboard.importer.errors.ImportFileError` carries a :class:`Message`: a key of
+the ``import_errors`` section of the catalogues in ``dashboard/i18n`` and its values. The
+command line prints it in English (``error.sentence``); the Import page in the reader's
+language (``error.sentence_in(lang)``). Values are rendered per language when the sentence
+is: whole numbers with that language's separators (``1,234`` / ``1.234``), lists of names
+joined with its "and", and values that are sentences of their own (a nested ``Message``,
+e.g. "none" for an empty list) in that language too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Union
+
+from dashboard.formatting import format_number
+from dashboard.i18n import Lang, t
+
+SECTION = "import_errors"
+
+Value = Union[str, int, Sequence[str], "Message"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """A catalogue key (in the ``import_errors`` section) and the values for its placeholders."""
+
+    key: str
+    values: Mapping[str, Value] = field(default_factory=dict)
+
+    def render(self, lang: Lang) -> str:
+        return t(
+            f"{SECTION}.{self.key}", lang, **{k: _value(v, lang) for k, v in self.values.items()}
+        )
+
+
+def message(key: str, **values: Value) -> Message:
+    return Message(key, values)
+
+
+def _value(value: Value, lang: Lang) -> str:
+    if isinstance(value, Message):
+        return value.render(lang)
+    if isinstance(value, bool):
+        raise TypeError("a yes/no value has no place in a sentence of the import boundary")
+    if isinstance(value, int):
+        return format_number(value, lang)
+    if isinstance(value, str):
+        return value
+    return f" {t(f'{SECTION}.and', lang)} ".join(value)
