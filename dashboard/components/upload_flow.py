@@ -75,11 +75,13 @@ def _read(path: Path, name: str, digest: str) -> Workbook:
 
 
 def prepared_key(
-    match: HeaderMatch, manual: Mapping[str, str], deadline_days: Mapping[str, int]
+    match: HeaderMatch, manual: Mapping[str, str], deadline_days: Mapping[str, int], lang: Lang
 ) -> tuple[Any, ...]:
     """What a validation of one read workbook depends on: sheet, header row, kind and
-    mapping (after saved and manual mappings), and the inquiry deadline defaults."""
+    mapping (after saved and manual mappings), the inquiry deadline defaults and the
+    language of the reasons for rejected rows."""
     return (
+        lang,
         match.sheet.name,
         match.header_index,
         match.kind,
@@ -90,14 +92,19 @@ def prepared_key(
 
 
 def _validate(
-    path: Path, workbook: Workbook, match: HeaderMatch, manual: dict[str, str], digest: str
+    path: Path,
+    workbook: Workbook,
+    match: HeaderMatch,
+    manual: dict[str, str],
+    digest: str,
+    lang: Lang,
 ) -> PreparedImport:
     """Validate once per file, mapping and settings in this session: every click on the page
     reruns it, and a 100k-row export takes most of a second to validate."""
     cache: dict[str, tuple[tuple[Any, ...], PreparedImport]] = st.session_state.setdefault(
         "_prepared", {}
     )
-    key = prepared_key(match, manual, settings().deadline_days)
+    key = prepared_key(match, manual, settings().deadline_days, lang)
     if digest in cache and cache[digest][0] == key:
         return cache[digest][1]
     prepared = validate(
@@ -107,6 +114,7 @@ def _validate(
         pseudonymiser=Pseudonymiser(load_or_create_key(settings().key_file)),
         manual_mapping=manual,
         deadline_days=settings().deadline_days,
+        lang=lang,
     )
     cache[digest] = (key, prepared)
     return prepared
@@ -244,7 +252,7 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
             return
         progress.progress(0.6, text=t("import.step_validating", lang))
         try:
-            prepared = _validate(path, workbook, match, manual, digest)
+            prepared = _validate(path, workbook, match, manual, digest, lang)
         except ImportFileError as error:
             progress.empty()
             st.error(t("import.refused_file", lang, reason=error.sentence_in(lang)))

@@ -3,7 +3,9 @@
 An :class:`~dashboard.importer.errors.ImportFileError` carries a :class:`Message`: a key of
 the ``import_errors`` section of the catalogues in ``dashboard/i18n`` and its values. The
 command line prints it in English (``error.sentence``); the Import page in the reader's
-language (``error.sentence_in(lang)``). Values are rendered per language when the sentence
+language (``error.sentence_in(lang)``). The reasons a single row is rejected for are keys of
+the ``import_reasons`` section (a ``ParseError`` carries one), rendered in the language the
+rows are validated in. Values are rendered per language when the sentence
 is: whole numbers with that language's separators (``1,234`` / ``1.234``), lists of names
 joined with its "and", and values that are sentences of their own (a nested ``Message``,
 e.g. "none" for an empty list) in that language too.
@@ -18,26 +20,33 @@ from typing import Union
 from dashboard.formatting import format_number
 from dashboard.i18n import Lang, t
 
-SECTION = "import_errors"
+SECTION = "import_errors"  # a whole file refused
+REASONS = "import_reasons"  # one row rejected
 
 Value = Union[str, int, Sequence[str], "Message"]
 
 
 @dataclass(frozen=True)
 class Message:
-    """A catalogue key (in the ``import_errors`` section) and the values for its placeholders."""
+    """A catalogue key, the values for its placeholders, and the catalogue section."""
 
     key: str
     values: Mapping[str, Value] = field(default_factory=dict)
+    section: str = SECTION
 
     def render(self, lang: Lang) -> str:
-        return t(
-            f"{SECTION}.{self.key}", lang, **{k: _value(v, lang) for k, v in self.values.items()}
-        )
+        values = {k: _value(v, lang) for k, v in self.values.items()}
+        return t(f"{self.section}.{self.key}", lang, **values)
 
 
 def message(key: str, **values: Value) -> Message:
+    """A sentence refusing a whole file."""
     return Message(key, values)
+
+
+def reason(key: str, **values: Value) -> Message:
+    """A reason for rejecting one row."""
+    return Message(key, values, section=REASONS)
 
 
 def _value(value: Value, lang: Lang) -> str:

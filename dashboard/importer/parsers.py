@@ -31,6 +31,8 @@ from typing import NamedTuple, TypeVar
 import polars as pl
 
 from dashboard.contract import VOCABULARIES, normalise_key, vocabulary_index
+from dashboard.i18n import Lang
+from dashboard.importer.messages import reason
 from dashboard.importer.pseudonym import mask_cpr
 
 T = TypeVar("T")
@@ -41,7 +43,12 @@ INT32_MAX = 2**31 - 1
 
 
 class ParseError(ValueError):
-    """A cell that cannot be read; ``str(error)`` is a short reason for an analyst."""
+    """A cell that cannot be read; ``str(error)`` is a short reason for an analyst, in English,
+    and ``message`` renders it in either language (the ``import_reasons`` catalogue section)."""
+
+    def __init__(self, key: str, **values: str) -> None:
+        self.message = reason(key, **values)
+        super().__init__(self.message.render("en"))
 
 
 def quote(text: str) -> str:
@@ -117,17 +124,17 @@ def excel_serial_to_date(serial: int, *, date1904: bool = False) -> date:
     raises ParseError; from 61 on, date(1899, 12, 30) + serial. 1904 system: 1904-01-01 + serial.
     """
     if serial < 0:
-        raise ParseError(f'unreadable date "{serial}"')
+        raise ParseError("date_unreadable", value=f'"{serial}"')
     try:
         if date1904:
             return _EXCEL_1904_BASE + timedelta(days=serial)
         if serial == 0 or serial == 60:
-            raise ParseError(f'impossible date "{serial}" (no such day)')
+            raise ParseError("date_impossible", value=f'"{serial}"')
         if serial < 60:
             return _EXCEL_1900_EARLY_BASE + timedelta(days=serial)
         return _EXCEL_1900_BASE + timedelta(days=serial)
     except OverflowError:
-        raise ParseError(f'implausible date "{serial}"') from None
+        raise ParseError("date_implausible", value=f'"{serial}"') from None
 
 
 def _valid_time(match: re.Match[str]) -> bool:
@@ -141,14 +148,14 @@ def _make_date(year: int, month: int, day: int, original: str) -> date:
     try:
         value = date(year, month, day)
     except ValueError:
-        raise ParseError(f"impossible date {quote(original)} (no such day)") from None
+        raise ParseError("date_impossible", value=quote(original)) from None
     return _plausible(value, original)
 
 
 def _plausible(value: date, original: str) -> date:
     low, high = PLAUSIBLE_YEARS
     if not low <= value.year <= high:
-        raise ParseError(f"implausible date {quote(original)} (outside {low}–{high})")
+        raise ParseError("date_outside", value=quote(original), low=str(low), high=str(high))
     return value
 
 
@@ -184,8 +191,8 @@ def parse_date(text: str, *, date1904: bool = False) -> date:
                 return _make_date(int(m["y"]), month, int(m["d"]), original)
 
     if _DAY_FIRST_SHORT_YEAR.fullmatch(folded):
-        raise ParseError(f"unreadable date {quote(original)} (use a four-digit year)")
-    raise ParseError(f"unreadable date {quote(original)}")
+        raise ParseError("date_short_year", value=quote(original))
+    raise ParseError("date_unreadable", value=quote(original))
 
 
 # --------------------------------------------------------------------------- yes/no
@@ -211,7 +218,7 @@ def parse_bool(text: str) -> bool:
         return True
     if key in _FALSE:
         return False
-    raise ParseError(f"{quote(text)} is not yes/no")
+    raise ParseError("not_yes_no", value=quote(text))
 
 
 def is_x_column(values: Iterable[str | None]) -> bool:
@@ -263,9 +270,10 @@ def parse_bool_column(values: Sequence[str | None]) -> BoolColumn:
     return BoolColumn(parsed, errors, x_column)
 
 
-def map_bool_column(series: pl.Series) -> tuple[pl.Series, pl.Series, bool]:
-    """Vectorised :func:`parse_bool_column`: (values, reasons, x_column) for a String series."""
-    values, errors = map_unique(series, parse_bool, pl.Boolean)
+def map_bool_column(series: pl.Series, lang: Lang = "en") -> tuple[pl.Series, pl.Series, bool]:
+    """Vectorised :func:`parse_bool_column`: (values, reasons in ``lang``, x_column) for a
+    String series."""
+    values, errors = map_unique(series, parse_bool, pl.Boolean, lang)
     x_column = is_x_column(series.unique().to_list())
     if x_column:
         values = values.fill_null(False)
@@ -296,7 +304,7 @@ def parse_category(text: str, vocabulary: str) -> str:
         stripped = m[1]
     value = index.get(normalise_key(stripped))
     if value is None:
-        raise ParseError(f"unknown value {quote(text)} (expected one of: {labels})")
+        raise ParseError("unknown_value", value=quote(text), labels=labels)
     return value
 
 
@@ -315,18 +323,18 @@ def parse_int(text: str, *, minimum: int | None = 0, maximum: int | None = INT32
     compact = _WHITESPACE.sub("", unicodedata.normalize("NFKC", stripped)).replace("\u2212", "-")
     m = _NUMBER.fullmatch(compact)
     if m is None:
-        raise ParseError(f"{quote(text)} is not a number")
+        raise ParseError("not_a_number", value=quote(text))
     fraction = m["fraction"]
     if fraction is not None:
         if len(fraction) == 3:
-            raise ParseError(f"{quote(text)} is ambiguous (thousands separator or decimal point?)")
+            raise ParseError("ambiguous_number", value=quote(text))
         if fraction.strip("0"):
-            raise ParseError(f"{quote(text)} is not a whole number")
+            raise ParseError("not_whole", value=quote(text))
     value = int(m["whole"])
     if minimum is not None and value < minimum:
-        raise ParseError(f"{quote(text)} is below {minimum}")
+        raise ParseError("below", value=quote(text), limit=str(minimum))
     if maximum is not None and value > maximum:
-        raise ParseError(f"{quote(text)} is above {maximum}")
+        raise ParseError("above", value=quote(text), limit=str(maximum))
     return value
 
 
@@ -334,14 +342,17 @@ def parse_int(text: str, *, minimum: int | None = 0, maximum: int | None = INT32
 
 
 def map_unique(
-    series: pl.Series, parse: Callable[[str], T], dtype: pl.DataType | type[pl.DataType]
+    series: pl.Series,
+    parse: Callable[[str], T],
+    dtype: pl.DataType | type[pl.DataType],
+    lang: Lang = "en",
 ) -> tuple[pl.Series, pl.Series]:
     """Apply ``parse`` once per distinct value of a String series.
 
     Returns ``(values, errors)``, both as long as ``series`` and named like it: ``values`` of
     ``dtype`` with null where the cell is empty (null, "" or whitespace) or unreadable;
-    ``errors`` (String) holding the ParseError message where unreadable, else null. ``parse``
-    gets the stripped text; exceptions other than ParseError propagate.
+    ``errors`` (String) holding the ParseError's reason in ``lang`` where unreadable, else
+    null. ``parse`` gets the stripped text; exceptions other than ParseError propagate.
     """
     if series.dtype != pl.String:
         series = series.cast(pl.String)
@@ -359,7 +370,7 @@ def map_unique(
             try:
                 outcome = (parse(stripped), None)
             except ParseError as error:
-                outcome = (None, str(error))
+                outcome = (None, error.message.render(lang))
             by_stripped[stripped] = outcome
         keys.append(raw)
         parsed.append(outcome[0])

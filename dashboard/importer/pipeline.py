@@ -33,8 +33,10 @@ from dashboard.contract import (
     fields_for,
     normalise_key,
 )
+from dashboard.i18n import Lang
 from dashboard.importer import mappings
 from dashboard.importer.headers import HeaderMatch, find_header, match_for_row, require_fields
+from dashboard.importer.messages import reason
 from dashboard.importer.parsers import (
     map_bool_column,
     map_unique,
@@ -197,21 +199,23 @@ def _convert(
     header: str,
     workbook: Workbook,
     pseudonymiser: Pseudonymiser,
+    lang: Lang,
 ) -> tuple[pl.Series, pl.Series]:
-    """(typed values, reasons) for one field's column."""
+    """(typed values, reasons in ``lang``) for one field's column."""
     errors: pl.Series
     kind = field_def.type
     if kind == "date":
-        values, errors = map_unique(raw, partial(parse_date, date1904=workbook.date1904), pl.Date)
+        date_of = partial(parse_date, date1904=workbook.date1904)
+        values, errors = map_unique(raw, date_of, pl.Date, lang)
     elif kind == "bool":
-        values, errors, _ = map_bool_column(raw)
+        values, errors, _ = map_bool_column(raw, lang)
     elif kind == "category":
         assert field_def.vocabulary is not None
         values, errors = map_unique(
-            raw, partial(parse_category, vocabulary=field_def.vocabulary), pl.String
+            raw, partial(parse_category, vocabulary=field_def.vocabulary), pl.String, lang
         )
     elif kind == "int":
-        values, errors = map_unique(raw, parse_int, pl.Int64)
+        values, errors = map_unique(raw, parse_int, pl.Int64, lang)
     elif kind == "ref":
         values, errors = (
             pseudonymiser.pseudonymise_series(raw),
@@ -227,7 +231,7 @@ def _convert(
             pl.DataFrame({"m": missing, "r": reasons})
             .select(
                 pl.when(pl.col("m"))
-                .then(pl.lit(f"{header} is empty (required)"))
+                .then(pl.lit(reason("required", header=header).render(lang)))
                 .otherwise(pl.col("r"))
             )
             .to_series()
@@ -312,8 +316,12 @@ def validate(
     manual_mapping: Mapping[str, str] | None = None,
     deadline_days: Mapping[str, int] | None = None,
     progress: Progress | None = None,
+    lang: Lang = "en",
 ) -> PreparedImport:
     """Validate the rows below a located header; MissingColumnError if a required column lacks.
+
+    The reasons for rejected rows are written in ``lang`` (the Import page passes its reader's
+    language; the command line keeps English).
 
     Rows are checked block by block (one block for a sheet read whole, one per part for a
     large sheet read in parts), so only one block's cells are held at a time; what is kept
@@ -331,7 +339,7 @@ def validate(
     # One scratch database (to hash rows) and one pool (to convert fields) for all blocks,
     # not one per block (measured on 1M rows: 40 MB less at the peak).
     with duckdb.connect() as scratch, ThreadPoolExecutor(max_workers=CONVERT_THREADS) as pool:
-        context = _BlockContext(match, workbook, pseudonymiser, defaults, scratch, pool)
+        context = _BlockContext(match, workbook, pseudonymiser, defaults, scratch, pool, lang)
         for first_row, rows in match.sheet.blocks(match.header_index + 1):
             for at in range(0, rows.height, BLOCK_ROWS):
                 piece = rows.slice(at, BLOCK_ROWS)
@@ -356,16 +364,23 @@ def validate(
         .agg(n=pl.len(), versions=pl.col("row_hash").n_unique(), rows=pl.col("row_number").sort())
     )
     conflicts = per_id.filter(pl.col("versions") > 1)
-    conflict_reasons = conflicts.explode("rows").select(
-        row_number=pl.col("rows"),
-        reason=pl.format(
-            '{} "{}" appears in rows {} with different content',
-            pl.lit(match.header_of(id_field)),
-            pl.col(id_field),
-            pl.col("rows").cast(pl.String).implode().over(id_field).list.join(", ")
-            if conflicts.height
-            else pl.lit(""),
-        ),
+    # One reason per conflicting id, naming all its rows (few: built in Python).
+    conflict_reasons = pl.DataFrame(
+        [
+            (number, text)
+            for conflict in conflicts.iter_rows(named=True)
+            for text in [
+                reason(
+                    "conflict",
+                    header=match.header_of(id_field),
+                    id=conflict[id_field],
+                    rows=", ".join(str(n) for n in conflict["rows"]),
+                ).render(lang)
+            ]
+            for number in conflict["rows"]
+        ],
+        schema={"row_number": pl.Int64, "reason": pl.String},
+        orient="row",
     )
     exact_duplicates = int(
         per_id.filter(pl.col("versions") == 1)["n"].sum()
@@ -437,6 +452,7 @@ class _BlockContext:
     deadline_defaults: Mapping[str, int]
     scratch: duckdb.DuckDBPyConnection  # in memory, only to hash the rows
     pool: ThreadPoolExecutor  # the threads that convert fields
+    lang: Lang  # of the reasons for rejected rows
 
 
 def _validate_block(data: pl.DataFrame, context: _BlockContext) -> _Block:
@@ -466,14 +482,14 @@ def _validate_block(data: pl.DataFrame, context: _BlockContext) -> _Block:
         )
         header = match.headers[column] if column else field_def.name
         converted[i] = context.pool.submit(
-            _convert, field_def, raw, header, workbook, pseudonymiser
+            _convert, field_def, raw, header, workbook, pseudonymiser, context.lang
         )
     values: list[pl.Series] = []
     reasons: list[pl.Series] = []
     for i in range(len(fields)):
-        value, reason = converted[i].result()
+        value, why = converted[i].result()
         values.append(value)
-        reasons.append(reason)
+        reasons.append(why)
     typed = pl.DataFrame(values).with_columns(
         row_number=data["row_number"],
         # Lists of reasons are built only for rows that have one (few): cheaper than for all.

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from dashboard.components.upload_flow import forget_other_uploads, prepared_key
+from dashboard.i18n import Lang
 from dashboard.importer.headers import HeaderMatch
 from dashboard.importer.pipeline import locate
 from dashboard.importer.workbook import read_workbook
@@ -57,17 +58,20 @@ DEADLINES = {"complaint": 28, "ombudsman": 21}
 
 
 def test_the_same_inputs_give_the_same_key(match: HeaderMatch) -> None:
-    assert prepared_key(match, {}, DEADLINES) == prepared_key(match, {}, dict(DEADLINES))
+    assert prepared_key(match, {}, DEADLINES, "da") == prepared_key(
+        match, {}, dict(DEADLINES), "da"
+    )
 
 
 @pytest.mark.parametrize(
     "change",
-    ["manual mapping", "mapping", "deadline", "header row", "kind"],
+    ["manual mapping", "mapping", "deadline", "header row", "kind", "language"],
 )
 def test_anything_a_validation_depends_on_changes_the_key(match: HeaderMatch, change: str) -> None:
     manual: dict[str, str] = {}
     deadlines = dict(DEADLINES)
     other = match
+    lang: Lang = "da"
     if change == "manual mapping":
         manual = {"Ukendt": "notes"}
     elif change == "mapping":
@@ -76,6 +80,8 @@ def test_anything_a_validation_depends_on_changes_the_key(match: HeaderMatch, ch
         deadlines["complaint"] = 30
     elif change == "header row":
         other = HeaderMatch(**{**vars(match), "header_index": match.header_index + 1})
-    else:
+    elif change == "kind":
         other = HeaderMatch(**{**vars(match), "kind": "incidents"})
-    assert prepared_key(other, manual, deadlines) != prepared_key(match, {}, DEADLINES)
+    else:
+        lang = "en"
+    assert prepared_key(other, manual, deadlines, lang) != prepared_key(match, {}, DEADLINES, "da")

@@ -85,6 +85,8 @@ def test_the_rejected_rows_download_as_a_workbook_with_reasons(
     reasons = header.index("Årsager")
     assert len(body) == int(uploaded["Afviste rækker"]) == 11
     assert all(isinstance(r[0], int) and r[0] > 1 and r[reasons] for r in body)
+    # in the page's language: three rows without an id, two without a department
+    assert sum("mangler (obligatorisk)" in str(r[reasons]) for r in body) == 5
 
 
 def test_the_export_page_downloads_the_view_as_a_workbook(server, uploaded, page) -> None:  # type: ignore[no-untyped-def]

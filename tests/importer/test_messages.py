@@ -1,5 +1,6 @@
-"""Sentences of the import boundary in Danish and English: every one is translated, numbers
-and lists follow the language, and the broken samples are refused in Danish on the page."""
+"""Sentences of the import boundary in Danish and English: every refusal and every reason for
+a rejected row is translated, numbers and lists follow the language, the broken samples are
+refused in Danish, and the incident sample's rows are rejected alike in either language."""
 
 from __future__ import annotations
 
@@ -7,18 +8,22 @@ import pytest
 
 from dashboard.i18n import keys, placeholders
 from dashboard.importer.errors import ImportFileError
-from dashboard.importer.messages import SECTION, message
-from dashboard.importer.pipeline import prepare
+from dashboard.importer.messages import REASONS, SECTION, Message, message
+from dashboard.importer.pipeline import locate, prepare, validate
 from dashboard.importer.pseudonym import Pseudonymiser
+from dashboard.importer.workbook import read_workbook
 from tests.samples import sample
 
-KEYS = sorted(k.removeprefix(f"{SECTION}.") for k in keys("da") if k.startswith(f"{SECTION}."))
+KEYS = sorted(
+    tuple(k.split(".", 1)) for k in keys("da") if k.split(".", 1)[0] in (SECTION, REASONS)
+)
 
 
-@pytest.mark.parametrize("key", KEYS)
-def test_every_sentence_is_translated(key: str) -> None:
-    values = {name: f"<{name}>" for name in placeholders(f"{SECTION}.{key}", "en")}
-    danish, english = (message(key, **values).render(lang) for lang in ("da", "en"))
+@pytest.mark.parametrize(("section", "key"), KEYS, ids=[".".join(k) for k in KEYS])
+def test_every_sentence_is_translated(section: str, key: str) -> None:
+    values = {name: f"<{name}>" for name in placeholders(f"{section}.{key}", "en")}
+    text = Message(key, values, section=section)
+    danish, english = text.render("da"), text.render("en")
     assert danish != english
     assert all(value in danish for value in values.values())
 
@@ -86,3 +91,39 @@ def test_a_missing_required_column_is_named_in_danish() -> None:
     danish = refused.value.sentence_in("da")
     assert danish.startswith("missing_required_column.xlsx, arket »")
     assert "den obligatoriske kolonne" in danish and "(department)" in danish
+
+
+# The incident sample's rejected rows and their reasons in Danish, checked by hand against
+# the sample's README (3 without id, 2 with an impossible or unreadable date, 2 without
+# department, 1 unknown incident type, 2 sharing an id with conflicting content, 1 negative
+# number of absence days).
+DANISH_REASONS = {
+    99: ["Forvaltning mangler (obligatorisk)"],
+    169: ['Hændelses-ID "H-BAD-0006" står i rækkerne 169, 1541 med forskelligt indhold'],
+    462: [
+        'Hændelsestype: ukendt værdi "Spam" (forventet en af: Digital chikane, Trusler, Vold, '
+        "Verbale krænkelser, Forfølgelse, Andet)"
+    ],
+    891: ["Forvaltning mangler (obligatorisk)"],
+    1462: ['Hændelsesdato: umulig dato "31-02-2024" (dagen findes ikke)'],
+    1541: ['Hændelses-ID "H-BAD-0006" står i rækkerne 169, 1541 med forskelligt indhold'],
+    1848: ['Fraværsdage: "-3" er mindre end 0'],
+    1890: ["Hændelses-ID mangler (obligatorisk)"],
+    2147: ['Hændelsesdato: ulæselig dato "ukendt"'],
+    2282: ["Hændelses-ID mangler (obligatorisk)"],
+    2342: ["Hændelses-ID mangler (obligatorisk)"],
+}
+
+
+def test_rows_are_rejected_alike_with_reasons_in_either_language() -> None:
+    path = sample("haendelser_2023-2024.xlsx")
+    workbook = read_workbook(path)
+    match = locate(workbook)
+    key = Pseudonymiser(b"k" * 32)
+    danish, english = (
+        validate(path, workbook, match, pseudonymiser=key, lang=lang) for lang in ("da", "en")
+    )
+    assert dict(danish.rejected.select("row_number", "reasons").iter_rows()) == DANISH_REASONS
+    assert danish.rejected["row_number"].to_list() == english.rejected["row_number"].to_list()
+    assert english.rejected["reasons"].to_list()[0] == ["Forvaltning is empty (required)"]
+    assert danish.records.equals(english.records)
