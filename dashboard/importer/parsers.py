@@ -48,7 +48,10 @@ class ParseError(ValueError):
 
     def __init__(self, key: str, **values: str) -> None:
         self.message = reason(key, **values)
-        super().__init__(self.message.render("en"))
+        super().__init__(key)
+
+    def __str__(self) -> str:  # rendered when asked for: most are rendered in ``lang`` only
+        return self.message.render("en")
 
 
 def quote(text: str) -> str:
