@@ -4,9 +4,13 @@ with the rejected rows to download, and import on request."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import tempfile
+import time
 from collections.abc import Iterable, Mapping, MutableMapping
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, cast
@@ -36,16 +40,47 @@ from dashboard.importer.pseudonym import Pseudonymiser, load_or_create_key
 from dashboard.importer.workbook import Workbook, read_workbook
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "dashboard-uploads"
+KEEP_UNUSED_UPLOADS = timedelta(days=1)
 
 
 def _save(name: str, data: bytes) -> tuple[Path, str]:
     """Keep the upload on disk (the reader works in another process) under its content hash."""
     digest = hashlib.sha256(data).hexdigest()
     UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    path = UPLOAD_DIR / f"{digest}.xlsx"
-    if not path.exists():
-        path.write_bytes(data)
+    path = save_upload(UPLOAD_DIR, digest, data)
+    prune_uploads(UPLOAD_DIR, KEEP_UNUSED_UPLOADS)
     return path, digest
+
+
+def save_upload(folder: Path, digest: str, data: bytes) -> Path:
+    """``folder/<digest>.xlsx`` holding ``data``, marked as used now.
+
+    Written to a temporary name and renamed, so another session uploading the same file at
+    the same moment never reads it half-written; an existing copy is only touched, so that
+    ``prune_uploads`` leaves it alone while a session still shows it.
+    """
+    path = folder / f"{digest}.xlsx"
+    if path.exists():
+        os.utime(path)
+        return path
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{digest}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def prune_uploads(folder: Path, unused_for: timedelta) -> None:
+    """Delete uploads no session has shown for ``unused_for`` (each rerun touches its files)."""
+    cutoff = time.time() - unused_for.total_seconds()
+    for item in folder.iterdir():
+        with contextlib.suppress(FileNotFoundError):  # another session pruned it first
+            if item.stat().st_mtime < cutoff:
+                item.unlink()
 
 
 _SESSION_CACHES = ("_workbooks", "_prepared", "_imported")

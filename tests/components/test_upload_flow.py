@@ -3,11 +3,20 @@ validation is reused exactly while what it depends on is unchanged."""
 
 from __future__ import annotations
 
+import os
+import time
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dashboard.components.upload_flow import forget_other_uploads, prepared_key
+from dashboard.components.upload_flow import (
+    forget_other_uploads,
+    prepared_key,
+    prune_uploads,
+    save_upload,
+)
 from dashboard.i18n import Lang
 from dashboard.importer.headers import HeaderMatch
 from dashboard.importer.pipeline import locate
@@ -85,3 +94,26 @@ def test_anything_a_validation_depends_on_changes_the_key(match: HeaderMatch, ch
     else:
         lang = "en"
     assert prepared_key(other, manual, deadlines, lang) != prepared_key(match, {}, DEADLINES, "da")
+
+
+DAY = 24 * 3600
+
+
+def test_an_upload_is_saved_whole_and_touched_when_shown_again(tmp_path: Path) -> None:
+    path = save_upload(tmp_path, "abc", b"workbook bytes")
+    assert path == tmp_path / "abc.xlsx" and path.read_bytes() == b"workbook bytes"
+    os.utime(path, (time.time() - 2 * DAY, time.time() - 2 * DAY))
+    assert save_upload(tmp_path, "abc", b"ignored: same digest") == path
+    assert path.read_bytes() == b"workbook bytes"
+    assert time.time() - path.stat().st_mtime < 60
+    assert [p.name for p in tmp_path.iterdir()] == ["abc.xlsx"]  # no temporary file left
+
+
+def test_uploads_unused_for_a_day_are_pruned(tmp_path: Path) -> None:
+    old, recent = tmp_path / "old.xlsx", tmp_path / "recent.xlsx"
+    for path in (old, recent):
+        path.write_bytes(b"x")
+    os.utime(old, (time.time() - 2 * DAY, time.time() - 2 * DAY))
+    os.utime(recent, (time.time() - DAY / 2, time.time() - DAY / 2))
+    prune_uploads(tmp_path, timedelta(days=1))
+    assert [p.name for p in tmp_path.iterdir()] == ["recent.xlsx"]
