@@ -103,10 +103,23 @@ def forget_other_uploads(state: MutableMapping[Any, Any], digests: Iterable[str]
 
 def _read(path: Path, name: str, digest: str) -> Workbook:
     """Read once per upload and session (reading runs in an isolated worker process)."""
-    cache: dict[str, Workbook] = st.session_state.setdefault("_workbooks", {})
+    return read_once(st.session_state.setdefault("_workbooks", {}), path, name, digest)
+
+
+def read_once(
+    cache: MutableMapping[str, Workbook | ImportFileError], path: Path, name: str, digest: str
+) -> Workbook:
+    """The workbook of ``digest`` from ``cache``, read on first use; a refusal is kept too,
+    so a hostile file is not checked and parsed again on every click."""
     if digest not in cache:
-        cache[digest] = read_workbook(path, display_name=name)
-    return cache[digest]
+        try:
+            cache[digest] = read_workbook(path, display_name=name)
+        except ImportFileError as refused:
+            cache[digest] = refused
+    read = cache[digest]
+    if isinstance(read, ImportFileError):
+        raise type(read)(read.message, file=read.file, sheet=read.sheet)
+    return read
 
 
 def prepared_key(

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from dashboard.components import upload_flow
 from dashboard.components.upload_flow import (
     forget_other_uploads,
     prepared_key,
@@ -18,6 +19,7 @@ from dashboard.components.upload_flow import (
     save_upload,
 )
 from dashboard.i18n import Lang
+from dashboard.importer.errors import NotAWorkbookError
 from dashboard.importer.headers import HeaderMatch
 from dashboard.importer.pipeline import locate
 from dashboard.importer.workbook import read_workbook
@@ -117,3 +119,27 @@ def test_uploads_unused_for_a_day_are_pruned(tmp_path: Path) -> None:
     os.utime(recent, (time.time() - DAY / 2, time.time() - DAY / 2))
     prune_uploads(tmp_path, timedelta(days=1))
     assert [p.name for p in tmp_path.iterdir()] == ["recent.xlsx"]
+
+
+def test_a_file_is_read_once_and_a_refusal_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    real = upload_flow.read_workbook
+
+    def counting(path: Path, *, display_name: str) -> Any:
+        calls.append(display_name)
+        return real(path, display_name=display_name)
+
+    monkeypatch.setattr(upload_flow, "read_workbook", counting)
+    good = make_xlsx(tmp_path / "good.xlsx", {"Data": [["Hændelses-ID"], ["H-1"]]})
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip")
+    cache: dict[str, Any] = {}
+    first = upload_flow.read_once(cache, good, "good.xlsx", "g")
+    assert upload_flow.read_once(cache, good, "good.xlsx", "g") is first
+    for _ in range(2):
+        with pytest.raises(NotAWorkbookError) as refused:
+            upload_flow.read_once(cache, broken, "broken.xlsx", "b")
+        assert refused.value.sentence_in("da").startswith("broken.xlsx er ikke en Excel")
+    assert calls == ["good.xlsx", "broken.xlsx"]
