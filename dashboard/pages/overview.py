@@ -28,9 +28,12 @@ if before is not None and before.incidents == 0:
     before = None  # no incidents before the period: no change to show
 
 st.subheader(t("overview.headline", lang))
+# Three boxes to a row: six in a row cut the labels and, below 1,400 pixels, the rates.
+# (metric, value now, value in the previous period or None for no change shown, is a rate)
 figures = [
     ("incidents", now.incidents, before.incidents if before else None, False),
     ("police_reports", now.police_reports, before.police_reports if before else None, False),
+    ("police_without_prior_warning", now.police_without_prior_warning, None, False),
     (
         "police_report_rate",
         now.police_report_rate,
@@ -50,28 +53,21 @@ figures = [
         before.documentation_rate if before else None,
         True,
     ),
+    ("open", now.open, None, False),
+    ("open_overdue", now.open_overdue, None, False),
 ]
-for column, (metric, value, previous, is_rate) in zip(
-    st.columns(len(figures)), figures, strict=True
-):
-    shown = format_percent(value, lang) if is_rate else layout.count_text(value, lang)  # type: ignore[arg-type]
-    column.metric(
-        metric_label(metric, lang),
-        shown,
-        delta=layout.change_text(value, previous, lang, rate=is_rate),
-        delta_color="off",
-        border=True,
-    )
-second = st.columns(3)
-second[0].metric(
-    metric_label("police_without_prior_warning", lang),
-    layout.count_text(now.police_without_prior_warning, lang),
-    border=True,
-)
-second[1].metric(metric_label("open", lang), layout.count_text(now.open, lang), border=True)
-second[2].metric(
-    metric_label("open_overdue", lang), layout.count_text(now.open_overdue, lang), border=True
-)
+for row in range(0, len(figures), 3):
+    for column, (metric, value, previous, is_rate) in zip(
+        st.columns(3), figures[row : row + 3], strict=True
+    ):
+        shown = format_percent(value, lang) if is_rate else layout.count_text(value, lang)  # type: ignore[arg-type]
+        column.metric(
+            metric_label(metric, lang),
+            shown,
+            delta=layout.change_text(value, previous, lang, rate=is_rate),
+            delta_color="off",
+            border=True,
+        )
 if before_filters and before_filters.date_from and before_filters.date_to:
     st.caption(
         t(

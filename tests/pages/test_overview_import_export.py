@@ -6,6 +6,7 @@ from pathlib import Path
 
 from dashboard import store
 from dashboard.formatting import format_number, format_percent
+from dashboard.i18n import metric_label
 from dashboard.metrics.filters import Filters
 from dashboard.metrics.headline import headline
 from dashboard.metrics.report import build_report
@@ -25,35 +26,27 @@ def expected_headline(db: Path, filters: Filters, lang: str) -> dict[str, str]:
     }
 
 
-def shown(at) -> list[str]:  # type: ignore[no-untyped-def]
-    values = [m.value for m in at.metric]
-    return [values[0], values[1], values[2], values[5]]
+def shown(at, lang: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The headline boxes the page shows, found by their labels (not by position)."""
+    by_label = {m.label: m.value for m in at.metric}
+    return {name: by_label[metric_label(name, lang)] for name in HEADLINE}
+
+
+HEADLINE = ("incidents", "police_reports", "police_report_rate", "documentation_rate")
 
 
 def test_overview_headline_equals_metrics_layer(app, demo_db: Path) -> None:
     at = app("overview.py", lang="en")
-    want = expected_headline(demo_db, Filters(), "en")
-    assert shown(at) == [
-        want["incidents"],
-        want["police_reports"],
-        want["police_report_rate"],
-        want["documentation_rate"],
-    ]
+    assert shown(at, "en") == expected_headline(demo_db, Filters(), "en")
     assert at.markdown  # the findings
 
 
 def test_overview_filter_changes_headline(app, demo_db: Path) -> None:
     at = app("overview.py")
-    before = shown(at)
+    before = shown(at, "da")
     at.sidebar.multiselect(key="type").set_value(["violence"]).run()
-    want = expected_headline(demo_db, Filters(types=("violence",)), "da")
-    assert shown(at) == [
-        want["incidents"],
-        want["police_reports"],
-        want["police_report_rate"],
-        want["documentation_rate"],
-    ]
-    assert shown(at) != before
+    assert shown(at, "da") == expected_headline(demo_db, Filters(types=("violence",)), "da")
+    assert shown(at, "da") != before
     assert at.query_params["type"] in (
         "violence",
         ["violence"],
@@ -63,7 +56,7 @@ def test_overview_filter_changes_headline(app, demo_db: Path) -> None:
 def test_link_reproduces_view(app, demo_db: Path) -> None:
     at = app("overview.py", type="violence", lang="da")
     want = expected_headline(demo_db, Filters(types=("violence",)), "da")
-    assert shown(at)[0] == want["incidents"]
+    assert shown(at, "da")["incidents"] == want["incidents"]
 
 
 def test_import_page_shows_history(app) -> None:
