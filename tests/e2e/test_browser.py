@@ -16,6 +16,16 @@ pytestmark = pytest.mark.browser
 
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 REJECTED_DOWNLOAD = "rejected-download.xlsx"  # saved next to the screenshots
+# Pages with a chart once incidents are imported (response times need inquiries, the
+# incident page's timeline a chosen incident).
+CHART_PAGES = {
+    "overview",
+    "police",
+    "warnings",
+    "work_accidents",
+    "documentation",
+    "equal_treatment",
+}
 
 
 def settle(page) -> None:  # type: ignore[no-untyped-def]
@@ -117,6 +127,9 @@ def test_every_page_shows_no_error(server, uploaded, page, screenshots: Path, sp
     open_page(page, f"{server.url}/{spec.url}")
     expect(page.locator(ERRORS)).to_have_count(0)
     expect(page.get_by_text("Page not found")).to_have_count(0)
+    if spec.key in CHART_PAGES:  # Vega has drawn the first chart (only a browser shows it)
+        chart = page.locator('[data-testid="stVegaLiteChart"]').first
+        expect(chart.locator("canvas, svg").first).to_be_visible()
     page.screenshot(path=screenshots / f"{spec.key}.png", full_page=True)
 
 
