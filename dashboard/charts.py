@@ -89,13 +89,18 @@ ChartT = TypeVar("ChartT", alt.Chart, alt.LayerChart, alt.VConcatChart)
 
 
 def finish(chart: ChartT, lang: Lang) -> ChartT:
-    """Apply the locale, fonts and axis/legend/title settings to a top-level chart.
+    """Apply the size rule, locale, fonts and axis/legend/title settings to a top-level chart.
+
+    The chart fits the page's width only: its height is that of the plot plus title, axes
+    and legends. (Fitting both made Vega squeeze everything into the plot's height: the O/E
+    funnel's plot came out 110 pixels tall and its title was cut off.)
 
     Every public chart function calls this once on the chart it returns; ``configure`` is
     only allowed on a top-level chart, so do not layer or concatenate the result again.
     """
     return (
-        chart.configure(locale=_vega_locale(lang), font=FONT)
+        chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+        .configure(locale=_vega_locale(lang), font=FONT)
         .configure_axis(
             labelFontSize=FONT_SIZE,
             titleFontSize=FONT_SIZE,
@@ -421,6 +426,8 @@ def funnel_plot(
             y_title = t("stats.funnel_y_axis_rate", lang)
     y_format, y_axis_format = (".1%", ".0%") if kind == "proportion" else (".2f", ".1~f")
     x_domain, y_domain = _funnel_domains(data, lines, x, y, baseline, kind)
+    if has_signal:
+        data = _with_label_side(data, x, x_domain)
     x_scale = alt.Scale(type="log", domain=x_domain, nice=False)
     y_scale = alt.Scale(domain=y_domain, nice=False, zero=False)
     x_axis = alt.Axis(format=",~f" if kind == "proportion" else ",.1~f", grid=True)
@@ -474,16 +481,36 @@ def funnel_plot(
         dots,
     ]
     if has_signal:
-        layers.append(
-            alt.Chart()
-            .mark_text(align="left", baseline="bottom", dx=7, dy=-4, fontSize=FONT_SIZE)
-            .encode(x=x_enc, y=y_enc, text=alt.Text(f"{_field(label)}:N"))
-            .transform_filter(alt.FieldOneOfPredicate(field=signal, oneOf=[-2, 2]))
+        sides: tuple[tuple[str, Literal["left", "right"], int], ...] = (
+            ("right", "left", 7),  # the name after its dot
+            ("left", "right", -7),  # the name before its dot
         )
+        for side, align, dx in sides:
+            layers.append(
+                alt.Chart()
+                .mark_text(align=align, baseline="bottom", dx=dx, dy=-4, fontSize=FONT_SIZE)
+                .encode(x=x_enc, y=y_enc, text=alt.Text(f"{_field(label)}:N"))
+                .transform_filter(alt.FieldOneOfPredicate(field=signal, oneOf=[-2, 2]))
+                .transform_filter(alt.FieldEqualPredicate(field="_label_side", equal=side))
+            )
     chart = alt.LayerChart(data=data, layer=layers).properties(
         title=_title(title), width=WIDTH, height=HEIGHT, description=title
     )
     return finish(chart, lang)
+
+
+# A group's name runs to the right of its dot, unless the dot lies in the last third of the
+# (logarithmic) x axis: there a name such as "Socialcenter Nørrebro" was cut off at the edge.
+LABEL_TO_THE_LEFT_FROM = 0.65
+
+
+def _with_label_side(data: pl.DataFrame, x: str, x_domain: list[float]) -> pl.DataFrame:
+    """``_label_side``: "left" for dots far enough right that a name after them is cut off."""
+    low, high = (math.log(v) for v in x_domain)
+    flip = math.exp(low + LABEL_TO_THE_LEFT_FROM * (high - low))
+    return data.with_columns(
+        _label_side=pl.when(pl.col(x) >= flip).then(pl.lit("left")).otherwise(pl.lit("right"))
+    )
 
 
 def _funnel_domains(
