@@ -56,6 +56,10 @@ MAX_ROWS = 5000
 
 FONT = "Source Sans Pro, Source Sans 3, Helvetica, Arial, sans-serif"
 FONT_SIZE = 12
+# Vega sizes the space for axis labels by measuring them before the page's font is in use,
+# and long group names then ran off the left edge by about 6 % ("PPR Pædagogisk Psykologisk
+# Rådgivning" lost its "PP"): the left padding takes up that difference.
+PADDING = {"left": 24, "top": 5, "right": 5, "bottom": 5}
 TITLE_SIZE = 15
 WIDTH: Literal["container"] = "container"
 HEIGHT = 320
@@ -99,7 +103,10 @@ def finish(chart: ChartT, lang: Lang) -> ChartT:
     only allowed on a top-level chart, so do not layer or concatenate the result again.
     """
     return (
-        chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+        chart.properties(
+            autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+            padding=PADDING,
+        )
         .configure(locale=_vega_locale(lang), font=FONT)
         .configure_axis(
             labelFontSize=FONT_SIZE,

@@ -281,6 +281,7 @@ def test_chart_spec(case: str, lang: str) -> None:
     # the width follows the page, the height is the plot's plus title, axes and legends
     # (fitting all of them into the plot's height squeezed the funnel to a third of it)
     assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+    assert spec["padding"] == charts.PADDING and charts.PADDING["left"] >= 20  # long names
 
     # locale: Danish decimal comma, English decimal point; month names of the language
     locale = spec["config"]["locale"]
