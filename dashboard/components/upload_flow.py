@@ -24,7 +24,7 @@ from dashboard.config import ConfigError
 from dashboard.contract import Kind, fields_for
 from dashboard.excel_out import xlsx_bytes
 from dashboard.formatting import format_number
-from dashboard.i18n import Lang, field_label, t
+from dashboard.i18n import Lang, field_label, keys, t
 from dashboard.importer import mappings
 from dashboard.importer.errors import ImportFileError
 from dashboard.importer.headers import HeaderMatch
@@ -169,8 +169,14 @@ def _validate(
 
 
 def _metric_row(items: list[tuple[str, int]], lang: Lang) -> None:
+    """One box per (catalogue key, count); a key with a ``_help`` text gets it as a tooltip."""
     for column, (label_key, value) in zip(st.columns(len(items)), items, strict=True):
-        column.metric(t(label_key, lang), format_number(value, lang))
+        help_key = f"{label_key}_help"
+        column.metric(
+            t(label_key, lang),
+            format_number(value, lang),
+            help=t(help_key, lang) if help_key in keys(lang) else None,
+        )
 
 
 def _mapping_editor(match: Any, kind: Kind, digest: str, lang: Lang) -> dict[str, str]:
