@@ -61,7 +61,8 @@ def save_upload(folder: Path, digest: str, data: bytes) -> Path:
     """
     path = folder / f"{digest}.xlsx"
     if path.exists():
-        os.utime(path)
+        with contextlib.suppress(OSError):  # another user's copy: it is read, not touched
+            os.utime(path)
         return path
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{digest}.", suffix=".tmp")
     try:
@@ -75,10 +76,14 @@ def save_upload(folder: Path, digest: str, data: bytes) -> Path:
 
 
 def prune_uploads(folder: Path, unused_for: timedelta) -> None:
-    """Delete uploads no session has shown for ``unused_for`` (each rerun touches its files)."""
+    """Delete uploads no session has shown for ``unused_for`` (each rerun touches its files).
+
+    Housekeeping only: a file it cannot delete (pruned by another session first, owned by
+    another user) is left, never an error on the page.
+    """
     cutoff = time.time() - unused_for.total_seconds()
     for item in folder.iterdir():
-        with contextlib.suppress(FileNotFoundError):  # another session pruned it first
+        with contextlib.suppress(OSError):
             if item.stat().st_mtime < cutoff:
                 item.unlink()
 

@@ -364,23 +364,18 @@ def validate(
         .agg(n=pl.len(), versions=pl.col("row_hash").n_unique(), rows=pl.col("row_number").sort())
     )
     conflicts = per_id.filter(pl.col("versions") > 1)
-    # One reason per conflicting id, naming all its rows (few: built in Python).
+    # One reason per conflicting id, naming all its rows, given to each of them (few rows).
+    conflict_rows: list[tuple[int, str]] = []
+    for conflict in conflicts.iter_rows(named=True):
+        text = reason(
+            "conflict",
+            header=match.header_of(id_field),
+            id=conflict[id_field],
+            rows=", ".join(str(n) for n in conflict["rows"]),
+        ).render(lang)
+        conflict_rows.extend((number, text) for number in conflict["rows"])
     conflict_reasons = pl.DataFrame(
-        [
-            (number, text)
-            for conflict in conflicts.iter_rows(named=True)
-            for text in [
-                reason(
-                    "conflict",
-                    header=match.header_of(id_field),
-                    id=conflict[id_field],
-                    rows=", ".join(str(n) for n in conflict["rows"]),
-                ).render(lang)
-            ]
-            for number in conflict["rows"]
-        ],
-        schema={"row_number": pl.Int64, "reason": pl.String},
-        orient="row",
+        conflict_rows, schema={"row_number": pl.Int64, "reason": pl.String}, orient="row"
     )
     exact_duplicates = int(
         per_id.filter(pl.col("versions") == 1)["n"].sum()

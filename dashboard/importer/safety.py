@@ -75,33 +75,6 @@ _CARRY_MAX = 1 << 20
 _TRUE = frozenset({"1", "true", "on"})
 
 
-# --------------------------------------------------------------------------- sentences
-
-
-def sentence_not_a_workbook(file: str) -> Message:
-    return message("not_a_workbook", file=file)
-
-
-def sentence_damaged(file: str) -> Message:
-    return message("damaged", file=file)
-
-
-def sentence_unusual(file: str) -> Message:
-    return message("unusual", file=file)
-
-
-def sentence_altered(file: str) -> Message:
-    return message("altered", file=file)
-
-
-def sentence_unsafe(file: str) -> Message:
-    return message("unsafe", file=file)
-
-
-def sentence_too_much_data(file: str) -> Message:
-    return message("too_much_data", file=file)
-
-
 def _megabytes(n: int) -> int:
     return round(n / 2**20)
 
@@ -158,13 +131,13 @@ def inspect_workbook(path: Path, file: str, limits: ReadLimits) -> Inspection:
         try:
             zf = zipfile.ZipFile(fh)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-            raise NotAWorkbookError(sentence_damaged(file), file=file) from exc
+            raise NotAWorkbookError(message("damaged", file=file), file=file) from exc
         with zf:
             infos = _check_members(zf, file, limits)
             workbook_xml = _read_small(fh, size, infos["xl/workbook.xml"], file)
             rels_info = infos.get("xl/_rels/workbook.xml.rels")
             if rels_info is None:
-                raise NotAWorkbookError(sentence_damaged(file), file=file)
+                raise NotAWorkbookError(message("damaged", file=file), file=file)
             rels_xml = _read_small(fh, size, rels_info, file)
             date1904_attribute, sheets = _parse_workbook(workbook_xml, rels_xml, infos, file)
             scanned = _verify_members(fh, size, infos, sheets, file, limits)
@@ -188,7 +161,7 @@ def _check_file(path: Path, file: str, limits: ReadLimits) -> int:
     except OSError as exc:
         raise NotAWorkbookError(message("not_found", file=file), file=file) from exc
     if not path.is_file():
-        raise NotAWorkbookError(sentence_not_a_workbook(file), file=file)
+        raise NotAWorkbookError(message("not_a_workbook", file=file), file=file)
     if st.st_size == 0:
         raise NotAWorkbookError(message("empty", file=file), file=file)
     if st.st_size > limits.max_file_bytes:
@@ -206,7 +179,7 @@ def _check_file(path: Path, file: str, limits: ReadLimits) -> int:
     if head == _OLE_MAGIC:
         raise NotAWorkbookError(message("old_excel", file=file), file=file)
     if not zipfile.is_zipfile(path):
-        raise NotAWorkbookError(sentence_not_a_workbook(file), file=file)
+        raise NotAWorkbookError(message("not_a_workbook", file=file), file=file)
     return st.st_size
 
 
@@ -217,7 +190,7 @@ def _check_end_record(fh: BinaryIO, size: int, file: str) -> None:
     tail = fh.read(tail_len)
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) - at < 22:
-        raise NotAWorkbookError(sentence_not_a_workbook(file), file=file)
+        raise NotAWorkbookError(message("not_a_workbook", file=file), file=file)
     _, _, _, _, members, cd_size, cd_offset, _ = struct.unpack("<4sHHHHIIH", tail[at : at + 22])
     count, cd_bytes = members, cd_size
     if members == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
@@ -230,7 +203,7 @@ def _check_end_record(fh: BinaryIO, size: int, file: str) -> None:
                 if record[:4] == b"PK\x06\x06":
                     count, cd_bytes = struct.unpack("<QQ", record[32:48])
     if count > MAX_MEMBERS or cd_bytes > MAX_CENTRAL_DIRECTORY_BYTES:
-        raise UnsafeWorkbookError(sentence_unsafe(file), file=file)
+        raise UnsafeWorkbookError(message("unsafe", file=file), file=file)
 
 
 def _check_members(
@@ -238,22 +211,22 @@ def _check_members(
 ) -> dict[str, zipfile.ZipInfo]:
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise UnsafeWorkbookError(sentence_unsafe(file), file=file)
+        raise UnsafeWorkbookError(message("unsafe", file=file), file=file)
     by_name: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
         if info.filename in by_name:
             # Two members with one name: which one a reader picks is up to the reader.
-            raise UnsafeWorkbookError(sentence_unusual(file), file=file)
+            raise UnsafeWorkbookError(message("unusual", file=file), file=file)
         by_name[info.filename] = info
     if any(part not in by_name for part in REQUIRED_PARTS):
-        raise NotAWorkbookError(sentence_not_a_workbook(file), file=file)
+        raise NotAWorkbookError(message("not_a_workbook", file=file), file=file)
     total = 0
     for info in infos:
         if info.flag_bits & 0x1 or info.compress_type not in (
             zipfile.ZIP_STORED,
             zipfile.ZIP_DEFLATED,
         ):
-            raise NotAWorkbookError(sentence_unusual(file), file=file)
+            raise NotAWorkbookError(message("unusual", file=file), file=file)
         total += info.file_size
         if info.file_size > limits.max_entry_bytes or (
             _is_shared_strings(info.filename) and info.file_size > limits.max_shared_strings_bytes
@@ -271,8 +244,8 @@ def _check_members(
 def _sentence_declared(file: str, unpacked: int, packed: int) -> Message:
     # An honest export compresses perhaps 5-20 times; a bomb a thousand times.
     if unpacked > 100 * max(packed, 1):
-        return sentence_unsafe(file)
-    return sentence_too_much_data(file)
+        return message("unsafe", file=file)
+    return message("too_much_data", file=file)
 
 
 def _is_shared_strings(name: str) -> bool:
@@ -299,7 +272,7 @@ def _inflate(
     fh.seek(info.header_offset)
     header = fh.read(30)
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
-        raise NotAWorkbookError(sentence_damaged(file), file=file)
+        raise NotAWorkbookError(message("damaged", file=file), file=file)
     name_len, extra_len = struct.unpack("<HH", header[26:30])
     start = info.header_offset + 30 + name_len + extra_len
     fh.seek(start)
@@ -310,7 +283,7 @@ def _inflate(
         while left > 0:
             data = fh.read(min(_READ_CHUNK, left))
             if not data:
-                raise NotAWorkbookError(sentence_damaged(file), file=file)
+                raise NotAWorkbookError(message("damaged", file=file), file=file)
             left -= len(data)
             produced += len(data)
             if produced > cap:
@@ -324,15 +297,15 @@ def _inflate(
         while not d.eof:
             if not pending:
                 if available <= 0:
-                    raise NotAWorkbookError(sentence_damaged(file), file=file)
+                    raise NotAWorkbookError(message("damaged", file=file), file=file)
                 pending = fh.read(min(_READ_CHUNK, available))
                 if not pending:
-                    raise NotAWorkbookError(sentence_damaged(file), file=file)
+                    raise NotAWorkbookError(message("damaged", file=file), file=file)
                 available -= len(pending)
             try:
                 out = d.decompress(pending, _INFLATE_CHUNK)
             except zlib.error as exc:
-                raise NotAWorkbookError(sentence_damaged(file), file=file) from exc
+                raise NotAWorkbookError(message("damaged", file=file), file=file) from exc
             pending = d.unconsumed_tail
             if out:
                 produced += len(out)
@@ -342,16 +315,16 @@ def _inflate(
                 yield out
     if produced != info.file_size:
         # The headers lie about the size; readers that trust them can be led astray.
-        raise UnsafeWorkbookError(sentence_altered(file), file=file)
+        raise UnsafeWorkbookError(message("altered", file=file), file=file)
     if crc != info.CRC:
-        raise NotAWorkbookError(sentence_damaged(file), file=file)
+        raise NotAWorkbookError(message("damaged", file=file), file=file)
 
 
 def _read_small(fh: BinaryIO, size: int, info: zipfile.ZipInfo, file: str) -> bytes:
     try:
         return b"".join(_inflate(fh, size, info, file, MAX_SMALL_PART_BYTES))
     except _Exceeded:
-        raise UnsafeWorkbookError(sentence_unsafe(file), file=file) from None
+        raise UnsafeWorkbookError(message("unsafe", file=file), file=file) from None
 
 
 # --------------------------------------------------------------------------- workbook.xml
@@ -372,11 +345,11 @@ def _local(tag: str) -> str:
 def _parse_xml(data: bytes, file: str) -> ElementTree.Element:
     # OOXML forbids DTDs; refusing them keeps entity tricks out of the parent process.
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise NotAWorkbookError(sentence_unusual(file), file=file)
+        raise NotAWorkbookError(message("unusual", file=file), file=file)
     try:
         return ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
-        raise NotAWorkbookError(sentence_damaged(file), file=file) from exc
+        raise NotAWorkbookError(message("damaged", file=file), file=file) from exc
 
 
 def _parse_workbook(
@@ -408,13 +381,13 @@ def _parse_workbook(
                 name = sheet.get("name")
                 rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
                 if name is None or rid is None or rid not in targets or name in names:
-                    raise NotAWorkbookError(sentence_damaged(file), file=file)
+                    raise NotAWorkbookError(message("damaged", file=file), file=file)
                 names.add(name)
                 rtype, part = targets[rid]
                 if not rtype.endswith("/worksheet"):
                     continue  # a chart sheet, dialog sheet or macro sheet holds no table
                 if part not in infos:
-                    raise NotAWorkbookError(sentence_damaged(file), file=file)
+                    raise NotAWorkbookError(message("damaged", file=file), file=file)
                 state = sheet.get("state", "visible")
                 sheets.append(_Sheet(name, index, state not in ("hidden", "veryHidden"), part))
     return date1904, sheets
@@ -460,7 +433,7 @@ def _verify_members(
                     if scanner is not None:
                         scanner.feed(chunk)
         except _Exceeded:
-            raise UnsafeWorkbookError(sentence_unsafe(file), file=file) from None
+            raise UnsafeWorkbookError(message("unsafe", file=file), file=file) from None
         budget -= produced
         if scanner is not None:
             extent = scanner.finish()
@@ -619,7 +592,7 @@ class _Markup:
             gt = self.carry.rfind(b">")
             if gt < 0 and self.carry.startswith(b"<"):
                 # One tag over a megabyte long: no spreadsheet writer does that.
-                raise UnsafeWorkbookError(sentence_unusual(self.file), file=self.file)
+                raise UnsafeWorkbookError(message("unusual", file=self.file), file=self.file)
             if gt >= 0:
                 out.append((self.carry, gt + 1))
             # The rest is text; keep its end in case an attribute pattern straddles chunks.
@@ -830,7 +803,7 @@ def _exact_extent(chunks: Iterator[bytes], file: str) -> Extent:
                 last_col = col
                 max_col = max(max_col, col)
     except _Exceeded:
-        raise UnsafeWorkbookError(sentence_unsafe(file), file=file) from None
+        raise UnsafeWorkbookError(message("unsafe", file=file), file=file) from None
     return Extent(max_row, max_col, exact=True)
 
 

@@ -41,7 +41,8 @@ import polars as pl
 
 from dashboard.importer import worker
 from dashboard.importer.errors import NotAWorkbookError, UnsafeWorkbookError
-from dashboard.importer.safety import inspect_workbook, sentence_damaged, sentence_unsafe
+from dashboard.importer.messages import message
+from dashboard.importer.safety import inspect_workbook
 
 log = logging.getLogger(__name__)
 
@@ -409,18 +410,18 @@ def _run_worker(
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-        raise UnsafeWorkbookError(sentence_unsafe(file), file=file) from None
+        raise UnsafeWorkbookError(message("unsafe", file=file), file=file) from None
     if code == worker.EXIT_OK:
         manifest: dict[str, Any] = json.loads((out / worker.MANIFEST).read_text(encoding="utf-8"))
         return manifest
     if code == worker.EXIT_DAMAGED:
-        raise NotAWorkbookError(sentence_damaged(file), file=file)
+        raise NotAWorkbookError(message("damaged", file=file), file=file)
     child.stderr.seek(0)
     tail = child.stderr.read()[-4000:].decode("utf-8", "replace")
     if code < 0 or code == worker.EXIT_RESOURCES:
         # Killed by a signal (a Rust abort on a failed allocation is SIGABRT) or out of memory.
         log.info("workbook reader for %s stopped (exit %s): %s", file, code, tail[-500:])
-        raise UnsafeWorkbookError(sentence_unsafe(file), file=file)
+        raise UnsafeWorkbookError(message("unsafe", file=file), file=file)
     # Anything else is unexpected: refuse the file, but keep the evidence for whoever debugs it.
     log.error("workbook reader for %s failed with exit %s:\n%s", file, code, tail)
-    raise UnsafeWorkbookError(sentence_unsafe(file), file=file) from RuntimeError(tail)
+    raise UnsafeWorkbookError(message("unsafe", file=file), file=file) from RuntimeError(tail)

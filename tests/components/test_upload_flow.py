@@ -143,3 +143,18 @@ def test_a_file_is_read_once_and_a_refusal_is_kept(
             upload_flow.read_once(cache, broken, "broken.xlsx", "b")
         assert refused.value.sentence_in("da").startswith("broken.xlsx er ikke en Excel")
     assert calls == ["good.xlsx", "broken.xlsx"]
+
+
+def test_pruning_never_fails_on_a_file_it_cannot_delete(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = tmp_path / "old.xlsx"
+    old.write_bytes(b"x")
+    os.utime(old, (time.time() - 2 * DAY, time.time() - 2 * DAY))
+
+    def refused(self: Path, missing_ok: bool = False) -> None:
+        raise PermissionError(f"not yours: {self}")
+
+    monkeypatch.setattr(Path, "unlink", refused)
+    prune_uploads(tmp_path, timedelta(days=1))  # no error: the file stays
+    assert old.exists()

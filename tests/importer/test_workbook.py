@@ -456,11 +456,17 @@ def test_waiting_for_the_child(monkeypatch: pytest.MonkeyPatch, pidfd: bool) -> 
         monkeypatch.delattr(os, "pidfd_open", raising=False)
     quick = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
     assert _wait(quick, 60) == 3
-    slow = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    # A child that runs until its stdin closes, as the reader waits for its request.
+    slow = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
     try:
         with pytest.raises(subprocess.TimeoutExpired):
             _wait(slow, 0.2)
         assert slow.poll() is None
+        assert slow.stdin is not None
+        slow.stdin.close()
+        assert _wait(slow, 60) == 0
     finally:
         slow.kill()
         slow.wait()
