@@ -16,8 +16,11 @@ install: $(VENV)/.synced
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
+# --compile-bytecode: the packages' .pyc files are written once here. Without them every
+# process compiles what it imports again when PYTHONDONTWRITEBYTECODE is set or site-packages
+# is read-only: `python -m dashboard --help` took 5.8-8.9 s instead of 1.7-3.0 s (loaded machine).
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --all-groups --quiet
+	$(UV) sync --frozen --all-groups --quiet --compile-bytecode
 	touch $@
 
 run: install
