@@ -241,3 +241,18 @@ def test_bad_settings_are_one_sentence(
     monkeypatch.setenv(variable, value)
     code, out, err = run("import", str(sample("incidents_en_sample.xlsx")), "--db", str(env))
     assert code == 2 and needle in err and "Traceback" not in out + err
+
+
+def test_the_command_line_does_not_load_the_statistics_libraries_until_metrics_runs() -> None:
+    """scipy and statsmodels cost about a second per start; only `metrics` needs them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, dashboard.cli; "
+        "print(sorted(m for m in ('scipy', 'statsmodels') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == "[]"
