@@ -10,7 +10,7 @@ in one row, so it is never taken for data.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from dashboard.contract import KINDS, Kind, alias_index, fields_for, normalise_key
@@ -51,6 +51,25 @@ class HeaderMatch:
             if mapped == field_name:
                 return self.headers[column]
         return field_name
+
+    def labels(self, reserved: Collection[str] = ()) -> dict[str, str]:
+        """column -> a name for it that no other column shares, for rejected rows' cells.
+
+        The header text as written; a header repeated in the file (or equal to one of
+        ``reserved``, names a table adds) gets " (2)", " (3)", ... (a JSON object or a
+        table needs distinct names).
+        """
+        labels: dict[str, str] = {}
+        taken = set(self.headers.values()) | set(reserved)
+        seen: set[str] = set(reserved)
+        for column, text in self.headers.items():
+            label, n = text, 1
+            while label in seen or (label != text and label in taken):
+                n += 1
+                label = f"{text} ({n})"
+            seen.add(label)
+            labels[column] = label
+        return labels
 
     def mapping_by_header(self) -> dict[str, str]:
         """header text -> field, as recorded with an import."""

@@ -538,13 +538,15 @@ def _rows_of(match: HeaderMatch, wanted: pl.DataFrame) -> pl.DataFrame:
 def _with_raw(rejected: pl.DataFrame, data: pl.DataFrame, match: HeaderMatch) -> pl.DataFrame:
     """Add each rejected row's original cells as JSON: as read, and with CPR numbers masked.
 
-    ``data`` holds the rows (stripped, numbered); only the columns with a header are kept.
+    ``data`` holds the rows (stripped, numbered); only the columns with a header are kept,
+    each under its :meth:`HeaderMatch.labels` name (a repeated header made distinct).
     """
     columns = [c for c in match.headers if c in data.columns]
     cells = rejected.join(
         data.select("row_number", *columns), on="row_number", how="left", maintain_order="left"
     )
-    renamed = {c: match.headers[c] for c in columns}
+    labels = match.labels()
+    renamed = {c: labels[c] for c in columns}
     original = cells.select(
         pl.struct([pl.col(c).alias(renamed[c]) for c in columns]).struct.json_encode()
     )
@@ -642,7 +644,9 @@ def rejected_table(
     """
     originals = [json.loads(text) for text in prepared.rejected["original"].to_list()]
     columns: dict[str, list[object]] = {row: prepared.rejected["row_number"].to_list()}
-    for header in prepared.match.headers.values():
-        columns[header] = [cells.get(header) for cells in originals]
+    names = prepared.match.labels()
+    shown = prepared.match.labels(reserved=(row, reasons))
+    for column, header in names.items():
+        columns[shown[column]] = [cells.get(header) for cells in originals]
     columns[reasons] = ["; ".join(r) for r in prepared.rejected["reasons"].to_list()]
     return pl.DataFrame(columns, schema={k: (pl.Int64 if k == row else pl.String) for k in columns})

@@ -11,7 +11,7 @@ import pytest
 
 from dashboard import store
 from dashboard.importer.errors import ImportFileError, MissingColumnError, NotAWorkbookError
-from dashboard.importer.pipeline import import_file, prepare
+from dashboard.importer.pipeline import import_file, prepare, rejected_table
 from dashboard.importer.pseudonym import Pseudonymiser
 from dashboard.store.records import import_history, undo_import
 from tests.importer.build import INCIDENT_HEADER, incident_row, make_xlsx
@@ -207,6 +207,28 @@ def test_x_column_hidden_sheet_and_long_ids(tmp_path, con, pseudo) -> None:
     assert report.sheet == "Data" and report.hidden_sheets == ["Skjult"]
     got = dict(store.fetch_all(con, "SELECT incident_id, police_reported FROM incidents"))
     assert got == {"12345678901234567890": True, "H-2": False}
+
+
+def test_repeated_header_cells_keep_every_cell_of_a_rejected_row(tmp_path, pseudo) -> None:
+    header = [*INCIDENT_HEADER, "Forvaltning"]  # an extra column repeating a header
+    rows = [header, [*incident_row(1), "Ekstra"], [*incident_row(2, Forvaltning=None), "Anden"]]
+    prepared = prepare(make_xlsx(tmp_path / "x.xlsx", {"Ark1": rows}), pseudonymiser=pseudo)
+    assert prepared.match.duplicates == ["Forvaltning"]
+    assert [r.row for r in prepared.rejections()] == [3]
+    original = json.loads(prepared.rejected["original"].item())
+    assert (original["Forvaltning"], original["Forvaltning (2)"]) == (None, "Anden")
+    table = rejected_table(prepared)
+    assert table["Forvaltning (2)"].to_list() == ["Anden"]
+
+
+def test_extra_columns_named_like_the_rejected_tables_own_columns(tmp_path, pseudo) -> None:
+    header = [*INCIDENT_HEADER, "Row", "Reasons"]
+    rows = [header, [*incident_row(1, Forvaltning=None), "r", "why"]]
+    prepared = prepare(make_xlsx(tmp_path / "x.xlsx", {"Ark1": rows}), pseudonymiser=pseudo)
+    table = rejected_table(prepared)
+    assert table["Row"].to_list() == [2]
+    assert (table["Row (2)"].to_list(), table["Reasons (2)"].to_list()) == (["r"], ["why"])
+    assert table["Reasons"].to_list() == ["Forvaltning is empty (required)"]
 
 
 def test_manual_mapping_is_saved_and_reused(tmp_path, con, pseudo) -> None:
