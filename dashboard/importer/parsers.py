@@ -273,11 +273,18 @@ def parse_bool_column(values: Sequence[str | None]) -> BoolColumn:
     return BoolColumn(parsed, errors, x_column)
 
 
-def map_bool_column(series: pl.Series, lang: Lang = "en") -> tuple[pl.Series, pl.Series, bool]:
+def map_bool_column(
+    series: pl.Series, lang: Lang = "en", *, x_column: bool | None = None
+) -> tuple[pl.Series, pl.Series, bool]:
     """Vectorised :func:`parse_bool_column`: (values, reasons in ``lang``, x_column) for a
-    String series."""
+    String series.
+
+    ``x_column`` says whether the X rule applies, when the series is only part of its column
+    (a block of a large sheet); by default it is decided from the series itself.
+    """
     values, errors = map_unique(series, parse_bool, pl.Boolean, lang)
-    x_column = is_x_column(series.unique().to_list())
+    if x_column is None:
+        x_column = is_x_column(series.unique().to_list())
     if x_column:
         values = values.fill_null(False)
     return values, errors, x_column

@@ -181,3 +181,22 @@ def test_blocks_of_a_few_rows_give_the_whole_result(
     monkeypatch.setattr(pipeline, "BLOCK_ROWS", block_rows)
     _assert_same(_prepared(read, None, tmp_path), whole)
     _assert_same(_prepared(read, [4, 9], tmp_path), whole)
+
+
+@pytest.mark.parametrize("block_rows", [1, 2])
+def test_the_x_rule_is_decided_for_the_whole_column_not_per_block(
+    tmp_path, monkeypatch, block_rows: int
+) -> None:
+    import dashboard.importer.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "BLOCK_ROWS", block_rows)
+    x_only = [incident_row(1, Politianmeldt="X"), incident_row(2, Politianmeldt=None)]
+    x_only += [incident_row(3, Politianmeldt=None)]
+    mixed = [incident_row(1, Politianmeldt="X"), incident_row(2, Politianmeldt=None)]
+    mixed += [incident_row(3, Politianmeldt="Nej"), incident_row(4, Politianmeldt=None)]
+    got = {}
+    for name, rows in (("x_only", x_only), ("mixed", mixed)):
+        path = make_xlsx(tmp_path / f"{name}.xlsx", {"Ark1": [INCIDENT_HEADER, *rows]})
+        got[name] = _prepare(path).records["police_reported"].to_list()
+    # Only X and empties: an empty cell is no. Anything else in the column: empty is unknown.
+    assert got == {"x_only": [True, False, False], "mixed": [True, None, False, None]}
