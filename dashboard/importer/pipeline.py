@@ -225,6 +225,9 @@ def _convert(
             pseudonymiser.pseudonymise_series(raw),
             pl.Series([None] * len(raw), dtype=pl.String),
         )
+    elif field_def.name in ID_FIELD.values():  # an id keeps identifying its record
+        values = pseudonymiser.pseudonymise_cpr_in_series(raw)
+        errors = pl.Series([None] * len(raw), dtype=pl.String)
     else:  # text and free text: CPR numbers are masked wherever they appear
         values, errors = mask_cpr_series(raw), pl.Series([None] * len(raw), dtype=pl.String)
     prefix = f"{header}: "

@@ -208,3 +208,21 @@ class Pseudonymiser:
             default=None,
             return_dtype=pl.String,
         )
+
+    def pseudonymise_cpr_in_series(self, series: pl.Series) -> pl.Series:
+        """Every CPR-like number in the text replaced by its :meth:`pseudonym` (nulls stay).
+
+        For record ids: masking would make ``0101801234`` and ``0202801234`` one id, while a
+        keyed pseudonym keeps them apart (and the same in the next export) without the number.
+        """
+        masked = series.cast(pl.String)
+        rows = masked.str.contains(_CPR_BODY).arg_true()
+        if rows.len() == 0:
+            return masked
+        part = masked.gather(rows)
+        distinct: list[str] = part.unique().to_list()
+        replaced = [_CPR_IN_TEXT.sub(lambda m: self.pseudonym(m[0]), v) for v in distinct]
+        part = part.replace_strict(
+            pl.Series(distinct, dtype=pl.String), pl.Series(replaced, dtype=pl.String)
+        )
+        return masked.scatter(rows, part)

@@ -231,6 +231,18 @@ def test_extra_columns_named_like_the_rejected_tables_own_columns(tmp_path, pseu
     assert table["Reasons"].to_list() == ["Forvaltning is empty (required)"]
 
 
+def test_ids_that_look_like_cpr_numbers_stay_distinct_and_hidden(tmp_path, con, pseudo) -> None:
+    # Two incidents whose ids have a CPR number's shape: both stored, neither in clear text
+    # (masked to "[CPR]" they were one id, and the second row was dropped as a duplicate).
+    rows = [INCIDENT_HEADER]
+    rows += [incident_row(1, **{"Hændelses-ID": "0101801234", "Borger-ID": "B1"})]
+    rows += [incident_row(2, **{"Hændelses-ID": "0202801234", "Borger-ID": "B1"})]
+    report, _ = run(con, make_xlsx(tmp_path / "x.xlsx", {"Ark1": rows}), pseudo)
+    assert (report.stored_new, report.exact_duplicates, report.rejected) == (2, 0, 0)
+    ids = {r[0] for r in store.fetch_all(con, "SELECT incident_id FROM incidents")}
+    assert ids == {pseudo.pseudonym("0101801234"), pseudo.pseudonym("0202801234")}
+
+
 def test_manual_mapping_is_saved_and_reused(tmp_path, con, pseudo) -> None:
     header = ["Hændelses-ID", "Forvaltning", "Hændelsesdato", "Slags"]
     rows = [header, ["H-1", "Soc", "2024-01-02", "Trusler"]]

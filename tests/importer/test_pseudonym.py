@@ -123,6 +123,19 @@ def test_cpr_spellings_share_a_pseudonym() -> None:
     assert len({p.pseudonym(s) for s in spellings}) == 1
 
 
+def test_cpr_numbers_in_an_id_become_their_pseudonyms() -> None:
+    p = Pseudonymiser(KEY)
+    ids = pl.Series(["0101801234", "SAG-020280-1234", "H-17", None, "0101801234"])
+    got = p.pseudonymise_cpr_in_series(ids).to_list()
+    assert got == [
+        p.pseudonym("0101801234"),
+        "SAG-" + p.pseudonym("020280-1234"),
+        "H-17",
+        None,
+        p.pseudonym("0101801234"),
+    ]
+
+
 def test_ids_are_case_sensitive_but_stripped() -> None:
     p = Pseudonymiser(KEY)
     assert p.pseudonym("B123") == p.pseudonym("  B123\t")
