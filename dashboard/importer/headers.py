@@ -10,7 +10,7 @@ in one row, so it is never taken for data.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from dashboard.contract import KINDS, Kind, alias_index, fields_for, normalise_key
@@ -153,6 +153,31 @@ def find_header(
             sheet=sheet.name,
         )
     return match_for_row(sheet, index, chosen, manual)
+
+
+def find_saved_header(
+    workbook: Workbook,
+    saved: Callable[[str, Kind], dict[str, str] | None],
+    *,
+    kind: Kind | None = None,
+    manual: Mapping[str, str] | None = None,
+) -> HeaderMatch | None:
+    """The first row (within each visible sheet's first rows) whose layout has a saved mapping.
+
+    For a file :func:`find_header` cannot place: its headers name too few fields until the
+    mapping an analyst saved for that layout is applied. ``saved(signature, kind)`` looks a
+    mapping up; ``manual`` takes precedence over it.
+    """
+    manual = dict(manual or {})
+    kinds = (kind,) if kind else KINDS
+    for sheet in workbook.sheets:
+        for index in range(min(HEADER_SCAN_ROWS, sheet.rows.height)):
+            signature = match_for_row(sheet, index, kinds[0], manual).signature
+            for k in kinds:
+                mapping = saved(signature, k)
+                if mapping:
+                    return match_for_row(sheet, index, k, {**mapping, **manual})
+    return None
 
 
 def match_for_row(sheet: Sheet, index: int, kind: Kind, manual: Mapping[str, str]) -> HeaderMatch:

@@ -35,7 +35,14 @@ from dashboard.contract import (
 )
 from dashboard.i18n import Lang
 from dashboard.importer import mappings
-from dashboard.importer.headers import HeaderMatch, find_header, match_for_row, require_fields
+from dashboard.importer.errors import NoDataSheetError
+from dashboard.importer.headers import (
+    HeaderMatch,
+    find_header,
+    find_saved_header,
+    match_for_row,
+    require_fields,
+)
 from dashboard.importer.messages import reason
 from dashboard.importer.parsers import (
     map_bool_column,
@@ -294,7 +301,18 @@ def locate(
     """
     manual = dict(manual_mapping or {})
     mappings.check_fields(manual, kind, workbook.file)
-    match = find_header(workbook, kind=kind, manual=manual)
+    try:
+        match = find_header(workbook, kind=kind, manual=manual)
+    except NoDataSheetError:
+        # Headers that name too few fields may be a layout an analyst mapped before.
+        found = (
+            find_saved_header(workbook, saved_mapping, kind=kind, manual=manual)
+            if saved_mapping
+            else None
+        )
+        if found is None:
+            raise
+        match = found
     saved = saved_mapping(match.signature, match.kind) if saved_mapping else None
     if saved or manual:
         match = match_for_row(

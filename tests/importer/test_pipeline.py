@@ -258,6 +258,22 @@ def test_manual_mapping_is_saved_and_reused(tmp_path, con, pseudo) -> None:
     assert report2.stored_new == 1
 
 
+def test_saved_mapping_is_reused_for_headers_that_name_too_few_fields(
+    tmp_path, con, pseudo
+) -> None:
+    # Only "Forvaltning" is known: the file is recognisable only with the saved mapping.
+    header = ["Nr", "Forvaltning", "Hvornår", "Slags"]
+    manual = {"Nr": "incident_id", "Hvornår": "occurred_on", "Slags": "harassment_type"}
+    path = make_xlsx(tmp_path / "a.xlsx", {"Ark1": [header, ["H-1", "Soc", "2024-01-02", "Vold"]]})
+    report, _ = run(con, path, pseudo, manual_mapping=manual)
+    assert report.stored_new == 1
+    rows = [["Udtræk"], header, ["H-2", "Soc", "2024-01-03", "Trusler"]]
+    report2, _ = run(con, make_xlsx(tmp_path / "b.xlsx", {"Noter": [["x"]], "Ark1": rows}), pseudo)
+    assert (report2.sheet, report2.header_row, report2.stored_new) == ("Ark1", 2, 1)
+    with pytest.raises(ImportFileError, match="no sheet with a recognisable header"):
+        prepare(path, pseudonymiser=pseudo)  # without the store's saved mappings
+
+
 def test_inquiry_deadline_defaults_by_type(tmp_path, con, pseudo) -> None:
     header = ["Sagsnr.", "Forvaltning", "Henvendelsestype", "Modtaget", "Svarfrist", "Besvaret"]
     rows = [
