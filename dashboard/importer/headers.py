@@ -4,7 +4,8 @@ Exports put title rows above the header, add legend and pivot sheets, and vary t
 headers. Every visible sheet's first rows are scored against the contract's aliases (plus
 any manual mapping); the row that names the most required fields, then the most fields,
 wins. A legend sheet that mentions a few field names in a column never names three fields
-in one row, so it is never taken for data.
+in one row, so it is never taken for data; one that repeats the header row above a row of
+explanations scores as the data sheet does, and loses to it as the shorter of the two.
 """
 
 from __future__ import annotations
@@ -128,24 +129,28 @@ def find_header(
     """
     manual = dict(manual or {})
     kinds = (kind,) if kind else KINDS
-    # (score, -sheet index, -row index): the best score wins, then the earliest sheet and row.
-    candidates: list[tuple[tuple[int, int], int, int, Kind]] = []
+    # (score, rows below, -sheet index, -row index): the best score wins, then the header
+    # with the most rows below it (a data sheet, not a legend repeating its header), then
+    # the earliest sheet and row.
+    candidates: list[tuple[tuple[int, int], int, int, int, Kind]] = []
     for sheet_pos, sheet in enumerate(workbook.sheets):
+        height = sheet.rows.height + (sum(p.height for p in sheet.rest.parts) if sheet.rest else 0)
         for index, row in enumerate(sheet.rows.head(HEADER_SCAN_ROWS).iter_rows()):
             cells = [_cell_text(v) for v in row]
             for k in kinds:
                 score = _score(_map_row(cells, k, manual)[0], k)
                 if score[1] >= MIN_MATCHED_FIELDS:
-                    candidates.append((score, -sheet_pos, -index, k))
+                    candidates.append((score, height - index - 1, -sheet_pos, -index, k))
     if not candidates:
         names = ", ".join(f'"{s.name}"' for s in workbook.sheets)
         raise NoDataSheetError(
             message("no_data_sheet", file=workbook.file, sheets=names or message("none")),
             file=workbook.file,
         )
-    score, neg_sheet, neg_index, chosen = max(candidates, key=lambda c: c[:3])
+    best = max(candidates, key=lambda c: c[:4])
+    _, _, neg_sheet, neg_index, chosen = best
     sheet, index = workbook.sheets[-neg_sheet], -neg_index
-    tied = [c for c in candidates if c[:3] == (score, neg_sheet, neg_index) and c[3] != chosen]
+    tied = [c for c in candidates if c[:4] == best[:4] and c[4] != chosen]
     if tied:
         raise UnknownKindError(
             message("unknown_kind", file=workbook.file, sheet=sheet.name),

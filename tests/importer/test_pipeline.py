@@ -167,6 +167,19 @@ def test_title_rows_blank_rows_total_row_and_legend_sheet(tmp_path, con, pseudo)
     assert dates == {date(2024, 7, 24)}
 
 
+def test_a_legend_sheet_repeating_the_header_is_not_taken_for_the_data(tmp_path, pseudo) -> None:
+    explanations = ["Unikt nummer", "Navn", "Afdeling", "Dato", "Se listen", "Lav/Middel/Høj"]
+    legend = [["Forklaring"], INCIDENT_HEADER, explanations]
+    data = [INCIDENT_HEADER, incident_row(1), incident_row(2), incident_row(3)]
+    path = make_xlsx(tmp_path / "x.xlsx", {"Forklaring": legend, "Data": data})
+    prepared = prepare(path, pseudonymiser=pseudo)
+    assert (prepared.match.sheet.name, prepared.records.height, prepared.rejected.height) == (
+        "Data",
+        3,
+        0,
+    )
+
+
 def test_all_reasons_of_a_row_are_reported(tmp_path, pseudo) -> None:
     bad = incident_row(
         1, Forvaltning=None, Hændelsesdato="31-02-2024", Fraværsdage="-1", Politianmeldt="Måske"
