@@ -207,11 +207,12 @@ def _convert(
     workbook: Workbook,
     pseudonymiser: Pseudonymiser,
     lang: Lang,
-    x_column: bool = False,
+    x_column: bool | None = None,
 ) -> tuple[pl.Series, pl.Series]:
     """(typed values, reasons in ``lang``) for one field's column (``raw`` may be a block of it).
 
-    ``x_column``: a yes/no column that holds only X and empties in the whole sheet.
+    ``x_column``: whether a yes/no column holds only X and empties in the whole sheet (None:
+    ``raw`` is the whole column, decide from it).
     """
     errors: pl.Series
     kind = field_def.type
@@ -268,15 +269,22 @@ def _apply_deadline_defaults(records: pl.DataFrame, defaults: Mapping[str, int])
     )
 
 
-def _x_columns(match: HeaderMatch) -> frozenset[str]:
+def _x_columns(match: HeaderMatch) -> frozenset[str] | None:
     """The yes/no columns whose data rows hold only X and empties, and some X, in the whole
-    sheet: the X rule is about a column, so it is decided before the sheet is cut in blocks."""
+    sheet: the X rule is about a column, so it is decided before the sheet is cut in blocks.
+
+    None when the rows below the header are one block: each column is then decided from its
+    block, at no extra cost (this pass over every row took about 0.1 s at 100k rows).
+    """
+    sheet = match.sheet
+    if sheet.rest is None and sheet.rows.height - (match.header_index + 1) <= BLOCK_ROWS:
+        return None
     fields = {f.name: f for f in fields_for(match.kind)}
     candidates = {c for c, f in match.mapping.items() if fields[f].type == "bool"}
     with_x: set[str] = set()
-    for _, rows in match.sheet.blocks(match.header_index + 1):
-        if not candidates:
-            break
+    if not candidates:
+        return frozenset()
+    for _, rows in sheet.blocks(match.header_index + 1):
         data = _stripped(rows)
         data = data.filter(_classify_rows(data, match) == "data")
         for column in list(candidates):
@@ -285,6 +293,8 @@ def _x_columns(match: HeaderMatch) -> frozenset[str]:
                 candidates.discard(column)
             elif values.len():
                 with_x.add(column)
+        if not candidates:  # before the next part is loaded from disk
+            break
     return frozenset(candidates & with_x)
 
 
@@ -495,7 +505,8 @@ class _BlockContext:
     scratch: duckdb.DuckDBPyConnection  # in memory, only to hash the rows
     pool: ThreadPoolExecutor  # the threads that convert fields
     lang: Lang  # of the reasons for rejected rows
-    x_columns: frozenset[str]  # yes/no columns holding only X and empties (see _x_columns)
+    x_columns: frozenset[str] | None  # yes/no columns holding only X and empties; None:
+    # the sheet is one block, each column is decided from it (see _x_columns)
 
 
 def _validate_block(data: pl.DataFrame, context: _BlockContext) -> _Block:
@@ -532,7 +543,7 @@ def _validate_block(data: pl.DataFrame, context: _BlockContext) -> _Block:
             workbook,
             pseudonymiser,
             context.lang,
-            column in context.x_columns,
+            None if context.x_columns is None else column in context.x_columns,
         )
     values: list[pl.Series] = []
     reasons: list[pl.Series] = []
