@@ -256,3 +256,25 @@ def test_the_command_line_does_not_load_the_statistics_libraries_until_metrics_r
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_unreadable_file_is_one_sentence_and_the_others_are_imported(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    locked = shutil.copy(sample("incidents_en_sample.xlsx"), tmp_path / "locked.xlsx")
+    real_open = Path.open
+
+    def open_refusing_locked(self: Path, *args: object, **kwargs: object) -> object:
+        if self.name == "locked.xlsx":  # chmod 000 does not stop root, so refuse here
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", open_refusing_locked)
+    good = str(sample("henvendelser_2023-2024.xlsx"))
+    code, out, err = run("import", str(locked), good, "--db", str(env), "--json")
+    assert code == 2 and "Traceback" not in out + err
+    first, second = json.loads(out)["files"]
+    assert "locked.xlsx" in first["error"] and "permission" in first["error"]
+    assert second["error"] is None and second["stored_new"] == 900

@@ -174,8 +174,11 @@ def _check_file(path: Path, file: str, limits: ReadLimits) -> int:
             ),
             file=file,
         )
-    with path.open("rb") as fh:
-        head = fh.read(8)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except PermissionError as exc:
+        raise NotAWorkbookError(message("unreadable", file=file), file=file) from exc
     if head == _OLE_MAGIC:
         raise NotAWorkbookError(message("old_excel", file=file), file=file)
     if not zipfile.is_zipfile(path):
