@@ -98,8 +98,7 @@ def main(
     try:
         settings = load_settings(db=args.db)
     except ConfigError as error:
-        print(str(error), file=err)
-        return EXIT_REFUSED
+        return _refuse(args, str(error), out, err)
     try:
         if args.command == "import":
             return _import(args, settings, out, err)
@@ -122,27 +121,27 @@ def main(
             return EXIT_OK
         if args.command == "metrics":
             return run_metrics(args, settings, out, err)
-    except ConfigError as error:
-        print(str(error), file=err)
-        return EXIT_REFUSED
-    except StoreBusyError as error:
-        if getattr(args, "json", False):
-            print(
-                json.dumps({"ok": False, "files": [], "error": str(error)}, ensure_ascii=False),
-                file=out,
-            )
-        else:
-            print(str(error), file=err)
-        return EXIT_REFUSED
+    except (ConfigError, StoreBusyError) as error:
+        return _refuse(args, str(error), out, err)
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _refuse(args: argparse.Namespace, sentence: str, out: TextIO, err: TextIO) -> int:
+    """The command could not run: its one sentence on stderr, or as the JSON object with --json."""
+    if getattr(args, "json", False):
+        print(
+            json.dumps({"ok": False, "files": [], "error": sentence}, ensure_ascii=False), file=out
+        )
+    else:
+        print(sentence, file=err)
+    return EXIT_REFUSED
 
 
 def _import(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     try:
         manual = parse_map_option(args.map)
     except ValueError as error:
-        print(str(error), file=err)
-        return EXIT_REFUSED
+        return _refuse(args, str(error), out, err)
     pseudonymiser = Pseudonymiser(load_or_create_key(settings.key_file))
     reports: list[FileReport] = []
     prepared_ok: list[PreparedImport] = []

@@ -278,3 +278,26 @@ def test_unreadable_file_is_one_sentence_and_the_others_are_imported(
     first, second = json.loads(out)["files"]
     assert "locked.xlsx" in first["error"] and "permission" in first["error"]
     assert second["error"] is None and second["stored_new"] == 900
+
+
+@pytest.mark.parametrize(
+    ("argv", "variable", "needle"),
+    [
+        (["--map", "Slags"], None, "--map expects"),
+        ([], "DASHBOARD_WORK_ACCIDENT_DAYS", "DASHBOARD_WORK_ACCIDENT_DAYS"),
+    ],
+)
+def test_json_refusal_before_any_file_is_one_object(
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    variable: str | None,
+    needle: str,
+) -> None:
+    if variable:
+        monkeypatch.setenv(variable, "nine")
+    sample_file = str(sample("incidents_en_sample.xlsx"))
+    code, out, err = run("import", sample_file, "--db", str(env), "--json", *argv)
+    payload = json.loads(out)
+    assert code == 2 and payload["ok"] is False and payload["files"] == []
+    assert needle in payload["error"] and err == ""
