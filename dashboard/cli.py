@@ -25,7 +25,7 @@ from dashboard.importer.mappings import parse_map_option
 from dashboard.importer.pipeline import FileReport, PreparedImport, import_file, rejected_table
 from dashboard.importer.pseudonym import Pseudonymiser, load_or_create_key
 from dashboard.metrics_cli import add_metrics_parser, run_metrics
-from dashboard.store import StoreBusyError
+from dashboard.store import StoreBusyError, StoreUnusableError
 from dashboard.store.records import import_history, undo_import
 
 EXIT_OK, EXIT_REFUSED = 0, 2
@@ -121,7 +121,7 @@ def main(
             return EXIT_OK
         if args.command == "metrics":
             return run_metrics(args, settings, out, err)
-    except (ConfigError, StoreBusyError) as error:
+    except (ConfigError, StoreBusyError, StoreUnusableError) as error:
         return _refuse(args, str(error), out, err)
     raise AssertionError(f"unhandled command {args.command}")
 

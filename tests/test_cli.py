@@ -301,3 +301,15 @@ def test_json_refusal_before_any_file_is_one_object(
     payload = json.loads(out)
     assert code == 2 and payload["ok"] is False and payload["files"] == []
     assert needle in payload["error"] and err == ""
+
+
+@pytest.mark.parametrize("what", ["folder", "not_duckdb"])
+def test_store_that_cannot_be_opened_is_one_sentence(env: Path, tmp_path: Path, what: str) -> None:
+    db = tmp_path if what == "folder" else sample("incidents_en_sample.xlsx")
+    sample_file = str(sample("incidents_en_sample.xlsx"))
+    code, out, err = run("import", sample_file, "--db", str(db))
+    assert code == 2 and str(db) in err and "Traceback" not in out + err
+    assert len(err.strip().splitlines()) == 1
+    code, out, _ = run("import", sample_file, "--db", str(db), "--json")
+    assert code == 2 and str(db) in json.loads(out)["error"]
+    assert run("imports", "--db", str(db))[0] == 2

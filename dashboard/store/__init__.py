@@ -104,16 +104,24 @@ class StoreBusyError(Exception):
     """The store is opened for writing by another process (DuckDB allows one writer)."""
 
 
+class StoreUnusableError(Exception):
+    """The store path is a folder, not a DuckDB database, or may not be written."""
+
+
 def open_for_writing(db_path: str | Path) -> duckdb.DuckDBPyConnection:
-    """Open the store for writing; a lock held by another process becomes one sentence."""
+    """Open the store for writing; a lock held by another process, or a path that cannot
+    hold the store, becomes one sentence."""
     try:
         return connect(db_path)
-    except duckdb.IOException as error:
-        if "lock" not in str(error).lower():
-            raise
-        raise StoreBusyError(
-            f"The store {db_path} is in use by another program (is the dashboard running?); "
-            "stop it, or upload the file on the dashboard's Import page."
+    except (duckdb.IOException, OSError) as error:
+        if "lock" in str(error).lower():
+            raise StoreBusyError(
+                f"The store {db_path} is in use by another program (is the dashboard running?); "
+                "stop it, or upload the file on the dashboard's Import page."
+            ) from error
+        raise StoreUnusableError(
+            f"The store {db_path} cannot be opened for writing (it is a folder, is not a DuckDB "
+            "database, or you may not write there); choose another file with --db or DASHBOARD_DB."
         ) from error
 
 
