@@ -313,3 +313,20 @@ def test_store_that_cannot_be_opened_is_one_sentence(env: Path, tmp_path: Path, 
     code, out, _ = run("import", sample_file, "--db", str(db), "--json")
     assert code == 2 and str(db) in json.loads(out)["error"]
     assert run("imports", "--db", str(db))[0] == 2
+
+
+@pytest.mark.parametrize("where", ["under_a_file", "a_folder"])
+def test_key_file_that_cannot_be_used_is_one_sentence(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    blocker = tmp_path / "blocker"
+    if where == "under_a_file":
+        blocker.write_text("not a folder")
+        key_file = blocker / "secret.key"
+    else:
+        key_file = blocker
+        key_file.mkdir()
+    monkeypatch.setenv("DASHBOARD_KEY_FILE", str(key_file))
+    sample_file = str(sample("incidents_en_sample.xlsx"))
+    code, out, err = run("import", sample_file, "--db", str(env))
+    assert code == 2 and str(key_file) in err and "Traceback" not in out + err

@@ -93,9 +93,15 @@ def load_or_create_key(key_file: Path, environ: Mapping[str, str] = os.environ) 
                 "(for example the output of: python -c 'import secrets; print(secrets.token_hex(32))')."
             )
         return from_env.encode("utf-8")
-    if not key_file.exists():
-        _create_key_file(key_file)
-    return _read_key_file(key_file)
+    try:
+        if not key_file.exists():
+            _create_key_file(key_file)
+        return _read_key_file(key_file)
+    except OSError as error:
+        raise ConfigError(
+            f"The key file {key_file} cannot be created or read ({error.strerror}); set "
+            f"DASHBOARD_KEY_FILE to a file you may write, or set {ENV_KEY}."
+        ) from error
 
 
 def _read_key_file(key_file: Path) -> bytes:
