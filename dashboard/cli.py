@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -142,6 +143,10 @@ def _import(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
         manual = parse_map_option(args.map)
     except ValueError as error:
         return _refuse(args, str(error), out, err)
+    if args.rejected_out:
+        problem = _rejected_out_problem(args.rejected_out, args.files)
+        if problem:
+            return _refuse(args, problem, out, err)
     pseudonymiser = Pseudonymiser(load_or_create_key(settings.key_file))
     reports: list[FileReport] = []
     prepared_ok: list[PreparedImport] = []
@@ -164,20 +169,43 @@ def _import(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
             reports.append(report)
             if not args.json:
                 _print_report(report, out)
+    written_error = None
     if args.rejected_out:
         sheets = [(p.file, rejected_table(p)) for p in prepared_ok if p.rejected.height]
-        write_xlsx(args.rejected_out, sheets)
+        try:
+            write_xlsx(args.rejected_out, sheets)
+        except OSError as error:
+            written_error = (
+                f"The rejected rows could not be written to {args.rejected_out} ({error.strerror}); "
+                "the files were imported: import them again with another --rejected-out to get them."
+            )
         if not args.json:
-            print(f"Rejected rows written to {args.rejected_out}.", file=out)
-    ok = all(r.error is None for r in reports)
+            done = f"Rejected rows written to {args.rejected_out}."
+            print(f"✗ {written_error}" if written_error else done, file=out)
+    ok = written_error is None and all(r.error is None for r in reports)
     if args.json:
-        print(
-            json.dumps(
-                {"ok": ok, "files": [r.to_json() for r in reports]}, ensure_ascii=False, default=str
-            ),
-            file=out,
-        )
+        payload: dict[str, object] = {"ok": ok, "files": [r.to_json() for r in reports]}
+        if written_error:
+            payload["error"] = written_error
+        print(json.dumps(payload, ensure_ascii=False, default=str), file=out)
     return EXIT_OK if ok else EXIT_REFUSED
+
+
+def _rejected_out_problem(target: Path, files: Sequence[Path]) -> str | None:
+    """Why the rejected rows cannot be written to ``target``; checked before anything is imported."""
+    if any(target.resolve() == path.resolve() for path in files):
+        return (
+            f"--rejected-out {target} is also a file to import and would be overwritten; "
+            "give the rejected rows a file of their own."
+        )
+    folder = target.parent
+    writable = folder.is_dir() and os.access(folder, os.W_OK)
+    if target.is_dir() or not writable or (target.exists() and not os.access(target, os.W_OK)):
+        return (
+            f"--rejected-out {target} cannot be written (it is a folder, its folder does not "
+            "exist, or you may not write there); choose another file."
+        )
+    return None
 
 
 def _print_report(report: FileReport, out: TextIO) -> None:

@@ -330,3 +330,47 @@ def test_key_file_that_cannot_be_used_is_one_sentence(
     sample_file = str(sample("incidents_en_sample.xlsx"))
     code, out, err = run("import", sample_file, "--db", str(env))
     assert code == 2 and str(key_file) in err and "Traceback" not in out + err
+
+
+@pytest.mark.parametrize("where", ["an_input", "a_folder", "a_missing_folder"])
+def test_rejected_out_that_cannot_be_written_is_refused_before_importing(
+    env: Path, tmp_path: Path, where: str
+) -> None:
+    import shutil
+
+    source = Path(shutil.copy(sample("haendelser_2023-2024.xlsx"), tmp_path / "h.xlsx"))
+    before = source.read_bytes()
+    target = {
+        "an_input": source,
+        "a_folder": tmp_path,
+        "a_missing_folder": tmp_path / "no" / "rejected.xlsx",
+    }[where]
+    argv = ("import", str(source), "--db", str(env), "--rejected-out", str(target))
+    code, out, err = run(*argv)
+    assert code == 2 and "--rejected-out" in err and "Traceback" not in out + err
+    code, out, _ = run(*argv, "--json")
+    payload = json.loads(out)
+    assert code == 2 and payload["ok"] is False and "--rejected-out" in payload["error"]
+    assert source.read_bytes() == before  # the input is never overwritten
+    assert run("imports", "--db", str(env))[1].count("h.xlsx") == 0  # nothing imported
+
+
+def test_rejected_out_failing_while_written_is_one_sentence(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("dashboard.cli.write_xlsx", disk_full)
+    code, out, _ = run(
+        "import",
+        str(sample("haendelser_2023-2024.xlsx")),
+        "--db",
+        str(env),
+        "--rejected-out",
+        str(tmp_path / "r.xlsx"),
+        "--json",
+    )
+    payload = json.loads(out)
+    assert code == 2 and payload["ok"] is False and "No space left" in payload["error"]
+    assert payload["files"][0]["stored_new"] == 2400
