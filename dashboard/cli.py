@@ -104,7 +104,7 @@ def main(
         if args.command == "import":
             return _import(args, settings, out, err)
         if args.command == "demo":
-            return _demo(args, settings, out)
+            return _demo(args, settings, out, err)
         if args.command == "imports":
             with store.open_for_writing(settings.db_path) as con:
                 _print_frame(import_history(con), out)
@@ -247,7 +247,7 @@ def _print_report(report: FileReport, out: TextIO) -> None:
         print(f"  row {rejection.row}: {'; '.join(rejection.reasons)}", file=out)
 
 
-def _demo(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+def _demo(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     from dashboard.demo import generate_demo
     from dashboard.store.seed import write_demo
 
@@ -255,6 +255,13 @@ def _demo(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         if args.if_empty and not store.is_empty(con):
             print(f"The store {settings.db_path} already holds data; demo not written.", file=out)
             return EXIT_OK
+        if store.holds_real_data(con):
+            print(
+                f"The store {settings.db_path} holds real data, and demo data is never mixed "
+                "into it; write the demo to another store with --db.",
+                file=err,
+            )
+            return EXIT_REFUSED
         data = generate_demo(args.seed, scale=args.scale)
         parts: tuple[tuple[Kind, pl.DataFrame], ...] = (
             ("incidents", data.incidents),

@@ -374,3 +374,12 @@ def test_rejected_out_failing_while_written_is_one_sentence(
     payload = json.loads(out)
     assert code == 2 and payload["ok"] is False and "No space left" in payload["error"]
     assert payload["files"][0]["stored_new"] == 2400
+
+
+def test_demo_is_not_mixed_into_real_data(env: Path) -> None:
+    run("import", str(sample("incidents_en_sample.xlsx")), "--db", str(env))
+    code, out, err = run("demo", "--db", str(env), "--scale", "0.1")
+    assert code == 2 and "real data" in err and "Traceback" not in out + err
+    code, out, _ = run("imports", "--db", str(env))
+    assert "demo (incidents" not in out
+    assert run("demo", "--db", str(env), "--if-empty")[0] == 0  # still a no-op, not a failure

@@ -142,3 +142,9 @@ def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
         con, "SELECT (SELECT count(*) FROM incidents) + (SELECT count(*) FROM inquiries)"
     )
     return not row or row[0] == 0
+
+
+def holds_real_data(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when an import of real (not demo) data is in the store and not undone."""
+    row = fetch_one(con, "SELECT count(*) FROM imports WHERE NOT is_demo AND undone_at IS NULL")
+    return bool(row and row[0])
