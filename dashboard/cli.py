@@ -153,6 +153,8 @@ def _import(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
     with store.open_for_writing(settings.db_path) as con:
         for path in args.files:
             try:
+                if not os.path.exists(path):  # the importer's sentence says to upload it again
+                    raise FileNotFoundError(path)
                 report, prepared = import_file(
                     con,
                     path,

@@ -383,3 +383,12 @@ def test_demo_is_not_mixed_into_real_data(env: Path) -> None:
     code, out, _ = run("imports", "--db", str(env))
     assert "demo (incidents" not in out
     assert run("demo", "--db", str(env), "--if-empty")[0] == 0  # still a no-op, not a failure
+
+
+def test_missing_path_names_the_path_and_says_to_check_it(env: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "typo" / "haendelser.xlsx"
+    code, out, _ = run("import", str(missing), "--db", str(env), "--json")
+    [report] = json.loads(out)["files"]
+    assert code == 2 and report["file"] == "haendelser.xlsx"
+    assert str(missing) in report["error"] and "check the path" in report["error"]
+    assert "upload" not in report["error"]  # there is no upload on the command line
