@@ -43,7 +43,7 @@ def test_numbers_and_lists_follow_the_language() -> None:
     )
     assert missing.render("en") == (
         'f.xlsx, sheet "Ark1": the required columns "Forvaltning" (department) and '
-        '"Dato" (occurred_on) are missing from the header in row 1,234; add it to the export.'
+        '"Dato" (occurred_on) are missing from the header in row 1,234; add them to the export.'
     )
 
 
@@ -127,3 +127,15 @@ def test_rows_are_rejected_alike_with_reasons_in_either_language() -> None:
     assert danish.rejected["row_number"].to_list() == english.rejected["row_number"].to_list()
     assert english.rejected["reasons"].to_list()[0] == ["Forvaltning is empty (required)"]
     assert danish.records.equals(english.records)
+
+
+def test_several_missing_columns_are_them_in_english() -> None:
+    missing = message(
+        "missing_columns_or_map",
+        file="f.xlsx",
+        sheet="Ark1",
+        columns=['"Modtaget" (received_on)', '"Type" (inquiry_type)'],
+        row=1,
+        field="received_on",
+    )
+    assert "add them to the export or map existing columns to them" in missing.render("en")
