@@ -8,6 +8,8 @@ is a bug and shows its traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
@@ -95,7 +97,20 @@ def main(
     """Run the command line; returns the exit status."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    usage = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(usage):
+            args = _parser().parse_args(argv)
+    except SystemExit as stop:  # a usage error (status 2), or --help (status 0)
+        print(usage.getvalue(), end="", file=err)
+        if stop.code and "--json" in argv:
+            sentence = usage.getvalue().strip().splitlines()[-1]
+            print(
+                json.dumps({"ok": False, "files": [], "error": sentence}, ensure_ascii=False),
+                file=out,
+            )
+        raise
     try:
         settings = load_settings(db=args.db)
     except ConfigError as error:

@@ -392,3 +392,13 @@ def test_missing_path_names_the_path_and_says_to_check_it(env: Path, tmp_path: P
     assert code == 2 and report["file"] == "haendelser.xlsx"
     assert str(missing) in report["error"] and "check the path" in report["error"]
     assert "upload" not in report["error"]  # there is no upload on the command line
+
+
+def test_usage_error_with_json_is_still_one_object() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemExit) as stop:
+        main(["import", "a.xlsx", "--kind", "people", "--json"], stdout=out, stderr=err)
+    assert stop.value.code == 2
+    payload = json.loads(out.getvalue())
+    assert payload["ok"] is False and payload["files"] == [] and "--kind" in payload["error"]
+    assert "usage:" in err.getvalue()
