@@ -9,7 +9,7 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -26,13 +26,14 @@ from dashboard.excel_out import xlsx_bytes
 from dashboard.formatting import format_number
 from dashboard.i18n import Lang, field_label, keys, t
 from dashboard.importer import mappings
-from dashboard.importer.errors import ImportFileError
-from dashboard.importer.headers import HeaderMatch
+from dashboard.importer.errors import ImportFileError, NoDataSheetError
+from dashboard.importer.headers import HEADER_SCAN_ROWS, HeaderMatch, first_rows
 from dashboard.importer.pipeline import (
     FileReport,
     PreparedImport,
     commit,
     locate,
+    locate_at,
     rejected_table,
     validate,
 )
@@ -258,6 +259,7 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
             _report(*done[digest], lang, digest)
             return
         progress = st.progress(0.0, text=t("import.step_reading", lang))
+        saved = partial(mappings.load, cur)
         try:
             workbook = _read(path, name, digest)
             progress.progress(0.5, text=t("import.step_header", lang))
@@ -269,12 +271,18 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
             )
             kind = None if kind_choice == "auto" else cast(Kind, kind_choice)
             manual = dict(st.session_state.get(f"map-{digest}", {}))
-            match = locate(
-                workbook,
-                kind=kind,
-                manual_mapping=manual,
-                saved_mapping=partial(mappings.load, cur),
-            )
+            find: Callable[..., HeaderMatch] = partial(locate, workbook, saved_mapping=saved)
+            try:
+                match = find(kind=kind, manual_mapping=manual)
+            except NoDataSheetError as refusal:
+                # Headers the contract does not know: the analyst points at the header row,
+                # and maps its columns below (the mapping is saved for the next such file).
+                placed = _header_placed_by_hand(workbook, refusal, kind, digest, lang)
+                if placed is None:
+                    progress.empty()
+                    return
+                find = partial(locate_at, workbook, saved_mapping=saved, **placed)
+                match = find(kind=placed["kind"], manual_mapping=manual)
         except ImportFileError as error:
             progress.empty()
             st.error(t("import.refused_file", lang, reason=error.sentence_in(lang)))
@@ -292,12 +300,7 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
             st.caption(t("import.mapping_help", lang))
             manual = _mapping_editor(match, match.kind, digest, lang)
         if manual:
-            match = locate(
-                workbook,
-                kind=match.kind,
-                manual_mapping=manual,
-                saved_mapping=partial(mappings.load, cur),
-            )
+            match = find(kind=match.kind, manual_mapping=manual)
         missing = match.missing_required()
         if missing:
             progress.empty()
@@ -328,6 +331,42 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
             progress.progress(1.0, text=t("import.success", lang))
             st.rerun()
         progress.empty()
+
+
+def _header_placed_by_hand(
+    workbook: Workbook, refusal: ImportFileError, kind: Kind | None, digest: str, lang: Lang
+) -> dict[str, Any] | None:
+    """Why no header row was found, the sheet's first rows, and pickers for sheet, header row
+    and kind: ``locate_at``'s arguments, or None while there is nothing to point at."""
+    st.warning(t("import.refused_file", lang, reason=refusal.sentence_in(lang)))
+    if not workbook.sheets:
+        return None
+    st.markdown(f"**{t('import.place_header', lang)}**")
+    st.caption(t("import.place_header_help", lang))
+    left, middle, right = st.columns(3)
+    names = [s.name for s in workbook.sheets]
+    name = left.selectbox(t("import.place_sheet", lang), names, key=f"place-sheet-{digest}")
+    sheet = workbook.sheets[names.index(name)]
+    if sheet.rows.height == 0:
+        st.info(t("import.place_empty_sheet", lang))
+        return None
+    last = sheet.first_row + min(sheet.rows.height, HEADER_SCAN_ROWS) - 1
+    row = middle.number_input(
+        t("import.place_row", lang),
+        min_value=sheet.first_row,
+        max_value=last,
+        value=sheet.first_row,
+        step=1,
+        key=f"place-row-{digest}-{name}",
+    )
+    chosen = kind or right.selectbox(
+        t("import.place_kind", lang),
+        ["incidents", "inquiries"],
+        format_func=lambda v: t(f"import.kind_{v}", lang),
+        key=f"place-kind-{digest}",
+    )
+    st.dataframe(first_rows(sheet, t("import.row", lang)), hide_index=True, height=240)
+    return {"sheet": name, "header_row": int(row), "kind": cast(Kind, chosen)}
 
 
 def _validation_report(prepared: PreparedImport, lang: Lang, digest: str) -> None:

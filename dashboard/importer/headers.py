@@ -14,9 +14,12 @@ import hashlib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
+import polars as pl
+
 from dashboard.contract import KINDS, Kind, alias_index, fields_for, normalise_key
 from dashboard.importer.errors import MissingColumnError, NoDataSheetError, UnknownKindError
 from dashboard.importer.messages import message
+from dashboard.importer.safety import column_letters
 from dashboard.importer.workbook import Sheet, Workbook
 
 HEADER_SCAN_ROWS = 30
@@ -222,4 +225,16 @@ def require_fields(match: HeaderMatch, file: str) -> None:
         ),
         file=file,
         sheet=match.sheet.name,
+    )
+
+
+def first_rows(sheet: Sheet, row_label: str, n: int = HEADER_SCAN_ROWS) -> pl.DataFrame:
+    """The sheet's first ``n`` rows as the analyst sees them in Excel: a column ``row_label``
+    with the Excel row number, then the cells under their column letters (A, B, ...)."""
+    rows = sheet.rows.head(n)
+    return rows.select(
+        pl.int_range(sheet.first_row, sheet.first_row + rows.height, dtype=pl.Int64).alias(
+            row_label
+        ),
+        *(pl.col(c).alias(column_letters(int(c[1:]) + 1)) for c in rows.columns),
     )

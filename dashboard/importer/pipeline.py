@@ -331,6 +331,35 @@ def locate(
     return match
 
 
+def locate_at(
+    workbook: Workbook,
+    *,
+    sheet: str,
+    header_row: int,
+    kind: Kind,
+    manual_mapping: Mapping[str, str] | None = None,
+    saved_mapping: Callable[[str, Kind], dict[str, str] | None] | None = None,
+) -> HeaderMatch:
+    """The mapping of a header row the analyst points at (Excel row ``header_row`` of the
+    visible sheet ``sheet``): for a file whose headers name too few fields for
+    :func:`locate` to find them until they are mapped by hand.
+
+    A saved mapping for the row's layout applies, then the manual one, as in :func:`locate`.
+    """
+    manual = dict(manual_mapping or {})
+    mappings.check_fields(manual, kind, workbook.file)
+    by_name = {s.name: s for s in workbook.sheets}
+    if sheet not in by_name:
+        raise ValueError(f"no visible sheet {sheet!r} in {workbook.file}")
+    chosen = by_name[sheet]
+    index = header_row - chosen.first_row
+    if not 0 <= index < chosen.rows.height:
+        raise ValueError(f"row {header_row} is not among the rows read from {sheet!r}")
+    signature = match_for_row(chosen, index, kind, {}).signature
+    saved = saved_mapping(signature, kind) if saved_mapping else None
+    return match_for_row(chosen, index, kind, {**(saved or {}), **manual})
+
+
 def prepare(
     path: Path,
     *,

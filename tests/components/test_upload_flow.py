@@ -158,3 +158,97 @@ def test_pruning_never_fails_on_a_file_it_cannot_delete(
     monkeypatch.setattr(Path, "unlink", refused)
     prune_uploads(tmp_path, timedelta(days=1))  # no error: the file stays
     assert old.exists()
+
+
+def _upload_script() -> None:
+    """Runs under AppTest: the Import page's flow for the file named in TEST_UPLOAD."""
+    import os
+    from pathlib import Path
+
+    from dashboard.components.context import cursor
+    from dashboard.components.upload_flow import import_one
+
+    path = Path(os.environ["TEST_UPLOAD"])
+    import_one(cursor(), path.name, path.read_bytes(), "da")
+
+
+ODD_HEADERS = ["Nr", "Forvaltning", "Hvornår", "Slags"]  # only "Forvaltning" is an alias
+ODD_MAPPING = {"Nr": "incident_id", "Hvornår": "occurred_on", "Slags": "harassment_type"}
+
+
+def _odd_export(path: Path) -> Path:
+    return make_xlsx(
+        path,
+        {
+            "Udtræk": [
+                ["Hændelser, udtræk fra registreringssystemet"],
+                ODD_HEADERS,
+                ["H-1", "Socialforvaltningen", "2024-01-02", "Vold"],
+                ["H-2", "Socialforvaltningen", "2024-01-03", "Trusler"],
+                ["H-3", "Børne- og Ungdomsforvaltningen", "2024-01-04", "Digital chikane"],
+            ]
+        },
+    )
+
+
+def test_headers_the_contract_does_not_know_can_be_pointed_at_mapped_and_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Contract: a header that matches nothing is offered for manual mapping in the upload
+    page, and the mapping is reused for the next file with the same headers. A file whose
+    headers name fewer than three known fields used to be refused outright."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import store
+    from tests.pages.conftest import TIMEOUT
+
+    db = tmp_path / "store.duckdb"
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    monkeypatch.setenv("DASHBOARD_KEY_FILE", str(tmp_path / "secret.key"))
+    monkeypatch.setenv("TEST_UPLOAD", str(_odd_export(tmp_path / "udtraek.xlsx")))
+    at = AppTest.from_function(_upload_script, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert "Peg selv på overskriftsrækken" in [m.value.strip("*") for m in at.markdown]
+    preview = at.dataframe[0].value
+    assert preview["Række"].tolist()[:2] == [1, 2]
+    assert preview["B"].tolist()[1] == "Forvaltning"
+
+    at.number_input(key=next(k for k in _keys(at) if k.startswith("place-row-"))).set_value(2)
+    at.selectbox(key=next(k for k in _keys(at) if k.startswith("place-kind-"))).set_value(
+        "incidents"
+    )
+    at.run()
+    assert not at.exception
+    for header, field in ODD_MAPPING.items():
+        picker = next(s for s in at.selectbox if s.label == header)
+        picker.set_value(field)
+        at.run()
+    assert not at.exception
+    assert not [w for w in at.warning if "mangler" in w.value]  # every required field mapped
+    at.button(key=next(k for k in _keys(at) if k.startswith("confirm-"))).click().run()
+    assert not at.exception
+
+    con = store.connect(db)
+    try:
+        stored = store.fetch_all(
+            con, "SELECT incident_id, department, occurred_on::VARCHAR FROM incidents ORDER BY 1"
+        )
+    finally:
+        con.close()
+    assert stored == [
+        ("H-1", "Socialforvaltningen", "2024-01-02"),
+        ("H-2", "Socialforvaltningen", "2024-01-03"),
+        ("H-3", "Børne- og Ungdomsforvaltningen", "2024-01-04"),
+    ]
+
+    # The next export with the same headers is found without pointing at anything.
+    monkeypatch.setenv("TEST_UPLOAD", str(_odd_export(tmp_path / "naeste.xlsx")))
+    again = AppTest.from_function(_upload_script, default_timeout=TIMEOUT).run()
+    assert not again.exception
+    assert not [m for m in again.markdown if "Peg selv" in m.value]
+    assert any("række 2" in c.value for c in again.caption)
+
+
+def _keys(at: Any) -> list[str]:
+    """The keys of the widgets the flow gives keys to (they end in the file's digest)."""
+    return [w.key for kind in ("number_input", "selectbox", "button") for w in getattr(at, kind)]
