@@ -16,7 +16,7 @@ from dashboard import charts
 from dashboard.components import context
 from dashboard.components.filters import View
 from dashboard.formatting import format_number
-from dashboard.i18n import Lang, t
+from dashboard.i18n import Lang, group_words, t
 from dashboard.metrics import outcomes, views
 from dashboard.metrics.filters import GroupBy
 from dashboard.metrics.incidents import Outcome
@@ -63,7 +63,7 @@ def oe_funnel(
     """Observed/expected per group in a funnel plot, with the one-paragraph reading guide and
     the longer explanation (O/E, case mix, limits, many units) in an expander."""
     st.subheader(t(f"{section}.oe_title", lang))
-    st.write(t("stats.funnel_how_to_read", lang))
+    st.write(t("stats.funnel_how_to_read", lang, **group_words(by, lang)))
     with st.expander(t("stats.how_to_read_title", lang), icon=":material/help:"):
         for key in (
             "oe_explained",

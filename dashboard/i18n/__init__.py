@@ -41,6 +41,7 @@ __all__ = [
     "LANGS",
     "Lang",
     "field_label",
+    "group_words",
     "keys",
     "label",
     "metric_label",
@@ -134,3 +135,15 @@ def placeholders(key: str, lang: Lang) -> set[str]:
                 raise ValueError(f"{lang}: {key!r} uses a positional placeholder")
             names.add(field.split(".")[0].split("[")[0])
     return names
+
+
+def group_words(by: str, lang: Lang) -> dict[str, str]:
+    """The words for the groups compared when grouping ``by`` ("unit" or "department"), as
+    the placeholders {group}, {group_definite}, {groups} and {groups_definite} of the
+    sentences that state a result ("the differences between the departments ...")."""
+    return {
+        "group": t(f"group_words.{by}", lang),
+        "group_definite": t(f"group_words.{by}_definite", lang),
+        "groups": t(f"group_words.{by}_plural", lang),
+        "groups_definite": t(f"group_words.{by}_plural_definite", lang),
+    }

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 
 from dashboard.formatting import format_count, format_number, format_ratio
-from dashboard.i18n import Lang, metric_label, t
+from dashboard.i18n import Lang, group_words, metric_label, t
 from dashboard.metrics.equal_treatment import GroupFinding
+from dashboard.metrics.filters import GroupBy
 from dashboard.metrics.incidents import OUTCOMES
 from dashboard.metrics.report import MetricsReport
 
@@ -54,15 +55,15 @@ def finding_sentence(finding: GroupFinding, lang: Lang, *, suppress_below: int =
     )
 
 
-def chi2_sentence(result: dict[str, object], lang: Lang) -> str:
-    """The chi-square result of one outcome in words."""
+def chi2_sentence(result: dict[str, object], lang: Lang, by: GroupBy) -> str:
+    """The chi-square result of one outcome in words (the groups named after ``by``)."""
     method = result["method"]
     if method == "not_testable":
-        return t("stats.chi2_not_testable", lang)
+        return t("stats.chi2_not_testable", lang, **group_words(by, lang))
     p = result["reported_p_value"]
     assert isinstance(p, float | int)
     key = "stats.chi2_significant" if p < 0.05 else "stats.chi2_not_significant"
-    sentence = t(key, lang, p=p_phrase(float(p), lang))
+    sentence = t(key, lang, p=p_phrase(float(p), lang), **group_words(by, lang))
     if method == "fisher_exact":
         sentence += " " + t("stats.chi2_small_expected_fisher", lang)
     elif method == "monte_carlo_chi2":
@@ -78,9 +79,18 @@ def summary(report: MetricsReport, lang: Lang) -> list[str]:
         finding_sentence(f, lang, suppress_below=report.suppress_below) for f in report.findings
     ]
     if not lines and not report.incidents.is_empty():
-        lines.append(t("stats.finding_none", lang, limits=format_number(FUNNEL_LIMIT, lang, 1)))
+        lines.append(
+            t(
+                "stats.finding_none",
+                lang,
+                limits=format_number(FUNNEL_LIMIT, lang, 1),
+                **group_words(report.by, lang),
+            )
+        )
     for outcome in OUTCOMES:
         result = report.equal_treatment.get(f"{outcome}_rate")
         if result:
-            lines.append(f"{metric_label(f'{outcome}_rate', lang)}: {chi2_sentence(result, lang)}")
+            lines.append(
+                f"{metric_label(f'{outcome}_rate', lang)}: {chi2_sentence(result, lang, report.by)}"
+            )
     return lines

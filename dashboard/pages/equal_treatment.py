@@ -9,7 +9,7 @@ from dashboard import charts
 from dashboard.components import context
 from dashboard.components.page import analysis_page
 from dashboard.formatting import format_number, format_percent
-from dashboard.i18n import metric_label, t
+from dashboard.i18n import group_words, metric_label, t
 from dashboard.metrics import views
 from dashboard.metrics.findings import chi2_sentence, finding_sentence, format_p
 from dashboard.metrics.incidents import OUTCOMES
@@ -56,7 +56,9 @@ figures[3].metric(
 title = t("equal_treatment.funnel_title", lang, outcome=outcome_name)
 curve = views.oe_curve(report.incidents, outcome)
 if curve is None:
-    st.info(t("stats.chi2_not_testable", lang), icon=":material/info:")
+    st.info(
+        t("stats.chi2_not_testable", lang, **group_words(view.by, lang)), icon=":material/info:"
+    )
 else:
     st.altair_chart(
         charts.funnel_plot(
@@ -72,7 +74,7 @@ else:
         ),
         width="stretch",
     )
-    st.caption(t("stats.funnel_how_to_read", lang))
+    st.caption(t("stats.funnel_how_to_read", lang, **group_words(view.by, lang)))
 
 # The groups outside the 99.8 % limits, named with their figures
 st.subheader(t("equal_treatment.findings_title", lang))
@@ -88,7 +90,7 @@ else:
 
 # Chi-square: is the share the same in every group?
 st.subheader(t("equal_treatment.chi2_title", lang))
-st.write(chi2_sentence(result, lang))
+st.write(chi2_sentence(result, lang, view.by))
 st.dataframe(views.chi2_table(result, lang), hide_index=True, width="content")
 
 # Cochran–Mantel–Haenszel: each group against the rest, within strata
@@ -112,7 +114,7 @@ with st.expander(t("stats.how_to_read_title", lang), icon=":material/help:"):
         "equal_treatment.adjusted_explained",
         "stats.multiple_units_note",
     ):
-        st.markdown(t(key, lang))
+        st.markdown(t(key, lang, **group_words(view.by, lang)))
     st.markdown(
         t(
             "stats.small_numbers_explained",

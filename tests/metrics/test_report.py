@@ -99,6 +99,22 @@ def test_filters_change_the_report() -> None:
     assert violence.incidents["incidents"].to_list() == [2, 1]
 
 
+@pytest.mark.parametrize(
+    ("by", "lang", "words"),
+    [
+        ("department", "da", "mellem forvaltningerne"),
+        ("unit", "da", "mellem afdelingerne"),
+        ("department", "en", "between the departments"),
+        ("unit", "en", "between the units"),
+    ],
+)
+def test_the_chi_square_sentences_name_the_groups_compared(by, lang, words) -> None:
+    """Grouped by department, the summary said "the differences between units"."""
+    report = build_report(fixture_store(), by=by)
+    tested = [line for line in summary(report, lang) if "chi" in line]
+    assert tested and all(words in line for line in tested)
+
+
 # ---------------------------------------------------------------- the demo municipality
 
 
