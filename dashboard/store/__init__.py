@@ -117,7 +117,8 @@ def open_for_writing(db_path: str | Path) -> duckdb.DuckDBPyConnection:
         if "lock" in str(error).lower():
             raise StoreBusyError(
                 f"The store {db_path} is in use by another program (is the dashboard running?); "
-                "stop it, or upload the file on the dashboard's Import page."
+                "stop it and run the command again (the dashboard's Import page also imports "
+                "files and undoes imports)."
             ) from error
         raise StoreUnusableError(
             f"The store {db_path} cannot be opened for writing (it is a folder, is not a DuckDB "
