@@ -294,5 +294,17 @@ def _demo(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
 
 
 def _print_frame(frame: pl.DataFrame, out: TextIO) -> None:
-    with pl.Config(tbl_rows=200, tbl_cols=20, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
-        print(frame, file=out)
+    """A plain table for reading: no type row, times to the second, nothing for null."""
+    shown = frame.with_columns(
+        pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:%M:%S"),
+    ).with_columns(pl.all().cast(pl.String).fill_null(""))
+    with pl.Config(
+        tbl_rows=-1,
+        tbl_cols=-1,
+        tbl_width_chars=400,
+        tbl_hide_dataframe_shape=True,
+        tbl_hide_column_data_types=True,
+        tbl_formatting="ASCII_MARKDOWN",
+        fmt_str_lengths=80,
+    ):
+        print(shown, file=out)

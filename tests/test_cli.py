@@ -117,6 +117,12 @@ def test_imports_and_undo(env: Path) -> None:
     run("import", str(sample("incidents_en_sample.xlsx")), "--db", str(env))
     code, out, _ = run("imports", "--db", str(env))
     assert code == 0 and "incidents_en_sample.xlsx" in out
+    header, rule, first = out.splitlines()[:3]
+    assert header.split("|")[1].strip() == "import_id" and set(rule) <= {"|", "-"}
+    assert "str" not in out and "null" not in out  # no type row, no nulls spelled out
+    columns = [cell.strip() for cell in header.split("|")]
+    imported_at = first.split("|")[columns.index("imported_at")].strip()
+    assert len(imported_at) == len("2026-11-24 13:42:31")  # to the second
     assert run("undo", "1", "--db", str(env))[0] == 0
     code, _, err = run("undo", "1", "--db", str(env))
     assert code == 2 and "already been undone" in err
