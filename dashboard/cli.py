@@ -256,6 +256,12 @@ def _print_report(report: FileReport, out: TextIO) -> None:
             f"  columns not imported (no matching field): {', '.join(report.unmapped_headers)}",
             file=out,
         )
+    if report.duplicate_headers:
+        print(
+            "  columns not imported (the same field as an earlier column): "
+            + ", ".join(report.duplicate_headers),
+            file=out,
+        )
     if report.hidden_sheets:
         print(f"  hidden sheets skipped: {', '.join(report.hidden_sheets)}", file=out)
     if report.demo_removed:

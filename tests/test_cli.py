@@ -408,3 +408,20 @@ def test_usage_error_with_json_is_still_one_object() -> None:
     payload = json.loads(out.getvalue())
     assert payload["ok"] is False and payload["files"] == [] and "--kind" in payload["error"]
     assert "usage:" in err.getvalue()
+
+
+def test_a_second_column_for_the_same_field_is_named_as_not_imported(
+    env: Path, tmp_path: Path
+) -> None:
+    from tests.importer.build import make_xlsx
+
+    header = ["Hændelses-ID", "Forvaltning", "Dato", "Type", "Forvaltning"]
+    path = make_xlsx(
+        tmp_path / "twice.xlsx",
+        {"Ark1": [header, ["H-1", "Socialforvaltningen", "2024-01-02", "Vold", "Andet"]]},
+    )
+    code, out, _ = run("import", str(path), "--db", str(env))
+    assert code == 0
+    assert "columns not imported (the same field as an earlier column): Forvaltning" in out
+    code, out, _ = run("import", str(path), "--db", str(env), "--json")
+    assert json.loads(out)["files"][0]["duplicate_headers"] == ["Forvaltning"]

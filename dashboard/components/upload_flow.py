@@ -294,6 +294,8 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
         )
         if workbook.hidden_sheets:
             st.caption(t("import.hidden_sheets", lang, sheets=", ".join(workbook.hidden_sheets)))
+        if match.duplicates:
+            st.warning(t("import.duplicate_headers", lang, headers=", ".join(match.duplicates)))
         with st.expander(
             t("import.mapping", lang), expanded=bool(match.unmapped or match.missing_required())
         ):

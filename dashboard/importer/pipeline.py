@@ -128,6 +128,8 @@ class FileReport:
     blank_rows: int = 0
     total_rows: int = 0
     unmapped_headers: list[str] = field(default_factory=list)
+    # headers naming a field an earlier column already gives (that column is imported)
+    duplicate_headers: list[str] = field(default_factory=list)
     hidden_sheets: list[str] = field(default_factory=list)
     demo_removed: bool = False
 
@@ -694,6 +696,7 @@ def commit(
         blank_rows=prepared.blank_rows,
         total_rows=prepared.total_rows,
         unmapped_headers=prepared.match.unmapped,
+        duplicate_headers=prepared.match.duplicates,
         hidden_sheets=prepared.hidden_sheets,
         demo_removed=result.demo_removed,
     )

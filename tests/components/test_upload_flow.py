@@ -252,3 +252,24 @@ def test_headers_the_contract_does_not_know_can_be_pointed_at_mapped_and_importe
 def _keys(at: Any) -> list[str]:
     """The keys of the widgets the flow gives keys to (they end in the file's digest)."""
     return [w.key for kind in ("number_input", "selectbox", "button") for w in getattr(at, kind)]
+
+
+def test_a_second_column_for_the_same_field_is_pointed_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import TIMEOUT
+
+    header = ["Hændelses-ID", "Forvaltning", "Dato", "Type", "Forvaltning"]
+    path = make_xlsx(
+        tmp_path / "twice.xlsx",
+        {"Ark1": [header, ["H-1", "Socialforvaltningen", "2024-01-02", "Vold", "Andet"]]},
+    )
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "store.duckdb"))
+    monkeypatch.setenv("DASHBOARD_KEY_FILE", str(tmp_path / "secret.key"))
+    monkeypatch.setenv("TEST_UPLOAD", str(path))
+    at = AppTest.from_function(_upload_script, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    [warning] = [w.value for w in at.warning]
+    assert "ikke importeret: Forvaltning." in warning
