@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
         help="record kind (default: detected from the headers)",
     )
     p_import.add_argument(
+        "--sheet",
+        metavar="NAME",
+        help="the sheet to import from every FILE (default: the visible sheet whose header row "
+        "matches best; the summary names other sheets that look like data)",
+    )
+    p_import.add_argument(
         "--map",
         action="append",
         default=[],
@@ -177,6 +183,7 @@ def _import(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
                     kind=args.kind,
                     manual_mapping=manual,
                     deadline_days=settings.deadline_days,
+                    sheet=args.sheet,
                 )
                 prepared_ok.append(prepared)
             except ImportFileError as error:
@@ -264,6 +271,12 @@ def _print_report(report: FileReport, out: TextIO) -> None:
         )
     if report.hidden_sheets:
         print(f"  hidden sheets skipped: {', '.join(report.hidden_sheets)}", file=out)
+    if report.other_data_sheets:
+        print(
+            "  other sheets that look like data, not imported (import them with --sheet): "
+            + ", ".join(f'"{name}"' for name in report.other_data_sheets),
+            file=out,
+        )
     if report.demo_removed:
         print("  the demo data was removed: the store now holds real data only", file=out)
     for rejection in report.rejections:

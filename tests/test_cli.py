@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from dashboard import store
 from dashboard.cli import main
 from tests.samples import sample
 
@@ -425,3 +426,56 @@ def test_a_second_column_for_the_same_field_is_named_as_not_imported(
     assert "columns not imported (the same field as an earlier column): Forvaltning" in out
     code, out, _ = run("import", str(path), "--db", str(env), "--json")
     assert json.loads(out)["files"][0]["duplicate_headers"] == ["Forvaltning"]
+
+
+def _two_years(tmp_path: Path) -> Path:
+    from tests.importer.build import make_xlsx
+
+    header = ["Hændelses-ID", "Forvaltning", "Dato", "Type"]
+    return make_xlsx(
+        tmp_path / "two_years.xlsx",
+        {
+            "2023": [
+                header,
+                ["H-1", "Soc", "2023-01-02", "Vold"],
+                ["H-2", "Soc", "2023-02-02", "Vold"],
+            ],
+            "Forklaring": [["Felt", "Betydning"], ["Dato", "Hvornår hændelsen skete"]],
+            "2024": [
+                header,
+                ["H-3", "Soc", "2024-01-02", "Trusler"],
+                ["H-4", "Soc", "2024-03-02", "Vold"],
+            ],
+        },
+    )
+
+
+def test_other_data_sheets_are_named_and_imported_with_sheet(env: Path, tmp_path: Path) -> None:
+    path = _two_years(tmp_path)
+    code, out, _ = run("import", str(path), "--db", str(env))
+    assert code == 0 and 'two_years.xlsx — sheet "2023"' in out  # the first of equals
+    assert (
+        'other sheets that look like data, not imported (import them with --sheet): "2024"' in out
+    )
+    code, out, _ = run("import", str(path), "--db", str(env), "--sheet", "2024", "--json")
+    [entry] = json.loads(out)["files"]
+    assert code == 0 and entry["sheet"] == "2024" and entry["stored_new"] == 2
+    assert entry["other_data_sheets"] == ["2023"]
+    con = store.connect(env)
+    try:
+        ids = store.fetch_all(con, "SELECT incident_id FROM incidents ORDER BY 1")
+    finally:
+        con.close()
+    assert ids == [("H-1",), ("H-2",), ("H-3",), ("H-4",)]
+
+
+def test_a_sheet_that_is_not_there_is_one_sentence(env: Path, tmp_path: Path) -> None:
+    code, out, _ = run(
+        "import", str(_two_years(tmp_path)), "--db", str(env), "--sheet", "2025", "--json"
+    )
+    [entry] = json.loads(out)["files"]
+    assert code == 2
+    assert entry["error"] == (
+        'two_years.xlsx has no visible sheet named "2025" (visible sheets: "2023", '
+        '"Forklaring", "2024"); choose one of them.'
+    )

@@ -27,7 +27,12 @@ from dashboard.formatting import format_number
 from dashboard.i18n import Lang, field_label, keys, t
 from dashboard.importer import mappings
 from dashboard.importer.errors import ImportFileError, NoDataSheetError
-from dashboard.importer.headers import HEADER_SCAN_ROWS, HeaderMatch, first_rows
+from dashboard.importer.headers import (
+    HEADER_SCAN_ROWS,
+    HeaderMatch,
+    first_rows,
+    other_data_sheets,
+)
 from dashboard.importer.pipeline import (
     FileReport,
     PreparedImport,
@@ -239,6 +244,12 @@ def _report(report: FileReport, prepared: PreparedImport, lang: Lang, digest: st
     if report.demo_removed:
         st.info(t("import.demo_removed", lang))
     _rejected_rows(prepared, lang, digest)
+    if report.other_data_sheets:
+        names = ", ".join(f"»{n}«" for n in report.other_data_sheets)
+        st.info(t("import.other_data_sheets_after", lang, sheets=names), icon=":material/info:")
+        if st.button(t("import.import_another_sheet", lang), key=f"another-{digest}"):
+            st.session_state["_imported"].pop(digest, None)
+            st.rerun()
 
 
 def import_one(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, lang: Lang) -> str:
@@ -270,8 +281,19 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
                 key=f"kind-{digest}",
             )
             kind = None if kind_choice == "auto" else cast(Kind, kind_choice)
+            sheet = None
+            if len(workbook.sheets) > 1:
+                sheet_choice = st.selectbox(
+                    t("import.sheet_label", lang),
+                    ["auto", *(s.name for s in workbook.sheets)],
+                    format_func=lambda v: t("import.sheet_auto", lang) if v == "auto" else v,
+                    key=f"sheet-{digest}",
+                )
+                sheet = None if sheet_choice == "auto" else sheet_choice
             manual = dict(st.session_state.get(f"map-{digest}", {}))
-            find: Callable[..., HeaderMatch] = partial(locate, workbook, saved_mapping=saved)
+            find: Callable[..., HeaderMatch] = partial(
+                locate, workbook, saved_mapping=saved, sheet=sheet
+            )
             try:
                 match = find(kind=kind, manual_mapping=manual)
             except NoDataSheetError as refusal:
@@ -294,6 +316,12 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
         )
         if workbook.hidden_sheets:
             st.caption(t("import.hidden_sheets", lang, sheets=", ".join(workbook.hidden_sheets)))
+        others = other_data_sheets(workbook, match, manual)
+        if others:
+            st.info(
+                t("import.other_data_sheets", lang, sheets=", ".join(f"»{n}«" for n in others)),
+                icon=":material/info:",
+            )
         if match.duplicates:
             st.warning(t("import.duplicate_headers", lang, headers=", ".join(match.duplicates)))
         with st.expander(

@@ -125,25 +125,25 @@ def find_header(
     *,
     kind: Kind | None = None,
     manual: Mapping[str, str] | None = None,
+    sheet: str | None = None,
 ) -> HeaderMatch:
     """Choose sheet, header row and kind; raise an :class:`ImportFileError` when none fits.
 
-    ``manual`` maps header texts to field names and takes precedence over the aliases.
+    ``manual`` maps header texts to field names and takes precedence over the aliases;
+    ``sheet`` (a visible sheet's name) restricts the choice to that sheet.
     """
     manual = dict(manual or {})
     kinds = (kind,) if kind else KINDS
+    _check_sheet_name(workbook, sheet)
     # (score, rows below, -sheet index, -row index): the best score wins, then the header
     # with the most rows below it (a data sheet, not a legend repeating its header), then
     # the earliest sheet and row.
     candidates: list[tuple[tuple[int, int], int, int, int, Kind]] = []
-    for sheet_pos, sheet in enumerate(workbook.sheets):
-        height = sheet.rows.height + (sum(p.height for p in sheet.rest.parts) if sheet.rest else 0)
-        for index, row in enumerate(sheet.rows.head(HEADER_SCAN_ROWS).iter_rows()):
-            cells = [_cell_text(v) for v in row]
-            for k in kinds:
-                score = _score(_map_row(cells, k, manual)[0], k)
-                if score[1] >= MIN_MATCHED_FIELDS:
-                    candidates.append((score, height - index - 1, -sheet_pos, -index, k))
+    for sheet_pos, candidate in enumerate(workbook.sheets):
+        if sheet is not None and candidate.name != sheet:
+            continue
+        for index, score, below, k in _header_rows(candidate, kinds, manual):
+            candidates.append((score, below, -sheet_pos, -index, k))
     if not candidates:
         names = ", ".join(f'"{s.name}"' for s in workbook.sheets)
         raise NoDataSheetError(
@@ -152,15 +152,62 @@ def find_header(
         )
     best = max(candidates, key=lambda c: c[:4])
     _, _, neg_sheet, neg_index, chosen = best
-    sheet, index = workbook.sheets[-neg_sheet], -neg_index
+    found, index = workbook.sheets[-neg_sheet], -neg_index
     tied = [c for c in candidates if c[:4] == best[:4] and c[4] != chosen]
     if tied:
         raise UnknownKindError(
-            message("unknown_kind", file=workbook.file, sheet=sheet.name),
+            message("unknown_kind", file=workbook.file, sheet=found.name),
             file=workbook.file,
-            sheet=sheet.name,
+            sheet=found.name,
         )
-    return match_for_row(sheet, index, chosen, manual)
+    return match_for_row(found, index, chosen, manual)
+
+
+def _header_rows(
+    sheet: Sheet, kinds: tuple[Kind, ...], manual: Mapping[str, str]
+) -> list[tuple[int, tuple[int, int], int, Kind]]:
+    """(row index, score, rows below it, kind) of every row among the sheet's first rows that
+    names at least MIN_MATCHED_FIELDS fields of a kind."""
+    height = sheet.rows.height + (sum(p.height for p in sheet.rest.parts) if sheet.rest else 0)
+    found = []
+    for index, row in enumerate(sheet.rows.head(HEADER_SCAN_ROWS).iter_rows()):
+        cells = [_cell_text(v) for v in row]
+        for k in kinds:
+            score = _score(_map_row(cells, k, manual)[0], k)
+            if score[1] >= MIN_MATCHED_FIELDS:
+                found.append((index, score, height - index - 1, k))
+    return found
+
+
+def _check_sheet_name(workbook: Workbook, sheet: str | None) -> None:
+    """Refuse a requested sheet that is not among the workbook's visible sheets."""
+    if sheet is not None and sheet not in {s.name for s in workbook.sheets}:
+        names = ", ".join(f'"{s.name}"' for s in workbook.sheets)
+        raise NoDataSheetError(
+            message(
+                "no_such_sheet", file=workbook.file, sheet=sheet, sheets=names or message("none")
+            ),
+            file=workbook.file,
+            sheet=sheet,
+        )
+
+
+def other_data_sheets(
+    workbook: Workbook, match: HeaderMatch, manual: Mapping[str, str] | None = None
+) -> list[str]:
+    """The other visible sheets that look like data of the same kind: a header row naming
+    every required field with more than one row below it (a legend repeating the header
+    above one row of explanations does not count). Only ``match.sheet`` is imported."""
+    required = sum(1 for f in fields_for(match.kind) if f.required)
+    return [
+        sheet.name
+        for sheet in workbook.sheets
+        if sheet.name != match.sheet.name
+        and any(
+            score[0] == required and below > 1
+            for _, score, below, _ in _header_rows(sheet, (match.kind,), dict(manual or {}))
+        )
+    ]
 
 
 def find_saved_header(
@@ -169,22 +216,25 @@ def find_saved_header(
     *,
     kind: Kind | None = None,
     manual: Mapping[str, str] | None = None,
+    sheet: str | None = None,
 ) -> HeaderMatch | None:
     """The first row (within each visible sheet's first rows) whose layout has a saved mapping.
 
     For a file :func:`find_header` cannot place: its headers name too few fields until the
     mapping an analyst saved for that layout is applied. ``saved(signature, kind)`` looks a
-    mapping up; ``manual`` takes precedence over it.
+    mapping up; ``manual`` takes precedence over it. ``sheet`` restricts the search to it.
     """
     manual = dict(manual or {})
     kinds = (kind,) if kind else KINDS
-    for sheet in workbook.sheets:
-        for index in range(min(HEADER_SCAN_ROWS, sheet.rows.height)):
-            signature = match_for_row(sheet, index, kinds[0], manual).signature
+    for candidate in workbook.sheets:
+        if sheet is not None and candidate.name != sheet:
+            continue
+        for index in range(min(HEADER_SCAN_ROWS, candidate.rows.height)):
+            signature = match_for_row(candidate, index, kinds[0], manual).signature
             for k in kinds:
                 mapping = saved(signature, k)
                 if mapping:
-                    return match_for_row(sheet, index, k, {**mapping, **manual})
+                    return match_for_row(candidate, index, k, {**mapping, **manual})
     return None
 
 

@@ -41,6 +41,7 @@ from dashboard.importer.headers import (
     find_header,
     find_saved_header,
     match_for_row,
+    other_data_sheets,
     require_fields,
 )
 from dashboard.importer.messages import reason
@@ -90,6 +91,7 @@ class PreparedImport:
     total_rows: int
     manual_mapping: dict[str, str]
     hidden_sheets: list[str]
+    other_data_sheets: list[str]  # other sheets that look like data of this kind (not imported)
 
     @property
     def kind(self) -> Kind:
@@ -131,6 +133,7 @@ class FileReport:
     # headers naming a field an earlier column already gives (that column is imported)
     duplicate_headers: list[str] = field(default_factory=list)
     hidden_sheets: list[str] = field(default_factory=list)
+    other_data_sheets: list[str] = field(default_factory=list)  # not imported (see --sheet)
     demo_removed: bool = False
 
     @property
@@ -306,20 +309,22 @@ def locate(
     kind: Kind | None = None,
     manual_mapping: Mapping[str, str] | None = None,
     saved_mapping: Callable[[str, Kind], dict[str, str] | None] | None = None,
+    sheet: str | None = None,
 ) -> HeaderMatch:
     """Find sheet, header row and mapping (a saved mapping for the layout, then the manual one).
 
+    ``sheet`` (a visible sheet's name) is the sheet to import; by default the best match.
     Missing required columns are not an error here, so a preview can offer to map them.
     """
     manual = dict(manual_mapping or {})
     mappings.check_fields(manual, kind, workbook.file)
     try:
-        match = find_header(workbook, kind=kind, manual=manual)
-    except NoDataSheetError:
+        match = find_header(workbook, kind=kind, manual=manual, sheet=sheet)
+    except NoDataSheetError as refusal:
         # Headers that name too few fields may be a layout an analyst mapped before.
         found = (
-            find_saved_header(workbook, saved_mapping, kind=kind, manual=manual)
-            if saved_mapping
+            find_saved_header(workbook, saved_mapping, kind=kind, manual=manual, sheet=sheet)
+            if saved_mapping and refusal.message.key == "no_data_sheet"
             else None
         )
         if found is None:
@@ -373,15 +378,24 @@ def prepare(
     deadline_days: Mapping[str, int] | None = None,
     limits: ReadLimits | None = None,
     progress: Progress | None = None,
+    sheet: str | None = None,
 ) -> PreparedImport:
-    """Read and validate one file without writing anything; raise ImportFileError if refused."""
+    """Read and validate one file without writing anything; raise ImportFileError if refused.
+
+    ``sheet`` names the sheet to import (by default the one whose header matches best)."""
     report = progress or (lambda _f, _m: None)
     name = display_name or path.name
     mappings.check_fields(dict(manual_mapping or {}), kind, name)
     report(0.05, "reading")
     workbook = read_workbook(path, display_name=name, limits=limits or ReadLimits())
     report(0.5, "finding header")
-    match = locate(workbook, kind=kind, manual_mapping=manual_mapping, saved_mapping=saved_mapping)
+    match = locate(
+        workbook,
+        kind=kind,
+        manual_mapping=manual_mapping,
+        saved_mapping=saved_mapping,
+        sheet=sheet,
+    )
     return validate(
         path,
         workbook,
@@ -506,6 +520,7 @@ def validate(
         total_rows=int(class_count.get("total", 0)),
         manual_mapping=manual,
         hidden_sheets=workbook.hidden_sheets,
+        other_data_sheets=other_data_sheets(workbook, match, manual),
     )
 
 
@@ -698,6 +713,7 @@ def commit(
         unmapped_headers=prepared.match.unmapped,
         duplicate_headers=prepared.match.duplicates,
         hidden_sheets=prepared.hidden_sheets,
+        other_data_sheets=prepared.other_data_sheets,
         demo_removed=result.demo_removed,
     )
 
@@ -713,6 +729,7 @@ def import_file(
     deadline_days: Mapping[str, int] | None = None,
     limits: ReadLimits | None = None,
     progress: Progress | None = None,
+    sheet: str | None = None,
 ) -> tuple[FileReport, PreparedImport]:
     """Prepare and commit one file (saved mappings from the store are reused)."""
     prepared = prepare(
@@ -725,6 +742,7 @@ def import_file(
         deadline_days=deadline_days,
         limits=limits,
         progress=progress,
+        sheet=sheet,
     )
     report = commit(con, prepared)
     if progress:

@@ -273,3 +273,54 @@ def test_a_second_column_for_the_same_field_is_pointed_out(
     assert not at.exception
     [warning] = [w.value for w in at.warning]
     assert "ikke importeret: Forvaltning." in warning
+
+
+def test_another_data_sheet_is_pointed_out_chosen_and_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import store
+    from tests.pages.conftest import TIMEOUT
+
+    header = ["Hændelses-ID", "Forvaltning", "Dato", "Type"]
+    path = make_xlsx(
+        tmp_path / "two_years.xlsx",
+        {
+            "2023": [
+                header,
+                ["H-1", "Soc", "2023-01-02", "Vold"],
+                ["H-2", "Soc", "2023-02-02", "Vold"],
+            ],
+            "2024": [
+                header,
+                ["H-3", "Soc", "2024-01-02", "Vold"],
+                ["H-4", "Soc", "2024-03-02", "Vold"],
+            ],
+        },
+    )
+    db = tmp_path / "store.duckdb"
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    monkeypatch.setenv("DASHBOARD_KEY_FILE", str(tmp_path / "secret.key"))
+    monkeypatch.setenv("TEST_UPLOAD", str(path))
+    at = AppTest.from_function(_upload_script, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert [i.value for i in at.info if "ligner data" in i.value] == [
+        "Også »2024« ligner data og bliver ikke importeret med dette ark. Vælg dem under "
+        "»Hvilket ark skal importeres?«, og importér dem hver for sig."
+    ]
+    at.button(key=next(k for k in _keys(at) if k.startswith("confirm-"))).click().run()
+    another = next(k for k in _keys(at) if k.startswith("another-"))
+    at.button(key=another).click().run()
+    at.selectbox(key=next(k for k in _keys(at) if k.startswith("sheet-"))).set_value("2024").run()
+    assert not at.exception
+    assert any("Fundet ark: 2024" in c.value for c in at.caption)
+    at.button(key=next(k for k in _keys(at) if k.startswith("confirm-"))).click().run()
+    assert not at.exception
+
+    con = store.connect(db)
+    try:
+        ids = store.fetch_all(con, "SELECT incident_id FROM incidents ORDER BY 1")
+    finally:
+        con.close()
+    assert ids == [("H-1",), ("H-2",), ("H-3",), ("H-4",)]
