@@ -13,7 +13,9 @@ standard library and numpy only; the spreadsheet itself is parsed later in a chi
 3. The *declared* uncompressed sizes: each member at most ``max_entry_bytes``, shared strings
    at most ``max_shared_strings_bytes``, the sum at most ``max_uncompressed_bytes``.
 4. ``xl/workbook.xml`` and its relationships are parsed (sheet names, visibility, the part
-   each sheet lives in, and ``<workbookPr date1904>``).
+   each sheet lives in, and ``<workbookPr date1904>``) without building a tree; a DTD (in
+   any encoding), a sheet whose ids disagree, a relationship id or a worksheet part used
+   twice are refused, so that the reader cannot read another part than the one checked.
 5. Every XML member is inflated in chunks from its raw deflate stream — never whole into
    memory, and not through ``zipfile``, which stops at the declared size — counting the bytes
    that actually come out. A member that inflates past its limit is refused at that point
@@ -47,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from queue import Empty, Queue
 from typing import TYPE_CHECKING, BinaryIO
-from xml.etree import ElementTree
+from xml.parsers import expat
 
 import numpy as np
 
@@ -345,54 +347,119 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _parse_xml(data: bytes, file: str) -> ElementTree.Element:
-    # OOXML forbids DTDs; refusing them keeps entity tricks out of the parent process.
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise NotAWorkbookError(message("unusual", file=file), file=file)
+_Found = list[tuple[tuple[str, ...], dict[str, str]]]
+_MAX_DEPTH = 100  # workbook.xml and its relationships nest a few elements deep
+
+
+class _Elements:
+    """Handlers for an expat parser that keep the attributes of the elements at ``keep`` and
+    nothing else, and refuse a DTD.
+
+    ``keep`` holds paths of local names below the root: ``("sheets", "sheet")`` is a sheet
+    element in the sheets element of the root. No tree is built, so a part of millions of
+    elements costs no memory. The DTD is refused by the parser itself, whatever the encoding
+    of the part (a byte search misses ``<!DOCTYPE`` in UTF-16), as soon as it starts: OOXML
+    forbids DTDs, and entity expansion would let a small part fill the parent's memory.
+    (pyexpat stops parsing when a handler raises; ElementTree's parser would carry on to the
+    end of the part, expanding entities all the way.)
+    """
+
+    def __init__(self, file: str, keep: frozenset[tuple[str, ...]]) -> None:
+        self.file = file
+        self.keep = keep
+        self.depth = 0
+        self.parent = ""  # local name of the current child of the root
+        self.found: _Found = []
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        self.depth += 1
+        if self.depth > _MAX_DEPTH:
+            # expat keeps every open element: a part nested a million deep costs 100 MB.
+            raise NotAWorkbookError(message("unusual", file=self.file), file=self.file)
+        if self.depth == 2:
+            self.parent = _local(tag)
+            path: tuple[str, ...] = (self.parent,)
+        elif self.depth == 3:
+            path = (self.parent, _local(tag))
+        else:
+            return
+        if path in self.keep:
+            if len(self.found) >= MAX_MEMBERS:
+                # More sheets or relationships than a workbook can have parts.
+                raise UnsafeWorkbookError(message("unsafe", file=self.file), file=self.file)
+            self.found.append((path, attrib))
+
+    def end(self, tag: str) -> None:
+        self.depth -= 1
+
+    def doctype(self, *args: object) -> None:
+        raise NotAWorkbookError(message("unusual", file=self.file), file=self.file)
+
+
+def _parse_xml(data: bytes, file: str, keep: frozenset[tuple[str, ...]]) -> _Found:
+    """The attributes of the elements at ``keep`` (see ``_Elements``), in document order.
+
+    Names in a namespace come as ``uri}local`` (``_local`` takes the local name).
+    """
+    elements = _Elements(file, keep)
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartDoctypeDeclHandler = elements.doctype
+    parser.StartElementHandler = elements.start
+    parser.EndElementHandler = elements.end
     try:
-        return ElementTree.fromstring(data)
-    except ElementTree.ParseError as exc:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
         raise NotAWorkbookError(message("damaged", file=file), file=file) from exc
+    return elements.found
+
+
+_WORKBOOK_KEEP = frozenset({("workbookPr",), ("sheets", "sheet")})
+_RELS_KEEP = frozenset({("Relationship",)})
 
 
 def _parse_workbook(
     workbook_xml: bytes, rels_xml: bytes, infos: dict[str, zipfile.ZipInfo], file: str
 ) -> tuple[str | None, list[_Sheet]]:
-    root = _parse_xml(workbook_xml, file)
-    rels_root = _parse_xml(rels_xml, file)
     targets: dict[str, tuple[str, str]] = {}
-    for rel in rels_root:
-        if _local(rel.tag) != "Relationship" or rel.get("TargetMode") == "External":
+    for _, rel in _parse_xml(rels_xml, file, _RELS_KEEP):
+        if rel.get("TargetMode") == "External":
             continue
         rid, rtype, target = rel.get("Id"), rel.get("Type", ""), rel.get("Target")
         if rid and target:
+            if rid in targets:
+                # Two relationships with one id: which one a reader follows is up to the reader.
+                raise UnsafeWorkbookError(message("unusual", file=file), file=file)
             targets[rid] = (rtype, _resolve(target))
     date1904: str | None = None
     sheets: list[_Sheet] = []
     names: set[str] = set()
+    parts: set[str] = set()
     position = 0
-    for child in root:
-        tag = _local(child.tag)
-        if tag == "workbookPr":
-            date1904 = child.get("date1904")
-        elif tag == "sheets":
-            for sheet in child:
-                if _local(sheet.tag) != "sheet":
-                    continue
-                index = position
-                position += 1
-                name = sheet.get("name")
-                rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
-                if name is None or rid is None or rid not in targets or name in names:
-                    raise NotAWorkbookError(message("damaged", file=file), file=file)
-                names.add(name)
-                rtype, part = targets[rid]
-                if not rtype.endswith("/worksheet"):
-                    continue  # a chart sheet, dialog sheet or macro sheet holds no table
-                if part not in infos:
-                    raise NotAWorkbookError(message("damaged", file=file), file=file)
-                state = sheet.get("state", "visible")
-                sheets.append(_Sheet(name, index, state not in ("hidden", "veryHidden"), part))
+    for path, attrib in _parse_xml(workbook_xml, file, _WORKBOOK_KEEP):
+        if path == ("workbookPr",):
+            date1904 = attrib.get("date1904")
+            continue
+        index = position
+        position += 1
+        name = attrib.get("name")
+        # The relationship id is r:id; an id in any other namespace must not say otherwise,
+        # or the parent could check one part while the reader reads another.
+        rids = {v for k, v in attrib.items() if _local(k) == "id"}
+        rid = rids.pop() if len(rids) == 1 else None
+        if name is None or rid is None or rid not in targets or name in names:
+            raise NotAWorkbookError(message("damaged", file=file), file=file)
+        names.add(name)
+        rtype, part = targets[rid]
+        if not rtype.endswith("/worksheet"):
+            continue  # a chart sheet, dialog sheet or macro sheet holds no table
+        if part not in infos:
+            raise NotAWorkbookError(message("damaged", file=file), file=file)
+        if part in parts:
+            # Sheets sharing one part: Excel never writes that, and each would be read again.
+            raise UnsafeWorkbookError(message("unusual", file=file), file=file)
+        parts.add(part)
+        state = attrib.get("state", "visible")
+        sheets.append(_Sheet(name, index, state not in ("hidden", "veryHidden"), part))
     return date1904, sheets
 
 

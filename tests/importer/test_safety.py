@@ -1,0 +1,138 @@
+"""Hostile workbook.xml and relationship parts, which the parent parses itself."""
+
+from __future__ import annotations
+
+import re
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from dashboard.importer.errors import NotAWorkbookError, UnsafeWorkbookError
+from dashboard.importer.safety import inspect_workbook
+from dashboard.importer.workbook import ReadLimits, read_workbook
+from tests.importer import hostile
+from tests.importer.test_workbook import assert_one_sentence
+
+SHEET = hostile.sheet_xml(f'<row r="1">{hostile.text_cell("A1", "id")}</row>')
+BOMB = hostile.sheet_xml(
+    f'<row r="1">{hostile.text_cell("A1", "id")}</row><row r="300"><c r="XFD300"><v>1</v></c></row>'
+)
+WORKSHEET = f"{hostile.REL_NS}/worksheet"
+
+
+def _with(members: list[hostile.RawMember], name: str, data: bytes) -> list[hostile.RawMember]:
+    return [hostile.deflated(name, data) if m.name == name else m for m in members]
+
+
+def _text(members: list[hostile.RawMember], name: str) -> str:
+    import zlib
+
+    m = next(m for m in members if m.name == name)
+    return zlib.decompress(m.payload, -15).decode()
+
+
+def _utf16(xml: str) -> bytes:
+    body = xml.split("?>", 1)[1] if xml.startswith("<?xml") else xml
+    return ('<?xml version="1.0" encoding="UTF-16"?>' + body).encode("utf-16")
+
+
+def test_a_dtd_is_refused_in_any_encoding(tmp_path: Path) -> None:
+    """A byte search for <!DOCTYPE misses it in UTF-16, where expat would expand entities
+    (a 20 KB file took 3 GB of the parent's memory that way)."""
+    members = hostile.workbook_members([hostile.SheetSpec("S", SHEET)])
+    xml = _text(members, "xl/workbook.xml")
+    dtd = '<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    xml = xml.replace("?>\n", "?>\n" + dtd, 1).replace('name="S"', 'name="&b;"')
+    for encoding, data in [("utf8", xml.encode()), ("utf16", _utf16(xml))]:
+        path = hostile.write_zip(
+            tmp_path / f"{encoding}.xlsx", _with(members, "xl/workbook.xml", data)
+        )
+        with pytest.raises(NotAWorkbookError, match="not a standard Excel workbook") as caught:
+            inspect_workbook(path, path.name, ReadLimits())
+        assert_one_sentence(caught.value, path.name)
+    rels = _text(members, "xl/_rels/workbook.xml.rels")
+    rels = rels.replace("?>\n", '?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>', 1)
+    path = hostile.write_zip(
+        tmp_path / "xxe.xlsx", _with(members, "xl/_rels/workbook.xml.rels", _utf16(rels))
+    )
+    with pytest.raises(NotAWorkbookError, match="not a standard Excel workbook"):
+        inspect_workbook(path, path.name, ReadLimits())
+
+
+def test_a_workbook_part_of_millions_of_elements_builds_no_tree(tmp_path: Path) -> None:
+    """2 million elements in workbook.xml took the parent 360 MB as a tree; nesting a million
+    deep costs expat itself 100 MB, so that is refused."""
+    members = hostile.workbook_members([hostile.SheetSpec("S", SHEET)])
+    xml = _text(members, "xl/workbook.xml")
+    data = xml.replace("<sheets>", "<a/>" * 2_000_000 + "<sheets>").encode()
+    path = hostile.write_zip(tmp_path / "wide.xlsx", _with(members, "xl/workbook.xml", data))
+    tracemalloc.start()
+    try:
+        inspection = inspect_workbook(path, path.name, ReadLimits())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [s.name for s in inspection.sheets] == ["S"]
+    assert peak < 64 * hostile.MiB, f"{peak / hostile.MiB:.0f} MiB"
+    data = xml.replace("<sheets>", "<a>" * 1_000_000 + "</a>" * 1_000_000 + "<sheets>").encode()
+    path = hostile.write_zip(tmp_path / "deep.xlsx", _with(members, "xl/workbook.xml", data))
+    with pytest.raises(NotAWorkbookError, match="not a standard Excel workbook") as caught:
+        inspect_workbook(path, path.name, ReadLimits())
+    assert_one_sentence(caught.value, "deep.xlsx")
+
+
+def _two_sheet_ids(tmp_path: Path, plain: str, prefixed: str) -> Path:
+    """Sheet "S" with id="{plain}" and r:id="{prefixed}"; rId9 is a sheet 16,384 columns wide."""
+    members = hostile.workbook_members([hostile.SheetSpec("S", SHEET)])
+    xml = re.sub(
+        r'r:id="rId1"', f'id="{plain}" r:id="{prefixed}"', _text(members, "xl/workbook.xml")
+    )
+    rels = _text(members, "xl/_rels/workbook.xml.rels").replace(
+        "</Relationships>",
+        f'<Relationship Id="rId9" Type="{WORKSHEET}" Target="worksheets/wide.xml"/></Relationships>',
+    )
+    members = _with(
+        _with(members, "xl/workbook.xml", xml.encode()), "xl/_rels/workbook.xml.rels", rels.encode()
+    )
+    return hostile.write_zip(
+        tmp_path / "ids.xlsx", [*members, hostile.deflated("xl/worksheets/wide.xml", BOMB)]
+    )
+
+
+def test_a_sheet_whose_ids_disagree_is_refused(tmp_path: Path) -> None:
+    """The parent took the first attribute named id, calamine reads r:id: the parent checked
+    one sheet and the reader read a 16,384-column one past the column limit."""
+    path = _two_sheet_ids(tmp_path, "rId1", "rId9")
+    with pytest.raises(NotAWorkbookError) as caught:
+        read_workbook(path)
+    assert_one_sentence(caught.value, "ids.xlsx")
+
+
+def test_relationships_and_parts_used_twice_are_refused(tmp_path: Path) -> None:
+    members = hostile.workbook_members([hostile.SheetSpec("S", SHEET)])
+    rels = _text(members, "xl/_rels/workbook.xml.rels")
+    twice = rels.replace(
+        "</Relationships>",
+        f'<Relationship Id="rId1" Type="{WORKSHEET}" Target="worksheets/bomb.xml"/></Relationships>',
+    )
+    path = hostile.write_zip(
+        tmp_path / "rid.xlsx",
+        [
+            *_with(members, "xl/_rels/workbook.xml.rels", twice.encode()),
+            hostile.deflated("xl/worksheets/bomb.xml", BOMB),
+        ],
+    )
+    with pytest.raises(UnsafeWorkbookError, match="not a standard Excel workbook") as caught:
+        inspect_workbook(path, path.name, ReadLimits())
+    assert_one_sentence(caught.value, "rid.xlsx")
+    # A thousand sheets that are all one part: the reader would read it a thousand times.
+    xml = _text(members, "xl/workbook.xml")
+    sheets = "".join(f'<sheet name="S{i}" sheetId="{i + 1}" r:id="rId1"/>' for i in range(1000))
+    xml = re.sub(r"<sheets>.*</sheets>", f"<sheets>{sheets}</sheets>", xml)
+    path = hostile.write_zip(
+        tmp_path / "alias.xlsx", _with(members, "xl/workbook.xml", xml.encode())
+    )
+    with pytest.raises(UnsafeWorkbookError, match="not a standard Excel workbook") as caught:
+        inspect_workbook(path, path.name, ReadLimits())
+    assert_one_sentence(caught.value, "alias.xlsx")
