@@ -61,7 +61,10 @@ class ReadLimits:
     max_shared_strings_bytes: int = 256 * 2**20
     max_rows: int = 2_000_000
     max_columns: int = 512
-    max_cells: int = 60_000_000  # rows x columns of the dense rectangle calamine allocates
+    max_cells: int = 60_000_000  # rows x columns of the dense rectangles, all sheets together
+    # The sheets as the child hands them over (Arrow files), all together: what the parent
+    # loads. Cells are counted above, but a few cells can repeat one long shared string.
+    max_output_bytes: int = 2 * 2**30
     memory_bytes: int = 3 * 2**30  # cap of the child process
     seconds: float = 300.0  # wall-clock limit of the child, from the moment it gets its request
     parts_above_bytes: int = 128 * 2**20  # a larger worksheet part (its XML) is read in parts
@@ -180,6 +183,7 @@ def read_workbook(
                     "worksheet_parts": sorted({s.part for s in inspection.sheets}),
                     "parts_above_bytes": limits.parts_above_bytes,
                     "part_bytes": limits.part_bytes,
+                    "max_output_bytes": limits.max_output_bytes,
                 }
                 manifest = _run_worker(child, out, request, file, limits)
                 for entry in manifest["sheets"]:
@@ -416,6 +420,8 @@ def _run_worker(
         return manifest
     if code == worker.EXIT_DAMAGED:
         raise NotAWorkbookError(message("damaged", file=file), file=file)
+    if code == worker.EXIT_TOO_MUCH:
+        raise UnsafeWorkbookError(message("too_much_data", file=file), file=file)
     child.stderr.seek(0)
     tail = child.stderr.read()[-4000:].decode("utf-8", "replace")
     if code < 0 or code == worker.EXIT_RESOURCES:

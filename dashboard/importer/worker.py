@@ -112,6 +112,7 @@ from xml.sax.saxutils import quoteattr
 EXIT_OK = 0
 EXIT_RESOURCES = 3  # out of memory, a Rust panic: the file needs more than an upload may use
 EXIT_DAMAGED = 4  # calamine refused the file as malformed
+EXIT_TOO_MUCH = 5  # the sheets come to more than max_output_bytes (in the request)
 
 DAYS_1900_TO_1904 = 1462
 DATETIME_FORM = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$"
@@ -120,6 +121,27 @@ MANIFEST = "manifest.json"
 
 class Damaged(Exception):
     """The workbook does not hold what workbook.xml promised."""
+
+
+class _TooMuchOutput(Exception):
+    """The sheets come to more than the parent may load (``max_output_bytes``)."""
+
+
+class _Budget:
+    """Bytes of Arrow output the child may still write for the parent to load.
+
+    Each sheet is bounded by the child's memory cap, but not their number: a few cells that
+    repeat one long shared string, on sheet after sheet, would fill the parent (four such
+    sheets of a 9 KB file took it 2.3 GB) and the disk.
+    """
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+    def spend(self, nbytes: int) -> None:
+        self.left -= nbytes
+        if self.left < 0:
+            raise _TooMuchOutput
 
 
 def limit_resources(memory_bytes: int) -> None:
@@ -145,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         manifest = _read(json.loads(text), out_dir)
     except MemoryError:
         return EXIT_RESOURCES
+    except _TooMuchOutput:
+        return EXIT_TOO_MUCH
     except Damaged:
         return EXIT_DAMAGED
     except BaseException as exc:
@@ -176,19 +200,22 @@ def _read(request: dict[str, Any], out_dir: Path) -> dict[str, Any]:
         DAYS_1900_TO_1904 if calamine_1904 else 0
     )
     source = _Source(request)
+    budget = _Budget(request.get("max_output_bytes", _NEVER))
     sheets = []
     for k, wanted in enumerate(request["sheets"]):
         entry: dict[str, Any] | None = None
         if source.size(wanted.get("part")) > request.get("parts_above_bytes", _NEVER):
+            left = budget.left
             try:
-                entry = _read_in_parts(source, wanted, k, request["part_bytes"], out_dir)
+                entry = _read_in_parts(source, wanted, k, request["part_bytes"], out_dir, budget)
             except _NotSplittable:
                 # The XML is not laid out as cutting it at rows assumes (see _split_rows):
                 # read the sheet whole, as calamine would read it anyway.
                 for stale in out_dir.glob(f"sheet{k}.part*"):
                     stale.unlink()
+                budget.left = left
         if entry is None:
-            entry = _read_whole(source.reader(), wanted, k, out_dir)
+            entry = _read_whole(source.reader(), wanted, k, out_dir, budget)
         sheets.append(entry)
     return {"sheets": sheets, "calamine_1904": calamine_1904, "shift_days": shift}
 
@@ -235,13 +262,15 @@ class _Source:
         return self._members
 
 
-def _read_whole(reader: Any, wanted: dict[str, Any], k: int, out_dir: Path) -> dict[str, Any]:
+def _read_whole(
+    reader: Any, wanted: dict[str, Any], k: int, out_dir: Path, budget: _Budget
+) -> dict[str, Any]:
     name = wanted["name"]
     if name not in reader.sheet_names:
         raise Damaged(name)
     batch, columns = _load(reader, name, skip_rows=0)
     target = out_dir / f"sheet{k}.arrow"
-    _write_batch(batch, target)
+    _write_batch(batch, target, budget)
     return {
         "name": name,
         "index": wanted["index"],
@@ -273,9 +302,11 @@ def _load(reader: Any, name: str, *, skip_rows: int | None) -> tuple[Any, list[i
     return batch, columns
 
 
-def _write_batch(batch: Any, target: Path) -> None:
+def _write_batch(batch: Any, target: Path, budget: _Budget) -> None:
     import pyarrow as pa
     import pyarrow.ipc
+
+    budget.spend(batch.nbytes)
 
     # Uncompressed: the parent memory-maps the file instead of decompressing it.
     with pa.OSFile(str(target), "wb") as sink, pa.ipc.new_file(sink, batch.schema) as out:
@@ -528,7 +559,12 @@ def _part_workbook(
 
 
 def _read_in_parts(
-    source: _Source, wanted: dict[str, Any], k: int, part_bytes: int, out_dir: Path
+    source: _Source,
+    wanted: dict[str, Any],
+    k: int,
+    part_bytes: int,
+    out_dir: Path,
+    budget: _Budget,
 ) -> dict[str, Any]:
     """Read one large sheet a few tens of megabytes of XML at a time (see the docstring)."""
     import fastexcel
@@ -566,7 +602,7 @@ def _read_in_parts(
                 # A cell whose own r points below its row: the whole read places it.
                 raise _NotSplittable("cells beyond their part")
             target = out_dir / f"sheet{k}.part{j}.arrow"
-            _write_batch(batch, target)
+            _write_batch(batch, target, budget)
             parts.append(
                 {
                     "file": target.name,

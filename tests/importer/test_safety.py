@@ -136,3 +136,39 @@ def test_relationships_and_parts_used_twice_are_refused(tmp_path: Path) -> None:
     with pytest.raises(UnsafeWorkbookError, match="not a standard Excel workbook") as caught:
         inspect_workbook(path, path.name, ReadLimits())
     assert_one_sentence(caught.value, "alias.xlsx")
+
+
+def test_max_cells_is_for_all_sheets_together(tmp_path: Path) -> None:
+    """Six sheets of 30 million empty cells each (a 4 KB file) were each within the limit,
+    and took the parent 3 GB together."""
+    xml = hostile.sheet_xml(
+        f'<row r="1">{hostile.text_cell("A1", "id")}</row>'
+        '<row r="100000"><c r="J100000"><v>1</v></c></row>'
+    )
+    specs = [hostile.SheetSpec(f"S{i}", xml) for i in range(3)]
+    path = hostile.write_workbook(tmp_path / "sheets.xlsx", specs)
+    limits = ReadLimits(max_cells=2_500_000)  # each sheet is 1,000,000 cells
+    inspect_workbook(path, path.name, ReadLimits(max_cells=3_000_000))
+    with pytest.raises(UnsafeWorkbookError, match="more data than one upload") as caught:
+        inspect_workbook(path, path.name, limits)
+    assert_one_sentence(caught.value, "sheets.xlsx")
+
+
+def test_output_of_all_sheets_together_is_limited(tmp_path: Path) -> None:
+    """A few cells repeating one long shared string, on sheet after sheet: each sheet is
+    within the reader's memory, but together they filled the parent (2.3 GB for 9 KB)."""
+    sst = hostile.repeated(
+        "sst",
+        f'<sst xmlns="{hostile.MAIN_NS}" count="1" uniqueCount="1"><si><t>'.encode(),
+        b"a" * hostile.MiB,
+        1,
+        b"</t></si></sst>",
+    )
+    cells = "".join(f'<row r="{i}"><c r="A{i}" t="s"><v>0</v></c></row>' for i in range(1, 41))
+    specs = [hostile.SheetSpec(f"S{i}", hostile.sheet_xml(cells)) for i in range(3)]
+    path = hostile.write_workbook(tmp_path / "repeat.xlsx", specs, shared_strings=sst)
+    book = read_workbook(path, limits=ReadLimits(max_output_bytes=200 * hostile.MiB))
+    assert [s.rows.height for s in book.sheets] == [40, 40, 40]
+    with pytest.raises(UnsafeWorkbookError, match="more data than one upload") as caught:
+        read_workbook(path, limits=ReadLimits(max_output_bytes=100 * hostile.MiB))
+    assert_one_sentence(caught.value, "repeat.xlsx")
