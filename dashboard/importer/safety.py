@@ -9,7 +9,8 @@ standard library and numpy only; the spreadsheet itself is parsed later in a chi
    its own sentence.
 2. It is a zip whose end record announces a sane number of members; the central directory
    parses; no member is encrypted, stored with a method other than stored/deflate, or present
-   twice; ``[Content_Types].xml`` and ``xl/workbook.xml`` exist.
+   twice (even in another case or with backslashes, which calamine ignores);
+   ``[Content_Types].xml`` and ``xl/workbook.xml`` exist.
 3. The *declared* uncompressed sizes: each member at most ``max_entry_bytes``, shared strings
    at most ``max_shared_strings_bytes``, the sum at most ``max_uncompressed_bytes``.
 4. ``xl/workbook.xml`` and its relationships are parsed (sheet names, visibility, the part
@@ -222,10 +223,16 @@ def _check_members(
     if len(infos) > MAX_MEMBERS:
         raise UnsafeWorkbookError(message("unsafe", file=file), file=file)
     by_name: dict[str, zipfile.ZipInfo] = {}
+    seen: set[str] = set()
     for info in infos:
-        if info.filename in by_name:
+        # calamine finds a member whatever its case and with "\\" for "/", and takes the
+        # last that fits: "XL/WORKSHEETS/SHEET1.XML" after xl/worksheets/sheet1.xml is the
+        # sheet it reads, while this module checks the other.
+        key = info.filename.replace("\\", "/").lower()
+        if key in seen:
             # Two members with one name: which one a reader picks is up to the reader.
             raise UnsafeWorkbookError(message("unusual", file=file), file=file)
+        seen.add(key)
         by_name[info.filename] = info
     if any(part not in by_name for part in REQUIRED_PARTS):
         raise NotAWorkbookError(message("not_a_workbook", file=file), file=file)

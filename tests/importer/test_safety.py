@@ -172,3 +172,16 @@ def test_output_of_all_sheets_together_is_limited(tmp_path: Path) -> None:
     with pytest.raises(UnsafeWorkbookError, match="more data than one upload") as caught:
         read_workbook(path, limits=ReadLimits(max_output_bytes=100 * hostile.MiB))
     assert_one_sentence(caught.value, "repeat.xlsx")
+
+
+@pytest.mark.parametrize("name", ["XL/WORKSHEETS/SHEET1.XML", "xl\\worksheets\\sheet1.xml"])
+def test_members_whose_names_differ_only_as_calamine_ignores_are_refused(
+    tmp_path: Path, name: str
+) -> None:
+    """calamine reads the last member that matches whatever the case and the slashes: the
+    parent checked xl/worksheets/sheet1.xml and the reader read this one."""
+    members = hostile.workbook_members([hostile.SheetSpec("S", SHEET)])
+    path = hostile.write_zip(tmp_path / "shadow.xlsx", [*members, hostile.deflated(name, BOMB)])
+    with pytest.raises(UnsafeWorkbookError, match="not a standard Excel workbook") as caught:
+        inspect_workbook(path, path.name, ReadLimits())
+    assert_one_sentence(caught.value, "shadow.xlsx")
