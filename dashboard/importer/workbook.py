@@ -5,7 +5,8 @@ process, without a spreadsheet parser), then parses the workbook with fastexcel/
 child process (``worker.py``) under a memory cap and a wall-clock limit, and reads the sheets
 back from Arrow IPC files. The child is started before the checks so that its interpreter
 start-up overlaps them, but it is told which file to read only once they passed (and is
-killed when they fail); its wall-clock limit runs from that moment. Whatever goes wrong with the file becomes a ``NotAWorkbookError``
+killed when they fail); its wall-clock limit runs from that moment. Both the checks and the
+child work on a private copy of the file, so the child parses exactly the bytes checked. Whatever goes wrong with the file becomes a ``NotAWorkbookError``
 or an ``UnsafeWorkbookError`` carrying one plain sentence.
 
 A sheet whose XML is larger than ``ReadLimits.parts_above_bytes`` is read in parts, so that
@@ -29,6 +30,7 @@ import json
 import logging
 import os
 import select
+import stat
 import subprocess
 import sys
 import tempfile
@@ -170,6 +172,7 @@ def read_workbook(
         out = Path(tmp.name)
         child = _start_worker(out, limits)
         try:
+            path = _private_copy(path, out / "upload.xlsx", limits)
             inspection = inspect_workbook(path, file, limits)
             hidden = [s.name for s in inspection.sheets if not s.visible]
             visible = [s for s in inspection.sheets if s.visible]
@@ -210,6 +213,30 @@ def read_workbook(
         hidden_sheets=hidden,
         date1904=inspection.date1904,
     )
+
+
+def _private_copy(path: Path, target: Path, limits: ReadLimits) -> Path:
+    """Copy the file where only this process and its reader see it, and return the copy.
+
+    The reader opens the file by its path after the checks passed: without a copy, a file
+    changed in between (still being written, or swapped on purpose) is parsed unchecked.
+    The copy stops after ``max_file_bytes`` (the checks then refuse it as too large); a file
+    that cannot be opened, or is not a regular file, is returned as it is, for the checks
+    to say what is wrong with it. (O_NONBLOCK: opening a named pipe would wait for a writer.)
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return path
+    with open(fd, "rb") as src:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return path
+        with target.open("wb") as dst:
+            copied = 0
+            while copied <= limits.max_file_bytes and (chunk := src.read(1 << 20)):
+                dst.write(chunk)
+                copied += len(chunk)
+    return target
 
 
 def _sheet_in_parts(

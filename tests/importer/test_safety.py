@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tracemalloc
 from pathlib import Path
 
 import pytest
 
+from dashboard.importer import workbook
 from dashboard.importer.errors import NotAWorkbookError, UnsafeWorkbookError
-from dashboard.importer.safety import inspect_workbook
+from dashboard.importer.safety import Inspection, inspect_workbook
 from dashboard.importer.workbook import ReadLimits, read_workbook
 from tests.importer import hostile
 from tests.importer.test_workbook import assert_one_sentence
@@ -185,3 +187,28 @@ def test_members_whose_names_differ_only_as_calamine_ignores_are_refused(
     with pytest.raises(UnsafeWorkbookError, match="not a standard Excel workbook") as caught:
         inspect_workbook(path, path.name, ReadLimits())
     assert_one_sentence(caught.value, "shadow.xlsx")
+
+
+def test_the_reader_parses_the_bytes_that_were_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader opened the file by its path after the checks: a file replaced in between
+    (here by a dimension bomb) was parsed unchecked."""
+    path = hostile.write_workbook(tmp_path / "book.xlsx", [hostile.SheetSpec("S", SHEET)])
+    bomb = hostile.dimension_bomb(tmp_path / "bomb.xlsx")
+    checked = workbook.inspect_workbook
+
+    def check_then_swap(checked_path: Path, file: str, limits: ReadLimits) -> Inspection:
+        inspection = checked(checked_path, file, limits)
+        os.replace(bomb, path)
+        return inspection
+
+    monkeypatch.setattr(workbook, "inspect_workbook", check_then_swap)
+    book = read_workbook(path)
+    assert book.sheets[0].rows.item(0, "c0") == "id"
+    # A named pipe is not opened to be copied (that would wait for a writer).
+    fifo = tmp_path / "pipe.xlsx"
+    os.mkfifo(fifo)
+    with pytest.raises(NotAWorkbookError) as caught:
+        read_workbook(fifo)
+    assert_one_sentence(caught.value, "pipe.xlsx")
