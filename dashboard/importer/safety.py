@@ -184,7 +184,7 @@ def _check_file(path: Path, file: str, limits: ReadLimits) -> int:
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
-    except PermissionError as exc:
+    except OSError as exc:  # no permission to read it, for one
         raise NotAWorkbookError(message("unreadable", file=file), file=file) from exc
     if head == _OLE_MAGIC:
         raise NotAWorkbookError(message("old_excel", file=file), file=file)

@@ -212,3 +212,28 @@ def test_the_reader_parses_the_bytes_that_were_checked(
     with pytest.raises(NotAWorkbookError) as caught:
         read_workbook(fifo)
     assert_one_sentence(caught.value, "pipe.xlsx")
+
+
+def test_a_file_that_cannot_be_opened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file the user may not read gave a PermissionError traceback on the command line."""
+    path = hostile.write_workbook(tmp_path / "secret.xlsx", [hostile.SheetSpec("S", SHEET)])
+    os_open, path_open = os.open, Path.open
+
+    def denied(file: object) -> bool:
+        return Path(str(file)).name == "secret.xlsx"
+
+    def no_os_open(file: str, *args: object, **kwargs: object) -> int:
+        if denied(file):
+            raise PermissionError(13, "Permission denied", str(file))
+        return os_open(file, *args, **kwargs)  # type: ignore[arg-type]
+
+    def no_path_open(self: Path, *args: object, **kwargs: object) -> object:
+        if denied(self):
+            raise PermissionError(13, "Permission denied", str(self))
+        return path_open(self, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "open", no_os_open)
+    monkeypatch.setattr(Path, "open", no_path_open)
+    with pytest.raises(NotAWorkbookError, match="could not be opened") as caught:
+        read_workbook(path)
+    assert_one_sentence(caught.value, "secret.xlsx")
