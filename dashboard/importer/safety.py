@@ -133,7 +133,14 @@ def inspect_workbook(path: Path, file: str, limits: ReadLimits) -> Inspection:
         _check_end_record(fh, size, file)
         try:
             zf = zipfile.ZipFile(fh)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zipfile.LargeZipFile,
+            OSError,
+            ValueError,
+            EOFError,
+            NotImplementedError,  # "zip file version 14.7": a damaged version field
+        ) as exc:
             raise NotAWorkbookError(message("damaged", file=file), file=file) from exc
         with zf:
             infos = _check_members(zf, file, limits)
@@ -285,6 +292,10 @@ def _inflate(
     ``_Exceeded`` once more than ``cap`` bytes came out, and at the end checks the real size
     and CRC against the central directory.
     """
+    if not 0 <= info.header_offset <= size - 30:
+        # zipfile shifts every offset by the bytes it finds before the archive, so a damaged
+        # central directory can send one before the start of the file.
+        raise NotAWorkbookError(message("damaged", file=file), file=file)
     fh.seek(info.header_offset)
     header = fh.read(30)
     if len(header) < 30 or header[:4] != b"PK\x03\x04":

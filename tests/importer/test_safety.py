@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 import tracemalloc
 from pathlib import Path
 
@@ -237,3 +238,22 @@ def test_a_file_that_cannot_be_opened(tmp_path: Path, monkeypatch: pytest.Monkey
     with pytest.raises(NotAWorkbookError, match="could not be opened") as caught:
         read_workbook(path)
     assert_one_sentence(caught.value, "secret.xlsx")
+
+
+def test_damaged_zip_directories_give_a_sentence(tmp_path: Path) -> None:
+    """Found by flipping bytes: an end record whose directory offset is too large (zipfile
+    then puts members before the start of the file: OSError from seek) and a version field
+    zipfile does not know (NotImplementedError) ended in tracebacks."""
+    good = hostile.write_workbook(tmp_path / "good.xlsx", [hostile.SheetSpec("S", SHEET)])
+    data = good.read_bytes()
+    end = data.rfind(b"PK\x05\x06")
+    (offset,) = struct.unpack("<I", data[end + 16 : end + 20])
+    shifted = data[: end + 16] + struct.pack("<I", offset + 1000) + data[end + 20 :]
+    central = data.find(b"PK\x01\x02")
+    version = data[: central + 6] + struct.pack("<H", 147) + data[central + 8 :]
+    for name, content in [("shifted.xlsx", shifted), ("version.xlsx", version)]:
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(NotAWorkbookError, match="damaged") as caught:
+            read_workbook(path)
+        assert_one_sentence(caught.value, name)
