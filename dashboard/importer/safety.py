@@ -432,6 +432,10 @@ def _parse_xml(data: bytes, file: str, keep: frozenset[tuple[str, ...]]) -> _Fou
         parser.Parse(data, True)
     except expat.ExpatError as exc:
         raise NotAWorkbookError(message("damaged", file=file), file=file) from exc
+    except (LookupError, ValueError) as exc:
+        # An encoding Python does not know ("F-8"), or cannot hand to expat ("UTF-7",
+        # "hex") in the XML declaration: Excel writes UTF-8.
+        raise NotAWorkbookError(message("unusual", file=file), file=file) from exc
     return elements.found
 
 

@@ -257,3 +257,17 @@ def test_damaged_zip_directories_give_a_sentence(tmp_path: Path) -> None:
         with pytest.raises(NotAWorkbookError, match="damaged") as caught:
             read_workbook(path)
         assert_one_sentence(caught.value, name)
+
+
+@pytest.mark.parametrize("encoding", ["F-8", "UTF-7", "hex"])
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/_rels/workbook.xml.rels"])
+def test_an_unknown_encoding_in_the_xml_declaration(
+    tmp_path: Path, encoding: str, part: str
+) -> None:
+    """Found by mutating the XML: the parser raised LookupError or ValueError, a traceback."""
+    members = hostile.workbook_members([hostile.SheetSpec("S", SHEET)])
+    xml = _text(members, part).replace('encoding="UTF-8"', f'encoding="{encoding}"', 1)
+    path = hostile.write_zip(tmp_path / "enc.xlsx", _with(members, part, xml.encode()))
+    with pytest.raises(NotAWorkbookError, match="not a standard Excel workbook") as caught:
+        read_workbook(path)
+    assert_one_sentence(caught.value, "enc.xlsx")
