@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -278,12 +279,20 @@ def test_unreadable_file_is_one_sentence_and_the_others_are_imported(
             raise PermissionError(13, "Permission denied", str(self))
         return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
 
+    real_os_open = os.open
+
+    def os_open_refusing_locked(file: object, *args: object, **kwargs: object) -> int:
+        if Path(str(file)).name == "locked.xlsx":
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_os_open(file, *args, **kwargs)  # type: ignore[arg-type]
+
     monkeypatch.setattr(Path, "open", open_refusing_locked)
+    monkeypatch.setattr(os, "open", os_open_refusing_locked)
     good = str(sample("henvendelser_2023-2024.xlsx"))
     code, out, err = run("import", str(locked), good, "--db", str(env), "--json")
     assert code == 2 and "Traceback" not in out + err
     first, second = json.loads(out)["files"]
-    assert "locked.xlsx" in first["error"] and "permission" in first["error"]
+    assert "locked.xlsx" in first["error"] and "could not be opened" in first["error"]
     assert second["error"] is None and second["stored_new"] == 900
 
 

@@ -510,7 +510,7 @@ def validate(
     assert records.height + exact_duplicates + rejected.height == rows_read, "counts must add up"
     return PreparedImport(
         file=name,
-        content_hash=file_hash(path),
+        content_hash=workbook.content_hash or file_hash(path),
         match=match,
         records=records,
         rejected=rejected,

@@ -25,6 +25,7 @@ convert a bare serial number typed into a text or number column.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import json
 import logging
@@ -156,6 +157,7 @@ class Workbook:
     sheets: list[Sheet]  # visible sheets only, in workbook order
     hidden_sheets: list[str]  # names of hidden and very hidden sheets that were skipped
     date1904: bool  # the workbook's own date system (from xl/workbook.xml)
+    content_hash: str | None = None  # sha256 of the bytes that were checked and parsed
 
 
 def read_workbook(
@@ -172,7 +174,7 @@ def read_workbook(
         out = Path(tmp.name)
         child = _start_worker(out, limits)
         try:
-            path = _private_copy(path, out / "upload.xlsx", limits)
+            path, content_hash = _private_copy(path, out / "upload.xlsx", limits)
             inspection = inspect_workbook(path, file, limits)
             hidden = [s.name for s in inspection.sheets if not s.visible]
             visible = [s for s in inspection.sheets if s.visible]
@@ -212,11 +214,13 @@ def read_workbook(
         sheets=sheets,
         hidden_sheets=hidden,
         date1904=inspection.date1904,
+        content_hash=content_hash,
     )
 
 
-def _private_copy(path: Path, target: Path, limits: ReadLimits) -> Path:
-    """Copy the file where only this process and its reader see it, and return the copy.
+def _private_copy(path: Path, target: Path, limits: ReadLimits) -> tuple[Path, str | None]:
+    """Copy the file where only this process and its reader see it; return the copy and the
+    sha256 of its bytes (the import's content hash: of exactly what was checked and parsed).
 
     The reader opens the file by its path after the checks passed: without a copy, a file
     changed in between (still being written, or swapped on purpose) is parsed unchecked.
@@ -227,16 +231,18 @@ def _private_copy(path: Path, target: Path, limits: ReadLimits) -> Path:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
-        return path
+        return path, None
+    digest = hashlib.sha256()
     with open(fd, "rb") as src:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return path
+            return path, None
         with target.open("wb") as dst:
             copied = 0
             while copied <= limits.max_file_bytes and (chunk := src.read(1 << 20)):
                 dst.write(chunk)
+                digest.update(chunk)
                 copied += len(chunk)
-    return target
+    return target, digest.hexdigest()
 
 
 def _sheet_in_parts(

@@ -824,3 +824,14 @@ def test_any_layout_of_rows_reads_the_same_in_parts(
         tmp_path / "any.xlsx", [hostile.SheetSpec("S", hostile.sheet_xml(_rows_xml(rows)))]
     )
     read_in_parts(path, ReadLimits(parts_above_bytes=1, part_bytes=part_bytes))
+
+
+def test_the_content_hash_is_of_the_bytes_that_were_read(tmp_path: Path) -> None:
+    """The import records the sha256 of the private copy the checks and the reader used."""
+    import hashlib
+
+    from tests.importer.build import make_xlsx
+
+    path = make_xlsx(tmp_path / "h.xlsx", {"Ark1": [["Hændelses-ID"], ["H-1"]]})
+    book = read_workbook(path)
+    assert book.content_hash == hashlib.sha256(path.read_bytes()).hexdigest()
