@@ -135,7 +135,10 @@ def _spiegelhalter_limits(
     numerator = np.where(p < 0.5, dist.cdf(r, *shape) - p, (1.0 - p) - dist.sf(r, *shape))
     with np.errstate(divide="ignore", invalid="ignore"):
         alpha = numerator / dist.pmf(r, *shape)
-    quantiles = np.asarray(r - alpha, dtype=np.float64)
+    # No count lies below 0: where r_p = 0 the interpolation would (P(R <= -1) = 0), e.g. an
+    # upper 95 % limit of -1.14 for O/E at E = 0.0118, which put a group with no events above
+    # its limits.
+    quantiles = np.maximum(np.asarray(r - alpha, dtype=np.float64), 0.0)
     return quantiles[0], quantiles[1]
 
 

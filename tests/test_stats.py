@@ -209,6 +209,20 @@ def test_ratio_funnel_properties() -> None:
     assert math.isnan(lo0[0])
 
 
+@pytest.mark.parametrize("confidence", [0.95, 0.998])
+def test_limits_never_go_below_zero_when_events_are_rare(confidence: float) -> None:
+    """With E = 0.0118 the interpolated upper 95 % limit for O/E was -1.14, so a unit with no
+    events (O/E = 0) was drawn and flagged above its limits. Where P(O = 0) = exp(-E) is
+    above the upper tail probability, no count at all is unusual: both limits are 0."""
+    es = np.array([0.0118, 1e-4, 1e-6]) if confidence == 0.95 else np.array([1e-4, 1e-6])
+    assert np.exp(-es).min() > 1 - (1 - confidence) / 2
+    lower, upper = stats.ratio_funnel_limits(es, confidence)
+    assert np.all(lower == 0.0) and np.all(upper == 0.0)
+    # The same for a proportion: 3 cases at a baseline of 0.001 %.
+    p_lower, p_upper = stats.proportion_funnel_limits(1e-5, [3], confidence)
+    assert p_lower[0] == 0.0 and p_upper[0] == 0.0
+
+
 # ---------------------------------------------------------------- chi-square
 
 
