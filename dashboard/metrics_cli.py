@@ -98,6 +98,13 @@ def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
     except ParseError as error:
         print(f"Option not understood: {error}.", file=err)
         return EXIT_USAGE
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        print(
+            f"--from {filters.date_from.isoformat()} is after --to {filters.date_to.isoformat()}; "
+            "swap them.",
+            file=err,
+        )
+        return EXIT_USAGE
     with store.open_for_writing(settings.db_path) as con:
         report = build_report(
             con,
@@ -154,8 +161,11 @@ def _pct(x: float | None) -> str:
 
 def _print_table(report: Any, lines: list[str], out: TextIO) -> None:
     inc = report.incidents
-    print(f"Extract date: {report.extract_date}    grouped by {report.by}", file=out)
-    header = f"{'group':<48} {'n':>6} {'police':>7} {'O/E':>5} {'warn':>7} {'O/E':>5} {'w.acc':>7} {'O/E':>5} {'docu':>7} {'O/E':>5}"
+    extract = report.extract_date.isoformat() if report.extract_date else "– (no incidents)"
+    print(f"Extract date: {extract}    grouped by {report.by}", file=out)
+    # Each O/E is followed by two places for its ▲/▼ marks, so the columns stay in line.
+    oe = f"{'O/E':>5}  "
+    header = f"{'group':<48} {'n':>6} {'police':>7} {oe} {'warn':>7} {oe} {'w.acc':>7} {oe} {'docu':>7} {oe}"
     print(header, file=out)
     print("-" * len(header), file=out)
     for row in inc.iter_rows(named=True):
@@ -167,7 +177,7 @@ def _print_table(report: Any, lines: list[str], out: TextIO) -> None:
             oe = row[f"{outcome}_oe"]
             flag = {2: "▲▲", 1: "▲", -1: "▼", -2: "▼▼"}.get(row[f"{outcome}_oe_signal"], "")
             cells.append(f"{_pct(row[f'{outcome}_rate']):>7}")
-            cells.append(f"{'–' if oe is None else f'{oe:.2f}':>5}{flag}")
+            cells.append(f"{'–' if oe is None else f'{oe:.2f}':>5}{flag:<2}")
         print(" ".join(cells), file=out)
     print(file=out)
     print(

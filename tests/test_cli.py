@@ -488,3 +488,16 @@ def test_a_sheet_that_is_not_there_is_one_sentence(env: Path, tmp_path: Path) ->
         'two_years.xlsx has no visible sheet named "2025" (visible sheets: "2023", '
         '"Forklaring", "2024"); choose one of them.'
     )
+
+
+def test_metrics_refuses_a_period_that_ends_before_it_starts(env: Path) -> None:
+    code, out, err = run(
+        "metrics", "--db", str(env), "--by", "unit", "--from", "2024-05-01", "--to", "2024-01-01"
+    )
+    assert code == 2 and out == ""
+    assert err.strip() == "--from 2024-05-01 is after --to 2024-01-01; swap them."
+
+
+def test_metrics_table_of_an_empty_store_says_so(env: Path) -> None:
+    code, out, _ = run("metrics", "--db", str(env), "--by", "unit", "--format", "table")
+    assert code == 0 and out.startswith("Extract date: – (no incidents)")
