@@ -368,7 +368,7 @@ def _header_placed_by_hand(
 ) -> dict[str, Any] | None:
     """Why no header row was found, the sheet's first rows, and pickers for sheet, header row
     and kind: ``locate_at``'s arguments, or None while there is nothing to point at."""
-    st.warning(t("import.refused_file", lang, reason=refusal.sentence_in(lang)))
+    st.warning(refusal.sentence_in(lang))
     if not workbook.sheets:
         return None
     st.markdown(f"**{t('import.place_header', lang)}**")

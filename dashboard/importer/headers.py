@@ -286,5 +286,5 @@ def first_rows(sheet: Sheet, row_label: str, n: int = HEADER_SCAN_ROWS) -> pl.Da
         pl.int_range(sheet.first_row, sheet.first_row + rows.height, dtype=pl.Int64).alias(
             row_label
         ),
-        *(pl.col(c).alias(column_letters(int(c[1:]) + 1)) for c in rows.columns),
+        *(pl.col(c).fill_null("").alias(column_letters(int(c[1:]) + 1)) for c in rows.columns),
     )
