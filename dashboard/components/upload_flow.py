@@ -299,7 +299,7 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
             except NoDataSheetError as refusal:
                 # Headers the contract does not know: the analyst points at the header row,
                 # and maps its columns below (the mapping is saved for the next such file).
-                placed = _header_placed_by_hand(workbook, refusal, kind, digest, lang)
+                placed = _header_placed_by_hand(workbook, refusal, kind, sheet, digest, lang)
                 if placed is None:
                     progress.empty()
                     return
@@ -364,10 +364,16 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
 
 
 def _header_placed_by_hand(
-    workbook: Workbook, refusal: ImportFileError, kind: Kind | None, digest: str, lang: Lang
+    workbook: Workbook,
+    refusal: ImportFileError,
+    kind: Kind | None,
+    sheet_chosen: str | None,
+    digest: str,
+    lang: Lang,
 ) -> dict[str, Any] | None:
-    """Why no header row was found, the sheet's first rows, and pickers for sheet, header row
-    and kind: ``locate_at``'s arguments, or None while there is nothing to point at."""
+    """Why no header row was found, the sheet's first rows, and pickers for sheet (first the
+    one chosen above, if any), header row and kind: ``locate_at``'s arguments, or None while
+    there is nothing to point at."""
     st.warning(refusal.sentence_in(lang))
     if not workbook.sheets:
         return None
@@ -375,7 +381,12 @@ def _header_placed_by_hand(
     st.caption(t("import.place_header_help", lang))
     left, middle, right = st.columns(3)
     names = [s.name for s in workbook.sheets]
-    name = left.selectbox(t("import.place_sheet", lang), names, key=f"place-sheet-{digest}")
+    name = left.selectbox(
+        t("import.place_sheet", lang),
+        names,
+        index=names.index(sheet_chosen) if sheet_chosen in names else 0,
+        key=f"place-sheet-{digest}",
+    )
     sheet = workbook.sheets[names.index(name)]
     if sheet.rows.height == 0:
         st.info(t("import.place_empty_sheet", lang))

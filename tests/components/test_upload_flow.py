@@ -324,3 +324,29 @@ def test_another_data_sheet_is_pointed_out_chosen_and_imported(
     finally:
         con.close()
     assert ids == [("H-1",), ("H-2",), ("H-3",), ("H-4",)]
+
+
+def test_pointing_at_the_header_starts_on_the_sheet_chosen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import TIMEOUT
+
+    header = ["Hændelses-ID", "Forvaltning", "Dato", "Type"]
+    path = make_xlsx(
+        tmp_path / "mixed.xlsx",
+        {
+            "Kendt": [header, ["H-1", "Soc", "2023-01-02", "Vold"]],
+            "Ukendt": [ODD_HEADERS, ["H-2", "Soc", "2024-01-02", "Vold"]],
+        },
+    )
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "store.duckdb"))
+    monkeypatch.setenv("DASHBOARD_KEY_FILE", str(tmp_path / "secret.key"))
+    monkeypatch.setenv("TEST_UPLOAD", str(path))
+    at = AppTest.from_function(_upload_script, default_timeout=TIMEOUT).run()
+    at.selectbox(key=next(k for k in _keys(at) if k.startswith("sheet-"))).set_value("Ukendt")
+    at.run()
+    assert not at.exception
+    placed = at.selectbox(key=next(k for k in _keys(at) if k.startswith("place-sheet-")))
+    assert placed.value == "Ukendt"
