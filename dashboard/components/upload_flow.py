@@ -330,7 +330,12 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
             st.caption(t("import.mapping_help", lang))
             manual = _mapping_editor(match, match.kind, digest, lang)
         if manual:
-            match = find(kind=match.kind, manual_mapping=manual)
+            try:
+                match = find(kind=match.kind, manual_mapping=manual)
+            except ImportFileError as error:  # the mapping picked fits no header row
+                progress.empty()
+                st.error(t("import.refused_file", lang, reason=error.sentence_in(lang)))
+                return
         missing = match.missing_required()
         if missing:
             progress.empty()

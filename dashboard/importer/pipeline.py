@@ -330,12 +330,7 @@ def locate(
         if found is None:
             raise
         match = found
-    saved = saved_mapping(match.signature, match.kind) if saved_mapping else None
-    if saved or manual:
-        match = match_for_row(
-            match.sheet, match.header_index, match.kind, {**(saved or {}), **manual}
-        )
-    return match
+    return _with_saved_mapping(match, manual, saved_mapping)
 
 
 def locate_at(
@@ -362,9 +357,20 @@ def locate_at(
     index = header_row - chosen.first_row
     if not 0 <= index < chosen.rows.height:
         raise ValueError(f"row {header_row} is not among the rows read from {sheet!r}")
-    signature = match_for_row(chosen, index, kind, {}).signature
-    saved = saved_mapping(signature, kind) if saved_mapping else None
-    return match_for_row(chosen, index, kind, {**(saved or {}), **manual})
+    return _with_saved_mapping(match_for_row(chosen, index, kind, manual), manual, saved_mapping)
+
+
+def _with_saved_mapping(
+    match: HeaderMatch,
+    manual: Mapping[str, str],
+    saved_mapping: Callable[[str, Kind], dict[str, str] | None] | None,
+) -> HeaderMatch:
+    """``match`` (built with ``manual``) with the mapping saved for its header layout under
+    the manual one, when there is a saved mapping."""
+    saved = saved_mapping(match.signature, match.kind) if saved_mapping else None
+    if not saved:
+        return match
+    return match_for_row(match.sheet, match.header_index, match.kind, {**saved, **manual})
 
 
 def prepare(

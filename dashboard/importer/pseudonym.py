@@ -23,7 +23,7 @@ import hmac
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import polars as pl
@@ -62,19 +62,29 @@ def mask_cpr(text: str) -> str:
     return _CPR_IN_TEXT.sub(CPR_MASK, text)
 
 
-def mask_cpr_series(series: pl.Series) -> pl.Series:
-    """Vectorised :func:`mask_cpr` for a String series (nulls stay null)."""
-    masked = series.cast(pl.String)
-    # Only rows where the bare CPR pattern occurs can change (the bounded pattern contains
-    # it), and finding them costs a fraction of replacing in every row: most text columns
-    # hold no CPR number at all.
-    rows = masked.str.contains(_CPR_BODY).arg_true()
+def _rewrite_cpr_rows(series: pl.Series, rewrite: Callable[[pl.Series], pl.Series]) -> pl.Series:
+    """``series`` as text with ``rewrite`` applied to the rows holding a CPR-like number.
+
+    Only rows where the bare CPR pattern occurs can change (the bounded pattern contains it),
+    and finding them costs a fraction of rewriting every row: most text columns hold no CPR
+    number at all.
+    """
+    text = series.cast(pl.String)
+    rows = text.str.contains(_CPR_BODY).arg_true()
     if rows.len() == 0:
-        return masked
-    part = masked.gather(rows)
+        return text
+    return text.scatter(rows, rewrite(text.gather(rows)))  # a new series: input unchanged
+
+
+def _mask_part(part: pl.Series) -> pl.Series:
     for _ in range(2):
         part = part.str.replace_all(_CPR_IN_TEXT_POLARS, _CPR_REPLACEMENT_POLARS)
-    return masked.scatter(rows, part)  # a new series: the input is not modified
+    return part
+
+
+def mask_cpr_series(series: pl.Series) -> pl.Series:
+    """Vectorised :func:`mask_cpr` for a String series (nulls stay null)."""
+    return _rewrite_cpr_rows(series, _mask_part)
 
 
 def load_or_create_key(key_file: Path, environ: Mapping[str, str] = os.environ) -> bytes:
@@ -221,14 +231,12 @@ class Pseudonymiser:
         For record ids: masking would make ``0101801234`` and ``0202801234`` one id, while a
         keyed pseudonym keeps them apart (and the same in the next export) without the number.
         """
-        masked = series.cast(pl.String)
-        rows = masked.str.contains(_CPR_BODY).arg_true()
-        if rows.len() == 0:
-            return masked
-        part = masked.gather(rows)
-        distinct: list[str] = part.unique().to_list()
-        replaced = [_CPR_IN_TEXT.sub(lambda m: self.pseudonym(m[0]), v) for v in distinct]
-        part = part.replace_strict(
-            pl.Series(distinct, dtype=pl.String), pl.Series(replaced, dtype=pl.String)
-        )
-        return masked.scatter(rows, part)
+
+        def pseudonymise_part(part: pl.Series) -> pl.Series:
+            distinct: list[str] = part.unique().to_list()
+            replaced = [_CPR_IN_TEXT.sub(lambda m: self.pseudonym(m[0]), v) for v in distinct]
+            return part.replace_strict(
+                pl.Series(distinct, dtype=pl.String), pl.Series(replaced, dtype=pl.String)
+            )
+
+        return _rewrite_cpr_rows(series, pseudonymise_part)
