@@ -172,6 +172,23 @@ def _upload_script() -> None:
     import_one(cursor(), path.name, path.read_bytes(), "da")
 
 
+@pytest.fixture
+def upload(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run the Import page's flow on a file, under AppTest, on a store of its own in tmp_path."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import TIMEOUT
+
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "store.duckdb"))
+    monkeypatch.setenv("DASHBOARD_KEY_FILE", str(tmp_path / "secret.key"))
+
+    def run(path: Path) -> AppTest:
+        monkeypatch.setenv("TEST_UPLOAD", str(path))
+        return AppTest.from_function(_upload_script, default_timeout=TIMEOUT).run()
+
+    return run
+
+
 ODD_HEADERS = ["Nr", "Forvaltning", "Hvornår", "Slags"]  # only "Forvaltning" is an alias
 ODD_MAPPING = {"Nr": "incident_id", "Hvornår": "occurred_on", "Slags": "harassment_type"}
 
@@ -192,21 +209,15 @@ def _odd_export(path: Path) -> Path:
 
 
 def test_headers_the_contract_does_not_know_can_be_pointed_at_mapped_and_imported(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, upload: Any
 ) -> None:
     """Contract: a header that matches nothing is offered for manual mapping in the upload
     page, and the mapping is reused for the next file with the same headers. A file whose
     headers name fewer than three known fields used to be refused outright."""
-    from streamlit.testing.v1 import AppTest
-
     from dashboard import store
-    from tests.pages.conftest import TIMEOUT
 
     db = tmp_path / "store.duckdb"
-    monkeypatch.setenv("DASHBOARD_DB", str(db))
-    monkeypatch.setenv("DASHBOARD_KEY_FILE", str(tmp_path / "secret.key"))
-    monkeypatch.setenv("TEST_UPLOAD", str(_odd_export(tmp_path / "udtraek.xlsx")))
-    at = AppTest.from_function(_upload_script, default_timeout=TIMEOUT).run()
+    at = upload(_odd_export(tmp_path / "udtraek.xlsx"))
     assert not at.exception
     assert "Peg selv på overskriftsrækken" in [m.value.strip("*") for m in at.markdown]
     preview = at.dataframe[0].value
@@ -242,8 +253,7 @@ def test_headers_the_contract_does_not_know_can_be_pointed_at_mapped_and_importe
     ]
 
     # The next export with the same headers is found without pointing at anything.
-    monkeypatch.setenv("TEST_UPLOAD", str(_odd_export(tmp_path / "naeste.xlsx")))
-    again = AppTest.from_function(_upload_script, default_timeout=TIMEOUT).run()
+    again = upload(_odd_export(tmp_path / "naeste.xlsx"))
     assert not again.exception
     assert not [m for m in again.markdown if "Peg selv" in m.value]
     assert any("række 2" in c.value for c in again.caption)
@@ -254,34 +264,20 @@ def _keys(at: Any) -> list[str]:
     return [w.key for kind in ("number_input", "selectbox", "button") for w in getattr(at, kind)]
 
 
-def test_a_second_column_for_the_same_field_is_pointed_out(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from streamlit.testing.v1 import AppTest
-
-    from tests.pages.conftest import TIMEOUT
-
+def test_a_second_column_for_the_same_field_is_pointed_out(tmp_path: Path, upload: Any) -> None:
     header = ["Hændelses-ID", "Forvaltning", "Dato", "Type", "Forvaltning"]
     path = make_xlsx(
         tmp_path / "twice.xlsx",
         {"Ark1": [header, ["H-1", "Socialforvaltningen", "2024-01-02", "Vold", "Andet"]]},
     )
-    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "store.duckdb"))
-    monkeypatch.setenv("DASHBOARD_KEY_FILE", str(tmp_path / "secret.key"))
-    monkeypatch.setenv("TEST_UPLOAD", str(path))
-    at = AppTest.from_function(_upload_script, default_timeout=TIMEOUT).run()
+    at = upload(path)
     assert not at.exception
     [warning] = [w.value for w in at.warning]
     assert "ikke importeret: Forvaltning." in warning
 
 
-def test_another_data_sheet_is_pointed_out_chosen_and_imported(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from streamlit.testing.v1 import AppTest
-
+def test_another_data_sheet_is_pointed_out_chosen_and_imported(tmp_path: Path, upload: Any) -> None:
     from dashboard import store
-    from tests.pages.conftest import TIMEOUT
 
     header = ["Hændelses-ID", "Forvaltning", "Dato", "Type"]
     path = make_xlsx(
@@ -300,10 +296,7 @@ def test_another_data_sheet_is_pointed_out_chosen_and_imported(
         },
     )
     db = tmp_path / "store.duckdb"
-    monkeypatch.setenv("DASHBOARD_DB", str(db))
-    monkeypatch.setenv("DASHBOARD_KEY_FILE", str(tmp_path / "secret.key"))
-    monkeypatch.setenv("TEST_UPLOAD", str(path))
-    at = AppTest.from_function(_upload_script, default_timeout=TIMEOUT).run()
+    at = upload(path)
     assert not at.exception
     assert [i.value for i in at.info if "ligner data" in i.value] == [
         "Andre ark, der ligner data, bliver ikke importeret med dette: »2024«. Vælg ét ark ad "
@@ -326,13 +319,7 @@ def test_another_data_sheet_is_pointed_out_chosen_and_imported(
     assert ids == [("H-1",), ("H-2",), ("H-3",), ("H-4",)]
 
 
-def test_pointing_at_the_header_starts_on_the_sheet_chosen(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from streamlit.testing.v1 import AppTest
-
-    from tests.pages.conftest import TIMEOUT
-
+def test_pointing_at_the_header_starts_on_the_sheet_chosen(tmp_path: Path, upload: Any) -> None:
     header = ["Hændelses-ID", "Forvaltning", "Dato", "Type"]
     path = make_xlsx(
         tmp_path / "mixed.xlsx",
@@ -341,10 +328,7 @@ def test_pointing_at_the_header_starts_on_the_sheet_chosen(
             "Ukendt": [ODD_HEADERS, ["H-2", "Soc", "2024-01-02", "Vold"]],
         },
     )
-    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "store.duckdb"))
-    monkeypatch.setenv("DASHBOARD_KEY_FILE", str(tmp_path / "secret.key"))
-    monkeypatch.setenv("TEST_UPLOAD", str(path))
-    at = AppTest.from_function(_upload_script, default_timeout=TIMEOUT).run()
+    at = upload(path)
     at.selectbox(key=next(k for k in _keys(at) if k.startswith("sheet-"))).set_value("Ukendt")
     at.run()
     assert not at.exception
