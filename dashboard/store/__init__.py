@@ -64,15 +64,16 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Bring the schema to the latest version, each migration in its own transaction."""
+def migrate(con: duckdb.DuckDBPyConnection, *, up_to: int | None = None) -> int:
+    """Bring the schema to the latest version (or to ``up_to``: tests of a migration build
+    the store it starts from), each migration in its own transaction."""
     fetch_all(
         con,
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)",
     )
     current = schema_version(con)
     for version, sql in _migrations():
-        if version <= current:
+        if version <= current or (up_to is not None and version > up_to):
             continue
         con.begin()
         try:

@@ -70,9 +70,18 @@ def arrow_view(frame: pl.DataFrame) -> pa.Table:
 
 
 def _hash_expression(columns: list[str]) -> str:
-    """SQL for a stable content hash of a row: sha256 over typed text of every column."""
+    """SQL for a stable content hash of a row: the upper 64 bits of MD5 over the typed text
+    of every column, a UBIGINT.
+
+    It is compared only between versions of one record id, so 64 bits leave a chance of 1 in
+    1.8e19 that a changed record looks unchanged; it detects changes inside the store and
+    guards nothing. It replaced a SHA-256 in hex (migration 006), whose 64 incompressible
+    characters per record (stored again per import in ``*_imported``) made the commit of a
+    100k-row import 0.17 s slower and the store 22% larger. Migration 006 spells this
+    expression out for each kind; a test keeps the two the same.
+    """
     parts = ", ".join(f"coalesce({c}::VARCHAR, '\\N')" for c in columns)
-    return f"sha256(concat_ws(chr(31), {parts}))"
+    return f"md5_number_upper(concat_ws(chr(31), {parts}))"
 
 
 _HASH_BATCH_ROWS = 16_384
