@@ -95,9 +95,23 @@ def connect(db_path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyC
     """Open the store (creating and migrating it unless ``read_only``)."""
     if str(db_path) != ":memory:":
         Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(db_path), read_only=read_only)
+    con = _quiet(duckdb.connect(str(db_path), read_only=read_only))
     if not read_only:
         migrate(con)
+    return con
+
+
+def scratch() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB without the schema, for intermediate work (hashing rows)."""
+    return _quiet(duckdb.connect())
+
+
+def _quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Turn off DuckDB's progress bar, which it draws on the process's stdout for any query
+    over two seconds: on the command line it would break ``--json``'s one JSON object (a
+    migration of a million records, or the write into a large store, takes that long).
+    It is a per-connection setting; cursors inherit it."""
+    con.execute("SET enable_progress_bar = false").fetchall()
     return con
 
 

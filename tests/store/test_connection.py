@@ -30,3 +30,21 @@ def test_fetch_helpers_drain_results() -> None:
     assert store.fetch_one(con, "SELECT x FROM t ORDER BY x") == (0,)
     # the connection is usable straight away: the result above was drained
     assert store.fetch_all(con, "SELECT count(*) FROM t WHERE x >= $m", {"m": 3}) == [(2,)]
+
+
+def test_long_queries_draw_no_progress_bar(capfd) -> None:
+    """DuckDB draws a progress bar on stdout for queries over two seconds; on the command
+    line it would break --json's one JSON object. Every connection of the store, and its
+    cursors, have it off; a quiet connection draws nothing even with a threshold of 0 s."""
+    for con in (store.connect(":memory:"), store.scratch()):
+        for c in (con, con.cursor()):
+            assert store.fetch_all(c, "SELECT current_setting('enable_progress_bar')") == [(False,)]
+        con.close()
+    con = duckdb.connect()
+    store.fetch_all(con, "SET progress_bar_time = 0")  # (this turns the bar on)
+    store.fetch_all(con, "SELECT count(*) FROM range(20000000) t(x) WHERE x % 7 = 3")
+    assert "%" in capfd.readouterr().out  # drawn: the check below can fail
+    quiet = store._quiet(con)
+    capfd.readouterr()  # (the SET itself ran under the bar)
+    store.fetch_all(quiet, "SELECT count(*) FROM range(20000000) t(x) WHERE x % 7 = 3")
+    assert capfd.readouterr().out == ""
