@@ -73,7 +73,6 @@ def run_import(workbook: Path, db: Path, limits_json: str | None) -> dict[str, A
                 "commit",
                 "with_row_hash",
                 "mask_cpr_series",
-                "file_hash",
                 "_with_raw",
             ),
         ),

@@ -151,7 +151,6 @@ def prepared_key(
 
 
 def _validate(
-    path: Path,
     workbook: Workbook,
     match: HeaderMatch,
     manual: dict[str, str],
@@ -167,7 +166,6 @@ def _validate(
     if digest in cache and cache[digest][0] == key:
         return cache[digest][1]
     prepared = validate(
-        path,
         workbook,
         match,
         pseudonymiser=Pseudonymiser(load_or_create_key(settings().key_file)),
@@ -349,7 +347,7 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
             return
         progress.progress(0.6, text=t("import.step_validating", lang))
         try:
-            prepared = _validate(path, workbook, match, manual, digest, lang)
+            prepared = _validate(workbook, match, manual, digest, lang)
         except ImportFileError as error:
             progress.empty()
             st.error(t("import.refused_file", lang, reason=error.sentence_in(lang)))

@@ -11,7 +11,6 @@ a repeated header row are not data rows and are counted separately.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -155,15 +154,6 @@ class FileReport:
         data["rejections"] = [{"row": r.row, "reasons": r.reasons} for r in self.rejections]
         data["status"] = self.status
         return data
-
-
-def file_hash(path: Path) -> str:
-    """sha256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _stripped(frame: pl.DataFrame) -> pl.DataFrame:
@@ -404,7 +394,6 @@ def prepare(
         sheet=sheet,
     )
     return validate(
-        path,
         workbook,
         match,
         pseudonymiser=pseudonymiser,
@@ -415,7 +404,6 @@ def prepare(
 
 
 def validate(
-    path: Path,
     workbook: Workbook,
     match: HeaderMatch,
     *,
@@ -517,7 +505,7 @@ def validate(
     assert records.height + exact_duplicates + rejected.height == rows_read, "counts must add up"
     return PreparedImport(
         file=name,
-        content_hash=workbook.content_hash or file_hash(path),
+        content_hash=workbook.content_hash,
         match=match,
         records=records,
         rejected=rejected,

@@ -157,7 +157,7 @@ class Workbook:
     sheets: list[Sheet]  # visible sheets only, in workbook order
     hidden_sheets: list[str]  # names of hidden and very hidden sheets that were skipped
     date1904: bool  # the workbook's own date system (from xl/workbook.xml)
-    content_hash: str | None = None  # sha256 of the bytes that were checked and parsed
+    content_hash: str  # sha256 of the bytes that were checked and parsed
 
 
 def read_workbook(
@@ -209,6 +209,9 @@ def read_workbook(
         raise
     if not kept:
         tmp.cleanup()
+    # A file that could not be copied privately (not a regular file, unreadable) never
+    # passes the checks.
+    assert content_hash is not None
     return Workbook(
         file=file,
         sheets=sheets,

@@ -121,7 +121,7 @@ def test_rows_are_rejected_alike_with_reasons_in_either_language() -> None:
     match = locate(workbook)
     key = Pseudonymiser(b"k" * 32)
     danish, english = (
-        validate(path, workbook, match, pseudonymiser=key, lang=lang) for lang in ("da", "en")
+        validate(workbook, match, pseudonymiser=key, lang=lang) for lang in ("da", "en")
     )
     assert dict(danish.rejected.select("row_number", "reasons").iter_rows()) == DANISH_REASONS
     assert danish.rejected["row_number"].to_list() == english.rejected["row_number"].to_list()

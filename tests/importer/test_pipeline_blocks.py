@@ -89,7 +89,7 @@ def _prepared(read: _Read, cuts: list[int] | None, directory: Path) -> PreparedI
     match = read.match
     if cuts is not None:
         match = dataclasses.replace(match, sheet=_in_parts(match.sheet, cuts, directory))
-    return validate(read.path, read.workbook, match, pseudonymiser=Pseudonymiser(KEY))
+    return validate(read.workbook, match, pseudonymiser=Pseudonymiser(KEY))
 
 
 def _assert_same(got: PreparedImport, want: PreparedImport) -> None:
