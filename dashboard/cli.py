@@ -111,11 +111,7 @@ def main(
     except SystemExit as stop:  # a usage error (status 2), or --help (status 0)
         print(usage.getvalue(), end="", file=err)
         if stop.code and "--json" in argv:
-            sentence = usage.getvalue().strip().splitlines()[-1]
-            print(
-                json.dumps({"ok": False, "files": [], "error": sentence}, ensure_ascii=False),
-                file=out,
-            )
+            _print_refusal_json(usage.getvalue().strip().splitlines()[-1], out)
         raise
     try:
         settings = load_settings(db=args.db)
@@ -151,12 +147,15 @@ def main(
 def _refuse(args: argparse.Namespace, sentence: str, out: TextIO, err: TextIO) -> int:
     """The command could not run: its one sentence on stderr, or as the JSON object with --json."""
     if getattr(args, "json", False):
-        print(
-            json.dumps({"ok": False, "files": [], "error": sentence}, ensure_ascii=False), file=out
-        )
+        _print_refusal_json(sentence, out)
     else:
         print(sentence, file=err)
     return EXIT_REFUSED
+
+
+def _print_refusal_json(sentence: str, out: TextIO) -> None:
+    """The one JSON object of a command that imported no file at all."""
+    print(json.dumps({"ok": False, "files": [], "error": sentence}, ensure_ascii=False), file=out)
 
 
 def _import(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:

@@ -164,8 +164,8 @@ def _print_table(report: Any, lines: list[str], out: TextIO) -> None:
     extract = report.extract_date.isoformat() if report.extract_date else "– (no incidents)"
     print(f"Extract date: {extract}    grouped by {report.by}", file=out)
     # Each O/E is followed by two places for its ▲/▼ marks, so the columns stay in line.
-    oe = f"{'O/E':>5}  "
-    header = f"{'group':<48} {'n':>6} {'police':>7} {oe} {'warn':>7} {oe} {'w.acc':>7} {oe} {'docu':>7} {oe}"
+    oe_head = f"{'O/E':>5}  "
+    header = f"{'group':<48} {'n':>6} {'police':>7} {oe_head} {'warn':>7} {oe_head} {'w.acc':>7} {oe_head} {'docu':>7} {oe_head}"
     print(header, file=out)
     print("-" * len(header), file=out)
     for row in inc.iter_rows(named=True):

@@ -139,9 +139,7 @@ def find_header(
     # with the most rows below it (a data sheet, not a legend repeating its header), then
     # the earliest sheet and row.
     candidates: list[tuple[tuple[int, int], int, int, int, Kind]] = []
-    for sheet_pos, candidate in enumerate(workbook.sheets):
-        if sheet is not None and candidate.name != sheet:
-            continue
+    for sheet_pos, candidate in _searched(workbook, sheet):
         for index, score, below, k in _header_rows(candidate, kinds, manual):
             candidates.append((score, below, -sheet_pos, -index, k))
     if not candidates:
@@ -177,6 +175,11 @@ def _header_rows(
             if score[1] >= MIN_MATCHED_FIELDS:
                 found.append((index, score, height - index - 1, k))
     return found
+
+
+def _searched(workbook: Workbook, sheet: str | None) -> list[tuple[int, Sheet]]:
+    """(position, sheet) of the visible sheets to search: all, or the one named ``sheet``."""
+    return [(i, s) for i, s in enumerate(workbook.sheets) if sheet is None or s.name == sheet]
 
 
 def _check_sheet_name(workbook: Workbook, sheet: str | None) -> None:
@@ -226,9 +229,7 @@ def find_saved_header(
     """
     manual = dict(manual or {})
     kinds = (kind,) if kind else KINDS
-    for candidate in workbook.sheets:
-        if sheet is not None and candidate.name != sheet:
-            continue
+    for _, candidate in _searched(workbook, sheet):
         for index in range(min(HEADER_SCAN_ROWS, candidate.rows.height)):
             signature = match_for_row(candidate, index, kinds[0], manual).signature
             for k in kinds:
