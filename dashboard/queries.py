@@ -1,8 +1,8 @@
-"""Loading and running the SQL files in ``queries/`` (one query per file).
+"""Loading and running the SQL files in ``dashboard/sql/`` (one query per file).
 
 Each file starts with a header comment (purpose, parameters, grain) and uses DuckDB named
-parameters (``$date_from``) only. The folder is found relative to this package, never the
-working directory. Running a query passes exactly the parameters its text uses: a missing
+parameters (``$date_from``) only. The files are package data, read with
+:mod:`importlib.resources`, so an installed wheel finds them as the source tree does. Running a query passes exactly the parameters its text uses: a missing
 one is an error here, before DuckDB sees it.
 """
 
@@ -12,7 +12,7 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 import duckdb
@@ -20,13 +20,13 @@ import polars as pl
 
 from dashboard.store import fetch_frame
 
-QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
+QUERY_DIR = resources.files("dashboard") / "sql"
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _LINE_COMMENT = re.compile(r"--[^\n]*")
 
 
 class UnknownQueryError(LookupError):
-    """No file ``queries/<name>.sql``."""
+    """No file ``sql/<name>.sql`` in the package."""
 
 
 class MissingParameterError(ValueError):
@@ -45,19 +45,19 @@ class Query:
 
 def names() -> list[str]:
     """Every query name, sorted."""
-    return sorted(p.stem for p in QUERY_DIR.glob("*.sql"))
+    return sorted(
+        p.name.removesuffix(".sql") for p in QUERY_DIR.iterdir() if p.name.endswith(".sql")
+    )
 
 
 @functools.cache
 def load(name: str) -> Query:
-    """The query ``queries/<name>.sql``; :class:`UnknownQueryError` if there is none."""
+    """The query ``sql/<name>.sql``; :class:`UnknownQueryError` if there is none."""
     if not re.fullmatch(r"[a-z0-9_]+", name):
         raise UnknownQueryError(f"Query names are lower-case words joined by '_', got {name!r}.")
     path = QUERY_DIR / f"{name}.sql"
     if not path.is_file():
-        raise UnknownQueryError(
-            f"There is no query {name!r} in {QUERY_DIR}; known queries: {', '.join(names())}."
-        )
+        raise UnknownQueryError(f"There is no query {name!r}; known queries: {', '.join(names())}.")
     sql = path.read_text(encoding="utf-8")
     header = "\n".join(line[2:].strip() for line in sql.splitlines() if line.startswith("--"))
     code = _LINE_COMMENT.sub("", sql)

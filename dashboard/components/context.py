@@ -105,7 +105,7 @@ def query(
     scope: Scope,
     extra: tuple[tuple[str, object], ...] = (),
 ) -> pl.DataFrame:
-    """One query from queries/ with the view's filters and scope, cached per data version."""
+    """One query from dashboard/sql/ with the view's filters and scope, cached per data version."""
     s = settings()
     params = query_params(filters, scope, work_accident_days=s.work_accident_days, **dict(extra))
     return queries.run(_cur, name, params)

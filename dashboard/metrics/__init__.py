@@ -1,1 +1,1 @@
-"""The metrics layer: aggregates from queries/, statistics from dashboard.stats."""
+"""The metrics layer: aggregates from dashboard/sql/, statistics from dashboard.stats."""

@@ -59,7 +59,7 @@ def headline(report: MetricsReport) -> Headline:
 
 
 def headline_from_totals(totals: pl.DataFrame) -> Headline:
-    """A headline from the one row of ``queries/period_totals.sql``."""
+    """A headline from the one row of ``dashboard/sql/period_totals.sql``."""
     row = {k: int(v or 0) for k, v in totals.row(0, named=True).items()}
     return Headline(
         incidents=row["incidents"],

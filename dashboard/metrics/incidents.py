@@ -48,7 +48,7 @@ COUNT_COLUMNS = [
     "police_without_prior_warning",
     "work_accidents_within_deadline",
 ]
-# Columns of queries/incident_delays_by_group.sql (for reports that leave the delays out).
+# Columns of dashboard/sql/incident_delays_by_group.sql (for reports that leave the delays out).
 DELAY_SCHEMA: dict[str, type[pl.DataType]] = {
     "department": pl.String,
     "unit": pl.String,

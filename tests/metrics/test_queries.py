@@ -1,4 +1,4 @@
-"""Every query in queries/ on the hand-built fixture store, against hand-computed values."""
+"""Every query in dashboard/sql/ on the hand-built fixture store, against hand-computed values."""
 
 from __future__ import annotations
 
