@@ -144,7 +144,11 @@ def warning_to_police_points(incidents: pl.DataFrame, by: GroupBy) -> pl.DataFra
     return (
         with_group_label(incidents, by)
         .filter(pl.col("days_warning_to_police_median").is_not_null())
-        .select(by, "days_warning_to_police_median", pl.col("police_with_prior_warning").alias("n"))
+        .select(
+            by,
+            "days_warning_to_police_median",
+            pl.col("police_with_prior_warning_dated").alias("n"),
+        )
     )
 
 

@@ -1,8 +1,7 @@
 -- Purpose: one incident with every stored field, for the Incidents page's detail view and
 --   its timeline. Read through the filter macro, so the viewer's scope (and the filters)
 --   apply: a viewer cannot open an incident outside what they may see, whatever id they ask.
--- Parameters: $incident_id, $date_from, $date_to, $departments, $units, $types, $channels,
---   $severities, $scope_all, $scope_departments, $scope_units.
+-- Parameters: $incident_id, $view (filters, scope: dashboard/store/macros.sql).
 -- Grain: one row, or none when the incident does not exist or is outside the scope/filters.
 SELECT
     incident_id,
@@ -27,8 +26,5 @@ SELECT
     work_accident_reported_on,
     absence_days,
     notes
-FROM filtered_incidents(
-    $date_from, $date_to, $departments, $units, $types, $channels, $severities,
-    $scope_all, $scope_departments, $scope_units
-)
+FROM filtered_incidents($view)
 WHERE incident_id = $incident_id

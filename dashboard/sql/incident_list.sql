@@ -1,11 +1,10 @@
 -- Purpose: the incident table of the Incidents page: one row per incident matching the
 --   filters (and the viewer's scope), with the columns an analyst needs, newest first.
--- Parameters: $date_from, $date_to, $departments, $units, $types, $channels, $severities,
---   $scope_all, $scope_departments, $scope_units, $search (free text; '' = no search; matched
+-- Parameters: $view (filters, scope, settings: dashboard/store/macros.sql), $search (free text; '' = no search; matched
 --   case-insensitively as a substring of the incident id, case id, department, unit and
 --   notes, with % and _ taken literally), $limit (the most rows returned).
 -- Grain: one row per incident.
--- Notes: the search is the searched_incidents macro (migration 005), which incident_count.sql
+-- Notes: the search is the searched_incidents macro (macros.sql), which incident_count.sql
 --   reads too, so the count is of exactly the rows this query lists before $limit.
 SELECT
     incident_id,
@@ -26,9 +25,6 @@ SELECT
     work_accident_reported_on,
     absence_days,
     notes
-FROM searched_incidents(
-    $date_from, $date_to, $departments, $units, $types, $channels, $severities,
-    $scope_all, $scope_departments, $scope_units, $search
-)
+FROM searched_incidents($view, $search)
 ORDER BY occurred_on DESC, incident_id DESC
 LIMIT $limit

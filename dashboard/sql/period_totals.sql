@@ -1,10 +1,9 @@
 -- Purpose: the headline totals of a period (used for the period before the one shown, to
 --   give the change): incident counts with their known-denominators, and open inquiries.
--- Parameters: $date_from, $date_to, $departments, $units, $types, $channels, $severities,
---   $scope_all, $scope_departments, $scope_units, $extract_date.
+-- Parameters: $view (filters, scope, settings: dashboard/store/macros.sql), the view's extract_date.
 -- Grain: one row.
 WITH inc AS (
-    -- from the monthly summary and, for partly covered months, the incidents (migration 004)
+    -- from the monthly summary and, for partly covered months, the incidents (migration 007)
     SELECT
         coalesce(sum(incidents), 0)::BIGINT AS incidents,
         coalesce(sum(police_reports), 0)::BIGINT AS police_reports,
@@ -15,22 +14,23 @@ WITH inc AS (
         coalesce(sum(work_accident_known), 0)::BIGINT AS work_accident_known,
         coalesce(sum(documented), 0)::BIGINT AS documented,
         coalesce(sum(documentation_known), 0)::BIGINT AS documentation_known,
-        coalesce(sum(police_without_prior_warning), 0)::BIGINT AS police_without_prior_warning
-    FROM incident_summary_for_period(
-        $date_from, $date_to, $departments, $units, $types, $channels, $severities,
-        $scope_all, $scope_departments, $scope_units
-    )
+        coalesce(sum(police_with_prior_warning), 0)::BIGINT AS police_with_prior_warning,
+        coalesce(sum(police_without_prior_warning), 0)::BIGINT AS police_without_prior_warning,
+        coalesce(sum(police_prior_warning_unknown), 0)::BIGINT AS police_prior_warning_unknown,
+        coalesce(sum(work_accident_required), 0)::BIGINT AS work_accident_required,
+        coalesce(sum(work_accident_required_notified), 0)::BIGINT
+            AS work_accident_required_notified,
+        coalesce(sum(work_accident_missing), 0)::BIGINT AS work_accident_missing
+    FROM incident_summary_for_period($view)
 ),
 inq AS (
     SELECT
         count(*) AS inquiries,
-        count(*) FILTER (WHERE answered_on IS NULL OR answered_on > $extract_date) AS open,
+        count(*) FILTER (WHERE answered_on IS NULL OR answered_on > $view['extract_date']) AS open,
         count(*) FILTER (
-            WHERE (answered_on IS NULL OR answered_on > $extract_date) AND deadline_on < $extract_date
+            WHERE (answered_on IS NULL OR answered_on > $view['extract_date']) AND deadline_on < $view['extract_date']
         ) AS open_overdue
-    FROM filtered_inquiries(
-        $date_from, $date_to, $departments, $units, $scope_all, $scope_departments, $scope_units
-    )
-    WHERE received_on <= $extract_date
+    FROM filtered_inquiries($view)
+    WHERE received_on <= $view['extract_date']
 )
 SELECT * FROM inc, inq

@@ -33,6 +33,11 @@ def _migrations() -> list[tuple[int, str]]:
 LATEST_VERSION = _migrations()[-1][0]
 
 
+def _macros() -> str:
+    """The text of ``macros.sql``: every macro the queries read through."""
+    return (resources.files("dashboard.store") / "macros.sql").read_text(encoding="utf-8")
+
+
 def fetch_all(
     con: duckdb.DuckDBPyConnection, sql: str, params: Params = None
 ) -> list[tuple[Any, ...]]:
@@ -66,12 +71,19 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 def migrate(con: duckdb.DuckDBPyConnection, *, up_to: int | None = None) -> int:
     """Bring the schema to the latest version (or to ``up_to``: tests of a migration build
-    the store it starts from), each migration in its own transaction."""
+    the store it starts from), each migration in its own transaction.
+
+    At the latest version the macros of ``macros.sql`` are (re)defined, every time: they are
+    not part of any migration, so a changed macro needs no new schema version. When a
+    migration ran, the summary tables are rebuilt with the current macros (a migration may
+    change their columns, and only the macros know how to fill them).
+    """
     fetch_all(
         con,
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)",
     )
     current = schema_version(con)
+    migrated = False
     for version, sql in _migrations():
         if version <= current or (up_to is not None and version > up_to):
             continue
@@ -88,6 +100,17 @@ def migrate(con: duckdb.DuckDBPyConnection, *, up_to: int | None = None) -> int:
             con.rollback()
             raise
         current = version
+        migrated = True
+    if current == LATEST_VERSION:
+        con.begin()
+        try:
+            con.execute(_macros())
+            if migrated:
+                refresh_summaries(con)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
     return current
 
 

@@ -37,9 +37,9 @@ def edited():
     * documentation_form: 1 screenshot, 3 witness_statement, 4 screenshot, 5 unknown (null),
       7 saved_email, and 2 screenshot although 2 is not documented (so it must not count);
     * incident 5 is reported to the police with no report date; its warning has no date either,
-      so it is a report without a prior warning (an undated warning is never prior);
-    * incident 7's report date is removed; its warning is dated (03-05), so it keeps its prior
-      warning (a dated warning counts as prior when the report date is unknown).
+      so whether it was warned first is unknown;
+    * incident 7's report date is removed; its warning is dated (03-05), but with the report
+      undated their order cannot be told: unknown too.
     """
     c = fixture_store()
     for sql in (
@@ -127,9 +127,25 @@ def test_police_without_prior_warning_limit_filters_and_scope(con) -> None:
 
 
 def test_police_without_prior_warning_edge_cases(edited) -> None:
-    # 5: reported, undated report, undated warning -> without; 7: undated report, dated warning -> with
+    # 5: reported, undated report, undated warning -> unknown; 7: undated report, dated
+    # warning -> unknown: neither is listed as without, and each is counted as unknown
     frame = queries.run(edited, "police_without_prior_warning", params())
-    assert frame["incident_id"].to_list() == ["5", "4", "3"]
+    assert frame["incident_id"].to_list() == ["4", "3"]
+    counted = queries.run(edited, "incident_outcomes_by_group_stratum", params())
+    per_unit = counted.group_by("unit").agg(
+        pl.col("police_prior_warning_unknown").sum(), pl.col("police_with_prior_warning").sum()
+    )
+    assert dict(per_unit.select("unit", "police_prior_warning_unknown").rows()) == {
+        "A1": 0,
+        "A2": 1,
+        "B1": 1,
+    }
+    # with a prior warning: only 1 (warned 01-05, reported 01-10)
+    assert dict(per_unit.select("unit", "police_with_prior_warning").rows()) == {
+        "A1": 1,
+        "A2": 0,
+        "B1": 0,
+    }
 
 
 @pytest.mark.parametrize("store", ["con", "edited"])
