@@ -5,7 +5,7 @@
 | ``DASHBOARD_DB`` | the DuckDB store | ``data/dashboard.duckdb`` |
 | ``DASHBOARD_SECRET_KEY`` | key for pseudonymising references (≥ 16 chars) | a key file |
 | ``DASHBOARD_KEY_FILE`` | where the generated key is kept | ``data/secret.key`` |
-| ``DASHBOARD_WORK_ACCIDENT_DAYS`` | statutory days to notify a work accident | 9 |
+| ``DASHBOARD_WORK_ACCIDENT_DAYS`` | days after the first day of absence by which a work accident must be notified (bekendtgørelse om anmeldelse af arbejdsulykker § 1) | 14 |
 | ``DASHBOARD_SUPPRESS_BELOW`` | counts from 1 to this minus 1 are marked as small | 5 |
 | ``DASHBOARD_DEADLINES`` | answer deadlines in days per inquiry type, used when an inquiry has none, e.g. ``ombudsman=21,complaint=28`` | the contract's |
 """
@@ -33,7 +33,7 @@ class Settings:
 
     db_path: Path
     key_file: Path
-    work_accident_days: int = 9
+    work_accident_days: int = 14
     suppress_below: int = 5
     deadline_days: dict[str, int] = field(
         default_factory=lambda: {k: v.days for k, v in DEFAULT_DEADLINES.items()}
@@ -67,7 +67,7 @@ def load_settings(
     return Settings(
         db_path=db_path,
         key_file=key_file,
-        work_accident_days=_whole_number(env, "DASHBOARD_WORK_ACCIDENT_DAYS", 9),
+        work_accident_days=_whole_number(env, "DASHBOARD_WORK_ACCIDENT_DAYS", 14),
         suppress_below=_whole_number(env, "DASHBOARD_SUPPRESS_BELOW", 5),
         deadline_days=parse_deadlines(env.get("DASHBOARD_DEADLINES", "")),
     )

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from dashboard import queries, store
-from dashboard.metrics import outcomes, views
+from dashboard.metrics import outcomes, registry, views
 from dashboard.metrics.filters import ALL, Filters, Scope, query_params
 from dashboard.metrics.report import build_report
 from tests.metrics.fixture import fixture_store
@@ -248,7 +248,8 @@ def test_documentation_forms_filters(edited) -> None:
 
 @pytest.fixture(scope="module")
 def report(con):
-    return build_report(con, by="unit", extract_on=EXTRACT)
+    # 13 days, so that incident 4 (notified 14 days after it, no absence) is late
+    return build_report(con, by="unit", extract_on=EXTRACT, work_accident_days=13)
 
 
 def test_outcome_totals(report) -> None:
@@ -258,7 +259,8 @@ def test_outcome_totals(report) -> None:
     assert police.rate == pytest.approx(4 / 7)
     assert police.prior_warning_share == pytest.approx(2 / 4)  # 1 and 7 warned before
     work = outcomes.outcome_totals(report.incidents, "work_accident")
-    # notified 3 (5 days), 4 (14 days), 8 (8 days): 2 of 3 within 9 days
+    # no absence anywhere, so the deadline runs from the incident date: notified 3 (5 days),
+    # 4 (14 days), 8 (8 days): 2 of 3 within 13 days
     assert (work.count, work.known) == (3, 8)
     assert work.within_deadline_share == pytest.approx(2 / 3)
     documentation = outcomes.outcome_totals(report.incidents, "documentation")
@@ -267,7 +269,8 @@ def test_outcome_totals(report) -> None:
 
 def test_outcome_totals_of_nothing() -> None:
     empty = outcomes.outcome_totals(
-        pl.DataFrame(schema={c: pl.Int64 for c in _TOTAL_COLUMNS}), "warning"
+        pl.DataFrame(schema={c: pl.Int64 for c in [*_TOTAL_COLUMNS, *registry.COUNT_COLUMNS]}),
+        "warning",
     )
     assert (empty.count, empty.rate, empty.prior_warning_share, empty.within_deadline_share) == (
         0,
@@ -330,17 +333,23 @@ def test_within_deadline_points(report) -> None:
 
 
 def test_prior_warning_shares(report) -> None:
-    shares = outcomes.prior_warning_shares(
-        report.incidents, "unit", with_label="before", without_label="not"
-    )
+    labels = {
+        "police_with_prior_warning": "before",
+        "police_without_prior_warning": "not",
+        "police_prior_warning_unknown": "?",
+    }
+    shares = outcomes.prior_warning_shares(report.incidents, "unit", labels)
     # A1: 1 with (incident 1), 1 without (3); A2: 4 without; B1: 7 with
     assert rows(shares, "unit", "warning_given", "police_reports", "share") == [
         ("A1", "before", 1, 0.5),
         ("A1", "not", 1, 0.5),
+        ("A1", "?", 0, 0.0),
         ("A2", "before", 0, 0.0),
         ("A2", "not", 1, 1.0),
+        ("A2", "?", 0, 0.0),
         ("B1", "before", 1, 1.0),
         ("B1", "not", 0, 0.0),
+        ("B1", "?", 0, 0.0),
     ]
 
 

@@ -56,7 +56,11 @@ def test_indirect_standardisation_by_hand(report) -> None:
 
 def test_inquiry_metrics_and_kaplan_meier(report) -> None:
     a1, b1 = row(report.inquiries, "A1"), row(report.inquiries, "B1")
-    assert a1["share_within_deadline"] == 0.5 and b1["share_within_deadline"] == 1.0
+    # A1: Q1 in time, Q2 late, Q3 open and still in time (undecided); B1: Q4 in time, Q5
+    # open past its deadline, so late; among the answered only, B1 is 1 of 1
+    assert a1["share_within_deadline"] == 0.5 and b1["share_within_deadline"] == 0.5
+    assert a1["share_within_deadline_answered"] == 0.5
+    assert b1["share_within_deadline_answered"] == 1.0
     # A1: answered after 9 and 19 days, one open for 10 days (censored):
     # S(9) = 2/3, S(19) = 0 -> KM median 19, while the median of answered ones is 14
     assert a1["median_response_days"] == 14
