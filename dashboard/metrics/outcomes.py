@@ -25,8 +25,8 @@ from dashboard.formatting import (
     format_ratio,
 )
 from dashboard.i18n import Lang, field_label, metric_label, t
-from dashboard.metrics.filters import GroupBy
 from dashboard.metrics import registry
+from dashboard.metrics.filters import GroupBy
 from dashboard.metrics.incidents import COLUMNS, Outcome
 from dashboard.metrics.views import category_labels, with_group_label, yes_no_words
 
