@@ -158,6 +158,10 @@ def incident_metrics(
             low, high = stats.wilson_intervals(part, whole)
             columns[f"{share.name}_ci_low"] = list(low)
             columns[f"{share.name}_ci_high"] = list(high)
+        if share.finding:
+            columns[f"{share.name}_baseline"], columns[f"{share.name}_signal"] = _share_signal(
+                part, whole
+            )
     statistics = pl.DataFrame(
         columns, schema={k: pl.Int64 if k.endswith("signal") else pl.Float64 for k in columns}
     )
@@ -169,6 +173,27 @@ def incident_metrics(
         .with_columns(small_counts=small_counts(COUNT_COLUMNS, suppress_below))
         .collect()
     )
+
+
+def _share_signal(part: np.ndarray, whole: np.ndarray) -> tuple[list[float], list[int]]:
+    """The share over all groups, and each group's funnel signal around it (exact binomial
+    limits, as the rates' funnels; 0 for a group with no whole)."""
+    total_part, total_whole = int(part.sum()), int(whole.sum())
+    if not total_whole:
+        return [float("nan")] * len(part), [0] * len(part)
+    baseline = total_part / total_whole
+    share = np.divide(part, whole, out=np.full(len(part), np.nan), where=whole > 0)
+    limits = {
+        conf: stats.proportion_funnel_limits(baseline, np.maximum(whole, 1), conf)
+        for conf in FUNNEL_CONFIDENCES
+    }
+    signals = [
+        _signal(r, lo95, hi95, lo998, hi998) if n > 0 else 0
+        for r, n, lo95, hi95, lo998, hi998 in zip(
+            share, whole, *limits[0.95], *limits[0.998], strict=True
+        )
+    ]
+    return [baseline] * len(part), signals
 
 
 def small_counts(count_columns: list[str], suppress_below: int) -> pl.Expr:

@@ -25,12 +25,18 @@ Outcome = Literal["police_report", "warning", "work_accident", "documentation"]
 @dataclass(frozen=True)
 class Share:
     """A share of one count among the sum of others, per group: ``part / sum(whole)``
-    (null when the whole is 0), with a Wilson 95 % interval when ``interval``."""
+    (null when the whole is 0), with a Wilson 95 % interval when ``interval``.
+
+    With ``finding``, a group whose share lies below the 99.8 % limits of the funnel around
+    the share over all groups shown is named in the findings (``rules.finding_<name>_low``):
+    the shares that are a legal duty, where only too low is a finding.
+    """
 
     name: str
     part: str
     whole: tuple[str, ...]
     interval: bool = False
+    finding: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,7 @@ WORK_ACCIDENT = OutcomeSpec(
             "work_accident_required_notified",
             ("work_accident_required_notified", "work_accident_missing"),
             interval=True,
+            finding=True,
         ),
         Share(
             "work_accidents_within_deadline_share",

@@ -12,7 +12,14 @@ import duckdb
 import polars as pl
 
 from dashboard import queries
-from dashboard.metrics.equal_treatment import GroupFinding, cmh_for, equal_treatment, outliers
+from dashboard.metrics.equal_treatment import (
+    GroupFinding,
+    RuleFinding,
+    cmh_for,
+    equal_treatment,
+    outliers,
+    rule_outliers,
+)
 from dashboard.metrics.filters import ALL, GROUP_BY, Filters, GroupBy, Scope, query_params
 from dashboard.metrics.incidents import DELAY_SCHEMA, OUTCOMES, Outcome, incident_metrics
 from dashboard.metrics.inquiries import INQUIRY_TYPE_KEYS, inquiry_metrics
@@ -43,6 +50,8 @@ class MetricsReport:
     findings: list[GroupFinding] = field(default_factory=list)
     # the inquiry metrics per inquiry type (one row per type) over every group shown
     inquiries_by_type: pl.DataFrame = field(default_factory=pl.DataFrame)
+    # groups below the 99.8 % limits of a legal duty's share (registry Share.finding)
+    rule_findings: list[RuleFinding] = field(default_factory=list)
     suppress_below: int = 5
     adjust: Adjust = "holm"
     _cmh: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
@@ -109,6 +118,7 @@ def build_report(
         equal_treatment=equal_treatment(incidents, strata, adjust=adjust),
         findings=findings,
         inquiries_by_type=inquiries_by_type,
+        rule_findings=rule_outliers(incidents),
         suppress_below=suppress_below,
         adjust=adjust,
     )

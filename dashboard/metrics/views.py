@@ -302,7 +302,14 @@ INCIDENT_LIST_COLUMNS = [
     "absence_days",
     "notes",
 ]
-_CATEGORIES = ("harassment_type", "severity", "channel", "decided_by", "documentation_form")
+_CATEGORIES = (
+    "harassment_type",
+    "severity",
+    "channel",
+    "decided_by",
+    "documentation_form",
+    "documented_by",
+)
 _FLAGS = ("documented", "warning_given", "police_reported", "work_accident_reported")
 
 
@@ -369,6 +376,7 @@ _DETAIL_FIELDS = [
     "employee_ref",
     "documented",
     "documentation_form",
+    "documented_by",
     "warning_given",
     "warning_on",
     "police_reported",
@@ -377,6 +385,7 @@ _DETAIL_FIELDS = [
     "work_accident_reported",
     "work_accident_reported_on",
     "absence_days",
+    "absence_from",
     "notes",
 ]
 

@@ -17,6 +17,7 @@ SELECT
     employee_ref,
     documented,
     documentation_form,
+    documented_by,
     warning_given,
     warning_on,
     police_reported,
@@ -25,6 +26,7 @@ SELECT
     work_accident_reported,
     work_accident_reported_on,
     absence_days,
+    absence_from,
     notes
 FROM filtered_incidents($view)
 WHERE incident_id = $incident_id

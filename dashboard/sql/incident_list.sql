@@ -24,6 +24,7 @@ SELECT
     work_accident_reported,
     work_accident_reported_on,
     absence_days,
+    absence_from,
     notes
 FROM searched_incidents($view, $search)
 ORDER BY occurred_on DESC, incident_id DESC

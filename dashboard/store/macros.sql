@@ -139,7 +139,7 @@ WITH rows AS (
         work_accident_required(absence_days, absence_from, occurred_on) AS required,
         work_accident_reported AND work_accident_reported_on IS NOT NULL AS notified_dated,
         deadline_proxy(absence_days, absence_from) AS proxy
-    FROM (SELECT *, NULL::DATE AS absence_from FROM incidents)
+    FROM incidents
     WHERE occurred_on BETWEEN date_from AND date_to
       AND incident_in_view(v, department, unit, harassment_type, channel, severity)
 )
