@@ -35,11 +35,14 @@ __all__ = [
     "category_shares",
     "count_cells",
     "delay_points",
+    "missing_headers",
+    "missing_rows",
     "outcome_table",
     "outcome_totals",
     "prior_warning_shares",
     "rate_points",
     "selected_incident",
+    "share_points",
     "warning_to_police_points",
     "within_deadline_points",
     "without_warning_headers",
@@ -151,12 +154,35 @@ def warning_to_police_points(incidents: pl.DataFrame, by: GroupBy) -> pl.DataFra
 
 
 def within_deadline_points(incidents: pl.DataFrame, by: GroupBy) -> pl.DataFrame:
-    """Per group with a notified work accident: label and the share notified within the
-    deadline; for :func:`dashboard.charts.bar_chart` (``percent=True``)."""
+    """Per group with a dated notification: label and the share of its dated notifications
+    made within the deadline (undated ones are unknown and left out), ``n`` the dated ones;
+    for :func:`dashboard.charts.bar_chart` (``percent=True``)."""
+    dated = pl.col("work_accidents_within_deadline") + pl.col("work_accidents_late")
     return (
         with_group_label(incidents, by)
-        .filter(pl.col("work_accidents") > 0)
-        .select(by, "work_accidents_within_deadline_share", pl.col("work_accidents").alias("n"))
+        .filter(dated > 0)
+        .select(by, "work_accidents_within_deadline_share", dated.alias("n"))
+    )
+
+
+def share_points(incidents: pl.DataFrame, share: str, by: GroupBy) -> pl.DataFrame:
+    """Per group with a non-zero whole: label, a registry share (e.g.
+    ``work_accident_compliance_rate``) with its 95 % interval and funnel signal, and ``n``
+    (its whole); for :func:`dashboard.charts.rate_dot_plot`."""
+    spec = next(s for s in registry.SHARES if s.name == share)
+    whole = pl.sum_horizontal(pl.col(c) for c in spec.whole)
+    signal = f"{share}_signal"
+    return (
+        with_group_label(incidents, by)
+        .filter(whole > 0)
+        .select(
+            by,
+            share,
+            f"{share}_ci_low",
+            f"{share}_ci_high",
+            pl.col(signal) if signal in incidents.columns else pl.lit(0).alias(signal),
+            whole.alias("n"),
+        )
     )
 
 
@@ -306,6 +332,38 @@ def without_warning_rows(frame: pl.DataFrame, lang: Lang) -> pl.DataFrame:
 def without_warning_headers(lang: Lang) -> dict[str, str]:
     """Column headers of :func:`without_warning_rows` in ``lang`` (the contract's labels)."""
     return {c: field_label(c, lang) for c in WITHOUT_WARNING_COLUMNS}
+
+
+MISSING_COLUMNS = [
+    "incident_id",
+    "department",
+    "unit",
+    "occurred_on",
+    "harassment_type",
+    "severity",
+    "absence_days",
+    "absence_from",
+    "deadline_on",
+]
+
+
+def missing_rows(frame: pl.DataFrame, lang: Lang) -> pl.DataFrame:
+    """Rows of ``work_accidents_missing`` for the table: categories by their labels in
+    ``lang``, days of absence as text; dates stay dates (the table formats them)."""
+    return frame.select(MISSING_COLUMNS).with_columns(
+        *(category_labels(c, lang) for c in ("harassment_type", "severity")),
+        pl.col("absence_days").map_elements(
+            lambda v: format_number(v, lang), return_dtype=pl.String
+        ),
+    )
+
+
+def missing_headers(lang: Lang) -> dict[str, str]:
+    """Column headers of :func:`missing_rows` in ``lang``."""
+    return {
+        c: t("rules.missing_deadline", lang) if c == "deadline_on" else field_label(c, lang)
+        for c in MISSING_COLUMNS
+    }
 
 
 def selected_incident(rows: pl.DataFrame, selected: Sequence[int]) -> Mapping[str, Any] | None:

@@ -61,7 +61,7 @@ def assert_clean(at: AppTest) -> None:
 def report_for(demo_db: Path, filters: Filters, by: GroupBy = "unit") -> MetricsReport:
     con = store.connect(demo_db)
     try:
-        return build_report(con, filters, by=by, work_accident_days=9, suppress_below=5)
+        return build_report(con, filters, by=by, work_accident_days=14, suppress_below=5)
     finally:
         con.close()
 
@@ -92,24 +92,27 @@ def expected_headline(report: MetricsReport, page: str, lang: Lang) -> list[tupl
             ),
         ]
     if page == "warnings.py":
-        with_prior = total("police_reports") - total("police_without_prior_warning")
+        with_prior = total("police_with_prior_warning")
         return [
             (metric_label("warnings", lang), count(total("warnings"))),
             (metric_label("warning_rate", lang), share(total("warnings"), total("warning_known"))),
             (t("warnings.prior_metric", lang), share(with_prior, total("police_reports"))),
         ]
     if page == "work_accidents.py":
-        days = format_number(9, lang)
+        days = format_number(14, lang)  # the statutory default
+        notified, missing = total("work_accident_required_notified"), total("work_accident_missing")
+        within, late = total("work_accidents_within_deadline"), total("work_accidents_late")
         return [
+            # it leads with the required ones that were not notified
+            (metric_label("work_accident_missing", lang), count(missing)),
+            (metric_label("work_accident_required", lang), count(total("work_accident_required"))),
+            (
+                metric_label("work_accident_compliance_rate", lang),
+                share(notified, notified + missing),
+            ),
             (metric_label("work_accidents", lang), count(total("work_accidents"))),
-            (
-                metric_label("work_accident_rate", lang),
-                share(total("work_accidents"), total("work_accident_known")),
-            ),
-            (
-                t("work_accidents.within_metric", lang, days=days),
-                share(total("work_accidents_within_deadline"), total("work_accidents")),
-            ),
+            (t("work_accidents.within_metric", lang, days=days), share(within, within + late)),
+            (t("rules.late_metric", lang), count(late)),
         ]
     return [
         (metric_label("documented", lang), count(total("documented"))),

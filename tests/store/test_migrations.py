@@ -51,9 +51,7 @@ def _write(con: duckdb.DuckDBPyConnection, kind: Kind, name: str, frame: pl.Data
 
 
 def _stored(con: duckdb.DuckDBPyConnection, table: str, kind: Kind) -> pl.DataFrame:
-    return store.fetch_frame(
-        con, f"SELECT {', '.join(_old_columns(kind))}, row_hash FROM {table}"
-    )
+    return store.fetch_frame(con, f"SELECT {', '.join(_old_columns(kind))}, row_hash FROM {table}")
 
 
 def _import_contents(con: duckdb.DuckDBPyConnection, kind: Kind) -> list[tuple]:

@@ -288,7 +288,9 @@ def _version_1_hashes(con, monkeypatch, frame: pl.DataFrame) -> dict[str, int]:
     from dashboard.store import records
 
     with monkeypatch.context() as patch:
-        patch.setitem(records.ROW_HASH_VERSIONS, "incidents", records.ROW_HASH_VERSIONS["incidents"][:1])
+        patch.setitem(
+            records.ROW_HASH_VERSIONS, "incidents", records.ROW_HASH_VERSIONS["incidents"][:1]
+        )
         patch.setattr(
             records,
             "record_columns",
