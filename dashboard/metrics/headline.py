@@ -25,6 +25,9 @@ class Headline:
     documented: int
     documentation_rate: float | None
     police_without_prior_warning: int
+    police_prior_warning_unknown: int
+    work_accident_missing: int
+    work_accident_compliance_rate: float | None  # notified among the required (known)
     inquiries: int
     open: int
     open_overdue: int
@@ -52,6 +55,12 @@ def headline(report: MetricsReport) -> Headline:
         documented=total(inc, "documented"),
         documentation_rate=_rate(total(inc, "documented"), total(inc, "documentation_known")),
         police_without_prior_warning=total(inc, "police_without_prior_warning"),
+        police_prior_warning_unknown=total(inc, "police_prior_warning_unknown"),
+        work_accident_missing=total(inc, "work_accident_missing"),
+        work_accident_compliance_rate=_rate(
+            total(inc, "work_accident_required_notified"),
+            total(inc, "work_accident_required_notified") + total(inc, "work_accident_missing"),
+        ),
         inquiries=total(inq, "inquiries"),
         open=total(inq, "open"),
         open_overdue=total(inq, "open_overdue"),
@@ -72,6 +81,12 @@ def headline_from_totals(totals: pl.DataFrame) -> Headline:
         documented=row["documented"],
         documentation_rate=_rate(row["documented"], row["documentation_known"]),
         police_without_prior_warning=row["police_without_prior_warning"],
+        police_prior_warning_unknown=row["police_prior_warning_unknown"],
+        work_accident_missing=row["work_accident_missing"],
+        work_accident_compliance_rate=_rate(
+            row["work_accident_required_notified"],
+            row["work_accident_required_notified"] + row["work_accident_missing"],
+        ),
         inquiries=row["inquiries"],
         open=row["open"],
         open_overdue=row["open_overdue"],

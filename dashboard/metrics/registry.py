@@ -167,3 +167,40 @@ COUNT_COLUMNS: list[str] = ["incidents", *(c for spec in OUTCOMES for c in spec.
 # Every column summed over strata into a group's figures.
 SUMMED_COLUMNS: list[str] = [*COUNT_COLUMNS, *(spec.known for spec in OUTCOMES)]
 SHARES: tuple[Share, ...] = tuple(s for spec in OUTCOMES for s in spec.shares)
+
+
+def spec_problems(spec: OutcomeSpec, sql_columns: set[str], keys: set[str]) -> list[str]:
+    """What an outcome spec lacks: columns the stratum query does not return (``sql_columns``)
+    and texts missing from a catalogue (``keys``, its dotted keys). Empty when complete."""
+    problems = [
+        f"{spec.name}: the stratum query has no column {c!r}"
+        for c in (spec.count, spec.known, *spec.rule_counts)
+        if c not in sql_columns
+    ]
+    counts = set(spec.counts)
+    problems += [
+        f"{spec.name}: {s.name} takes {c!r}, which is not one of its counts"
+        for s in spec.shares
+        for c in (s.part, *s.whole)
+        if c not in counts
+    ]
+    problems += [
+        f"{spec.name}: its partition names {c!r}, which is not one of its rule counts"
+        for c in spec.partition
+        if c not in spec.rule_counts
+    ]
+    wanted = [
+        *(f"metrics.{c}" for c in spec.counts),
+        f"metrics.{spec.rate}",
+        f"metrics.{spec.name}_oe",
+        *(f"metrics.{s.name}" for s in spec.shares),
+        *(f"rules.finding_{s.name}_low" for s in spec.shares if s.finding),
+        *(f"stats.finding_{spec.name}_{d}" for d in ("high", "low")),
+        *(f"{spec.page}.{k}" for k in ("rate_title", "rate_help")),
+        f"{spec.page}.group_table",
+        f"nav.{spec.page}",
+        f"fields.{spec.flag}",
+        *([f"fields.{spec.date}"] if spec.date else []),
+    ]
+    problems += [f"{spec.name}: no text {k!r}" for k in wanted if k not in keys]
+    return problems

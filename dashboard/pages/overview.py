@@ -34,6 +34,14 @@ figures = [
     ("incidents", now.incidents, before.incidents if before else None, False),
     ("police_reports", now.police_reports, before.police_reports if before else None, False),
     ("police_without_prior_warning", now.police_without_prior_warning, None, False),
+    ("police_prior_warning_unknown", now.police_prior_warning_unknown, None, False),
+    ("work_accident_missing", now.work_accident_missing, None, False),
+    (
+        "work_accident_compliance_rate",
+        now.work_accident_compliance_rate,
+        before.work_accident_compliance_rate if before else None,
+        True,
+    ),
     (
         "police_report_rate",
         now.police_report_rate,
