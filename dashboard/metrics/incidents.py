@@ -159,9 +159,9 @@ def incident_metrics(
             columns[f"{share.name}_ci_low"] = list(low)
             columns[f"{share.name}_ci_high"] = list(high)
         if share.finding:
-            columns[f"{share.name}_baseline"], columns[f"{share.name}_signal"] = _share_signal(
-                part, whole
-            )
+            baselines, signals = _share_signal(part, whole)
+            columns[f"{share.name}_baseline"] = list(baselines)
+            columns[f"{share.name}_signal"] = list(signals)
     statistics = pl.DataFrame(
         columns, schema={k: pl.Int64 if k.endswith("signal") else pl.Float64 for k in columns}
     )
