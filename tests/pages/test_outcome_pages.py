@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -160,3 +161,38 @@ def test_a_shared_link_reproduces_the_view(app, demo_db: Path) -> None:
     # the list of police reports without a prior warning is shown (the drill-down's table)
     assert len(at.dataframe) >= 2
     assert any(t("police.select_hint", "en") == c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_work_accidents_say_which_proxy_and_list_the_missing(
+    app, demo_db: Path, lang: Lang
+) -> None:
+    at = open_page("work_accidents.py", lang)
+    assert_clean(at)
+    inc = report_for(demo_db, Filters()).incidents
+
+    def count(column: str) -> str:
+        value = int(inc[column].sum())
+        return format_count(value, lang, small=0 < value < 5, threshold=5)
+
+    proxy = t(
+        "rules.proxy_note",
+        lang,
+        absence_from=count("deadline_from_absence_from"),
+        day_after=count("deadline_from_day_after"),
+        incident=count("deadline_from_incident"),
+    )
+    assert proxy in [c.value for c in at.caption]
+    # the demo gives the first day of absence for some absences, not for others
+    assert int(inc["deadline_from_absence_from"].sum()) > 0
+    assert int(inc["deadline_from_day_after"].sum()) > 0
+    # the list of required work accidents not notified: one row per such incident
+    missing = at.dataframe[0].value
+    assert len(missing) == int(inc["work_accident_missing"].sum())
+    assert {"absence_from", "deadline_on"} <= set(missing.columns)
+    # the deadline shown is 14 days from the deadline's start (day after / first day of absence)
+    start = missing["absence_from"].fillna(missing["occurred_on"] + pd.Timedelta(days=1))
+    assert ((missing["deadline_on"] - start).dt.days == 14).all()
+    # the text says 14 days after the first day of absence, nowhere 9
+    intro = t("work_accidents.intro", lang, days="14")
+    assert intro in [m.value for m in at.markdown]
