@@ -48,7 +48,8 @@ class OutcomeSpec:
     metrics carry per group; ``partition`` lists rule counts that add up to ``count`` (each
     counted incident falls in exactly one); ``shares`` the shares shown of them.
     ``page`` is the catalogue section of its page (``<page>.rate_title`` …) and ``nav`` its
-    navigation key; the findings are ``stats.finding_<name>_high`` / ``_low``.
+    navigation key; the findings are ``stats.finding_<name>_high`` / ``_low``. ``headline``
+    lists the figures of it the Overview shows, in order.
     """
 
     name: Outcome
@@ -61,6 +62,7 @@ class OutcomeSpec:
     rule_counts: tuple[str, ...] = ()
     partition: tuple[str, ...] = ()
     shares: tuple[Share, ...] = field(default_factory=tuple)
+    headline: tuple[str, ...] = ()  # the figures the Overview shows (counts, rate, shares)
 
     @property
     def rate(self) -> str:
@@ -81,6 +83,12 @@ POLICE_REPORT = OutcomeSpec(
     known="police_report_known",
     page="police",
     delays=True,
+    headline=(
+        "police_reports",
+        "police_without_prior_warning",
+        "police_prior_warning_unknown",
+        "police_report_rate",
+    ),
     rule_counts=(
         "police_with_prior_warning",
         "police_without_prior_warning",
@@ -112,6 +120,7 @@ WARNING = OutcomeSpec(
     count="warnings",
     known="warning_known",
     page="warnings",
+    headline=("warning_rate",),
 )
 WORK_ACCIDENT = OutcomeSpec(
     name="work_accident",
@@ -121,6 +130,7 @@ WORK_ACCIDENT = OutcomeSpec(
     known="work_accident_known",
     page="work_accidents",
     delays=True,
+    headline=("work_accident_missing", "work_accident_compliance_rate", "work_accident_rate"),
     rule_counts=(
         "work_accident_required",
         "work_accident_required_notified",
@@ -156,6 +166,7 @@ DOCUMENTATION = OutcomeSpec(
     count="documented",
     known="documentation_known",
     page="documentation",
+    headline=("documentation_rate",),
 )
 
 OUTCOMES: tuple[OutcomeSpec, ...] = (POLICE_REPORT, WARNING, WORK_ACCIDENT, DOCUMENTATION)
@@ -184,6 +195,12 @@ def spec_problems(spec: OutcomeSpec, sql_columns: set[str], keys: set[str]) -> l
         for c in (s.part, *s.whole)
         if c not in counts
     ]
+    known_figures = {*counts, spec.rate, *(s.name for s in spec.shares)}
+    problems += [
+        f"{spec.name}: its headline shows {h!r}, which is none of its figures"
+        for h in spec.headline
+        if h not in known_figures
+    ]
     problems += [
         f"{spec.name}: its partition names {c!r}, which is not one of its rule counts"
         for c in spec.partition
@@ -194,6 +211,7 @@ def spec_problems(spec: OutcomeSpec, sql_columns: set[str], keys: set[str]) -> l
         f"metrics.{spec.rate}",
         f"metrics.{spec.name}_oe",
         *(f"metrics.{s.name}" for s in spec.shares),
+        *(f"metrics.{h}" for h in spec.headline),
         *(f"rules.finding_{s.name}_low" for s in spec.shares if s.finding),
         *(f"stats.finding_{spec.name}_{d}" for d in ("high", "low")),
         *(f"{spec.page}.{k}" for k in ("rate_title", "rate_help")),

@@ -1,26 +1,24 @@
 -- Purpose: the headline totals of a period (used for the period before the one shown, to
---   give the change): incident counts with their known-denominators, and open inquiries.
+--   give the change): every incident count of the summary with the known-denominators and
+--   the rules' counts, and the inquiries, open and open past the deadline.
 -- Parameters: $view (filters, scope, settings: dashboard/store/macros.sql), the view's extract_date.
 -- Grain: one row.
 WITH inc AS (
-    -- from the monthly summary and, for partly covered months, the incidents (migration 007)
+    -- every count column of the monthly summary, summed (so a count added to the summary is
+    -- a headline total without editing this file), and the dated notifications within and
+    -- after the deadline, which the summary keeps as lists of days (migration 007)
     SELECT
-        coalesce(sum(incidents), 0)::BIGINT AS incidents,
-        coalesce(sum(police_reports), 0)::BIGINT AS police_reports,
-        coalesce(sum(police_report_known), 0)::BIGINT AS police_report_known,
-        coalesce(sum(warnings), 0)::BIGINT AS warnings,
-        coalesce(sum(warning_known), 0)::BIGINT AS warning_known,
-        coalesce(sum(work_accidents), 0)::BIGINT AS work_accidents,
-        coalesce(sum(work_accident_known), 0)::BIGINT AS work_accident_known,
-        coalesce(sum(documented), 0)::BIGINT AS documented,
-        coalesce(sum(documentation_known), 0)::BIGINT AS documentation_known,
-        coalesce(sum(police_with_prior_warning), 0)::BIGINT AS police_with_prior_warning,
-        coalesce(sum(police_without_prior_warning), 0)::BIGINT AS police_without_prior_warning,
-        coalesce(sum(police_prior_warning_unknown), 0)::BIGINT AS police_prior_warning_unknown,
-        coalesce(sum(work_accident_required), 0)::BIGINT AS work_accident_required,
-        coalesce(sum(work_accident_required_notified), 0)::BIGINT
-            AS work_accident_required_notified,
-        coalesce(sum(work_accident_missing), 0)::BIGINT AS work_accident_missing
+        coalesce(sum(COLUMNS(lambda c: c NOT IN (
+            'month', 'department', 'unit', 'harassment_type', 'severity', 'channel',
+            'work_accident_delays', 'work_accident_deadline_days', 'police_report_delays',
+            'warning_to_police_delays'
+        ))), 0)::BIGINT,
+        coalesce(sum(len(list_filter(
+            work_accident_deadline_days, lambda days: days <= $view['work_accident_days']
+        ))), 0)::BIGINT AS work_accidents_within_deadline,
+        coalesce(sum(len(list_filter(
+            work_accident_deadline_days, lambda days: days > $view['work_accident_days']
+        ))), 0)::BIGINT AS work_accidents_late
     FROM incident_summary_for_period($view)
 ),
 inq AS (
