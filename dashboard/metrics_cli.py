@@ -89,7 +89,11 @@ def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
     """Compute and print the metrics; exit 2 with one sentence on a bad option."""
     # Imported here, not at the top: they bring scipy and statsmodels (about 0.9 s even with
     # compiled bytecode), which every other subcommand, --help included, would pay for.
+    from dashboard import queries
+    from dashboard.metrics.export_tables import BREAKDOWNS
+    from dashboard.metrics.filters import ALL, query_params
     from dashboard.metrics.findings import summary
+    from dashboard.metrics.incidents import small_counts
     from dashboard.metrics.report import build_report, rows_json
 
     try:
@@ -115,6 +119,18 @@ def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
         )
         return EXIT_USAGE
     with store.open_for_writing(settings.db_path) as con:
+        breakdowns = {
+            name: queries.run(
+                con,
+                name,
+                query_params(
+                    filters, ALL, group_by=args.by, work_accident_days=settings.work_accident_days
+                ),
+            ).with_columns(
+                small_counts=small_counts([BREAKDOWNS[name][1]], settings.suppress_below)
+            )
+            for name in BREAKDOWNS
+        }
         report = build_report(
             con,
             filters,
@@ -132,6 +148,8 @@ def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
             "incidents": rows_json(report.incidents),
             "inquiries": rows_json(report.inquiries),
             "inquiries_by_type": rows_json(report.inquiries_by_type),
+            # forms of documentation and who documented, per group
+            **{name: rows_json(frame) for name, frame in breakdowns.items()},
             "equal_treatment": {
                 name: report.tests_with_cmh(name) for name in report.equal_treatment
             },

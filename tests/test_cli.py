@@ -141,8 +141,20 @@ def test_metrics_json_table_and_csv(env: Path) -> None:
         "incidents",
         "inquiries",
         "inquiries_by_type",
+        "documentation_forms",
+        "documented_by",
         "equal_treatment",
         "summary",
+    }
+    # who documented, per group: the documented incidents of each group, split
+    by_group: dict[tuple, int] = {}
+    for r in payload["documented_by"]:
+        key = (r["department"], r["unit"])
+        by_group[key] = by_group.get(key, 0) + r["documented"]
+    assert by_group == {
+        (r["department"], r["unit"]): r["documented"]
+        for r in payload["incidents"]
+        if r["documented"]
     }
     row = payload["incidents"][0]
     # every metric of the rules, under exactly the names issue 12 gives them

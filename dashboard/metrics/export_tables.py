@@ -3,6 +3,7 @@ of 1–4 replaced by "<5" (the disclosure rule), plus a sheet describing filters
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -12,9 +13,10 @@ from dashboard.formatting import format_date
 from dashboard.i18n import Lang, field_label, label, metric_label, t
 from dashboard.metrics import registry
 from dashboard.metrics.findings import summary
-from dashboard.metrics.incidents import COUNT_COLUMNS
+from dashboard.metrics.incidents import COUNT_COLUMNS, small_counts
 from dashboard.metrics.inquiries import INQUIRY_COUNTS
 from dashboard.metrics.report import MetricsReport
+from dashboard.metrics.views import category_labels
 
 
 def _incident_columns() -> list[str]:
@@ -117,10 +119,42 @@ def _group_table(
     return shown.rename({c: _header(c, lang) for c in shown.columns})
 
 
+# The breakdowns of documented incidents a caller may add: query name -> (category, count).
+BREAKDOWNS = {
+    "documentation_forms": ("documentation_form", "documented"),
+    "documented_by": ("documented_by", "documented"),
+}
+
+
+def _breakdown(
+    frame: pl.DataFrame, category: str, count: str, lang: Lang, threshold: int
+) -> pl.DataFrame:
+    """A group × category count table with the category's label and small counts as "<5"."""
+    labelled = frame.with_columns(
+        category_labels(category, lang),
+        small_counts=small_counts([count], threshold),
+    )
+    shown = suppress(labelled, [count], threshold).drop("small_counts")
+    return shown.rename(
+        {
+            "department": t("filters.department", lang),
+            "unit": t("filters.unit", lang),
+            category: field_label(category, lang),
+            count: metric_label(count, lang),
+        }
+    )
+
+
 def export_tables(
-    report: MetricsReport, lang: Lang, *, threshold: int = 5
+    report: MetricsReport,
+    lang: Lang,
+    *,
+    threshold: int = 5,
+    breakdowns: Mapping[str, pl.DataFrame] | None = None,
 ) -> list[tuple[str, pl.DataFrame]]:
-    """(sheet name, table) for every table of the view, in reading order."""
+    """(sheet name, table) for every table of the view, in reading order; ``breakdowns``
+    adds the results of the :data:`BREAKDOWNS` queries (forms and who documented, by group)
+    as sheets of their own."""
     tests = pl.DataFrame(
         [
             {
@@ -161,6 +195,13 @@ def export_tables(
         (
             t("rules.by_type_title", lang),
             _by_type(report, lang, threshold),
+        ),
+        *(
+            (
+                field_label(BREAKDOWNS[name][0], lang),
+                _breakdown(frame, *BREAKDOWNS[name], lang, threshold),
+            )
+            for name, frame in (breakdowns or {}).items()
         ),
         (t("export.table_tests", lang), tests),
         (t("export.table_cmh", lang), pl.DataFrame(cmh_rows) if cmh_rows else pl.DataFrame()),
