@@ -16,7 +16,7 @@ from dashboard.metrics.findings import summary
 from dashboard.metrics.incidents import COUNT_COLUMNS, small_counts
 from dashboard.metrics.inquiries import INQUIRY_COUNTS
 from dashboard.metrics.report import MetricsReport
-from dashboard.metrics.views import category_labels
+from dashboard.metrics.views import category_labels, ombudsman_first
 
 
 def _incident_columns() -> list[str]:
@@ -214,7 +214,7 @@ def _by_type(report: MetricsReport, lang: Lang, threshold: int) -> pl.DataFrame:
     frame = report.inquiries_by_type
     if frame.is_empty() or "inquiry_type" not in frame.columns:
         return pl.DataFrame()
-    labelled = frame.sort("inquiry_type").with_columns(
+    labelled = ombudsman_first(frame).with_columns(
         pl.col("inquiry_type").map_elements(
             lambda v: label("inquiry_type", v, lang), return_dtype=pl.String
         )

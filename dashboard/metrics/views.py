@@ -140,9 +140,7 @@ def inquiry_group_table(
     ``report.inquiries_by_type``), as text with translated headers: counts (small ones as
     "<5"), the shares within the deadline, and the plain and Kaplan–Meier medians side by side."""
     if by == "inquiry_type":
-        labelled = inquiries.sort("inquiry_type").with_columns(
-            category_labels("inquiry_type", lang)
-        )
+        labelled = ombudsman_first(inquiries).with_columns(category_labels("inquiry_type", lang))
     else:
         labelled = with_group_label(inquiries, by).sort(by, nulls_last=True)
     counts = ["inquiries", "answered", "open", "open_overdue"]
@@ -164,6 +162,20 @@ def inquiry_group_table(
         for column in days:
             rows[metric_label(column, lang)].append(format_number(row[column], lang, 1))
     return pl.DataFrame(rows, schema=dict.fromkeys(rows, pl.String))
+
+
+def ombudsman_first(by_type: pl.DataFrame) -> pl.DataFrame:
+    """Rows per inquiry type with the ombudsman's requests first (what the ombudsman checks
+    first), then the other types in the contract's order."""
+    order = [c.value for c in VOCABULARIES["inquiry_type"]]
+    rank = {v: (v != "ombudsman", order.index(v)) for v in order}
+    return by_type.sort(
+        pl.col("inquiry_type").replace_strict(
+            {v: i for i, v in enumerate(sorted(order, key=rank.__getitem__))},
+            default=len(order),
+            return_dtype=pl.Int64,
+        )
+    )
 
 
 def with_chart_n(frame: pl.DataFrame, count: str) -> pl.DataFrame:

@@ -206,6 +206,12 @@ def test_inquiries_by_type_and_the_type_filter() -> None:
     report = build_report(con, by="department", extract_on=EXTRACT)
     by_type = {r["inquiry_type"]: r for r in report.inquiries_by_type.iter_rows(named=True)}
     assert set(by_type) == {"complaint", "ombudsman"}
+    from dashboard.metrics.views import ombudsman_first
+
+    assert ombudsman_first(report.inquiries_by_type)["inquiry_type"].to_list() == [
+        "ombudsman",
+        "complaint",
+    ]
     assert by_type["ombudsman"]["inquiries"] == 3
     assert by_type["ombudsman"]["share_within_deadline"] == pytest.approx(1 / 3)
     assert by_type["complaint"]["share_within_deadline"] == pytest.approx(1.0)  # 1 of 1 decided
