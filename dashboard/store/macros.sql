@@ -28,7 +28,11 @@ CREATE OR REPLACE MACRO in_scope(v, department, unit) AS
 CREATE OR REPLACE MACRO passes(allowed, value) AS
     len(allowed) = 0 OR list_contains(allowed::VARCHAR[], value);
 
--- An incident (or summary row) with these keys is in the view, whatever its date.
+-- An incident (or summary row) with these keys is in the view, whatever its date. The
+-- filters and the scope are separate checks, so that a reference population (the whole
+-- municipality within the period, type, channel and severity filters, for comparing a
+-- department or unit in "focus") can be a macro of its own that keeps in_scope and leaves
+-- out the department and unit filters.
 CREATE OR REPLACE MACRO incident_in_view(v, department, unit, harassment_type, channel, severity) AS
     passes(v['departments'], department)
     AND passes(v['units'], unit)
