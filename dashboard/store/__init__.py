@@ -7,6 +7,7 @@ A connection is not shared across threads: callers take a ``cursor()`` per threa
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import resources
@@ -73,10 +74,11 @@ def migrate(con: duckdb.DuckDBPyConnection, *, up_to: int | None = None) -> int:
     """Bring the schema to the latest version (or to ``up_to``: tests of a migration build
     the store it starts from), each migration in its own transaction.
 
-    At the latest version the macros of ``macros.sql`` are (re)defined, every time: they are
-    not part of any migration, so a changed macro needs no new schema version. When a
-    migration ran, the summary tables are rebuilt with the current macros (a migration may
-    change their columns, and only the macros know how to fill them).
+    At the latest version the macros of ``macros.sql`` are defined when the store does not
+    hold this very text yet (its SHA-256 is kept in ``macros_applied``): they are not part of
+    any migration, so a changed macro needs no new schema version. Then, or when a migration
+    ran, the summary tables are rebuilt with the current macros, since the summary is a
+    function of the rules they hold (and a migration may change its columns).
     """
     fetch_all(
         con,
@@ -102,16 +104,29 @@ def migrate(con: duckdb.DuckDBPyConnection, *, up_to: int | None = None) -> int:
         current = version
         migrated = True
     if current == LATEST_VERSION:
-        con.begin()
-        try:
-            con.execute(_macros())
-            if migrated:
-                refresh_summaries(con)
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
+        _apply_macros(con, force=migrated)
     return current
+
+
+def _apply_macros(con: duckdb.DuckDBPyConnection, *, force: bool) -> None:
+    """Define the macros of ``macros.sql`` and rebuild the summaries, unless the store holds
+    exactly this text already (and ``force`` is false)."""
+    text = _macros()
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    fetch_all(con, "CREATE TABLE IF NOT EXISTS macros_applied (digest VARCHAR NOT NULL)")
+    row = fetch_one(con, "SELECT max(digest) FROM macros_applied")
+    if not force and row is not None and row[0] == digest:
+        return
+    con.begin()
+    try:
+        con.execute(text)
+        refresh_summaries(con)
+        fetch_all(con, "DELETE FROM macros_applied")
+        fetch_all(con, "INSERT INTO macros_applied VALUES ($d)", {"d": digest})
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
 
 
 def connect(db_path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
