@@ -1,18 +1,13 @@
 """Keep CPR numbers out of the database: keyed pseudonyms for references, masking for free text.
 
-A CPR number (Danish personal identification number) is "CPR-like" here when it has the
-shape ``ddmmyy-xxxx``, ``ddmmyyxxxx`` or ``ddmmyy xxxx`` with dd 01–31 and mm 01–12, and is
-not part of a longer run of digits (so case numbers like ``2023-1909968`` and 12-digit
-numbers are left alone). The separator may be a hyphen (also the Unicode hyphen, the
-non-breaking hyphen or an en dash) or a space (also a non-breaking space). There is no
-modulus-11 check: numbers issued since 2007 need not pass it, and masking too much is the
-safe side.
+What counts as a CPR number, and how it is masked and normalised, is :mod:`dashboard.cpr`.
 
 Reference columns (citizen, employee) are replaced by ``p_`` + the first 24 hex digits
 (written with the letters a–p instead of 0–9a–f, so that no pseudonym ever holds a run of
 digits that a CPR scanner would flag) of
 HMAC-SHA256 under a secret key; the key comes from ``DASHBOARD_SECRET_KEY`` or a key file
-that is created on first use.
+that is created on first use. A pseudonym never leaves the store: pages and exports show a
+short alias numbered within one view instead.
 """
 
 from __future__ import annotations
@@ -21,70 +16,21 @@ import contextlib
 import hashlib
 import hmac
 import os
-import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
 
+from dashboard import cpr
 from dashboard.config import ConfigError
 
 ENV_KEY = "DASHBOARD_SECRET_KEY"
 MIN_KEY_CHARS = 16
-CPR_MASK = "[CPR]"
-
-_SEPARATORS = "-\u2010\u2011\u2013 \u00a0"
-_CPR_BODY = (
-    "(?:0[1-9]|[12][0-9]|3[01])"  # day
-    "(?:0[1-9]|1[0-2])"  # month
-    "[0-9]{2}"  # year
-    f"[{_SEPARATORS}]?"
-    "[0-9]{4}"
-)
-_CPR_FULL = re.compile(_CPR_BODY)
-_CPR_IN_TEXT = re.compile(f"(?<![0-9]){_CPR_BODY}(?![0-9])")
-# Polars' regex engine has no look-around: the boundaries are matched as characters and put
-# back. Two neighbouring numbers that share one boundary character are not both found in one
-# pass, but every one missed in the first pass is found in the second (see mask_cpr_series).
-_CPR_IN_TEXT_POLARS = f"(^|[^0-9]){_CPR_BODY}([^0-9]|$)"
-_CPR_REPLACEMENT_POLARS = "${1}" + CPR_MASK + "${2}"
-_SEPARATOR_RE = re.compile(f"[{_SEPARATORS}]")
-
-
-def looks_like_cpr(text: str) -> bool:
-    """True if the whole (stripped) text is a CPR-like number."""
-    return _CPR_FULL.fullmatch(text.strip()) is not None
-
-
-def mask_cpr(text: str) -> str:
-    """Replace every CPR-like number in ``text`` with ``[CPR]``."""
-    return _CPR_IN_TEXT.sub(CPR_MASK, text)
-
-
-def _rewrite_cpr_rows(series: pl.Series, rewrite: Callable[[pl.Series], pl.Series]) -> pl.Series:
-    """``series`` as text with ``rewrite`` applied to the rows holding a CPR-like number.
-
-    Only rows where the bare CPR pattern occurs can change (the bounded pattern contains it),
-    and finding them costs a fraction of rewriting every row: most text columns hold no CPR
-    number at all.
-    """
-    text = series.cast(pl.String)
-    rows = text.str.contains(_CPR_BODY).arg_true()
-    if rows.len() == 0:
-        return text
-    return text.scatter(rows, rewrite(text.gather(rows)))  # a new series: input unchanged
-
-
-def _mask_part(part: pl.Series) -> pl.Series:
-    for _ in range(2):
-        part = part.str.replace_all(_CPR_IN_TEXT_POLARS, _CPR_REPLACEMENT_POLARS)
-    return part
-
-
-def mask_cpr_series(series: pl.Series) -> pl.Series:
-    """Vectorised :func:`mask_cpr` for a String series (nulls stay null)."""
-    return _rewrite_cpr_rows(series, _mask_part)
+CPR_MASK = cpr.CPR_MASK
+looks_like_cpr = cpr.looks_like_cpr
+mask_cpr = cpr.mask
+mask_cpr_series = cpr.mask_series
 
 
 def load_or_create_key(key_file: Path, environ: Mapping[str, str] = os.environ) -> bytes:
@@ -182,13 +128,13 @@ class Pseudonymiser:
 
     @staticmethod
     def normalise(value: str) -> str:
-        """Strip; a CPR-like value also loses its separator (``010190-1234`` = ``0101901234``).
+        """Strip; a CPR number becomes its ten digits (``010190-1234`` = ``101901234`` = ``0101901234``).
 
         Other ids stay case-sensitive.
         """
         stripped = value.strip()
-        if _CPR_FULL.fullmatch(stripped):
-            return _SEPARATOR_RE.sub("", stripped)
+        if cpr.looks_like_cpr(stripped):
+            return cpr.normalise(stripped)
         return stripped
 
     def pseudonym(self, value: str) -> str:
@@ -226,17 +172,20 @@ class Pseudonymiser:
         )
 
     def pseudonymise_cpr_in_series(self, series: pl.Series) -> pl.Series:
-        """Every CPR-like number in the text replaced by its :meth:`pseudonym` (nulls stay).
+        """Every CPR number in the text replaced by :meth:`pseudonym` of its digits (nulls stay).
 
         For record ids: masking would make ``0101801234`` and ``0202801234`` one id, while a
         keyed pseudonym keeps them apart (and the same in the next export) without the number.
+        These pseudonyms are the store's keys for CPR-shaped ids only: when the records are
+        written, the store replaces each by the random token it keeps for it (see
+        ``dashboard.store.tokens``), so no id shown anywhere is derived from a CPR number.
         """
 
         def pseudonymise_part(part: pl.Series) -> pl.Series:
             distinct: list[str] = part.unique().to_list()
-            replaced = [_CPR_IN_TEXT.sub(lambda m: self.pseudonym(m[0]), v) for v in distinct]
+            replaced = [cpr.replace(v, self.pseudonym) for v in distinct]
             return part.replace_strict(
                 pl.Series(distinct, dtype=pl.String), pl.Series(replaced, dtype=pl.String)
             )
 
-        return _rewrite_cpr_rows(series, pseudonymise_part)
+        return cpr.rewrite_rows(series, pseudonymise_part)
