@@ -52,9 +52,10 @@ from dashboard.importer.parsers import (
     parse_date,
     parse_int,
 )
-from dashboard.importer.pseudonym import Pseudonymiser, mask_cpr_series
+from dashboard.importer.pseudonym import CPR_MASK, Pseudonymiser, mask_cpr_series
 from dashboard.importer.workbook import ReadLimits, Workbook, read_workbook
 from dashboard.store.records import ImportMeta, record_columns, with_row_hash, write_import
+from dashboard.store.tokens import PSEUDONYM_IN_ID
 
 Progress = Callable[[float, str], None]
 
@@ -467,7 +468,8 @@ def validate(
         text = reason(
             "conflict",
             header=match.header_of(id_field),
-            id=conflict[id_field],
+            # the key of a CPR number in an id is the store's, never shown
+            id=PSEUDONYM_IN_ID.sub(CPR_MASK, str(conflict[id_field])),
             rows=", ".join(str(n) for n in conflict["rows"]),
         ).render(lang)
         conflict_rows.extend((number, text) for number in conflict["rows"])

@@ -31,8 +31,9 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from dashboard import store
 from dashboard.contract import ID_FIELD, Kind, field_names
-from dashboard.store import fetch_all, fetch_frame, fetch_one, refresh_summaries
+from dashboard.store import fetch_all, fetch_frame, fetch_one, refresh_summaries, tokens
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -254,6 +255,7 @@ def _write_import(
         demos = [] if meta.is_demo else active_demo_imports(con)
         undone_kinds = {_undo(con, demo_id)[0] for demo_id in demos}
         demo_removed = bool(demos)
+        records = _with_id_tokens(con, meta.kind, records)
         result = _write(con, records, meta, rejected, demo_removed)
         if result.import_id is None and not demo_removed:
             con.rollback()
@@ -271,6 +273,31 @@ def _write_import(
                 con.unregister(name)
             except duckdb.Error:
                 pass
+
+
+def _with_id_tokens(
+    con: duckdb.DuckDBPyConnection, kind: Kind, records: pl.DataFrame
+) -> pl.DataFrame:
+    """``records`` with the pseudonym keys in their ids replaced by the store's tokens (see
+    :mod:`dashboard.store.tokens`), and those rows' hashes computed again over the ids
+    they are stored with. Most files have no CPR-shaped id: they are returned as they are."""
+    id_field = ID_FIELD[kind]
+    keyed = records[id_field].cast(pl.String).str.contains(tokens.PSEUDONYM_IN_ID.pattern)
+    if not keyed.any():
+        return records
+    changed = records.filter(keyed)
+    ids: list[str] = changed[id_field].cast(pl.String).to_list()
+    found = tokens.tokens_for(con, (k for i in ids for k in tokens.PSEUDONYM_IN_ID.findall(i)))
+    content = changed.select(
+        pl.col(c).cast(pl.String) if changed.schema[c] == pl.Categorical else pl.col(c)
+        for c in record_columns(kind)
+    ).with_columns(
+        pl.Series(id_field, [tokens.replace_keys(i, found) for i in ids], dtype=pl.String)
+    )
+    with store.scratch() as scratch:
+        rehashed = with_row_hash(scratch, kind, content)
+    kept = records.filter(~keyed)
+    return pl.concat([kept, rehashed.select(kept.columns).cast(kept.schema)], how="vertical")
 
 
 def _write(

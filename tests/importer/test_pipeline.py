@@ -253,7 +253,10 @@ def test_ids_that_look_like_cpr_numbers_stay_distinct_and_hidden(tmp_path, con, 
     report, _ = run(con, make_xlsx(tmp_path / "x.xlsx", {"Ark1": rows}), pseudo)
     assert (report.stored_new, report.exact_duplicates, report.rejected) == (2, 0, 0)
     ids = {r[0] for r in store.fetch_all(con, "SELECT incident_id FROM incidents")}
-    assert ids == {pseudo.pseudonym("0101801234"), pseudo.pseudonym("0202801234")}
+    # each is the store's random token for its number, not a pseudonym derived from it
+    tokens = dict(store.fetch_all(con, "SELECT pseudonym, token FROM cpr_tokens"))
+    assert ids == {tokens[pseudo.pseudonym("0101801234")], tokens[pseudo.pseudonym("0202801234")]}
+    assert all(re.fullmatch(r"cpr-[a-z]{16}", i) for i in ids)
 
 
 def test_manual_mapping_is_saved_and_reused(tmp_path, con, pseudo) -> None:
