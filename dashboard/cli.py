@@ -26,7 +26,7 @@ from dashboard.excel_out import write_xlsx
 from dashboard.importer.errors import ImportFileError
 from dashboard.importer.mappings import parse_map_option
 from dashboard.importer.pipeline import FileReport, PreparedImport, import_file, rejected_table
-from dashboard.importer.pseudonym import Pseudonymiser, load_or_create_key
+from dashboard.importer.pseudonym import Pseudonymiser, load_or_create_key, mask_cpr
 from dashboard.metrics_cli import add_metrics_parser, run_metrics
 from dashboard.store import StoreBusyError, StoreUnusableError
 from dashboard.store.records import import_history, undo_import
@@ -186,9 +186,12 @@ def _import(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
                 )
                 prepared_ok.append(prepared)
             except ImportFileError as error:
-                report = FileReport(file=path.name, error=error.sentence)
+                report = FileReport(file=mask_cpr(path.name), error=error.sentence)
             except FileNotFoundError:
-                report = FileReport(file=path.name, error=f"{path} does not exist; check the path.")
+                report = FileReport(
+                    file=mask_cpr(path.name),
+                    error=f"{mask_cpr(str(path))} does not exist; check the path.",
+                )
             reports.append(report)
             if not args.json:
                 _print_report(report, out)

@@ -42,7 +42,7 @@ from dashboard.importer.pipeline import (
     rejected_table,
     validate,
 )
-from dashboard.importer.pseudonym import Pseudonymiser, load_or_create_key
+from dashboard.importer.pseudonym import Pseudonymiser, load_or_create_key, mask_cpr
 from dashboard.importer.workbook import Workbook, read_workbook
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "dashboard-uploads"
@@ -124,7 +124,7 @@ def read_once(
     so a hostile file is not checked and parsed again on every click."""
     if digest not in cache:
         try:
-            cache[digest] = read_workbook(path, display_name=name)
+            cache[digest] = read_workbook(path, display_name=mask_cpr(name))
         except ImportFileError as refused:
             cache[digest] = refused
     read = cache[digest]
