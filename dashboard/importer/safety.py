@@ -116,7 +116,6 @@ class SheetInfo:
 class Inspection:
     sheets: list[SheetInfo]  # worksheets only (chart sheets and the like are left out)
     date1904: bool
-    date1904_attribute: str | None  # the raw attribute value, for the child's calamine probe
 
 
 class _Exceeded(Exception):
@@ -163,7 +162,7 @@ def inspect_workbook(path: Path, file: str, limits: ReadLimits) -> Inspection:
     # each sheet (six sheets of 30 million empty cells, a 4 KB file, took it 3 GB).
     if sum(s.extent.rows * s.extent.columns for s in result if s.extent) > limits.max_cells:
         raise UnsafeWorkbookError(message("too_much_data", file=file), file=file)
-    return Inspection(result, date1904, date1904_attribute)
+    return Inspection(result, date1904)
 
 
 # --------------------------------------------------------------------------- file and zip

@@ -183,7 +183,6 @@ def read_workbook(
                 request = {
                     "path": str(path.resolve()),
                     "date1904": inspection.date1904,
-                    "date1904_attribute": inspection.date1904_attribute,
                     "sheets": [{"name": s.name, "index": s.index, "part": s.part} for s in visible],
                     "worksheet_parts": sorted({s.part for s in inspection.sheets}),
                     "parts_above_bytes": limits.parts_above_bytes,
