@@ -252,7 +252,8 @@ def _write_import(
 ) -> WriteResult:
     con.begin()
     try:
-        demos = [] if meta.is_demo else active_demo_imports(con)
+        # a file of rejected rows only leaves the demo data in place: it brings no records
+        demos = [] if meta.is_demo or records.height == 0 else active_demo_imports(con)
         undone_kinds = {_undo(con, demo_id)[0] for demo_id in demos}
         demo_removed = bool(demos)
         records = _with_id_tokens(con, meta.kind, records)
@@ -323,7 +324,10 @@ def _write(
     )
     counts = dict(fetch_all(con, "SELECT status, count(*) FROM staging_status GROUP BY status"))
     new, updated, unchanged = (int(counts.get(k, 0)) for k in ("new", "updated", "unchanged"))
-    if new + updated == 0:
+    # Nothing new is not written, unless every row was rejected: that import is recorded with
+    # its rejected rows (for the analyst to download and fix), not reported as unchanged.
+    every_row_rejected = records.height == 0 and meta.rejected > 0
+    if new + updated == 0 and not every_row_rejected:
         return WriteResult(None, 0, 0, unchanged, demo_removed)
 
     row = fetch_one(con, "SELECT nextval('import_id_seq')")

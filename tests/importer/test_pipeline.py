@@ -366,3 +366,18 @@ def test_file_sheet_and_header_names_are_masked_where_kept_and_shown(tmp_path, c
     assert all("0101901234" not in m for (m,) in saved)
     texts = json.dumps(report.to_json(), ensure_ascii=False)
     assert not CPR.search(texts)
+
+
+def test_a_file_whose_every_row_is_rejected_is_recorded(tmp_path, con, pseudo) -> None:
+    """Issue 15, item 12: it was reported "unchanged" and its rejected rows were lost."""
+    rows = [INCIDENT_HEADER, incident_row(1, Forvaltning=None), incident_row(2, Hændelsesdato="?")]
+    report, _ = run(con, make_xlsx(tmp_path / "x.xlsx", {"Ark1": rows}), pseudo)
+    assert report.status == "imported" and report.import_id is not None
+    assert (report.rows_read, report.stored, report.rejected) == (2, 0, 2)
+    history = import_history(con)
+    assert history.select("rejected", "stored_new").rows() == [(2, 0)]
+    stored = store.fetch_all(con, "SELECT row_number FROM rejected_rows ORDER BY 1")
+    assert stored == [(2,), (3,)]
+    assert store.is_empty(con)
+    undo_import(con, report.import_id)  # and it can be undone like any other
+    assert import_history(con)["undone_at"].null_count() == 0
