@@ -19,7 +19,7 @@ from typing import TextIO
 
 import polars as pl
 
-from dashboard import store
+from dashboard import store, workdir
 from dashboard.config import ConfigError, Settings, load_settings
 from dashboard.contract import Kind
 from dashboard.excel_out import write_xlsx
@@ -167,10 +167,17 @@ def _import(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
         problem = _rejected_out_problem(args.rejected_out, args.files)
         if problem:
             return _refuse(args, problem, out, err)
-    pseudonymiser = Pseudonymiser(load_or_create_key(settings.key_file))
     reports: list[FileReport] = []
     prepared_ok: list[PreparedImport] = []
     with store.open_for_writing(settings.db_path) as con:
+        workdir.start(settings.work_dir)  # the store is ours: no other import is at work
+        pseudonymiser = Pseudonymiser(
+            load_or_create_key(
+                settings.key_file,
+                legacy=settings.legacy_key_file,
+                store_in_use=store.holds_real_data(con),
+            )
+        )
         for path in args.files:
             try:
                 if not os.path.exists(path):  # the importer's sentence says to upload it again

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 from collections.abc import Mapping
@@ -25,6 +26,7 @@ import polars as pl
 from dashboard import cpr
 from dashboard.config import ConfigError
 
+log = logging.getLogger(__name__)
 ENV_KEY = "DASHBOARD_SECRET_KEY"
 MIN_KEY_CHARS = 16
 CPR_MASK = cpr.CPR_MASK
@@ -33,13 +35,25 @@ mask_cpr = cpr.mask
 mask_cpr_series = cpr.mask_series
 
 
-def load_or_create_key(key_file: Path, environ: Mapping[str, str] = os.environ) -> bytes:
+def load_or_create_key(
+    key_file: Path,
+    environ: Mapping[str, str] = os.environ,
+    *,
+    legacy: Path | None = None,
+    store_in_use: bool = False,
+) -> bytes:
     """The pseudonymisation key: ``DASHBOARD_SECRET_KEY`` if set, else the key file.
 
     The environment value (surrounding whitespace stripped; an empty value counts as unset)
     must be at least 16 characters; its UTF-8 bytes are the key. Otherwise the key file holds
-    the key hex-encoded; if it does not exist it is created with 32 random bytes, readable
-    by the owner only from the moment it exists, and never half-written.
+    the key hex-encoded. When it does not exist:
+
+    * a key kept where earlier releases kept it (``legacy``: ``secret.key`` in the data folder
+      beside the store) is moved to ``key_file``, so every pseudonym stays what it was;
+    * a store that already holds imports (``store_in_use``) is refused in one sentence: a new
+      key would give every person a new pseudonym;
+    * otherwise it is created with 32 random bytes, readable by the owner only from the moment
+      it exists, and never half-written.
     """
     from_env = environ.get(ENV_KEY, "").strip()
     if from_env:
@@ -51,13 +65,33 @@ def load_or_create_key(key_file: Path, environ: Mapping[str, str] = os.environ) 
         return from_env.encode("utf-8")
     try:
         if not key_file.exists():
-            _create_key_file(key_file)
+            if legacy is not None and legacy.is_file():
+                _move_key_file(legacy, key_file)
+            elif store_in_use:
+                raise ConfigError(
+                    f"The key file {key_file} does not exist, but the store already holds "
+                    "imports made with a key: restore the key file from its backup (or set "
+                    "DASHBOARD_KEY_FILE to where it is); a new key would give every person a "
+                    "new pseudonym."
+                )
+            else:
+                _create_key_file(key_file)
         return _read_key_file(key_file)
     except OSError as error:
         raise ConfigError(
             f"The key file {key_file} cannot be created or read ({error.strerror}); set "
             f"DASHBOARD_KEY_FILE to a file you may write, or set {ENV_KEY}."
         ) from error
+
+
+def _move_key_file(legacy: Path, key_file: Path) -> None:
+    """Move a key from the data folder to ``key_file`` (private, never half-written); the old
+    file is removed only once the new one holds the same key."""
+    key = _read_key_file(legacy)
+    _create_key_file(key_file, key)
+    if _read_key_file(key_file) == key:
+        legacy.unlink()
+        log.warning("The pseudonymisation key moved from %s to %s.", legacy, key_file)
 
 
 def _read_key_file(key_file: Path) -> bytes:
@@ -76,14 +110,14 @@ def _read_key_file(key_file: Path) -> bytes:
     return key
 
 
-def _create_key_file(key_file: Path) -> None:
+def _create_key_file(key_file: Path, key: bytes | None = None) -> None:
     """Write a new key to a private temporary file, then link it into place atomically.
 
     If another process creates the key file first, its key is kept (the link fails with
     FileExistsError). On file systems without hard links the key file is written directly.
     """
     key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    content = secrets.token_bytes(32).hex().encode("ascii") + b"\n"
+    content = (secrets.token_bytes(32) if key is None else key).hex().encode("ascii") + b"\n"
     tmp = key_file.with_name(f".{key_file.name}.{secrets.token_hex(8)}.tmp")
     _write_private(tmp, content)
     try:

@@ -7,6 +7,7 @@ A connection is not shared across threads: callers take a ``cursor()`` per threa
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import resources
@@ -92,13 +93,30 @@ def migrate(con: duckdb.DuckDBPyConnection, *, up_to: int | None = None) -> int:
 
 
 def connect(db_path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the store (creating and migrating it unless ``read_only``)."""
+    """Open the store (creating and migrating it unless ``read_only``).
+
+    The store and its write-ahead log are readable by their owner only (0600): they hold
+    pseudonyms and every note, and DuckDB creates them with the process's umask, the WAL
+    again after every checkpoint. So the process's umask keeps group and others out from
+    here on (for everything it writes later, too: the working directory, the key, an
+    exported workbook), and a store made before is made private.
+    """
     if str(db_path) != ":memory:":
-        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(db_path)
+        private_files()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for existing in (path, path.with_name(path.name + ".wal")):
+            if existing.is_file() and existing.stat().st_mode & 0o077:
+                existing.chmod(0o600)
     con = _quiet(duckdb.connect(str(db_path), read_only=read_only))
     if not read_only:
         migrate(con)
     return con
+
+
+def private_files() -> None:
+    """From now on, files and folders this process creates are its owner's only."""
+    os.umask(os.umask(0o077) | 0o077)
 
 
 def scratch() -> duckdb.DuckDBPyConnection:

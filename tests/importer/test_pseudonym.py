@@ -319,3 +319,22 @@ def test_back_to_back_cprs_are_all_masked_by_the_vectorised_version() -> None:
     expected = " ".join([CPR_MASK] * 7) + "-" + "-".join([CPR_MASK] * 5)
     assert mask_cpr(text) == expected
     assert mask_cpr_series(pl.Series([text])).to_list() == [expected]
+
+
+def test_a_key_in_the_data_folder_moves_to_the_key_file(tmp_path: Path) -> None:
+    """A running deployment keeps its key (and so every pseudonym) when the default moves."""
+    legacy = tmp_path / "data" / "secret.key"
+    legacy.parent.mkdir()
+    legacy.write_text(KEY.hex() + "\n")
+    key_file = tmp_path / "config" / "secret.key"
+    assert load_or_create_key(key_file, {}, legacy=legacy, store_in_use=True) == KEY
+    assert not legacy.exists() and stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert load_or_create_key(key_file, {}, legacy=legacy) == KEY
+
+
+def test_a_missing_key_for_a_store_in_use_is_refused_not_replaced(tmp_path: Path) -> None:
+    key_file = tmp_path / "config" / "secret.key"
+    with pytest.raises(ValueError, match="restore the key file from its backup"):
+        load_or_create_key(key_file, {}, legacy=tmp_path / "none.key", store_in_use=True)
+    assert not key_file.exists()
+    assert len(load_or_create_key(key_file, {}, store_in_use=False)) == 32  # a new store
