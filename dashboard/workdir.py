@@ -5,7 +5,8 @@ large sheet is cut into. They are written only below one directory, ``DASHBOARD_
 (default: ``work/`` next to the store), created with mode 0700; each process works in a
 folder of its own there, named by its process id and start time. The folders of processes
 that have ended (also by SIGKILL) are removed when the next process starts
-(:func:`start`), and each operation removes what it wrote as it ends: a reader's folder
+(:func:`start`), a process that exits normally removes its own, and each operation removes
+what it wrote as it ends: a reader's folder
 when the workbook is read or refused (the parts of a large sheet when its workbook is
 dropped), an upload as soon as it has been read.
 
@@ -15,6 +16,7 @@ with the root from the settings.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
@@ -76,6 +78,8 @@ def start(root: Path) -> Path:
             _remove(item)
         folder = root / own
         _private_dir(folder)
+        if _folder != folder:
+            atexit.register(_remove, folder)  # a normal exit leaves nothing behind
         _folder = folder
         return folder
 
