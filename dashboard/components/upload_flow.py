@@ -244,7 +244,9 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, digest: str, l
                 sheet_choice = st.selectbox(
                     t("import.sheet_label", lang),
                     ["auto", *(s.name for s in workbook.sheets)],
-                    format_func=lambda v: t("import.sheet_auto", lang) if v == "auto" else v,
+                    format_func=lambda v: (
+                        t("import.sheet_auto", lang) if v == "auto" else mask_cpr(v)
+                    ),
                     key=f"sheet-{digest}",
                 )
                 sheet = None if sheet_choice == "auto" else sheet_choice
@@ -268,20 +270,26 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, digest: str, l
             st.error(t("import.refused_file", lang, reason=error.sentence_in(lang)))
             return
         st.caption(
-            t("import.detected_sheet", lang, sheet=match.sheet.name)
+            t("import.detected_sheet", lang, sheet=mask_cpr(match.sheet.name))
             + " · "
             + t("import.detected_header_row", lang, row=format_number(match.header_row, lang))
         )
         if workbook.hidden_sheets:
-            st.caption(t("import.hidden_sheets", lang, sheets=", ".join(workbook.hidden_sheets)))
+            hidden = ", ".join(mask_cpr(n) for n in workbook.hidden_sheets)
+            st.caption(t("import.hidden_sheets", lang, sheets=hidden))
         others = other_data_sheets(workbook, match, manual)
         if others:
             st.info(
-                t("import.other_data_sheets", lang, sheets=", ".join(f"»{n}«" for n in others)),
+                t(
+                    "import.other_data_sheets",
+                    lang,
+                    sheets=", ".join(f"»{mask_cpr(n)}«" for n in others),
+                ),
                 icon=":material/info:",
             )
         if match.duplicates:
-            st.warning(t("import.duplicate_headers", lang, headers=", ".join(match.duplicates)))
+            repeated = ", ".join(mask_cpr(h) for h in match.duplicates)
+            st.warning(t("import.duplicate_headers", lang, headers=repeated))
         with st.expander(
             t("import.mapping", lang), expanded=bool(match.unmapped or match.missing_required())
         ):
@@ -348,6 +356,7 @@ def _header_placed_by_hand(
         t("import.place_sheet", lang),
         names,
         index=names.index(sheet_chosen) if sheet_chosen in names else 0,
+        format_func=mask_cpr,
         key=f"place-sheet-{digest}",
     )
     sheet = workbook.sheets[names.index(name)]
