@@ -76,12 +76,24 @@ def start(root: Path) -> Path:
             if item.name != own and item.is_dir() and not item.is_symlink() and _alive(item.name):
                 continue  # another dashboard or command line at work
             _remove(item)
+        _remove_legacy_copies()
         folder = root / own
         _private_dir(folder)
         if _folder != folder:
             atexit.register(_remove, folder)  # a normal exit leaves nothing behind
         _folder = folder
         return folder
+
+
+def _remove_legacy_copies() -> None:
+    """Remove the clear-text copies earlier releases left in the system's temporary folder
+    (``dashboard-uploads/``, ``xlsx-import-*``), where they stayed for good after a kill;
+    only this user's own."""
+    tmp = Path(tempfile.gettempdir())
+    for item in [tmp / "dashboard-uploads", *tmp.glob("xlsx-import-*")]:
+        with contextlib.suppress(OSError):
+            if item.is_dir() and not item.is_symlink() and item.stat().st_uid == os.getuid():
+                shutil.rmtree(item, ignore_errors=True)
 
 
 def folder() -> Path:

@@ -124,3 +124,15 @@ def test_a_store_made_before_is_made_private(tmp_path: Path) -> None:
     path.chmod(0o644)
     store.connect(path).close()
     assert mode(path) == 0o600
+
+
+def test_the_copies_earlier_releases_left_in_the_temporary_folder_go(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    system_tmp = tmp_path / "tmp"
+    for name in ("dashboard-uploads", "xlsx-import-abc123", "someone-elses"):
+        (system_tmp / name).mkdir(parents=True)
+        (system_tmp / name / "upload.xlsx").write_bytes(b"0101901234")
+    monkeypatch.setattr(workdir.tempfile, "tempdir", str(system_tmp))
+    workdir.start(root)
+    assert [p.name for p in system_tmp.iterdir()] == ["someone-elses"]

@@ -31,7 +31,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from dashboard import store
+from dashboard import cpr, store
 from dashboard.contract import ID_FIELD, Kind, field_names
 from dashboard.store import fetch_all, fetch_frame, fetch_one, refresh_summaries, tokens
 
@@ -606,12 +606,20 @@ def _undo(con: duckdb.DuckDBPyConnection, import_id: int) -> tuple[Kind, int]:
 
 
 def import_history(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Every recorded import, newest first."""
-    return fetch_frame(
+    """Every recorded import, newest first.
+
+    File and sheet names are masked when they are written; they are masked again here for
+    stores written before that, whose history would otherwise show a CPR number in a name.
+    """
+    history = fetch_frame(
         con,
         """SELECT import_id, kind, file_name, sheet, imported_at, rows_read, stored_new,
                   stored_updated, unchanged, exact_duplicates, rejected, is_demo, undone_at
            FROM imports ORDER BY import_id DESC""",
+    )
+    return history.with_columns(
+        cpr.mask_series(history["file_name"]).alias("file_name"),
+        cpr.mask_series(history["sheet"]).alias("sheet"),
     )
 
 

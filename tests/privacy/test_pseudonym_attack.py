@@ -101,6 +101,10 @@ def test_a_cpr_shaped_id_is_a_random_token_not_a_pseudonym_of_the_number(attacke
     ids = set(queries.run(attacked, "incident_list", params())["incident_id"].to_list())
     assert pseudonym not in ids
     assert not any(i.startswith("p_") for i in ids)
+    # search never matches a pseudonym (the citizen's, nor the id's key)
+    victim = Pseudonymiser(KEY).pseudonym(f"{BIRTH_DATE}-{VICTIM_SERIAL}")
+    for text in (victim, pseudonym, "p_"):
+        assert queries.run(attacked, "incident_list", params(search=text)).is_empty()
     # the store keeps the key to find the token again, and only there
     tokens = dict(store.fetch_all(attacked, "SELECT pseudonym, token FROM cpr_tokens"))
     assert tokens[pseudonym] in ids
