@@ -65,6 +65,10 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
+# The migration whose data step is Python: ids holding a CPR number's pseudonym get tokens.
+_REKEY_VERSION = 7
+
+
 def migrate(con: duckdb.DuckDBPyConnection, *, up_to: int | None = None) -> int:
     """Bring the schema to the latest version (or to ``up_to``: tests of a migration build
     the store it starts from), each migration in its own transaction."""
@@ -79,6 +83,10 @@ def migrate(con: duckdb.DuckDBPyConnection, *, up_to: int | None = None) -> int:
         con.begin()
         try:
             con.execute(sql)
+            if version == _REKEY_VERSION:
+                from dashboard.store.tokens import rekey_old_ids
+
+                rekey_old_ids(con)
             fetch_all(
                 con,
                 "INSERT INTO schema_version VALUES ($v, $t)",

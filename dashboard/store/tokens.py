@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from dashboard.contract import ID_FIELD, KINDS
 from dashboard.store import fetch_all
 
 PSEUDONYM_IN_ID = re.compile(r"p_[a-p]{24}")
@@ -66,3 +67,89 @@ def tokens_for(con: duckdb.DuckDBPyConnection, pseudonyms: Iterable[str]) -> dic
 def replace_keys(value: str, tokens: dict[str, str]) -> str:
     """``value`` with every pseudonym key replaced by its token."""
     return PSEUDONYM_IN_ID.sub(lambda m: tokens[m[0]], value)
+
+
+def _fill(template: str, **names: str) -> str:
+    """``template`` with its identifier slots filled; the names come from a closed list (the
+    kinds, their id columns and tables, the hash columns), never from input."""
+    return template.format(**names)
+
+
+def rekey_old_ids(con: duckdb.DuckDBPyConnection) -> None:
+    """Give the ids written before migration 007, which hold the pseudonym of a CPR number,
+    a token each, in every table that holds ids; and those rows their hashes over the new ids.
+
+    Run inside the migration's transaction. Conflict reasons kept with rejected rows named
+    such an id: the pseudonym there is masked.
+    """
+    from dashboard.store.records import ROW_HASH_VERSIONS
+
+    pattern = PSEUDONYM_IN_ID.pattern
+    for kind in KINDS:
+        id_column = ID_FIELD[kind]
+        names = {"t": kind, "id": id_column}
+        old_ids = [
+            r[0]
+            for r in fetch_all(
+                con,
+                _fill(
+                    """SELECT DISTINCT id FROM (
+                        SELECT {id} AS id FROM {t} UNION ALL
+                        SELECT {id} FROM {t}_history UNION ALL
+                        SELECT record_id FROM {t}_imported)
+                    WHERE regexp_matches(id, $p)""",
+                    **names,
+                ),
+                {"p": pattern},
+            )
+        ]
+        if not old_ids:
+            continue
+        found = tokens_for(con, (k for i in old_ids for k in PSEUDONYM_IN_ID.findall(i)))
+        fetch_all(
+            con,
+            "CREATE OR REPLACE TEMP TABLE rekey AS "
+            "SELECT unnest($old) AS old_id, unnest($new) AS new_id",
+            {"old": old_ids, "new": [replace_keys(i, found) for i in old_ids]},
+        )
+        present = {r[0] for r in fetch_all(con, _fill("DESCRIBE {t}", **names))}
+        first, *later = ROW_HASH_VERSIONS[kind]
+        parts = [f"coalesce({c}::VARCHAR, '\\N')" for c in first]
+        # a later version's column that this store does not have yet is empty: it adds nothing
+        parts += [f"'{c}' || chr(30) || {c}::VARCHAR" for v in later for c in v if c in present]
+        names["hashed"] = f"md5_number_upper(concat_ws(chr(31), {', '.join(parts)}))"
+        for table in (kind, f"{kind}_history"):
+            names["table"] = table
+            for template in (
+                """CREATE OR REPLACE TEMP TABLE rehash AS
+                SELECT r.old_id, r.new_id, x.row_hash AS old_hash, x.row_hash AS new_hash
+                FROM {table} x JOIN rekey r ON x.{id} = r.old_id""",
+                "UPDATE {table} SET {id} = r.new_id FROM rekey r WHERE {table}.{id} = r.old_id",
+                """UPDATE rehash SET new_hash = (
+                    SELECT {hashed} FROM {table} x
+                    WHERE x.{id} = rehash.new_id AND x.row_hash = rehash.old_hash)""",
+                """UPDATE {table} SET row_hash = h.new_hash FROM rehash h
+                WHERE {table}.{id} = h.new_id AND {table}.row_hash = h.old_hash""",
+                """UPDATE {t}_imported SET record_id = h.new_id, row_hash = h.new_hash
+                FROM rehash h
+                WHERE {t}_imported.record_id = h.old_id AND {t}_imported.row_hash = h.old_hash""",
+            ):
+                fetch_all(con, _fill(template, **names))
+        # a version kept in no table (never, but a store edited by hand) keeps its hash
+        fetch_all(
+            con,
+            _fill(
+                "UPDATE {t}_imported SET record_id = r.new_id FROM rekey r "
+                "WHERE {t}_imported.record_id = r.old_id",
+                **names,
+            ),
+        )
+        fetch_all(con, "DROP TABLE rekey")
+        fetch_all(con, "DROP TABLE IF EXISTS rehash")
+    fetch_all(
+        con,
+        "UPDATE rejected_rows "
+        "SET reasons = list_transform(reasons, lambda r: regexp_replace(r, $p, $m, 'g')) "
+        "WHERE len(list_filter(reasons, lambda r: regexp_matches(r, $p))) > 0",
+        {"p": pattern, "m": "[CPR]"},
+    )

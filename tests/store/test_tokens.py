@@ -8,10 +8,10 @@ import duckdb
 import pytest
 
 from dashboard import store
-from dashboard.importer.pipeline import import_file, prepare
+from dashboard.importer.pipeline import import_file
 from dashboard.importer.pseudonym import Pseudonymiser
-from dashboard.store import tokens
-from dashboard.store.records import _sql, record_columns
+from dashboard.store import records, tokens
+from dashboard.store.records import _sql
 from tests.importer.build import INCIDENT_HEADER, incident_row, make_xlsx
 
 KEY = b"test-key-0123456789abcdef"
@@ -85,29 +85,52 @@ def test_an_import_that_fails_keeps_no_token(con) -> None:
     assert store.fetch_all(con, "SELECT count(*) FROM cpr_tokens") == [(0,)]
 
 
-def test_ids_written_before_the_tokens_keep_their_records(tmp_path) -> None:
-    """A store whose ids hold the pseudonym (written before migration 007) keeps them as
-    tokens, so the same number in a later export still updates the same record."""
+def test_ids_written_before_the_tokens_get_tokens_and_keep_their_records(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store whose ids hold the pseudonym (written before migration 007): each id gets a
+    token, its rows hashes over the new id, and the same number in a later export still
+    finds the same record, unchanged."""
     pseudo = Pseudonymiser(KEY)
     old = pseudo.pseudonym("0101901234")
-    path = workbook(tmp_path / "a.xlsx", "0101901234")
-    prepared = prepare(path, pseudonymiser=pseudo)
-    assert prepared.records["incident_id"].to_list() == [old]  # the key, before the store
+    path = workbook(tmp_path / "a.xlsx", "0101901234", "SAG 020290-1234", "H-7")
+    changed = workbook(tmp_path / "b.xlsx", "0101901234", note="anden")
     con = duckdb.connect()
     store.migrate(con, up_to=6)
-    con.register("old_rows", prepared.records.select(record_columns("incidents")).to_arrow())
+    # the code before 007 stored the keys as the ids
+    with monkeypatch.context() as before:
+        before.setattr(records, "_with_id_tokens", lambda _con, _kind, frame: frame)
+        import_file(con, path, pseudonymiser=pseudo)
+        import_file(con, changed, pseudonymiser=pseudo)  # a second version of one record
     store.fetch_all(
         con,
-        "INSERT INTO imports VALUES (99, 'incidents', 'a.xlsx', 'x', 1, 'h', now()::TIMESTAMP,"
-        " 1, 1, 0, 0, 0, 0, '{}', false, NULL)",
+        "INSERT INTO rejected_rows VALUES (2, 9, [$r], '{}')",
+        {"r": f'Hændelses-ID "{old}" appears in rows 2, 3 with different content'},
     )
-    store.fetch_all(
-        con,
-        "INSERT INTO incidents SELECT *, 99, $h FROM old_rows",
-        {"h": prepared.records["row_hash"][0]},
-    )
+    assert old in stored_ids(con)
     store.migrate(con)
-    assert store.fetch_all(con, "SELECT pseudonym, token FROM cpr_tokens") == [(old, old)]
-    report, _ = import_file(con, path, pseudonymiser=pseudo)
-    assert stored_ids(con) == [old] and report.stored_new == 0 and report.unchanged == 1
+    ids = stored_ids(con)
+    tokens = dict(store.fetch_all(con, "SELECT pseudonym, token FROM cpr_tokens"))
+    assert set(tokens) == {old, pseudo.pseudonym("0202901234")}
+    assert set(ids) == {"H-7", tokens[old], "SAG " + tokens[pseudo.pseudonym("0202901234")]}
+    every_id = store.fetch_all(
+        con,
+        "SELECT incident_id FROM incidents_history UNION ALL SELECT record_id FROM incidents_imported",
+    )
+    assert not any(i.startswith("p_") or "p_" in i for (i,) in every_id)
+    rows = store.fetch_all(con, _sql("SELECT row_hash = {hash_expr} FROM incidents", "incidents"))
+    assert rows == [(True,)] * 3
+    history = store.fetch_all(
+        con, _sql("SELECT row_hash = {hash_expr} FROM incidents_history", "incidents")
+    )
+    assert history == [(True,)]
+    (reasons,) = store.fetch_all(con, "SELECT reasons FROM rejected_rows")[0]
+    assert reasons == ['Hændelses-ID "[CPR]" appears in rows 2, 3 with different content']
+    again, _ = import_file(con, changed, pseudonymiser=pseudo)
+    assert (again.stored_new, again.stored_updated, again.unchanged) == (0, 0, 1)
+    records.undo_import(con, 2)  # undo still finds the versions by their new ids and hashes
+    (note,) = store.fetch_all(
+        con, "SELECT notes FROM incidents WHERE incident_id = $i", {"i": tokens[old]}
+    )[0]
+    assert note == "første"
     con.close()

@@ -8,23 +8,12 @@
 -- token, and nothing shown is derived from the number. The `pseudonym` column never leaves
 -- the store.
 --
--- Ids written before this migration hold the pseudonym itself; each is kept as its own token,
--- so that a later export of the same number updates the same record.
+-- Ids written before this migration hold the pseudonym itself: `dashboard.store.tokens.
+-- rekey_old_ids` runs in this migration's transaction and gives each its token (and the
+-- rows their hashes over the new ids), so no id derived from a CPR number stays.
 
 CREATE TABLE cpr_tokens (
     pseudonym   VARCHAR PRIMARY KEY,   -- p_ + 24 letters: HMAC of the ten digits
     token       VARCHAR NOT NULL UNIQUE,
     created_at  TIMESTAMP NOT NULL
-);
-
-INSERT INTO cpr_tokens
-SELECT pseudonym, pseudonym, now()::TIMESTAMP
-FROM (
-    SELECT DISTINCT unnest(regexp_extract_all(id, 'p_[a-p]{24}')) AS pseudonym
-    FROM (
-        SELECT incident_id AS id FROM incidents
-        UNION ALL SELECT incident_id FROM incidents_history
-        UNION ALL SELECT inquiry_id FROM inquiries
-        UNION ALL SELECT inquiry_id FROM inquiries_history
-    )
 );
