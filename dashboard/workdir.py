@@ -6,9 +6,8 @@ large sheet is cut into. They are written only below one directory, ``DASHBOARD_
 folder of its own there, named by its process id and start time. The folders of processes
 that have ended (also by SIGKILL) are removed when the next process starts
 (:func:`start`), a process that exits normally removes its own, and each operation removes
-what it wrote as it ends: a reader's folder
-when the workbook is read or refused (the parts of a large sheet when its workbook is
-dropped), an upload as soon as it has been read.
+what it wrote as it ends: a reader's folder when the workbook is read or refused (the parts
+of a large sheet when its workbook is dropped), an upload as soon as it has been read.
 
 A process that never calls :func:`start` (a library caller, a test) starts it on first use,
 with the root from the settings.
@@ -73,8 +72,8 @@ def start(root: Path) -> Path:
             ) from error
         own = _own_name()
         for item in root.iterdir():
-            if item.name != own and item.is_dir() and not item.is_symlink() and _alive(item.name):
-                continue  # another dashboard or command line at work
+            if item.is_dir() and not item.is_symlink() and _alive(item.name):
+                continue  # this process's own (started before), or another one's at work
             _remove(item)
         _remove_legacy_copies()
         folder = root / own
