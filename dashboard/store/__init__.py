@@ -28,6 +28,11 @@ def _migrations() -> list[tuple[int, str]]:
         name = entry.name
         if name.endswith(".sql"):
             found.append((int(name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    versions = [version for version, _ in found]
+    repeated = sorted({v for v in versions if versions.count(v) > 1})
+    if repeated:
+        # Two files with one number would both run, in an order nobody chose.
+        raise RuntimeError(f"Migration version(s) {repeated} are used by more than one file.")
     return sorted(found)
 
 
