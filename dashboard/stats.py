@@ -56,12 +56,17 @@ __all__ = [
     "KaplanMeier",
     "adjust_p_values",
     "chi2_homogeneity",
+    "choose_null",
     "cmh_test",
     "kaplan_meier",
     "kaplan_meier_median",
     "kaplan_meier_median_from_counts",
     "monte_carlo_chi2_p_value",
     "oe_ratio_ci",
+    "poisson_binomial_funnel_limits",
+    "poisson_binomial_normal_tests",
+    "poisson_binomial_pmf",
+    "poisson_binomial_tests",
     "poisson_exact_ci",
     "poisson_exact_test",
     "proportion_funnel_limits",
@@ -1029,3 +1034,267 @@ def kaplan_meier_median_from_counts(
     survival[zero] = 0
     below = np.flatnonzero(survival <= 0.5 + 1e-12)  # the tolerance of kaplan_meier
     return float(times[at_event][below[0]]) if below.size else NAN
+
+
+# --------------------------------------------------------------------------- Poisson-binomial
+# A yes/no outcome (reported to the police, warned, documented) counted over a group's
+# incidents is, under the null of equal treatment, a sum of independent Bernoulli trials with
+# the reference probabilities of the incidents' strata: a Poisson-binomial count, whose
+# variance Σ p(1 − p) is smaller than the Poisson variance Σ p. Inputs are probabilities per
+# trial, or per stratum with the number of trials in each (``counts``), for one group (1-D) or
+# many (2-D, one row per group; a 1-D ``probabilities`` is then shared by every group, as the
+# reference rates of the strata are).
+
+# Tail mass left outside the computed window of the distribution (see _poisson_binomial_window).
+_PB_TAIL = 1e-20
+# Complex logarithms evaluated per block in the characteristic function (memory ~16 MB).
+_PB_BLOCK = 1_000_000
+
+
+def _pb_inputs(
+    probabilities: ArrayLike, counts: ArrayLike | None
+) -> tuple[FloatArray, FloatArray, bool]:
+    """Probabilities and trial counts as (G, S) / (S,)-shared float arrays, checked.
+
+    Returns ``(p, n, shared)``: ``p`` is (S,) when it is shared by all groups, else (G, S);
+    ``n`` is (G, S)."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    if p.ndim not in (1, 2):
+        raise ValueError(f"probabilities must be 1- or 2-dimensional, got shape {p.shape}")
+    if not np.all((p >= 0) & (p <= 1)):
+        raise ValueError("probabilities must lie in [0, 1]")
+    n = np.ones(p.shape) if counts is None else np.asarray(counts, dtype=np.float64)
+    if n.ndim == 1:
+        n = n[np.newaxis, :]
+    if n.ndim != 2 or n.shape[-1] != p.shape[-1] or (p.ndim == 2 and n.shape[0] != p.shape[0]):
+        raise ValueError("counts must have one entry per probability (shape (G, S))")
+    if not np.all(np.isfinite(n)) or np.any(n < 0) or not np.all(n == np.round(n)):
+        raise ValueError("counts must be non-negative integers")
+    return p, n, p.ndim == 1
+
+
+def _pb_moments(p: FloatArray, n: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Mean Σ n p, variance Σ n p (1 − p) and number of trials Σ n per group."""
+    return (n * p).sum(axis=-1), (n * p * (1.0 - p)).sum(axis=-1), n.sum(axis=-1)
+
+
+def _poisson_binomial_window(
+    p: FloatArray, n: FloatArray, shared: bool
+) -> tuple[FloatArray, FloatArray]:
+    """The pmf of each group's Poisson-binomial count on a window of its support.
+
+    Returns ``(start, pmf)``: ``pmf[g, m]`` is P(X_g = start[g] + m), for m < L (one L for all
+    groups); zero beyond the group's number of trials.
+
+    Method: the DFT of the characteristic function (Hong (2013), "On computing the
+    distribution function for the Poisson binomial distribution", Comput Stat Data Anal
+    59:41–51, the algorithm of R's ``poibin``), with the product over trials as
+    exp(Σ_s n_s log(1 − p_s + p_s e^{−iω})), so a stratum of n_s trials costs one logarithm
+    per frequency. Two changes make it cheap for large groups: only the window
+    μ ± t is computed, with t from Bernstein's inequality for sums of independent terms
+    bounded by 1, P(|X − μ| ≥ t) ≤ 2 exp(−t² / (2(σ² + t/3))), chosen so that the mass outside
+    is below 1e-20; and the DFT has the window's length L, so the mass of X outside the window
+    aliases onto it (at most 1e-20 in total). L grows with σ, not with the number of trials.
+    Rounding (in the DFT, and in n_s·log w, which grows with the stratum's size) leaves an
+    absolute error of about 1e-16 per value for small groups and 1e-12 in total for 60,000
+    trials (measured in the tests); negative values are set to 0. p-values are therefore
+    exact to an absolute ~1e-12, more than enough to compare them with 0.05 or 0.002.
+
+    Written here rather than with ``scipy.stats.poisson_binom`` because that takes one shape
+    parameter per trial (no per-stratum counts) and its cost grows with the square of the
+    number of trials (0.2 s for 20,000 trials, measured): a unit has tens of thousands of
+    incidents at 1M rows, while here the cost grows with the number of strata times σ.
+    The tests check this against scipy's implementation.
+    """
+    mean, var, trials = _pb_moments(p if not shared else p[np.newaxis, :], n)
+    c = math.log(2.0 / _PB_TAIL)
+    half = c / 3.0 + np.sqrt(c * c / 9.0 + 2.0 * c * var)
+    start = np.maximum(np.floor(mean - half), 0.0)
+    stop = np.minimum(np.ceil(mean + half), trials)
+    length = int(np.max(stop - start)) + 1 if start.size else 1
+    z = np.exp(-2j * np.pi * np.arange(length // 2 + 1) / length)  # e^{-iω_j}
+    groups = n.shape[0]
+    log_phi = np.zeros((groups, z.size), dtype=np.complex128)
+    block = max(1, _PB_BLOCK // z.size)
+    tiny = np.finfo(np.float64).tiny
+    for g0 in range(0, 1 if shared else groups):
+        rows = slice(None) if shared else slice(g0, g0 + 1)
+        probs = p if shared else p[g0]
+        for s0 in range(0, probs.size, block):
+            ps = probs[s0 : s0 + block, np.newaxis]
+            w = 1.0 - ps + ps * z[np.newaxis, :]
+            # w = 0 only at p = 1/2, ω = π; its n-th power is 0 (n >= 1), and 0 · log(tiny)
+            # stays 0 where n = 0.
+            logw = np.log(np.where(w == 0, tiny, w))
+            log_phi[rows] += n[rows, s0 : s0 + block] @ logw
+    q = np.fft.irfft(np.exp(log_phi), n=length, axis=-1)
+    k = start[:, np.newaxis] + np.arange(length)[np.newaxis, :]
+    pmf = np.take_along_axis(q, (k % length).astype(np.int64), axis=-1)
+    pmf = np.where(k <= trials[:, np.newaxis], np.maximum(pmf, 0.0), 0.0)
+    return start, pmf
+
+
+def poisson_binomial_pmf(probabilities: ArrayLike, counts: ArrayLike | None = None) -> FloatArray:
+    """P(X = k), k = 0 … N, of one group's Poisson-binomial count X.
+
+    ``probabilities`` (1-D) are the success probabilities per trial, or per stratum with
+    ``counts[s]`` trials each; N is the number of trials. Probabilities below 1e-20 outside
+    μ ± t (see :func:`poisson_binomial_tests`) are returned as 0.
+    """
+    p, n, _ = _pb_inputs(probabilities, counts)
+    if p.ndim != 1 or n.shape[0] != 1:
+        raise ValueError("poisson_binomial_pmf takes one group (1-D probabilities and counts)")
+    start, window = _poisson_binomial_window(p, n, shared=True)
+    trials = int(n.sum())
+    out = np.zeros(trials + 1)
+    first = int(start[0])
+    span = min(window.shape[1], trials + 1 - first)
+    out[first : first + span] = window[0, :span]
+    return out
+
+
+def poisson_binomial_tests(
+    observed: ArrayLike, probabilities: ArrayLike, counts: ArrayLike | None = None
+) -> FloatArray:
+    """Two-sided exact p-values of observed counts against their Poisson-binomial null.
+
+    Parameters
+    ----------
+    observed : array_like, shape (G,)
+        Observed number of "yes" per group (e.g. incidents reported to the police).
+    probabilities : array_like, shape (S,) or (G, S)
+        Reference probability of "yes" per trial or per stratum (shared by all groups when
+        1-D, e.g. the municipality's rate in each stratum of incident type × severity).
+    counts : array_like, shape (G, S), optional
+        Number of trials (incidents) of each group in each stratum; default one trial per
+        probability.
+
+    Returns
+    -------
+    ndarray, shape (G,)
+        p-values in [0, 1]; ``nan`` for a group with no trials.
+
+    Method
+    ------
+    Under the null, O_g = Σ Bernoulli(p_i) (Poisson-binomial; Wang (1993), Stat Sin
+    3:295–312). The two-sided p-value is the "minimum likelihood" one used for the Poisson
+    (:func:`poisson_exact_test`) and binomial tests (R's ``binom.test``, scipy's
+    ``binomtest``): the sum of P(X = k) over all k with P(X = k) <= P(X = O)·(1 + 1e-7). With
+    all probabilities equal this is exactly the binomial test. The distribution is computed
+    by :func:`_poisson_binomial_window`; a count more than ~10 σ from its mean has
+    P(X = O) < 1e-20 and gets p ≈ 0 (exact to an absolute ~1e-12).
+    """
+    p, n, shared = _pb_inputs(probabilities, counts)
+    o = np.atleast_1d(np.asarray(observed, dtype=np.float64))
+    if o.ndim != 1 or o.size != n.shape[0]:
+        raise ValueError("observed must have one entry per group (row of counts)")
+    trials = n.sum(axis=-1)
+    if np.any((o < 0) | (o > trials) | (o != np.round(o))):
+        raise ValueError("observed must be integers between 0 and the number of trials")
+    start, pmf = _poisson_binomial_window(p, n, shared)
+    pos = o - start
+    inside = (pos >= 0) & (pos < pmf.shape[1])
+    at_o = np.where(
+        inside,
+        np.take_along_axis(pmf, np.clip(pos, 0, pmf.shape[1] - 1).astype(np.int64)[:, None], 1)[
+            :, 0
+        ],
+        0.0,
+    )
+    bound = at_o * (1.0 + 1e-7)
+    p_values = np.where(pmf <= bound[:, np.newaxis], pmf, 0.0).sum(axis=-1)
+    return np.where(trials > 0, np.minimum(p_values, 1.0), np.nan)
+
+
+def poisson_binomial_normal_tests(
+    observed: ArrayLike, expected: ArrayLike, variance: ArrayLike
+) -> FloatArray:
+    """Two-sided p-values of the normal approximation to the Poisson-binomial null.
+
+    z = (O − E) / sqrt(V) with E = Σ p and V = Σ p(1 − p), p = 2·Φ(−|z|) (the de Moivre–
+    Laplace approximation generalised by Lyapunov's central limit theorem). ``nan`` where
+    V = 0 and O = E would be undefined: p = 1 there, 0 where O ≠ E.
+    """
+    o, e, v = (np.asarray(x, dtype=np.float64) for x in (observed, expected, variance))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (o - e) / np.sqrt(v)
+    out = np.asarray(2.0 * sps.norm.sf(np.abs(z)), dtype=np.float64)
+    return np.where(v > 0, out, np.where(o == e, 1.0, 0.0))
+
+
+def poisson_binomial_funnel_limits(
+    probabilities: ArrayLike,
+    counts: ArrayLike | None,
+    confidence: float,
+    method: Literal["exact", "normal"] = "exact",
+) -> tuple[FloatArray, FloatArray]:
+    """Limits for each group's O/E on its Poisson-binomial null.
+
+    Parameters
+    ----------
+    probabilities, counts
+        As in :func:`poisson_binomial_tests` (one row of ``counts`` per group).
+    confidence : float
+        Two-sided coverage, e.g. 0.95 or 0.998.
+    method : {"exact", "normal"}
+        ``"exact"``: quantiles of the Poisson-binomial distribution with Spiegelhalter's
+        interpolation (as :func:`ratio_funnel_limits` does for the Poisson), divided by E.
+        ``"normal"``: 1 ± z·sqrt(V)/E, V = Σ p(1 − p).
+
+    Returns
+    -------
+    (lower, upper) : arrays, shape (G,)
+        ``nan`` where E = 0. Each group has its own limits (its variance depends on its case
+        mix, not on E alone), so a funnel plot draws them per group.
+
+    Method
+    ------
+    Spiegelhalter (2005), Stat Med 24:1185–1202, Appendix A.1.1, applied to the
+    Poisson-binomial distribution: r_p = smallest r with F(r) >= p, α = (F(r_p) − p) /
+    P(X = r_p), limit = (r_p − α)/E, with the upper tail from the survival function.
+    """
+    _check_confidence(confidence)
+    if method not in ("exact", "normal"):
+        raise ValueError(f"method must be 'exact' or 'normal', got {method!r}")
+    p, n, shared = _pb_inputs(probabilities, counts)
+    expected, variance, _ = _pb_moments(p if not shared else p[np.newaxis, :], n)
+    valid = expected > 0
+    e_safe = np.where(valid, expected, 1.0)
+    tail = (1.0 - confidence) / 2.0
+    if method == "normal":
+        half = float(sps.norm.ppf(1.0 - tail)) * np.sqrt(variance) / e_safe
+        lower, upper = np.maximum(1.0 - half, 0.0), 1.0 + half
+    else:
+        start, pmf = _poisson_binomial_window(p, n, shared)
+        cdf = np.cumsum(pmf, axis=-1)
+        sf = np.cumsum(pmf[:, ::-1], axis=-1)[:, ::-1] - pmf  # P(X > k)
+        rows = np.arange(pmf.shape[0])
+        r_low = np.argmax(cdf >= tail, axis=-1)
+        r_high = np.argmax(sf <= tail, axis=-1)  # P(X <= r) >= 1 - tail
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a_low = (cdf[rows, r_low] - tail) / pmf[rows, r_low]
+            a_high = (tail - sf[rows, r_high]) / pmf[rows, r_high]
+        a_low = np.where(np.isfinite(a_low), a_low, 0.0)
+        a_high = np.where(np.isfinite(a_high), a_high, 0.0)
+        lower = np.maximum(start + r_low - a_low, 0.0) / e_safe
+        upper = np.maximum(start + r_high - a_high, 0.0) / e_safe
+    return np.where(valid, lower, np.nan), np.where(valid, upper, np.nan)
+
+
+def choose_null(
+    expected: ArrayLike, variance: ArrayLike, max_rate: float = 0.1
+) -> Literal["poisson", "poisson_binomial"]:
+    """The null distribution for one yes/no outcome's O/E tests and limits.
+
+    Rule: ``"poisson"`` when the events are rare, i.e. when the Poisson variance Σ p
+    overstates the Poisson-binomial variance Σ p(1 − p) by at most ``max_rate`` (default
+    10 %): 1 − ΣV/ΣE = Σp²/Σp <= max_rate, the expected-weighted mean probability. Then the
+    Poisson limits are at most 5 % too wide (sqrt(1/0.9) = 1.054) and are the familiar ones
+    (Spiegelhalter 2005); otherwise ``"poisson_binomial"``. Sums are over all groups of the
+    outcome, so the choice is one per outcome.
+    """
+    e = float(np.sum(np.asarray(expected, dtype=np.float64)))
+    v = float(np.sum(np.asarray(variance, dtype=np.float64)))
+    if e <= 0:
+        return "poisson"
+    return "poisson" if 1.0 - v / e <= max_rate else "poisson_binomial"

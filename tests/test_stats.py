@@ -577,3 +577,154 @@ def test_vectorised_intervals_equal_the_scalar_ones() -> None:
     low, high = stats.oe_ratio_cis(o, e)
     for i in range(len(o)):
         assert (low[i], high[i]) == pytest.approx(stats.oe_ratio_ci(int(o[i]), float(e[i])))
+
+
+# ---------------------------------------------------------------- Poisson-binomial
+
+
+def _poisson_binomial_by_recursion(p: np.ndarray) -> np.ndarray:
+    """The pmf by the textbook recursion over trials (add one Bernoulli at a time)."""
+    pmf = np.array([1.0])
+    for pi in p:
+        pmf = np.concatenate([pmf * (1 - pi), [0.0]]) + np.concatenate([[0.0], pmf * pi])
+    return pmf
+
+
+def _minlike_p(pmf: np.ndarray, o: int) -> float:
+    """Two-sided 'minimum likelihood' p-value straight from its definition."""
+    return float(min(1.0, pmf[pmf <= pmf[o] * (1 + 1e-7)].sum()))
+
+
+def test_poisson_binomial_pmf_matches_scipy_and_the_recursion() -> None:
+    # scipy.stats.poisson_binom (Biscarri, Zhao & Brunner 2018) is an independent, well-kept
+    # implementation; the recursion is the definition.
+    rng = np.random.default_rng(3)
+    for size in (1, 7, 120, 400):
+        p = rng.uniform(0, 1, size)
+        if size > 3:  # certain trials and p = 1/2 (where a factor of the product is 0)
+            p[:3] = [0.0, 1.0, 0.5]
+        got = stats.poisson_binomial_pmf(p)
+        np.testing.assert_allclose(got, sps.poisson_binom.pmf(np.arange(size + 1), p), atol=1e-14)
+        np.testing.assert_allclose(got, _poisson_binomial_by_recursion(p), atol=1e-14)
+
+
+def test_poisson_binomial_counts_equal_the_expanded_trials() -> None:
+    strata_p = np.array([0.73, 0.2, 0.5, 0.01])
+    counts = np.array([40, 25, 13, 9])
+    expanded = np.repeat(strata_p, counts)
+    np.testing.assert_allclose(
+        stats.poisson_binomial_pmf(strata_p, counts),
+        _poisson_binomial_by_recursion(expanded),
+        atol=1e-14,
+    )
+
+
+def test_poisson_binomial_test_is_binom_test_when_probabilities_are_equal() -> None:
+    # R `?binom.test` (Conover (1971), p. 97f): 682 giant and 243 dwarf plants against
+    # Mendel's 3/4: binom.test(c(682, 243), p = 3/4) gives p-value = 0.3825. One stratum
+    # of 925 trials at 3/4 is that binomial.
+    p = stats.poisson_binomial_tests([682], [0.75], [[925]])
+    assert p[0] == pytest.approx(0.3825, abs=5e-5)
+    assert p[0] == pytest.approx(sps.binomtest(682, 925, 0.75).pvalue, rel=1e-9)
+    # The same split over strata with equal probabilities changes nothing.
+    p2 = stats.poisson_binomial_tests([682], [0.75, 0.75], [[900, 25]])
+    assert p2[0] == pytest.approx(p[0], rel=1e-9)
+
+
+def test_poisson_binomial_tests_match_the_definition_for_many_groups() -> None:
+    rng = np.random.default_rng(5)
+    strata_p = rng.uniform(0.05, 0.95, 6)
+    counts = rng.integers(0, 30, (8, 6))
+    observed = [int(rng.integers(0, c.sum() + 1)) for c in counts]
+    got = stats.poisson_binomial_tests(observed, strata_p, counts)
+    for g in range(8):
+        pmf = _poisson_binomial_by_recursion(np.repeat(strata_p, counts[g]))
+        assert got[g] == pytest.approx(_minlike_p(pmf, observed[g]), rel=1e-9, abs=1e-14)
+    # Per-group probabilities (2-D) give the same as the shared ones repeated.
+    per_group = np.tile(strata_p, (8, 1))
+    np.testing.assert_allclose(
+        stats.poisson_binomial_tests(observed, per_group, counts), got, rtol=1e-12, atol=1e-15
+    )
+
+
+def test_poisson_binomial_far_tail_and_edges() -> None:
+    # 190 of 200 at p = 1/2: binom.test p = 2·P(X >= 190) ≈ 4e-41, far outside the window.
+    assert sps.binomtest(190, 200, 0.5).pvalue < 1e-40
+    assert stats.poisson_binomial_tests([190], [0.5], [[200]])[0] < 1e-14
+    # Certain outcomes: O = E gives 1, anything else 0 (to the DFT's rounding, ~1e-16).
+    certain = stats.poisson_binomial_tests([3, 2], [1.0, 0.0], [[3, 4], [3, 4]])
+    assert certain == pytest.approx([1.0, 0.0], abs=1e-15)
+    assert math.isnan(stats.poisson_binomial_tests([0], [0.3], [[0]])[0])
+    with pytest.raises(ValueError):
+        stats.poisson_binomial_tests([5], [0.3], [[4]])  # more yes than trials
+    with pytest.raises(ValueError):
+        stats.poisson_binomial_tests([1], [1.3], [[4]])
+
+
+def test_poisson_binomial_window_holds_all_the_mass_for_large_groups() -> None:
+    # 60,000 trials: only a window of about ±10 σ is computed; nothing is lost.
+    pmf = stats.poisson_binomial_pmf([0.73, 0.4], [50_000, 10_000])
+    mean = 0.73 * 50_000 + 0.4 * 10_000
+    var = 0.73 * 0.27 * 50_000 + 0.4 * 0.6 * 10_000
+    k = np.arange(pmf.size)
+    assert pmf.sum() == pytest.approx(1.0, abs=1e-11)
+    assert (k * pmf).sum() == pytest.approx(mean, rel=1e-11)
+    assert ((k - mean) ** 2 * pmf).sum() == pytest.approx(var, rel=1e-9)
+
+
+def test_poisson_binomial_normal_test_by_hand() -> None:
+    # z = (60 − 50) / sqrt(25) = 2 → p = 2·(1 − Φ(2)) = 0.0455003
+    assert stats.poisson_binomial_normal_tests([60], [50.0], [25.0])[0] == pytest.approx(
+        0.04550026, abs=5e-9
+    )
+    assert stats.poisson_binomial_normal_tests([5, 4], [5.0, 5.0], [0.0, 0.0]).tolist() == [
+        1.0,
+        0.0,
+    ]
+
+
+class _RecursionDistribution:
+    """A distribution given by its cdf array, with scipy's ppf rule (and its tolerance)."""
+
+    def __init__(self, cdf: np.ndarray) -> None:
+        self._cdf = cdf
+
+    def ppf(self, q: float) -> float:
+        return float(np.argmax(self._cdf >= q * (1 - 1e-13)))
+
+    def cdf(self, k: float) -> float:
+        return float(self._cdf[int(k)]) if k >= 0 else 0.0
+
+
+@pytest.mark.parametrize("confidence", [0.95, 0.998])
+def test_poisson_binomial_funnel_limits_match_spiegelhalter_formula(confidence: float) -> None:
+    strata_p = np.array([0.7, 0.3, 0.9])
+    counts = np.array([[10, 5, 2], [120, 40, 30], [400, 300, 100]])
+    lower, upper = stats.poisson_binomial_funnel_limits(strata_p, counts, confidence)
+    tail = (1 - confidence) / 2
+    for g in range(3):
+        trials = np.repeat(strata_p, counts[g])
+        dist = _RecursionDistribution(np.cumsum(_poisson_binomial_by_recursion(trials)))
+        e = trials.sum()
+        by_hand_lower = max(_spiegelhalter_by_hand(dist, tail), 0) / e  # type: ignore[arg-type]
+        by_hand_upper = _spiegelhalter_by_hand(dist, 1 - tail) / e  # type: ignore[arg-type]
+        assert lower[g] == pytest.approx(by_hand_lower, abs=1e-9)
+        assert upper[g] == pytest.approx(by_hand_upper, abs=1e-9)
+    # Normal limits: 1 ± z sqrt(V) / E.
+    low_n, high_n = stats.poisson_binomial_funnel_limits(strata_p, counts, confidence, "normal")
+    e = (counts * strata_p).sum(axis=1)
+    v = (counts * strata_p * (1 - strata_p)).sum(axis=1)
+    z = sps.norm.ppf(1 - tail)
+    np.testing.assert_allclose(high_n, 1 + z * np.sqrt(v) / e, rtol=1e-12)
+    np.testing.assert_allclose(low_n, np.maximum(1 - z * np.sqrt(v) / e, 0), rtol=1e-12)
+    # With 800 trials exact and normal limits are close, and narrower than Poisson's.
+    assert lower[2] == pytest.approx(low_n[2], abs=0.005)
+    assert upper[2] < stats.ratio_funnel_limits(float(e[2]), confidence)[1]
+
+
+def test_choose_null_rule() -> None:
+    # Σp²/Σp: 0.05 (rare) -> Poisson; 0.73 (documentation) -> Poisson-binomial.
+    assert stats.choose_null([5.0], [5.0 * 0.95]) == "poisson"
+    assert stats.choose_null([73.0, 7.3], [73 * 0.27, 7.3 * 0.27]) == "poisson_binomial"
+    assert stats.choose_null([10.0], [9.0]) == "poisson"  # exactly 10 %
+    assert stats.choose_null([0.0], [0.0]) == "poisson"
