@@ -54,6 +54,7 @@ __all__ = [
     "CMHResult",
     "Chi2Result",
     "KaplanMeier",
+    "Overdispersion",
     "adjust_p_values",
     "chi2_homogeneity",
     "choose_null",
@@ -62,7 +63,11 @@ __all__ = [
     "kaplan_meier_median",
     "kaplan_meier_median_from_counts",
     "monte_carlo_chi2_p_value",
+    "oe_funnel_limits_adjusted",
+    "oe_p_values_adjusted",
     "oe_ratio_ci",
+    "oe_z_scores",
+    "overdispersion",
     "poisson_binomial_funnel_limits",
     "poisson_binomial_normal_tests",
     "poisson_binomial_pmf",
@@ -73,6 +78,7 @@ __all__ = [
     "quantile_from_counts",
     "ratio_funnel_limits",
     "wilson_interval",
+    "winsorise",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -1298,3 +1304,187 @@ def choose_null(
     if e <= 0:
         return "poisson"
     return "poisson" if 1.0 - v / e <= max_rate else "poisson_binomial"
+
+
+# --------------------------------------------------------------------------- over-dispersion
+
+
+Adjustment = Literal["none", "multiplicative", "additive"]
+
+
+@dataclass(frozen=True)
+class Overdispersion:
+    """Result of :func:`overdispersion`.
+
+    Attributes
+    ----------
+    phi
+        Spiegelhalter's over-dispersion factor φ̂ = (1/k) Σ z_w², z_w the winsorised z-scores.
+    p_value
+        P(χ²_{k−1} >= k φ̂): the test of no over-dispersion.
+    tau2
+        DerSimonian–Laird between-group variance τ̂² on the scale of the z-scores' indicator
+        (0 when k φ̂ <= k − 1).
+    method
+        The adjustment to use: the requested one when ``p_value < alpha``, else ``"none"``.
+    n_groups
+        k, the number of groups with a finite z-score.
+    """
+
+    phi: float
+    p_value: float
+    tau2: float
+    method: Adjustment
+    n_groups: int
+
+    def as_dict(self) -> dict[str, float | str]:
+        """``{phi, p_value, tau2, method}`` as the CLI's JSON states it."""
+        return {"phi": self.phi, "p_value": self.p_value, "tau2": self.tau2, "method": self.method}
+
+
+def winsorise(values: ArrayLike, fraction: float = 0.1) -> FloatArray:
+    """Values below the ``fraction`` quantile set to it, above the 1 − ``fraction`` quantile
+    set to that (quantiles by linear interpolation, R's type 7, numpy's default); ``nan``
+    passes through.
+
+    Spiegelhalter (2005), Qual Saf Health Care 14:347–351: "shrinking the 10 % most extreme
+    z-scores at each end to the 10th and 90th percentiles". ``scipy.stats.mstats.winsorize``
+    is not used because it clips a number of values (by rank) rather than at the percentile.
+    """
+    if not (0.0 <= fraction < 0.5):
+        raise ValueError(f"fraction must be in [0, 0.5), got {fraction!r}")
+    z = np.asarray(values, dtype=np.float64)
+    finite = z[np.isfinite(z)]
+    if finite.size == 0:
+        return z.copy()
+    low, high = np.quantile(finite, [fraction, 1.0 - fraction])
+    return np.where(np.isfinite(z), np.clip(z, low, high), z)
+
+
+def overdispersion(
+    z_scores: ArrayLike,
+    standard_errors: ArrayLike,
+    *,
+    trim: float = 0.1,
+    alpha: float = 0.05,
+    adjustment: Literal["multiplicative", "additive"] = "additive",
+) -> Overdispersion:
+    """Spiegelhalter's test of over-dispersion, φ̂ and the DerSimonian–Laird τ̂².
+
+    Parameters
+    ----------
+    z_scores : array_like
+        z_i = (y_i − θ0)/s_i per group (see :func:`oe_z_scores`); non-finite ones are left out.
+    standard_errors : array_like
+        s_i, the null standard error of each group's indicator y_i (same scale as τ).
+    trim : float
+        Fraction winsorised at each end (default 10 %, as Spiegelhalter and FunnelPlotR).
+    alpha : float
+        Level of the χ² test at which the limits are adjusted.
+    adjustment : {"additive", "multiplicative"}
+        The adjustment reported in ``method`` when over-dispersion is significant.
+
+    Returns
+    -------
+    Overdispersion
+
+    Method
+    ------
+    Spiegelhalter DJ (2005) "Handling over-dispersion of performance indicators", Qual Saf
+    Health Care 14:347–351: φ̂ = (1/k) Σ z_w² over the winsorised z-scores; under no
+    over-dispersion k φ̂ ~ χ²_{k−1}. The random-effects variance is the DerSimonian & Laird
+    (1986, Control Clin Trials 7:177–188) moment estimator in Spiegelhalter's form,
+    τ̂² = (k φ̂ − (k − 1)) / (Σ w_i − Σ w_i² / Σ w_i), w_i = 1/s_i², truncated at 0 (as
+    FunnelPlotR's ``tau2`` does). ``nan`` values when fewer than two groups.
+    """
+    z = np.asarray(z_scores, dtype=np.float64).reshape(-1)
+    s = np.asarray(standard_errors, dtype=np.float64).reshape(-1)
+    if z.shape != s.shape:
+        raise ValueError("z_scores and standard_errors must have the same length")
+    keep = np.isfinite(z) & np.isfinite(s) & (s > 0)
+    z, s = z[keep], s[keep]
+    k = int(z.size)
+    if k < 2:
+        return Overdispersion(NAN, NAN, NAN, "none", k)
+    phi = float(np.mean(winsorise(z, trim) ** 2))
+    p_value = float(sps.chi2.sf(k * phi, k - 1))
+    w = 1.0 / s**2
+    denominator = float(w.sum() - (w**2).sum() / w.sum())
+    tau2 = max((k * phi - (k - 1)) / denominator, 0.0) if denominator > 0 else 0.0
+    method: Adjustment = adjustment if p_value < alpha else "none"
+    return Overdispersion(phi=phi, p_value=p_value, tau2=tau2, method=method, n_groups=k)
+
+
+def oe_z_scores(
+    observed: ArrayLike, expected: ArrayLike, variance: ArrayLike | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """z-scores and null standard errors of O/E for :func:`overdispersion`.
+
+    Poisson null (``variance`` None): Spiegelhalter's (2005, QSHC, Table 1) square-root
+    transform for an indirectly standardised ratio, y = sqrt(O/E), s = 1/(2 sqrt(E)),
+    z = 2(sqrt(O) − sqrt(E)) (FunnelPlotR's "SR" indicator). Poisson-binomial null (``variance``
+    = Σ p(1 − p) per group): y = O/E, s = sqrt(V)/E, z = (O − E)/sqrt(V). ``nan`` where E or V
+    is 0.
+    """
+    o = np.asarray(observed, dtype=np.float64)
+    e = np.asarray(expected, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if variance is None:
+            s = np.where(e > 0, 0.5 / np.sqrt(e), np.nan)
+            z = np.where(e > 0, 2.0 * (np.sqrt(o) - np.sqrt(e)), np.nan)
+        else:
+            v = np.asarray(variance, dtype=np.float64)
+            ok = (e > 0) & (v > 0)
+            s = np.where(ok, np.sqrt(v) / e, np.nan)
+            z = np.where(ok, (o - e) / np.sqrt(v), np.nan)
+    return np.asarray(z, dtype=np.float64), np.asarray(s, dtype=np.float64)
+
+
+def _adjusted_se(se: FloatArray, od: Overdispersion | None) -> FloatArray:
+    if od is None or od.method == "none":
+        return se
+    if od.method == "multiplicative":
+        return se * math.sqrt(od.phi)
+    return np.sqrt(se**2 + od.tau2)
+
+
+def oe_funnel_limits_adjusted(
+    expected: ArrayLike,
+    confidence: float,
+    od: Overdispersion | None,
+    variance: ArrayLike | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """O/E limits widened for over-dispersion (normal limits on the scale of
+    :func:`oe_z_scores`).
+
+    Multiplicative: target ± z·sqrt(φ̂)·s; additive: target ± z·sqrt(s² + τ̂²) (Spiegelhalter
+    2005, QSHC 14:347, §"Allowing for over-dispersion"). Poisson null: on the square-root
+    scale, 1 ± z·σ, then squared (a lower limit below 0 on that scale is 0), as FunnelPlotR
+    does for ratios; Poisson-binomial null: 1 ± z·σ on the O/E scale, clipped at 0. With
+    ``od`` None or ``od.method == "none"`` these are the unadjusted normal limits.
+    """
+    _check_confidence(confidence)
+    e = np.asarray(expected, dtype=np.float64)
+    _, se = oe_z_scores(np.zeros_like(e), e, variance)
+    sigma = _adjusted_se(se, od)
+    z = float(sps.norm.ppf(1.0 - (1.0 - confidence) / 2.0))
+    if variance is None:
+        return np.maximum(1.0 - z * sigma, 0.0) ** 2, (1.0 + z * sigma) ** 2
+    return np.maximum(1.0 - z * sigma, 0.0), 1.0 + z * sigma
+
+
+def oe_p_values_adjusted(
+    observed: ArrayLike,
+    expected: ArrayLike,
+    od: Overdispersion,
+    variance: ArrayLike | None = None,
+) -> FloatArray:
+    """Two-sided p-values of O/E after the over-dispersion adjustment of ``od``:
+    p = 2·Φ(−|y − 1| / σ) with σ as in :func:`oe_funnel_limits_adjusted`, so that a group is
+    outside those limits at confidence c exactly when p < 1 − c."""
+    o = np.asarray(observed, dtype=np.float64)
+    e = np.asarray(expected, dtype=np.float64)
+    z, se = oe_z_scores(o, e, variance)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        adjusted = z * se / _adjusted_se(se, od)
+    return np.asarray(2.0 * sps.norm.sf(np.abs(adjusted)), dtype=np.float64)

@@ -728,3 +728,90 @@ def test_choose_null_rule() -> None:
     assert stats.choose_null([73.0, 7.3], [73 * 0.27, 7.3 * 0.27]) == "poisson_binomial"
     assert stats.choose_null([10.0], [9.0]) == "poisson"  # exactly 10 %
     assert stats.choose_null([0.0], [0.0]) == "poisson"
+
+
+# ---------------------------------------------------------------- over-dispersion
+
+
+def test_winsorise_at_the_10th_and_90th_percentiles() -> None:
+    # 1..10: type-7 10th percentile = 1 + 0.9 = 1.9, 90th = 9.1 (R: quantile(1:10, c(.1, .9))).
+    got = stats.winsorise(np.arange(1.0, 11.0))
+    np.testing.assert_allclose(got, [1.9, 2, 3, 4, 5, 6, 7, 8, 9, 9.1])
+    assert np.isnan(stats.winsorise([np.nan, 1.0, 2.0])[0])
+
+
+def _spiegelhalter_2005_by_hand(z: list[float], s: list[float]) -> tuple[float, float, float]:
+    """φ, its χ² p-value and τ² written out from Spiegelhalter (2005), Qual Saf Health Care
+    14:347–351 (winsorise 10 % each end, φ = Σz²/k, kφ ~ χ²(k−1),
+    τ² = (kφ − (k−1)) / (Σw − Σw²/Σw), w = 1/s²)."""
+    k = len(z)
+    ordered = sorted(z)
+    lo, hi = (float(np.percentile(ordered, q)) for q in (10, 90))
+    zw = [min(max(x, lo), hi) for x in z]
+    phi = sum(x * x for x in zw) / k
+    w = [1 / (x * x) for x in s]
+    tau2 = max(0.0, (k * phi - (k - 1)) / (sum(w) - sum(x * x for x in w) / sum(w)))
+    return phi, float(sps.chi2.sf(k * phi, k - 1)), tau2
+
+
+def test_overdispersion_matches_the_paper_formulas() -> None:
+    rng = np.random.default_rng(7)
+    e = rng.uniform(5, 200, 30)
+    o = rng.poisson(e * rng.gamma(8, 1 / 8, 30))  # over-dispersed counts
+    z, s = stats.oe_z_scores(o, e)
+    # FunnelPlotR's SR z-score: 2 (sqrt(O) − sqrt(E)); s = 1 / (2 sqrt(E)).
+    np.testing.assert_allclose(z, 2 * (np.sqrt(o) - np.sqrt(e)), rtol=1e-12)
+    np.testing.assert_allclose(s, 1 / (2 * np.sqrt(e)), rtol=1e-12)
+    od = stats.overdispersion(z, s)
+    phi, p, tau2 = _spiegelhalter_2005_by_hand(list(z), list(s))
+    assert od.phi == pytest.approx(phi, rel=1e-12)
+    assert od.p_value == pytest.approx(p, rel=1e-9)
+    assert od.tau2 == pytest.approx(tau2, rel=1e-12)
+    assert od.n_groups == 30
+    assert od.p_value < 0.05 and od.method == "additive"
+    assert od.as_dict() == {"phi": od.phi, "p_value": od.p_value, "tau2": od.tau2,
+                            "method": "additive"}  # fmt: skip
+    mult = stats.overdispersion(z, s, adjustment="multiplicative")
+    assert mult.method == "multiplicative" and mult.phi == od.phi
+
+
+def test_overdispersion_recovers_a_known_random_effect() -> None:
+    # y_i = 1 + N(0, s_i² + τ²) with τ² = 0.01: the DerSimonian–Laird estimate on 4,000
+    # groups (no trimming) is within 10 %; without a random effect φ ≈ 1 and no adjustment.
+    rng = np.random.default_rng(11)
+    s = rng.uniform(0.05, 0.3, 4000)
+    y = 1 + rng.normal(0, np.sqrt(s**2 + 0.01))
+    od = stats.overdispersion((y - 1) / s, s, trim=0.0)
+    assert od.tau2 == pytest.approx(0.01, rel=0.1)
+    y0 = 1 + rng.normal(0, s)
+    null = stats.overdispersion((y0 - 1) / s, s, trim=0.0)
+    assert null.phi == pytest.approx(1.0, abs=0.07)
+    assert null.method == "none" and null.p_value > 0.05
+    few = stats.overdispersion([1.0], [0.1])
+    assert math.isnan(few.phi) and few.method == "none"
+
+
+def test_adjusted_limits_and_p_values_by_hand() -> None:
+    od_mult = stats.Overdispersion(phi=2.25, p_value=0.001, tau2=0.0, method="multiplicative",
+                                   n_groups=20)  # fmt: skip
+    od_add = stats.Overdispersion(phi=2.0, p_value=0.001, tau2=0.0025, method="additive",
+                                  n_groups=20)  # fmt: skip
+    z95 = sps.norm.ppf(0.975)
+    # Poisson, E = 25: s = 1/(2·5) = 0.1 on the square-root scale.
+    lo, hi = stats.oe_funnel_limits_adjusted([25.0], 0.95, od_mult)
+    assert hi[0] == pytest.approx((1 + z95 * 1.5 * 0.1) ** 2, rel=1e-12)
+    assert lo[0] == pytest.approx((1 - z95 * 1.5 * 0.1) ** 2, rel=1e-12)
+    lo, hi = stats.oe_funnel_limits_adjusted([25.0], 0.95, od_add)
+    assert hi[0] == pytest.approx((1 + z95 * math.sqrt(0.01 + 0.0025)) ** 2, rel=1e-12)
+    # Poisson-binomial, E = 50, V = 16: s = 4/50 = 0.08 on the O/E scale.
+    lo, hi = stats.oe_funnel_limits_adjusted([50.0], 0.95, od_add, variance=[16.0])
+    assert hi[0] == pytest.approx(1 + z95 * math.sqrt(0.0064 + 0.0025), rel=1e-12)
+    unadjusted = stats.oe_funnel_limits_adjusted([50.0], 0.95, None, variance=[16.0])
+    assert unadjusted[1][0] == pytest.approx(1 + z95 * 0.08, rel=1e-12)
+    # A group on the adjusted 95 % limit has adjusted p = 0.05.
+    o_on_limit = float(hi[0]) * 50
+    p = stats.oe_p_values_adjusted([o_on_limit], [50.0], od_add, variance=[16.0])
+    assert p[0] == pytest.approx(0.05, rel=1e-9)
+    lo, hi = stats.oe_funnel_limits_adjusted([25.0], 0.95, od_mult)
+    p = stats.oe_p_values_adjusted([float(lo[0]) * 25], [25.0], od_mult)
+    assert p[0] == pytest.approx(0.05, rel=1e-9)
