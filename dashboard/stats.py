@@ -51,10 +51,12 @@ from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.rates import confint_poisson
 
 __all__ = [
+    "VERDICTS",
     "CMHResult",
     "Chi2Result",
     "KaplanMeier",
     "Overdispersion",
+    "Screening",
     "adjust_p_values",
     "chi2_homogeneity",
     "choose_null",
@@ -77,6 +79,9 @@ __all__ = [
     "proportion_funnel_limits",
     "quantile_from_counts",
     "ratio_funnel_limits",
+    "screen_oe",
+    "screening_confidence",
+    "verdicts",
     "wilson_interval",
     "winsorise",
 ]
@@ -1488,3 +1493,181 @@ def oe_p_values_adjusted(
     with np.errstate(divide="ignore", invalid="ignore"):
         adjusted = z * se / _adjusted_se(se, od)
     return np.asarray(2.0 * sps.norm.sf(np.abs(adjusted)), dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- verdicts
+
+Verdict = Literal["higher", "lower", "as_expected", "too_few"]
+VERDICTS: tuple[Verdict, ...] = ("higher", "lower", "as_expected", "too_few")
+
+
+def verdicts(
+    observed: ArrayLike,
+    expected: ArrayLike,
+    p_values: ArrayLike,
+    *,
+    alpha: float = 0.05,
+    min_expected: float = 5.0,
+) -> NDArray[np.str_]:
+    """One verdict per group: ``higher``, ``lower``, ``as_expected`` or ``too_few``.
+
+    Parameters
+    ----------
+    observed, expected : array_like, shape (G,)
+        O and E of one outcome per group.
+    p_values : array_like, shape (G,)
+        Two-sided p-values on the outcome's null after the over-dispersion check (see
+        :func:`screen_oe`, which computes them).
+    alpha : float
+        False discovery rate of the screening (default 5 %).
+    min_expected : float
+        Groups with E below this are ``too_few`` and are not tested.
+
+    Returns
+    -------
+    ndarray of str, shape (G,)
+
+    Rule
+    ----
+    ``too_few`` when E < ``min_expected`` (default 5: below it not even O = 0 against E
+    reaches p < 0.005 under the Poisson null, e^{−5} = 0.0067) or the p-value is missing.
+    The other groups form one family per outcome; their p-values are adjusted with
+    Benjamini & Hochberg (1995), JRSS B 57:289–300 — a screening rule: among the groups
+    named, at most a fraction ``alpha`` are expected to be false alarms, where Holm's
+    family-wise control would miss most real differences among thirty units. A group is
+    ``higher`` (``lower``) when its adjusted p-value is <= ``alpha`` and O > E (O < E), else
+    ``as_expected``.
+    """
+    if not (0.0 < alpha < 1.0):
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    o = np.asarray(observed, dtype=np.float64)
+    e = np.asarray(expected, dtype=np.float64)
+    p = np.asarray(p_values, dtype=np.float64)
+    if not (o.shape == e.shape == p.shape):
+        raise ValueError("observed, expected and p_values must have the same shape")
+    tested = (e >= min_expected) & np.isfinite(p)
+    q = adjust_p_values(np.where(tested, p, np.nan), method="fdr_bh")
+    named = tested & (q <= alpha)
+    out = np.full(o.shape, "as_expected", dtype="<U11")
+    out[named & (o > e)] = "higher"
+    out[named & (o < e)] = "lower"
+    out[~tested] = "too_few"
+    return out
+
+
+def screening_confidence(p_values: ArrayLike, alpha: float = 0.05) -> float:
+    """The per-group confidence 1 − α* at which Benjamini–Hochberg names groups.
+
+    BH rejects the i* smallest p-values, i* = max{i : p_(i) <= i·α/m}, i.e. every p <= α* =
+    i*·α/m (α/m when none is rejected). Limits drawn at 1 − α* therefore separate the named
+    groups from the others, so a funnel plot shows the verdict's own limits. ``nan``
+    p-values are left out, as in :func:`verdicts`.
+    """
+    p = np.sort(np.asarray(p_values, dtype=np.float64)[np.isfinite(p_values)])
+    m = p.size
+    if m == 0:
+        return 1.0 - alpha
+    passing = np.flatnonzero(p <= np.arange(1, m + 1) * alpha / m)
+    rejected = int(passing[-1]) + 1 if passing.size else 1
+    return 1.0 - rejected * alpha / m
+
+
+@dataclass(frozen=True)
+class Screening:
+    """Result of :func:`screen_oe` for one outcome (arrays have one entry per group).
+
+    Attributes
+    ----------
+    null
+        ``"poisson"`` or ``"poisson_binomial"``.
+    overdispersion
+        φ̂, its p-value, τ̂² and the adjustment used.
+    p_values
+        Two-sided p-values on the null, after the adjustment when it is used.
+    verdict
+        :func:`verdicts` of those p-values.
+    confidence
+        :func:`screening_confidence`: the level of ``lower``/``upper``.
+    lower, upper
+        O/E limits at ``confidence`` on the (adjusted) null: the verdict's limits.
+    """
+
+    null: Literal["poisson", "poisson_binomial"]
+    overdispersion: Overdispersion
+    p_values: FloatArray
+    verdict: NDArray[np.str_]
+    confidence: float
+    lower: FloatArray
+    upper: FloatArray
+
+
+def screen_oe(
+    observed: ArrayLike,
+    expected: ArrayLike,
+    variance: ArrayLike | None = None,
+    *,
+    exact_p_values: ArrayLike | None = None,
+    alpha: float = 0.05,
+    min_expected: float = 5.0,
+    trim: float = 0.1,
+    overdispersion_alpha: float = 0.05,
+    adjustment: Literal["multiplicative", "additive"] = "additive",
+) -> Screening:
+    """Over-dispersion check, p-values and verdicts for one outcome's O/E, in one rule.
+
+    Parameters
+    ----------
+    observed, expected : array_like, shape (G,)
+        O and E per group (E from the reference population).
+    variance : array_like, optional
+        Σ p(1 − p) per group for the Poisson-binomial null; None for the Poisson null (see
+        :func:`choose_null`).
+    exact_p_values : array_like, optional
+        Exact p-values on the null (:func:`poisson_binomial_tests`); by default
+        :func:`poisson_exact_tests` for the Poisson null and
+        :func:`poisson_binomial_normal_tests` for the Poisson-binomial one.
+    alpha, min_expected
+        As in :func:`verdicts`.
+    trim, overdispersion_alpha, adjustment
+        As in :func:`overdispersion` (over the groups with E >= ``min_expected``).
+
+    Rule
+    ----
+    1. z-scores on the null (:func:`oe_z_scores`), φ̂ and τ̂² from the tested groups.
+    2. If over-dispersion is significant (``overdispersion_alpha``), p-values from the
+       adjusted normal null (:func:`oe_p_values_adjusted`); else the exact p-values.
+    3. :func:`verdicts` with Benjamini–Hochberg at ``alpha``; limits at
+       :func:`screening_confidence` so that the groups outside are those named (exactly for
+       the normal limits, up to the discreteness of exact ones).
+    """
+    o = np.asarray(observed, dtype=np.float64)
+    e = np.asarray(expected, dtype=np.float64)
+    v = None if variance is None else np.asarray(variance, dtype=np.float64)
+    z, se = oe_z_scores(o, e, v)
+    tested = e >= min_expected
+    od = overdispersion(
+        z[tested], se[tested], trim=trim, alpha=overdispersion_alpha, adjustment=adjustment
+    )
+    if od.method != "none":
+        p = oe_p_values_adjusted(o, e, od, v)
+    elif exact_p_values is not None:
+        p = np.asarray(exact_p_values, dtype=np.float64)
+    elif v is None:
+        p = poisson_exact_tests(o, e)
+    else:
+        p = poisson_binomial_normal_tests(o, e, v)
+    verdict = verdicts(o, e, p, alpha=alpha, min_expected=min_expected)
+    confidence = screening_confidence(np.where(tested, p, np.nan), alpha)
+    if od.method == "none" and v is None:
+        lower, upper = ratio_funnel_limits(e, confidence)
+    else:
+        lower, upper = oe_funnel_limits_adjusted(e, confidence, od, v)
+    return Screening(
+        null="poisson" if v is None else "poisson_binomial",
+        overdispersion=od,
+        p_values=p,
+        verdict=verdict,
+        confidence=confidence,
+        lower=np.asarray(lower, dtype=np.float64),
+        upper=np.asarray(upper, dtype=np.float64),
+    )

@@ -815,3 +815,81 @@ def test_adjusted_limits_and_p_values_by_hand() -> None:
     lo, hi = stats.oe_funnel_limits_adjusted([25.0], 0.95, od_mult)
     p = stats.oe_p_values_adjusted([float(lo[0]) * 25], [25.0], od_mult)
     assert p[0] == pytest.approx(0.05, rel=1e-9)
+
+
+# ---------------------------------------------------------------- verdicts
+
+
+def test_verdicts_by_hand() -> None:
+    o = [30, 5, 12, 2, 40, 20]
+    e = [15.0, 12.0, 12.5, 3.0, 20.0, 19.0]
+    p = [0.0004, 0.01, 0.9, 0.2, 0.03, 0.8]
+    # Tested: all but E = 3. BH over m = 5: sorted .0004 .01 .03 .8 .9 -> ·5/i =
+    # .002 .025 .05 1 .9 -> running min from the top: .002 .025 .05 .9 .9.
+    got = stats.verdicts(o, e, p)
+    assert got.tolist() == ["higher", "lower", "as_expected", "too_few", "higher", "as_expected"]
+    stricter = stats.verdicts(o, e, p, alpha=0.04)
+    assert stricter.tolist()[4] == "as_expected"
+    nan_p = stats.verdicts([3], [8.0], [np.nan])
+    assert nan_p.tolist() == ["too_few"]
+    assert set(stats.VERDICTS) == {"higher", "lower", "as_expected", "too_few"}
+
+
+def test_screening_confidence_is_the_bh_cut_off() -> None:
+    p = [0.0004, 0.01, 0.9, 0.03, 0.8]
+    # BH rejects 3 of 5 at 5 %: cut-off 3 · 0.05 / 5 = 0.03.
+    assert stats.screening_confidence(p) == pytest.approx(0.97)
+    assert stats.screening_confidence([0.5, 0.9]) == pytest.approx(1 - 0.05 / 2)
+    assert stats.screening_confidence([]) == pytest.approx(0.95)
+
+
+@pytest.mark.parametrize("variance_ratio", [None, 0.4])
+def test_screen_oe_names_exactly_the_groups_outside_its_limits(
+    variance_ratio: float | None,
+) -> None:
+    """With over-dispersion adjusted (normal null), the verdicts and the limits drawn at
+    screening_confidence are one rule: a group is named iff it lies outside."""
+    adjusted = named_any = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        e = rng.uniform(8, 300, 27)
+        o = rng.poisson(e * rng.gamma(4, 1 / 4, 27)).astype(float)
+        v = None if variance_ratio is None else e * variance_ratio
+        res = stats.screen_oe(o, e, v)
+        if res.overdispersion.method == "none":
+            continue
+        adjusted += 1
+        ratio = o / e
+        outside = (ratio > res.upper) | (ratio < res.lower)
+        named = np.isin(res.verdict, ["higher", "lower"])
+        named_any += int(named.any())
+        assert np.array_equal(outside, named)
+    assert adjusted >= 35 and named_any >= 5  # the check above ran, on cases that name
+
+
+def test_screen_oe_names_planted_groups_on_the_poisson_binomial_null() -> None:
+    # 27 groups at a 73 % documentation rate; groups 0 and 1 document at 50 % and 95 %.
+    rng = np.random.default_rng(2)
+    n = rng.integers(80, 600, 27)
+    rate = np.full(27, 0.73)
+    rate[0], rate[1] = 0.5, 0.95
+    o = rng.binomial(n, rate).astype(float)
+    e = n * 0.73
+    v = n * 0.73 * 0.27
+    res = stats.screen_oe(o, e, v)
+    assert res.null == "poisson_binomial"
+    assert res.verdict[0] == "lower" and res.verdict[1] == "higher"
+    assert set(res.verdict[2:].tolist()) <= {"as_expected"}
+    # On the Poisson null the z-scores' variance is about V/E = 0.27, not 1: its limits are
+    # far too wide (the issue's warnings example: Poisson p = 0.10, Poisson-binomial 0.009).
+    assert stats.screen_oe(o, e).overdispersion.phi == pytest.approx(0.27, abs=0.1)
+    assert res.overdispersion.phi == pytest.approx(1.0, abs=0.3)
+    # 400 incidents, E = 292, V = 78.84, O = E + 3.5 sqrt(V) = 323: z = 3.5 (p = 0.00047 <
+    # 0.05/27 for BH) on the right null, but z = 31/sqrt(292) = 1.81 on the Poisson one.
+    e2, v2 = np.full(27, 292.0), np.full(27, 78.84)
+    o2 = e2.copy()
+    o2[0] = 323.0
+    assert stats.screen_oe(o2, e2, v2).verdict[0] == "higher"
+    assert stats.screen_oe(o2, e2).verdict[0] == "as_expected"
+    too_small = stats.screen_oe([1.0, 9.0], [2.0, 9.0])
+    assert too_small.verdict[0] == "too_few"
