@@ -52,15 +52,19 @@ from statsmodels.stats.rates import confint_poisson
 
 __all__ = [
     "VERDICTS",
+    "BreslowDayResult",
     "CMHResult",
     "Chi2Result",
+    "GeneralisedCMHResult",
     "KaplanMeier",
     "Overdispersion",
     "Screening",
     "adjust_p_values",
+    "breslow_day_test",
     "chi2_homogeneity",
     "choose_null",
     "cmh_test",
+    "generalised_cmh_test",
     "kaplan_meier",
     "kaplan_meier_median",
     "kaplan_meier_median_from_counts",
@@ -1671,3 +1675,137 @@ def screen_oe(
         lower=np.asarray(lower, dtype=np.float64),
         upper=np.asarray(upper, dtype=np.float64),
     )
+
+
+# --------------------------------------------------------------------------- CMH: homogeneity
+
+
+@dataclass(frozen=True)
+class BreslowDayResult:
+    """Result of :func:`breslow_day_test`.
+
+    Attributes
+    ----------
+    statistic, p_value, dof
+        Breslow–Day X² (with Tarone's correction when ``tarone``), its χ² p-value, K' − 1.
+    tarone
+        Whether Tarone's correction was subtracted.
+    n_strata
+        K', the strata used (those with both rows and both columns non-empty).
+    """
+
+    statistic: float
+    p_value: float
+    dof: int
+    tarone: bool
+    n_strata: int
+
+
+def breslow_day_test(tables: ArrayLike, tarone: bool = True) -> BreslowDayResult:
+    """Breslow–Day test that the K 2×2 tables share one odds ratio (the assumption behind the
+    Mantel–Haenszel common odds ratio of :func:`cmh_test`).
+
+    Parameters
+    ----------
+    tables : array_like, shape (K, 2, 2)
+        As for :func:`cmh_test`.
+    tarone : bool
+        Subtract Tarone's (1985, Biometrika 72:91–95) correction (default), which makes the
+        statistic asymptotically χ² when the Mantel–Haenszel estimate is used; as
+        ``DescTools::BreslowDayTest(correct = TRUE)``.
+
+    Returns
+    -------
+    BreslowDayResult
+        ``nan`` statistic when fewer than two strata are informative.
+
+    Method
+    ------
+    Breslow & Day (1980), *Statistical Methods in Cancer Research* vol. I, §4.4: for each
+    stratum the expected first cell given the margins and the Mantel–Haenszel odds ratio, its
+    variance, and Σ (a − E a)²/Var a on K' − 1 degrees of freedom. Computed by statsmodels'
+    ``StratifiedTable.test_equal_odds``; the p-value is recomputed with ``chi2.sf``. Strata
+    with an empty row or column say nothing about the odds ratio (their variance is 0) and
+    are left out.
+    """
+    arr = _counts_array(tables, 3, "tables")
+    if arr.shape[1:] != (2, 2):
+        raise ValueError(f"tables must have shape (K, 2, 2), got {arr.shape}")
+    informative = (arr.sum(axis=2) > 0).all(axis=1) & (arr.sum(axis=1) > 0).all(axis=1)
+    arr = arr[informative]
+    k = int(arr.shape[0])
+    if k < 2:
+        return BreslowDayResult(NAN, NAN, max(k - 1, 0), tarone, k)
+    res = StratifiedTable(np.moveaxis(arr, 0, -1)).test_equal_odds(adjust=tarone)
+    statistic = float(res.statistic)
+    return BreslowDayResult(statistic, float(sps.chi2.sf(statistic, k - 1)), k - 1, tarone, k)
+
+
+@dataclass(frozen=True)
+class GeneralisedCMHResult:
+    """Result of :func:`generalised_cmh_test`: the general-association statistic, its
+    χ² p-value and degrees of freedom, and the strata used."""
+
+    statistic: float
+    p_value: float
+    dof: int
+    n_strata: int
+
+
+def generalised_cmh_test(tables: ArrayLike) -> GeneralisedCMHResult:
+    """Generalised Cochran–Mantel–Haenszel test of no association between rows (e.g. units)
+    and columns (e.g. outcome yes/no) given the strata (e.g. incident type × severity).
+
+    Parameters
+    ----------
+    tables : array_like, shape (K, I, J)
+        One I×J table of counts per stratum.
+
+    Returns
+    -------
+    GeneralisedCMHResult
+        ``nan`` when no stratum is informative.
+
+    Method
+    ------
+    Landis, Heyman & Koch (1978), Int Stat Rev 46:237–254; Agresti (2013) *Categorical Data
+    Analysis* §8.4.2: with n_h the first (I − 1)(J − 1) cells of stratum h, m_h = E n_h and
+    V_h = (n_{h}^2 (n_h − 1))^{-1} (n_h D_r − r r′) ⊗ (n_h D_c − c c′) (r, c the first I − 1
+    row and J − 1 column totals) under the multiple hypergeometric null,
+    M² = (Σ n_h − Σ m_h)′ (Σ V_h)⁻ (Σ n_h − Σ m_h) on rank(Σ V_h) degrees of freedom
+    ((I − 1)(J − 1) unless a row or column is empty in every stratum). This is R's
+    ``mantelhaen.test`` for tables larger than 2×2×K; for 2×2×K it is the uncorrected
+    Mantel–Haenszel statistic. Rows and columns empty in every stratum are dropped, and
+    strata with fewer than two subjects (no variance). Written here because neither scipy nor
+    statsmodels offers the generalised test; vectorised over strata.
+    """
+    arr = _counts_array(tables, 3, "tables")
+    arr = arr[:, arr.sum(axis=(0, 2)) > 0, :]
+    arr = arr[:, :, arr.sum(axis=(0, 1)) > 0]
+    arr = arr[arr.sum(axis=(1, 2)) >= 2]
+    k, rows, cols = arr.shape
+    if k == 0 or rows < 2 or cols < 2:
+        return GeneralisedCMHResult(NAN, NAN, 0, k)
+    n = arr.sum(axis=(1, 2))
+    r = arr.sum(axis=2)[:, :-1]  # (K, I-1)
+    c = arr.sum(axis=1)[:, :-1]  # (K, J-1)
+    cells = arr[:, :-1, :-1].reshape(k, -1)
+    mean = (r[:, :, None] * c[:, None, :]).reshape(k, -1) / n[:, None]
+    row_part = n[:, None, None] * _diag_stack(r) - r[:, :, None] * r[:, None, :]
+    col_part = n[:, None, None] * _diag_stack(c) - c[:, :, None] * c[:, None, :]
+    kron = np.einsum("kab,kcd->kacbd", row_part, col_part).reshape(k, cells.shape[1], -1)
+    variance = (kron / (n**2 * (n - 1))[:, None, None]).sum(axis=0)
+    diff = (cells - mean).sum(axis=0)
+    dof = int(np.linalg.matrix_rank(variance))
+    if dof == 0:
+        return GeneralisedCMHResult(NAN, NAN, 0, k)
+    statistic = float(diff @ np.linalg.pinv(variance, hermitian=True) @ diff)
+    return GeneralisedCMHResult(statistic, float(sps.chi2.sf(statistic, dof)), dof, k)
+
+
+def _diag_stack(x: FloatArray) -> FloatArray:
+    """(K, m) -> (K, m, m) diagonal matrices."""
+    out = np.zeros((*x.shape, x.shape[-1]))
+    idx = np.arange(x.shape[-1])
+    out[:, idx, idx] = x
+    return out

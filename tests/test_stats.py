@@ -893,3 +893,119 @@ def test_screen_oe_names_planted_groups_on_the_poisson_binomial_null() -> None:
     assert stats.screen_oe(o2, e2).verdict[0] == "as_expected"
     too_small = stats.screen_oe([1.0, 9.0], [2.0, 9.0])
     assert too_small.verdict[0] == "too_few"
+
+
+# ---------------------------------------------------------------- CMH: more
+
+
+# UCBAdmissions (Bickel et al. 1975; R's `datasets::UCBAdmissions`), per department:
+# rows Male, Female; columns Admitted, Rejected.
+UCB = [
+    [[512, 313], [89, 19]],
+    [[353, 207], [17, 8]],
+    [[120, 205], [202, 391]],
+    [[138, 279], [131, 244]],
+    [[53, 138], [94, 299]],
+    [[22, 351], [24, 317]],
+]
+
+
+def test_cmh_matches_r_mantelhaen_test_ucb_admissions() -> None:
+    # R `?mantelhaen.test`: mantelhaen.test(UCBAdmissions) prints Mantel-Haenszel
+    # X-squared = 1.4269, df = 1, p-value = 0.2323; common odds ratio 0.9046968,
+    # 95 % CI 0.7719074 1.0603298. correct = FALSE gives X-squared = 1.5246.
+    res = stats.cmh_test(UCB, correction=True)
+    assert res.statistic == pytest.approx(1.4269, abs=5e-5)
+    assert res.p_value == pytest.approx(0.2323, abs=5e-5)
+    assert res.pooled_odds_ratio == pytest.approx(0.9046968, abs=5e-8)
+    assert res.odds_ratio_ci == pytest.approx((0.7719074, 1.0603298), abs=5e-8)
+    assert stats.cmh_test(UCB).statistic == pytest.approx(1.5246, abs=5e-5)
+
+
+def _breslow_day_by_hand(tables: list[list[list[int]]], tarone: bool) -> float:
+    """Breslow & Day (1980) vol. I §4.4 with Tarone (1985), written out per stratum: the
+    first cell's expectation solves (A (D − N1 + A)) / ((N1 − A)(M1 − A)) = OR_MH."""
+    num = den = 0.0
+    for (a, b), (c, d) in tables:
+        num += a * d / (a + b + c + d)
+        den += b * c / (a + b + c + d)
+    psi = num / den
+    x2 = sum_diff = sum_var = 0.0
+    for (a, b), (c, d) in tables:
+        n1, m1, t = a + b, a + c, a + b + c + d
+        # psi (n1 − x)(m1 − x) = x (t − n1 − m1 + x) -> quadratic in x
+        qa, qb, qc = psi - 1, -(psi * (n1 + m1) + (t - n1 - m1)), psi * n1 * m1
+        roots = np.roots([qa, qb, qc]) if qa != 0 else np.array([-qc / qb])
+        ex = next(float(r.real) for r in roots if max(0, n1 + m1 - t) <= r.real <= min(n1, m1))
+        var = 1 / (1 / ex + 1 / (n1 - ex) + 1 / (m1 - ex) + 1 / (t - n1 - m1 + ex))
+        x2 += (a - ex) ** 2 / var
+        sum_diff += a - ex
+        sum_var += var
+    return x2 - (sum_diff**2 / sum_var if tarone else 0.0)
+
+
+def test_breslow_day_matches_desctools() -> None:
+    # DescTools::BreslowDayTest on the array of statsmodels' TestStratified2 (values recorded
+    # in statsmodels' test_contingency_tables.py): X² = 1.8438 (p 0.7645) without and
+    # 1.8436 (p 0.7645) with Tarone's correction.
+    tables = [
+        [[20, 14], [10, 24]],
+        [[15, 12], [3, 15]],
+        [[3, 2], [3, 2]],
+        [[12, 3], [7, 5]],
+        [[1, 0], [3, 2]],
+    ]
+    plain = stats.breslow_day_test(tables, tarone=False)
+    tarone = stats.breslow_day_test(tables)
+    assert plain.statistic == pytest.approx(1.8438, abs=5e-5)
+    assert tarone.statistic == pytest.approx(1.8436, abs=5e-5)
+    assert tarone.p_value == pytest.approx(0.7645, abs=5e-5)
+    assert tarone.dof == 4 and tarone.tarone
+    # UCBAdmissions: DescTools::BreslowDayTest(UCBAdmissions) X-squared = 18.826, df = 5,
+    # p-value = 0.002071.
+    ucb = stats.breslow_day_test(UCB)
+    assert ucb.statistic == pytest.approx(18.826, abs=5e-4)
+    assert ucb.p_value == pytest.approx(0.002071, abs=5e-7)
+    for t in (tables, UCB):
+        for adj in (False, True):
+            assert stats.breslow_day_test(t, adj).statistic == pytest.approx(
+                _breslow_day_by_hand(t, adj), rel=1e-9
+            )
+
+
+def test_breslow_day_leaves_out_uninformative_strata() -> None:
+    base = stats.breslow_day_test(UCB)
+    padded = stats.breslow_day_test([[[0, 0], [0, 0]], *UCB, [[3, 0], [4, 0]]])
+    assert padded.statistic == pytest.approx(base.statistic, rel=1e-12)
+    assert padded.n_strata == 6 and padded.dof == 5
+    single = stats.breslow_day_test(UCB[:1])
+    assert math.isnan(single.statistic)
+
+
+def test_generalised_cmh_matches_r_job_satisfaction() -> None:
+    # R `?mantelhaen.test` (Agresti (2002), p. 287f, job satisfaction by income, stratified
+    # by gender): Cochran-Mantel-Haenszel M^2 = 10.2, df = 9, p-value = 0.3345.
+    female = [[1, 3, 11, 2], [2, 3, 17, 3], [0, 1, 8, 5], [0, 2, 4, 2]]
+    male = [[1, 1, 2, 1], [0, 3, 5, 1], [0, 0, 7, 3], [0, 1, 9, 6]]
+    res = stats.generalised_cmh_test([female, male])
+    assert res.statistic == pytest.approx(10.2, abs=0.05)
+    assert res.dof == 9
+    assert res.p_value == pytest.approx(0.3345, abs=5e-5)
+
+
+def test_generalised_cmh_reduces_to_known_statistics() -> None:
+    # 2×2×K: the uncorrected Mantel–Haenszel statistic (UCBAdmissions: 1.5246, R).
+    res = stats.generalised_cmh_test(UCB)
+    assert res.statistic == pytest.approx(stats.cmh_test(UCB).statistic, rel=1e-10)
+    assert res.dof == 1
+    # One stratum: (n − 1)/n times Pearson's X² (Agresti 2013, §8.4.2).
+    pearson = stats.chi2_homogeneity(PARTY)
+    n = sum(map(sum, PARTY))
+    one = stats.generalised_cmh_test([PARTY])
+    assert one.statistic == pytest.approx((n - 1) / n * pearson.statistic, rel=1e-10)
+    assert one.dof == 2
+    # Empty rows/columns and tiny strata are dropped.
+    padded = stats.generalised_cmh_test([[[0, 0, 0], *PARTY], [[0, 0, 0], [1, 0, 0], [0, 0, 0]]])
+    assert padded.statistic == pytest.approx(one.statistic, rel=1e-10)
+    assert padded.n_strata == 1
+    assert math.isnan(stats.generalised_cmh_test([[[3, 4], [0, 0]]]).statistic)
