@@ -57,6 +57,7 @@ __all__ = [
     "Chi2Result",
     "GeneralisedCMHResult",
     "KaplanMeier",
+    "MedianSurvival",
     "Overdispersion",
     "Screening",
     "adjust_p_values",
@@ -67,6 +68,8 @@ __all__ = [
     "generalised_cmh_test",
     "kaplan_meier",
     "kaplan_meier_median",
+    "kaplan_meier_median_ci",
+    "kaplan_meier_median_ci_from_counts",
     "kaplan_meier_median_from_counts",
     "monte_carlo_chi2_p_value",
     "oe_funnel_limits_adjusted",
@@ -1809,3 +1812,127 @@ def _diag_stack(x: FloatArray) -> FloatArray:
     idx = np.arange(x.shape[-1])
     out[:, idx, idx] = x
     return out
+
+
+# --------------------------------------------------------------------------- median survival
+
+
+@dataclass(frozen=True)
+class MedianSurvival:
+    """Kaplan–Meier median with its confidence interval (:func:`kaplan_meier_median_ci`).
+
+    ``median``, ``lower`` and ``upper`` are ``nan`` when the curve (or the band giving that
+    limit) never reaches 0.5, as R prints ``NA``."""
+
+    median: float
+    lower: float
+    upper: float
+    confidence: float
+    transform: Literal["log-log", "log"]
+
+
+# Survival values this close to 0.5 count as exactly 0.5 (survfit's flat-span rule).
+_MEDIAN_TOLERANCE = 1e-9
+
+
+def _step_median(times: FloatArray, values: FloatArray, last_time: float) -> float:
+    """survfit's median of a step function: ``values[j]`` holds from ``times[j]`` until the
+    next time. The first time where it is <= 0.5; when it sits exactly on 0.5 there, the
+    midpoint of that time and the next time it changes (or ``last_time`` if it never does)."""
+    finite = np.isfinite(values)
+    hit = np.flatnonzero(finite & (values <= 0.5 + _MEDIAN_TOLERANCE))
+    if hit.size == 0:
+        return NAN
+    j = int(hit[0])
+    if abs(values[j] - 0.5) > _MEDIAN_TOLERANCE:
+        return float(times[j])
+    later = np.flatnonzero(np.abs(values[j + 1 :] - values[j]) > _MEDIAN_TOLERANCE)
+    end = float(times[j + 1 + later[0]]) if later.size else last_time
+    return (float(times[j]) + end) / 2.0
+
+
+def kaplan_meier_median_ci_from_counts(
+    durations: ArrayLike,
+    observed: ArrayLike,
+    counts: ArrayLike,
+    confidence: float = 0.95,
+    transform: Literal["log-log", "log"] = "log-log",
+) -> MedianSurvival:
+    """:func:`kaplan_meier_median_ci` of a frequency table (``counts[i]`` subjects with
+    duration ``durations[i]`` and event indicator ``observed[i]``), without expanding it."""
+    _check_confidence(confidence)
+    if transform not in ("log-log", "log"):
+        raise ValueError(f"transform must be 'log-log' or 'log', got {transform!r}")
+    t, d = _survival_data(durations, observed)
+    c = _frequencies(counts, t.size)
+    keep = c > 0
+    if not keep.any():
+        return MedianSurvival(NAN, NAN, NAN, confidence, transform)
+    times, rank = np.unique(t[keep], return_inverse=True)
+    events = np.bincount(rank, weights=(d * c)[keep], minlength=times.size)
+    leaving = np.bincount(rank, weights=c[keep], minlength=times.size)
+    at_risk = np.cumsum(leaving[::-1])[::-1]
+    at = events > 0
+    if not at.any():
+        return MedianSurvival(NAN, NAN, NAN, confidence, transform)
+    ev, nr, et = events[at], at_risk[at], times[at]
+    survival = np.cumprod(1.0 - ev / nr)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Greenwood (1926): Var(log Ŝ) = Σ d / (n (n − d)); infinite once Ŝ = 0.
+        se = np.sqrt(np.cumsum(ev / (nr * (nr - ev))))
+        z = float(sps.norm.ppf(1.0 - (1.0 - confidence) / 2.0))
+        if transform == "log-log":
+            u = z * se / np.abs(np.log(survival))
+            lower, upper = survival ** np.exp(u), survival ** np.exp(-u)
+        else:
+            lower, upper = survival * np.exp(-z * se), np.minimum(survival * np.exp(z * se), 1.0)
+    # Where Ŝ = 0 the bands are undefined (survfit gives NA), and Ŝ = 1 cannot occur at an
+    # event time.
+    lower = np.asarray(np.where(survival > 0, lower, np.nan), dtype=np.float64)
+    upper = np.asarray(np.where(survival > 0, upper, np.nan), dtype=np.float64)
+    last = float(times[-1])
+    return MedianSurvival(
+        median=_step_median(et, np.asarray(survival, dtype=np.float64), last),
+        lower=_step_median(et, lower, last),
+        upper=_step_median(et, upper, last),
+        confidence=confidence,
+        transform=transform,
+    )
+
+
+def kaplan_meier_median_ci(
+    durations: ArrayLike,
+    observed: ArrayLike,
+    confidence: float = 0.95,
+    transform: Literal["log-log", "log"] = "log-log",
+) -> MedianSurvival:
+    """Kaplan–Meier median with a Brookmeyer–Crowley confidence interval, as R's ``survfit``.
+
+    Parameters
+    ----------
+    durations, observed : array_like
+        As for :func:`kaplan_meier`.
+    confidence : float
+        Coverage of the interval (default 0.95).
+    transform : {"log-log", "log"}
+        Scale of the pointwise confidence band: ``"log-log"`` (default here; Kalbfleisch &
+        Prentice (2002) §1.3, its band stays within (0, 1) and covers better in small
+        samples), or ``"log"`` (``survfit``'s default ``conf.type``).
+
+    Returns
+    -------
+    MedianSurvival
+
+    Method
+    ------
+    Ŝ(t) is the Kaplan–Meier estimate with the Greenwood variance of log Ŝ. The median is
+    ``survfit``'s: the first t with Ŝ(t) <= 0.5, except that when Ŝ sits exactly on 0.5 it is
+    the midpoint of that flat stretch (between the time Ŝ reaches 0.5 and the next event time,
+    or the last follow-up time) — e.g. for uncensored data the ordinary sample median. The
+    interval (Brookmeyer & Crowley (1982), Biometrics 38:29–41, with the transformed band as
+    ``survfit`` does it): the lower limit is where the lower pointwise band reaches 0.5, the
+    upper limit where the upper band does, by the same rule; log-log band
+    Ŝ^{exp(±z·se/|log Ŝ|)}, log band Ŝ·exp(∓z·se).
+    """
+    t, d = _survival_data(durations, observed)
+    return kaplan_meier_median_ci_from_counts(t, d, np.ones(t.size), confidence, transform)

@@ -1009,3 +1009,100 @@ def test_generalised_cmh_reduces_to_known_statistics() -> None:
     assert padded.statistic == pytest.approx(one.statistic, rel=1e-10)
     assert padded.n_strata == 1
     assert math.isnan(stats.generalised_cmh_test([[[3, 4], [0, 0]]]).statistic)
+
+
+# ---------------------------------------------------------------- median survival
+
+AML_MAINTAINED = ([9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161], [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0])
+AML_NONMAINTAINED = ([5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45], [1] * 5 + [0] + [1] * 6)
+
+
+def test_median_ci_matches_r_survfit_aml_log() -> None:
+    # R: print(survfit(Surv(time, status) ~ x, data = aml)) (conf.type = "log", the
+    # default) prints  x=Maintained    11 7 31 18 NA
+    #                  x=Nonmaintained 12 11 23  8 NA
+    m = stats.kaplan_meier_median_ci(*AML_MAINTAINED, transform="log")
+    assert (m.median, m.lower) == (31.0, 18.0) and math.isnan(m.upper)
+    n = stats.kaplan_meier_median_ci(*AML_NONMAINTAINED, transform="log")
+    assert (n.median, n.lower) == (23.0, 8.0) and math.isnan(n.upper)
+
+
+def _median_ci_by_hand(t: list[int], e: list[int], transform: str) -> tuple[float, ...]:
+    """KM, Greenwood and the band written out with a loop over distinct times; survfit's
+    rule: the first event time where the curve is <= 0.5 (none here sits exactly on 0.5)."""
+    s, g = 1.0, 0.0
+    rows = []
+    for time in sorted(set(t)):
+        n = sum(1 for x in t if x >= time)
+        d = sum(1 for x, ev in zip(t, e, strict=True) if x == time and ev)
+        if d == 0:
+            continue
+        s *= 1 - d / n
+        g = g + d / (n * (n - d)) if n > d else math.inf
+        z = sps.norm.ppf(0.975)
+        if s == 0:
+            lo = hi = math.nan
+        elif transform == "log-log":
+            u = z * math.sqrt(g) / abs(math.log(s))
+            lo, hi = s ** math.exp(u), s ** math.exp(-u)
+        else:
+            lo, hi = s * math.exp(-z * math.sqrt(g)), min(1.0, s * math.exp(z * math.sqrt(g)))
+        rows.append((time, s, lo, hi))
+
+    def first(col: int) -> float:
+        return next((float(r[0]) for r in rows if r[col] <= 0.5), math.nan)
+
+    return first(1), first(2), first(3)
+
+
+@pytest.mark.parametrize("data", [AML_MAINTAINED, AML_NONMAINTAINED])
+@pytest.mark.parametrize("transform", ["log-log", "log"])
+def test_median_ci_log_log_by_hand(data: tuple[list[int], list[int]], transform: str) -> None:
+    res = stats.kaplan_meier_median_ci(*data, transform=transform)  # type: ignore[arg-type]
+    expected = _median_ci_by_hand(*data, transform)
+    got = (res.median, res.lower, res.upper)
+    assert all(
+        a == b or (math.isnan(a) and math.isnan(b)) for a, b in zip(got, expected, strict=True)
+    )
+
+
+def test_median_ci_log_log_aml_values() -> None:
+    # The hand computation above gives, for log-log: Maintained 31 (13, NA),
+    # Nonmaintained 23 (5, 33).
+    m = stats.kaplan_meier_median_ci(*AML_MAINTAINED)
+    assert (m.median, m.lower, m.transform) == (31.0, 13.0, "log-log") and math.isnan(m.upper)
+    n = stats.kaplan_meier_median_ci(*AML_NONMAINTAINED)
+    assert (n.median, n.lower, n.upper) == (23.0, 5.0, 33.0)
+
+
+def test_median_uses_the_survfit_midpoint_rule() -> None:
+    # Uncensored data: survfit's median is the ordinary sample median (R: survfit(Surv(1:4)
+    # ~ 1) has median 2.5), because Ŝ sits on 0.5 between the 2nd and 3rd times.
+    assert stats.kaplan_meier_median_ci([1, 2, 3, 4], [1, 1, 1, 1]).median == 2.5
+    rng = np.random.default_rng(4)
+    sample = rng.permutation(np.arange(1.0, 41.0) * 1.5)
+    assert stats.kaplan_meier_median_ci(sample, np.ones(40)).median == float(np.median(sample))
+    # Ŝ = 1/2 after t = 2 and never drops again: the flat stretch runs to the last time, 4.
+    assert stats.kaplan_meier_median_ci([1, 2, 3, 4], [1, 1, 0, 0]).median == 3.0
+    # Never reaching 0.5, and empty input.
+    assert math.isnan(stats.kaplan_meier_median_ci([1, 2, 3], [1, 0, 0]).median)
+    assert math.isnan(stats.kaplan_meier_median_ci([], []).median)
+    with pytest.raises(ValueError):
+        stats.kaplan_meier_median_ci([1], [1], transform="plain")  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None)
+@given(frequency_tables)
+def test_median_ci_from_counts_equals_the_expanded_sample(rows) -> None:
+    t = np.array([r[0] for r in rows], dtype=float)
+    e = np.array([r[1] for r in rows], dtype=int)
+    n = np.array([r[2] for r in rows], dtype=int)
+    a = stats.kaplan_meier_median_ci(np.repeat(t, n), np.repeat(e, n))
+    b = stats.kaplan_meier_median_ci_from_counts(t, e, n)
+    for x, y in ((a.median, b.median), (a.lower, b.lower), (a.upper, b.upper)):
+        assert x == y or (math.isnan(x) and math.isnan(y))
+    # Where Ŝ never sits exactly on 0.5, the median equals the older first-crossing rule.
+    old = stats.kaplan_meier_median_from_counts(t, e, n)
+    if not (math.isnan(old) or math.isnan(b.median)) and b.median != old:
+        km = stats.kaplan_meier(np.repeat(t, n), np.repeat(e, n))
+        assert km.survival_at(old) == pytest.approx(0.5)
