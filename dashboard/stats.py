@@ -86,6 +86,7 @@ __all__ = [
     "proportion_funnel_limits",
     "quantile_from_counts",
     "ratio_funnel_limits",
+    "reference_rates",
     "screen_oe",
     "screening_confidence",
     "verdicts",
@@ -1936,3 +1937,41 @@ def kaplan_meier_median_ci(
     """
     t, d = _survival_data(durations, observed)
     return kaplan_meier_median_ci_from_counts(t, d, np.ones(t.size), confidence, transform)
+
+
+# --------------------------------------------------------------------------- reference rates
+
+
+def reference_rates(successes: ArrayLike, trials: ArrayLike, leave_out: bool = False) -> FloatArray:
+    """Reference probability per stratum for the Poisson-binomial null, from group × stratum
+    counts of one outcome.
+
+    Parameters
+    ----------
+    successes, trials : array_like, shape (G, S)
+        "Yes" and all incidents of each group in each stratum (the whole reference
+        population, e.g. every unit of the municipality).
+    leave_out : bool
+        False (default): the population's rate per stratum, shape (S,), shared by all groups.
+        True: each group against the rest, shape (G, S): (Σ_h y_hs − y_gs) / (Σ_h n_hs −
+        n_gs), so that a large unit is not part of its own reference.
+
+    Returns
+    -------
+    ndarray
+        Probabilities. A stratum without any incidents gets 0 (no group has trials there).
+        With ``leave_out``, a group alone in a stratum has nothing to be compared with there:
+        its rate is ``nan``, and the caller leaves those incidents out of O and the counts
+        (:func:`poisson_binomial_tests` refuses ``nan``).
+    """
+    y = _counts_array(successes, 2, "successes")
+    n = _counts_array(trials, 2, "trials")
+    if y.shape != n.shape or np.any(y > n):
+        raise ValueError("successes and trials must have the same shape, successes <= trials")
+    total_y, total_n = y.sum(axis=0), n.sum(axis=0)
+    if leave_out:
+        rest_y, rest_n = total_y[np.newaxis, :] - y, total_n[np.newaxis, :] - n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(rest_n > 0, rest_y / rest_n, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total_n > 0, total_y / total_n, 0.0)

@@ -1106,3 +1106,39 @@ def test_median_ci_from_counts_equals_the_expanded_sample(rows) -> None:
     if not (math.isnan(old) or math.isnan(b.median)) and b.median != old:
         km = stats.kaplan_meier(np.repeat(t, n), np.repeat(e, n))
         assert km.survival_at(old) == pytest.approx(0.5)
+
+
+# ---------------------------------------------------------------- reference rates
+
+
+def test_reference_rates_by_hand() -> None:
+    y = [[8, 1], [2, 0], [0, 3]]
+    n = [[10, 4], [10, 0], [0, 6]]
+    # Whole population: (8 + 2 + 0) / 20 = 0.5, (1 + 0 + 3) / 10 = 0.4.
+    np.testing.assert_allclose(stats.reference_rates(y, n), [0.5, 0.4])
+    # Each group against the rest: group 0: 2/10, 3/6; group 1: 8/10, 4/10;
+    # group 2: 10/20, 1/4.
+    np.testing.assert_allclose(
+        stats.reference_rates(y, n, leave_out=True), [[0.2, 0.5], [0.8, 0.4], [0.5, 0.25]]
+    )
+    # Alone in a stratum: nothing to compare with -> nan, which the test refuses.
+    alone = stats.reference_rates([[1, 2]], [[3, 4]], leave_out=True)
+    assert np.isnan(alone).all()
+    with pytest.raises(ValueError):
+        stats.poisson_binomial_tests([3], alone, [[3, 4]])
+    assert stats.reference_rates([[0, 1]], [[0, 4]]).tolist() == [0.0, 0.25]
+    with pytest.raises(ValueError):
+        stats.reference_rates([[5]], [[4]])
+
+
+def test_leave_one_out_moves_a_large_unit_away_from_one() -> None:
+    # A unit with half the incidents and twice the rate: against the whole population its
+    # O/E is 60 / 40 = 1.5; against the rest 60 / (100 · 0.2) = 3 (the Borgercenter
+    # example of a unit pulling its own reference towards it).
+    y, n = [[60], [20]], [[100], [100]]
+    whole = stats.reference_rates(y, n)
+    rest = stats.reference_rates(y, n, leave_out=True)
+    assert 60 / (100 * whole[0]) == pytest.approx(1.5)
+    assert 60 / (100 * rest[0, 0]) == pytest.approx(3.0)
+    p = stats.poisson_binomial_tests([60, 20], rest, n)
+    assert p[0] == pytest.approx(sps.binomtest(60, 100, 0.2).pvalue, rel=1e-9)
