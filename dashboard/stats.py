@@ -1391,7 +1391,7 @@ def overdispersion(
     standard_errors : array_like
         s_i, the null standard error of each group's indicator y_i (same scale as τ).
     trim : float
-        Fraction winsorised at each end (default 10 %, as Spiegelhalter and FunnelPlotR).
+        Fraction winsorised at each end (default 10 %, Spiegelhalter's choice).
     alpha : float
         Level of the χ² test at which the limits are adjusted.
     adjustment : {"additive", "multiplicative"}
@@ -1407,8 +1407,8 @@ def overdispersion(
     Health Care 14:347–351: φ̂ = (1/k) Σ z_w² over the winsorised z-scores; under no
     over-dispersion k φ̂ ~ χ²_{k−1}. The random-effects variance is the DerSimonian & Laird
     (1986, Control Clin Trials 7:177–188) moment estimator in Spiegelhalter's form,
-    τ̂² = (k φ̂ − (k − 1)) / (Σ w_i − Σ w_i² / Σ w_i), w_i = 1/s_i², truncated at 0 (as
-    FunnelPlotR's ``tau2`` does). ``nan`` values when fewer than two groups.
+    τ̂² = (k φ̂ − (k − 1)) / (Σ w_i − Σ w_i² / Σ w_i), w_i = 1/s_i², truncated at 0.
+    ``nan`` values when fewer than two groups.
     """
     z = np.asarray(z_scores, dtype=np.float64).reshape(-1)
     s = np.asarray(standard_errors, dtype=np.float64).reshape(-1)
@@ -1435,7 +1435,7 @@ def oe_z_scores(
 
     Poisson null (``variance`` None): Spiegelhalter's (2005, QSHC, Table 1) square-root
     transform for an indirectly standardised ratio, y = sqrt(O/E), s = 1/(2 sqrt(E)),
-    z = 2(sqrt(O) − sqrt(E)) (FunnelPlotR's "SR" indicator). Poisson-binomial null (``variance``
+    z = 2(sqrt(O) − sqrt(E)). Poisson-binomial null (``variance``
     = Σ p(1 − p) per group): y = O/E, s = sqrt(V)/E, z = (O − E)/sqrt(V). ``nan`` where E or V
     is 0.
     """
@@ -1471,8 +1471,8 @@ def oe_funnel_limits_adjusted(
     :func:`oe_z_scores`).
 
     Multiplicative: target ± z·sqrt(φ̂)·s; additive: target ± z·sqrt(s² + τ̂²) (Spiegelhalter
-    2005, QSHC 14:347, §"Allowing for over-dispersion"). Poisson null: on the square-root
-    scale, 1 ± z·σ, then squared (a lower limit below 0 on that scale is 0), as FunnelPlotR
+    2005, QSHC 14:347–351). Poisson null: on the square-root
+    scale, 1 ± z·σ, then squared (a lower limit below 0 on that scale is 0), as Spiegelhalter
     does for ratios; Poisson-binomial null: 1 ± z·σ on the O/E scale, clipped at 0. With
     ``od`` None or ``od.method == "none"`` these are the unadjusted normal limits.
     """

@@ -759,7 +759,8 @@ def test_overdispersion_matches_the_paper_formulas() -> None:
     e = rng.uniform(5, 200, 30)
     o = rng.poisson(e * rng.gamma(8, 1 / 8, 30))  # over-dispersed counts
     z, s = stats.oe_z_scores(o, e)
-    # FunnelPlotR's SR z-score: 2 (sqrt(O) − sqrt(E)); s = 1 / (2 sqrt(E)).
+    # Spiegelhalter (2005) QSHC Table 1, square-root scale: z = 2 (sqrt(O) − sqrt(E)),
+    # s = 1 / (2 sqrt(E)).
     np.testing.assert_allclose(z, 2 * (np.sqrt(o) - np.sqrt(e)), rtol=1e-12)
     np.testing.assert_allclose(s, 1 / (2 * np.sqrt(e)), rtol=1e-12)
     od = stats.overdispersion(z, s)
