@@ -1143,3 +1143,29 @@ def test_leave_one_out_moves_a_large_unit_away_from_one() -> None:
     assert 60 / (100 * rest[0, 0]) == pytest.approx(3.0)
     p = stats.poisson_binomial_tests([60, 20], rest, n)
     assert p[0] == pytest.approx(sps.binomtest(60, 100, 0.2).pvalue, rel=1e-9)
+
+
+def test_unit_vs_rest_moments_are_the_mantel_haenszel_moments() -> None:
+    # (O − E)²/V for each unit equals statsmodels' uncorrected CMH statistic of the 2×2×S
+    # tables unit × rest (via cmh_test, checked above against R's mantelhaen.test).
+    rng = np.random.default_rng(8)
+    n = rng.integers(0, 60, (6, 5))
+    n[0, 4] = 0  # a stratum the first unit has no incidents in
+    n[:, 3] = [1, 0, 0, 0, 0, 0]  # a stratum of one incident: no variance
+    y = rng.binomial(n, 0.35)
+    e, v = stats.unit_vs_rest_moments(y, n)
+    np.testing.assert_allclose(e, n @ (y.sum(axis=0) / n.sum(axis=0)), rtol=1e-12)
+    for g in range(6):
+        rest_y, rest_n = y.sum(axis=0) - y[g], n.sum(axis=0) - n[g]
+        tables = np.stack(
+            [
+                np.column_stack([y[g], n[g] - y[g]]),
+                np.column_stack([rest_y, rest_n - rest_y]),
+            ],
+            axis=1,
+        )
+        cmh = stats.cmh_test(tables)
+        assert (y[g].sum() - e[g]) ** 2 / v[g] == pytest.approx(cmh.statistic, rel=1e-10)
+    # The hypergeometric variance is below the binomial one with the same rates.
+    p = stats.reference_rates(y, n)
+    assert np.all(v < n @ (p * (1 - p)))
