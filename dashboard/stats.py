@@ -1421,7 +1421,9 @@ def overdispersion(
     Health Care 14:347–351: φ̂ = (1/k) Σ z_w² over the winsorised z-scores; under no
     over-dispersion k φ̂ ~ χ²_{k−1}. The random-effects variance is the DerSimonian & Laird
     (1986, Control Clin Trials 7:177–188) moment estimator in Spiegelhalter's form,
-    τ̂² = (k φ̂ − (k − 1)) / (Σ w_i − Σ w_i² / Σ w_i), w_i = 1/s_i², truncated at 0.
+    τ̂² = (k φ̂ − (k − 1)) / (Σ w_i − Σ w_i² / Σ w_i), w_i = 1/s_i², truncated at 0. The
+    winsorisation (at R's type-7 quantiles), φ̂ and τ̂² are those of FunnelPlotR's CQC method
+    (``winsorisation``, ``phi_func``, ``tau_func`` in its R/od_adjustment.R).
     ``nan`` values when fewer than two groups.
     """
     z = np.asarray(z_scores, dtype=np.float64).reshape(-1)
@@ -1449,7 +1451,8 @@ def oe_z_scores(
 
     Poisson null (``variance`` None): Spiegelhalter's (2005, QSHC, Table 1) square-root
     transform for an indirectly standardised ratio, y = sqrt(O/E), s = 1/(2 sqrt(E)),
-    z = 2(sqrt(O) − sqrt(E)). Poisson-binomial null (``variance``
+    z = 2(sqrt(O) − sqrt(E)), as FunnelPlotR's ``sr_method = "CQC"`` (its default "SHMI"
+    uses log(O/E) and truncation instead). Poisson-binomial null (``variance``
     = Σ p(1 − p) per group): y = O/E, s = sqrt(V)/E, z = (O − E)/sqrt(V). ``nan`` where E or V
     is 0.
     """

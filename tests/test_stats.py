@@ -776,6 +776,28 @@ def test_overdispersion_matches_the_paper_formulas() -> None:
     assert mult.method == "multiplicative" and mult.phi == od.phi
 
 
+def test_overdispersion_on_funnelplotr_test_data() -> None:
+    # The six trusts of FunnelPlotR's tests (tests/testthat/test-funnel_plot.R):
+    # numerator c(100, 150, 180, 80, 120, 225), denominator c(108, 112, 165, 95, 100, 220),
+    # with its CQC method (square-root z-scores, 10 % winsorised). Type-7 quantiles of the
+    # six z-scores at 0.1 and 0.9 lie half-way between the two lowest and two highest.
+    o = np.array([100, 150, 180, 80, 120, 225], dtype=float)
+    e = np.array([108, 112, 165, 95, 100, 220], dtype=float)
+    z, s = stats.oe_z_scores(o, e)
+    ordered = np.sort(z)
+    lo, hi = (
+        ordered[0] + 0.5 * (ordered[1] - ordered[0]),
+        ordered[4] + 0.5 * (ordered[5] - ordered[4]),
+    )
+    phi = float(np.mean(np.clip(z, lo, hi) ** 2))
+    w = 1 / s**2
+    tau2 = (6 * phi - 5) / (w.sum() - (w**2).sum() / w.sum())
+    od = stats.overdispersion(z, s)
+    assert od.phi == pytest.approx(phi, rel=1e-12)
+    assert od.tau2 == pytest.approx(max(tau2, 0.0), rel=1e-12)
+    assert od.phi > 1 and od.tau2 > 0  # 150 against 112 is far from the others
+
+
 def test_overdispersion_recovers_a_known_random_effect() -> None:
     # y_i = 1 + N(0, s_i² + τ²) with τ² = 0.01: the DerSimonian–Laird estimate on 4,000
     # groups (no trimming) is within 10 %; without a random effect φ ≈ 1 and no adjustment.
