@@ -1635,7 +1635,8 @@ def screen_oe(
     expected: ArrayLike,
     variance: ArrayLike | None = None,
     *,
-    exact_p_values: ArrayLike | None = None,
+    probabilities: ArrayLike | None = None,
+    counts: ArrayLike | None = None,
     alpha: float = SCREENING_FDR,
     min_expected: float = MIN_EXPECTED,
     trim: float = 0.1,
@@ -1651,10 +1652,12 @@ def screen_oe(
     variance : array_like, optional
         Σ p(1 − p) per group for the Poisson-binomial null; None for the Poisson null (see
         :func:`choose_null`).
-    exact_p_values : array_like, optional
-        Exact p-values on the null (:func:`poisson_binomial_tests`); by default
-        :func:`poisson_exact_tests` for the Poisson null and
-        :func:`poisson_binomial_normal_tests` for the Poisson-binomial one.
+    probabilities, counts : array_like, optional
+        The Poisson-binomial null itself, as for :func:`poisson_binomial_tests` (stratum
+        rates and each group's incidents per stratum); with them the unadjusted p-values and
+        limits are exact. Without them the Poisson null is exact
+        (:func:`poisson_exact_tests`, :func:`ratio_funnel_limits`) and the Poisson-binomial
+        one normal (:func:`poisson_binomial_normal_tests`).
     alpha, min_expected
         As in :func:`verdicts`.
     trim, overdispersion_alpha, adjustment
@@ -1663,8 +1666,9 @@ def screen_oe(
     Rule
     ----
     1. z-scores on the null (:func:`oe_z_scores`), φ̂ and τ̂² from the tested groups.
-    2. If over-dispersion is significant (``overdispersion_alpha``), p-values from the
-       adjusted normal null (:func:`oe_p_values_adjusted`); else the exact p-values.
+    2. If over-dispersion is significant (``overdispersion_alpha``), p-values and limits from
+       the adjusted normal null (:func:`oe_p_values_adjusted`,
+       :func:`oe_funnel_limits_adjusted`); else on the null itself.
     3. :func:`verdicts` with Benjamini–Hochberg at ``alpha``; limits at
        :func:`screening_confidence` so that the groups outside are those named (exactly for
        the normal limits, up to the discreteness of exact ones).
@@ -1672,6 +1676,8 @@ def screen_oe(
     o = np.asarray(observed, dtype=np.float64)
     e = np.asarray(expected, dtype=np.float64)
     v = None if variance is None else np.asarray(variance, dtype=np.float64)
+    if probabilities is not None and (v is None or counts is None):
+        raise ValueError("probabilities need counts and the variance of the same null")
     z, se = oe_z_scores(o, e, v)
     tested = e >= min_expected
     od = overdispersion(
@@ -1679,18 +1685,22 @@ def screen_oe(
     )
     if od.method != "none":
         p = oe_p_values_adjusted(o, e, od, v)
-    elif exact_p_values is not None:
-        p = np.asarray(exact_p_values, dtype=np.float64)
+    elif probabilities is not None:
+        p = poisson_binomial_tests(o, probabilities, counts)
     elif v is None:
         p = poisson_exact_tests(o, e)
     else:
         p = poisson_binomial_normal_tests(o, e, v)
     verdict = verdicts(o, e, p, alpha=alpha, min_expected=min_expected)
     confidence = screening_confidence(np.where(tested, p, np.nan), alpha)
-    if od.method == "none" and v is None:
+    if od.method != "none":
+        lower, upper = oe_funnel_limits_adjusted(e, confidence, od, v)
+    elif probabilities is not None:
+        lower, upper = poisson_binomial_funnel_limits(probabilities, counts, confidence)
+    elif v is None:
         lower, upper = ratio_funnel_limits(e, confidence)
     else:
-        lower, upper = oe_funnel_limits_adjusted(e, confidence, od, v)
+        lower, upper = oe_funnel_limits_adjusted(e, confidence, None, v)
     return Screening(
         null="poisson" if v is None else "poisson_binomial",
         overdispersion=od,

@@ -916,6 +916,15 @@ def test_screen_oe_names_planted_groups_on_the_poisson_binomial_null() -> None:
     assert stats.screen_oe(o2, e2).verdict[0] == "as_expected"
     too_small = stats.screen_oe([1.0, 9.0], [2.0, 9.0])
     assert too_small.verdict[0] == "too_few"
+    # With the null's strata the p-values and limits are the exact Poisson-binomial ones.
+    strata = np.full(1, 0.73), n[:, np.newaxis]
+    exact = stats.screen_oe(o, e, v, probabilities=strata[0], counts=strata[1])
+    assert exact.verdict.tolist() == res.verdict.tolist()
+    np.testing.assert_allclose(exact.p_values, stats.poisson_binomial_tests(o, *strata))
+    exact_limits = stats.poisson_binomial_funnel_limits(*strata, exact.confidence)
+    np.testing.assert_allclose(exact.upper, exact_limits[1])
+    with pytest.raises(ValueError):
+        stats.screen_oe(o, e, probabilities=strata[0], counts=strata[1])  # no variance
 
 
 # ---------------------------------------------------------------- CMH: more
