@@ -4,12 +4,16 @@ The dashboard and analysts' notebooks use these helpers for the
 equal-treatment and case-handling statistics: confidence intervals for
 proportions and counts, funnel-plot control limits, tests of homogeneity
 across groups (with and without stratification), multiple-testing
-adjustment and Kaplan–Meier estimates of time to case closure.
+adjustment and Kaplan–Meier estimates of time to case closure; and for
+equal treatment the Poisson-binomial null of yes/no outcomes,
+Spiegelhalter's over-dispersion check and one verdict per group.
 
 Everything that scipy or statsmodels already provides is delegated to
 them; the few things computed here (Spiegelhalter's interpolated funnel
 limits, R's two-sided exact Poisson p-value, R's Monte Carlo chi-square
-p-value) are explained where they are computed.
+p-value, the Poisson-binomial distribution from per-stratum counts, the
+generalised CMH test, survfit's median and its interval) are explained
+where they are computed.
 
 Conventions
 -----------
@@ -33,6 +37,12 @@ Usage
 [0.458, 0.327, 0.263]
 >>> round(stats.kaplan_meier_median([1, 2, 2, 3, 4, 5], [1, 1, 0, 1, 0, 1]), 1)
 3.0
+>>> round(float(stats.poisson_binomial_tests([682], [0.75], [[925]])[0]), 4)
+0.3825
+>>> stats.verdicts([30, 5, 12], [15.0, 12.0, 3.0], [0.0004, 0.01, 0.2]).tolist()
+['higher', 'lower', 'too_few']
+>>> stats.kaplan_meier_median_ci([1, 2, 3, 4], [1, 1, 1, 1]).median
+2.5
 """
 
 from __future__ import annotations
