@@ -1374,9 +1374,19 @@ class Overdispersion:
     method: Adjustment
     n_groups: int
 
-    def as_dict(self) -> dict[str, float | str]:
-        """``{phi, p_value, tau2, method}`` as the CLI's JSON states it."""
-        return {"phi": self.phi, "p_value": self.p_value, "tau2": self.tau2, "method": self.method}
+    def as_dict(self) -> dict[str, float | str | None]:
+        """``{phi, p_value, tau2, method}`` as the CLI's JSON states it (``None`` for ``nan``,
+        which JSON cannot hold)."""
+
+        def number(x: float) -> float | None:
+            return x if math.isfinite(x) else None
+
+        return {
+            "phi": number(self.phi),
+            "p_value": number(self.p_value),
+            "tau2": number(self.tau2),
+            "method": self.method,
+        }
 
 
 def winsorise(values: ArrayLike, fraction: float = 0.1) -> FloatArray:

@@ -647,6 +647,30 @@ def test_poisson_binomial_tests_match_the_definition_for_many_groups() -> None:
     )
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(0.0, 1.0), st.integers(0, 12), st.integers(0, 12)),
+        min_size=1,
+        max_size=6,
+    ),
+    st.floats(0.0, 1.0),
+)
+def test_poisson_binomial_tests_equal_the_definition(rows, where: float) -> None:
+    """Two groups over random strata (p, n) against the recursion and the min-likelihood
+    rule summed directly."""
+    p = np.array([r[0] for r in rows])
+    counts = np.array([[r[1] for r in rows], [r[2] for r in rows]])
+    observed = [int(np.round(where * c.sum())) for c in counts]
+    got = stats.poisson_binomial_tests(observed, p, counts)
+    for g in range(2):
+        if counts[g].sum() == 0:
+            assert math.isnan(got[g])
+            continue
+        pmf = _poisson_binomial_by_recursion(np.repeat(p, counts[g]))
+        assert got[g] == pytest.approx(_minlike_p(pmf, observed[g]), rel=1e-7, abs=1e-13)
+
+
 def test_poisson_binomial_far_tail_and_edges() -> None:
     # 190 of 200 at p = 1/2: binom.test p = 2·P(X >= 190) ≈ 4e-41, far outside the window.
     assert sps.binomtest(190, 200, 0.5).pvalue < 1e-40
@@ -812,6 +836,7 @@ def test_overdispersion_recovers_a_known_random_effect() -> None:
     assert null.method == "none" and null.p_value > 0.05
     few = stats.overdispersion([1.0], [0.1])
     assert math.isnan(few.phi) and few.method == "none"
+    assert few.as_dict() == {"phi": None, "p_value": None, "tau2": None, "method": "none"}
 
 
 def test_adjusted_limits_and_p_values_by_hand() -> None:
