@@ -945,7 +945,9 @@ def test_screen_oe_names_planted_groups_on_the_poisson_binomial_null() -> None:
     strata = np.full(1, 0.73), n[:, np.newaxis]
     exact = stats.screen_oe(o, e, v, probabilities=strata[0], counts=strata[1])
     assert exact.verdict.tolist() == res.verdict.tolist()
-    np.testing.assert_allclose(exact.p_values, stats.poisson_binomial_tests(o, *strata))
+    np.testing.assert_allclose(
+        exact.p_values, stats.poisson_binomial_tests(o, *strata, two_sided="central")
+    )
     exact_limits = stats.poisson_binomial_funnel_limits(*strata, exact.confidence)
     np.testing.assert_allclose(exact.upper, exact_limits[1])
     with pytest.raises(ValueError):
@@ -1297,3 +1299,51 @@ def test_the_verdict_rule_names_the_planted_units_on_the_demo_data() -> None:
         if seed != 2024:
             extra += len(named - planted)
     assert extra <= 3
+
+
+# ---------------------------------------------------------------- central p-values and limits
+
+
+def test_central_p_values_agree_with_the_funnel_where_minlike_ones_do_not() -> None:
+    # The issue's example: O = 13, E = 28.4. R's poisson.test (minimum likelihood) gives
+    # p = 0.0019 < 0.002, yet 13/28.4 = 0.4577 is inside the 99.8 % funnel (lower limit
+    # 0.4561). Twice the lower tail, 2·P(X <= 13) = 0.00205 (scipy's Poisson cdf), agrees.
+    assert stats.poisson_exact_test(13, 28.4) == pytest.approx(0.00188, abs=5e-6)
+    lower, _ = stats.ratio_funnel_limits(28.4, 0.998)
+    assert lower < 13 / 28.4
+    central = stats._poisson_central_p_values(np.array([13.0]), np.array([28.4]))[0]
+    assert central == pytest.approx(2 * sps.poisson.cdf(13, 28.4), rel=1e-12)
+    assert central > 0.002
+    # The Poisson-binomial central p-value with equal probabilities is the binomial one.
+    pb = stats.poisson_binomial_tests([682], [0.75], [[925]], two_sided="central")[0]
+    assert pb == pytest.approx(2 * sps.binom.cdf(682, 925, 0.75), rel=1e-9)
+    with pytest.raises(ValueError):
+        stats.poisson_binomial_tests([1], [0.5], [[2]], two_sided="exact")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("null", ["poisson", "poisson_binomial"])
+def test_screen_oe_exact_verdicts_agree_with_exact_limits(null: str) -> None:
+    """Without over-dispersion, on the exact nulls: every named group lies outside the
+    verdict's limits, and a group outside but not named sits on the limit's own count (O is
+    less than one count beyond the interpolated limit)."""
+    checked = 0
+    for seed in range(30):
+        rng = np.random.default_rng(seed)
+        n = rng.integers(10, 400, 27)
+        o = rng.binomial(n, 0.3).astype(float)
+        o[:3] = rng.binomial(n[:3], [0.1, 0.5, 0.45])  # a few real differences
+        e, v = n * 0.3, n * 0.21
+        if null == "poisson":
+            res = stats.screen_oe(o, e)
+        else:
+            res = stats.screen_oe(o, e, v, probabilities=[0.3], counts=n[:, np.newaxis])
+        if res.overdispersion.method != "none":
+            continue
+        checked += 1
+        named = np.isin(res.verdict, ["higher", "lower"])
+        above, below = o > res.upper * e, o < res.lower * e
+        assert np.all(above[named] | below[named])
+        stray = (above | below) & ~named
+        assert np.all((o[stray] - res.upper[stray] * e[stray] < 1) | ~above[stray])
+        assert np.all((res.lower[stray] * e[stray] - o[stray] <= 1) | ~below[stray])
+    assert checked >= 10
