@@ -1347,3 +1347,16 @@ def test_screen_oe_exact_verdicts_agree_with_exact_limits(null: str) -> None:
         assert np.all((o[stray] - res.upper[stray] * e[stray] < 1) | ~above[stray])
         assert np.all((res.lower[stray] * e[stray] - o[stray] <= 1) | ~below[stray])
     assert checked >= 10
+
+
+def test_new_statistics_accept_no_groups() -> None:
+    """A view with no rows gives empty results, not errors (the module's convention)."""
+    none = np.zeros((0, 2))
+    assert stats.poisson_binomial_tests([], [0.3, 0.4], none).shape == (0,)
+    assert stats.poisson_binomial_funnel_limits([0.3, 0.4], none, 0.95)[0].shape == (0,)
+    empty = stats.screen_oe([], [])
+    assert empty.verdict.shape == (0,) and empty.overdispersion.n_groups == 0
+    assert math.isnan(stats.generalised_cmh_test(np.zeros((0, 2, 2))).statistic)
+    assert math.isnan(stats.breslow_day_test(np.zeros((0, 2, 2))).statistic)
+    assert stats.unit_vs_rest_moments(none, none)[0].shape == (0,)
+    assert math.isnan(stats.kaplan_meier_median_ci_from_counts([1, 2], [0, 0], [3, 4]).median)
