@@ -3,7 +3,7 @@
 --   interpolation between order statistics as R's type 7 / numpy's default).
 -- Parameters: $view (filters, scope, settings: dashboard/store/macros.sql), $group_by ('department' or 'unit').
 -- Grain: one row per group (department, or department × unit).
--- Notes: the days come as lists from the monthly summary (migration 007) and, for a
+-- Notes: the days come as lists from the monthly summary (migration 008) and, for a
 --   partly covered first or last month, from the incidents; the quantiles are taken over all
 --   of a group's days, so they equal those of a scan of every incident.
 WITH per_group AS (

@@ -3,6 +3,9 @@
 --   apply: a viewer cannot open an incident outside what they may see, whatever id they ask.
 -- Parameters: $incident_id, $view (filters, scope: dashboard/store/macros.sql).
 -- Grain: one row, or none when the incident does not exist or is outside the scope/filters.
+-- Privacy: the pseudonyms stay in the store: citizen_no / employee_no are 1 when the person
+--   is known (null otherwise); the page numbers them as the incident list does when the
+--   incident is listed there.
 SELECT
     incident_id,
     case_id,
@@ -13,8 +16,8 @@ SELECT
     channel,
     harassment_type,
     severity,
-    citizen_ref,
-    employee_ref,
+    CASE WHEN citizen_ref IS NOT NULL THEN 1 END AS citizen_no,
+    CASE WHEN employee_ref IS NOT NULL THEN 1 END AS employee_no,
     documented,
     documentation_form,
     documented_by,

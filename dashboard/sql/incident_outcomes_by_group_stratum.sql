@@ -5,7 +5,7 @@
 --   its work_accident_days is the statutory notification limit), $group_by ('department' or
 --   'unit').
 -- Grain: one row per group (department, or department × unit) × harassment_type × severity.
--- Notes: reads the monthly summary (migration 007) for the months wholly inside the period
+-- Notes: reads the monthly summary (migration 008) for the months wholly inside the period
 --   and the incidents for the days of a partly covered month, so the counts equal those of a
 --   scan of every incident. An outcome's denominator is the incidents where it is known (yes
 --   or no), so an empty cell (unknown) is never counted as "no". The rules themselves

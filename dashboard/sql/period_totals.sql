@@ -6,7 +6,7 @@
 WITH inc AS (
     -- every count column of the monthly summary, summed (so a count added to the summary is
     -- a headline total without editing this file), and the dated notifications within and
-    -- after the deadline, which the summary keeps as lists of days (migration 007)
+    -- after the deadline, which the summary keeps as lists of days (migration 008)
     SELECT
         coalesce(sum(COLUMNS(lambda c: c NOT IN (
             'month', 'department', 'unit', 'harassment_type', 'severity', 'channel',

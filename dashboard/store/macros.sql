@@ -1,6 +1,6 @@
 -- The macros every query reads through, in one file. `dashboard.store.connect` applies this
 -- file on every connect (after the migrations), so the store always holds exactly these
--- definitions; the migrations keep only schema changes (migration 007 dropped the macros
+-- definitions; the migrations keep only schema changes (migration 008 dropped the macros
 -- the earlier migrations had created).
 --
 -- The view. Every query takes the view as ONE named parameter, `$view`, a STRUCT built by
@@ -133,7 +133,7 @@ CREATE OR REPLACE MACRO deadline_start(absence_days, absence_from, occurred_on) 
 
 -- The summary rows (one per month × department × unit × harassment type × severity ×
 -- channel) of the incidents in the view that occurred from date_from to date_to. Table
--- `incident_summary` (migration 007) holds these rows for every incident; the deadline in
+-- `incident_summary` (migration 008) holds these rows for every incident; the deadline in
 -- days is a setting, so the days from the deadline's start to each notification are kept as a
 -- list and compared with it when the summary is read.
 CREATE OR REPLACE MACRO incident_summary_rows(v, date_from, date_to) AS TABLE

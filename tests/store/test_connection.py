@@ -19,7 +19,7 @@ def test_tables_carry_every_contract_field() -> None:
     con = store.connect(":memory:")
     for kind in ("incidents", "inquiries"):
         columns = [r[0] for r in store.fetch_all(con, f"DESCRIBE {kind}")]
-        # fields added after the first schema are appended by ALTER TABLE (migration 008)
+        # fields added after the first schema are appended by ALTER TABLE (migration 009)
         assert set(field_names(kind)) <= set(columns)
         assert [c for c in columns if c in field_names(kind)][:5] == field_names(kind)[:5]
         history = [r[0] for r in store.fetch_all(con, f"DESCRIBE {kind}_history")]

@@ -28,7 +28,7 @@ Frames = dict[str, tuple[pl.DataFrame, pl.DataFrame]]
 
 
 def _old_columns(kind: Kind) -> list[str]:
-    """The content columns of schema versions 1-7 (before migration 008 added two fields):
+    """The content columns of schema versions 1-8 (before migration 009 added two fields):
     exactly version 1 of the row hash."""
     return list(records.ROW_HASH_VERSIONS[kind][0])
 
@@ -167,7 +167,7 @@ def test_006_spells_out_the_hash_expression_of_the_code(monkeypatch: pytest.Monk
 
 
 def test_a_store_of_the_old_code_opens_with_the_macros_of_today(v5_store) -> None:
-    """007 drops the macros 002-005 created; the macros of macros.sql replace them on
+    """008 drops the macros 002-005 created; the macros of macros.sql replace them on
     connect, and the summary is rebuilt with the new columns from the stored incidents."""
     from dashboard import queries
     from dashboard.metrics.filters import ALL, Filters, query_params
@@ -192,3 +192,13 @@ def test_a_store_of_the_old_code_opens_with_the_macros_of_today(v5_store) -> Non
         + counts["police_prior_warning_unknown"]
         == counts["police_reports"]
     ).all()
+
+
+def test_every_migration_has_a_version_of_its_own() -> None:
+    names = [
+        entry.name
+        for entry in (resources.files("dashboard.store") / "migrations").iterdir()
+        if entry.name.endswith(".sql")
+    ]
+    versions = [int(name.split("_", 1)[0]) for name in names]
+    assert len(versions) == len(set(versions)), sorted(names)

@@ -279,7 +279,7 @@ def test_row_hash_is_md5_of_the_typed_text(con) -> None:
     assert with_row_hash(con, "inquiries", frame)["row_hash"][0] == expected
 
 
-# The two optional incident fields version 2 of the row hash added (migration 008).
+# The two optional incident fields version 2 of the row hash added (migration 009).
 _LATER = {"absence_from": pl.Date, "documented_by": pl.String}
 
 

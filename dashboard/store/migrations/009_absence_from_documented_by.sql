@@ -1,4 +1,4 @@
--- 008: two optional incident fields of the data contract: `absence_from` (the first day of
+-- 009: two optional incident fields of the data contract: `absence_from` (the first day of
 -- absence, from which the work-accident notification deadline runs) and `documented_by`
 -- (who documented the incident). Added as NULL to the current records and their history;
 -- the row hash covers them as its version 2 (`dashboard.store.records.ROW_HASH_VERSIONS`),

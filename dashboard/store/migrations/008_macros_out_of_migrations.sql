@@ -1,4 +1,4 @@
--- 007: the macros leave the migrations, and the summary gains the legal rules' counts.
+-- 008: the macros leave the migrations, and the summary gains the legal rules' counts.
 --
 -- Migrations 002-005 created the filter, rule and summary macros; 004 redefined 002's
 -- `filtered_incidents`. Their definitions now live in one file, `dashboard/store/macros.sql`,
