@@ -20,6 +20,7 @@ from typing import TextIO
 import polars as pl
 
 from dashboard import store
+from dashboard.access_cli import add_access_parsers, run_access, run_audit
 from dashboard.config import ConfigError, Settings, load_settings
 from dashboard.contract import Kind
 from dashboard.excel_out import write_xlsx
@@ -94,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     add_db(p_undo)
 
     add_metrics_parser(sub, add_db)
+    add_access_parsers(sub, add_db)
     return parser
 
 
@@ -139,6 +141,10 @@ def main(
             return EXIT_OK
         if args.command == "metrics":
             return run_metrics(args, settings, out, err)
+        if args.command == "access":
+            return run_access(args, settings, out, err)
+        if args.command == "audit":
+            return run_audit(args, settings, out, err)
     except (ConfigError, StoreBusyError, StoreUnusableError) as error:
         return _refuse(args, str(error), out, err)
     raise AssertionError(f"unhandled command {args.command}")
