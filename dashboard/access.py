@@ -309,12 +309,14 @@ def resolve_grant(
     departments: Sequence[str],
     units: Sequence[str],
     catalogue: Sequence[tuple[str, str]],
+    unit_pairs: Sequence[tuple[str, str]] = (),
 ) -> Grant:
     """A grant from the command line's names, checked against the known departments and units.
 
     ``--department D`` alone grants D; ``--unit U`` grants the unit U (refused when U is in
-    more than one department); ``--department D --unit U`` grants only U within D. Raises
-    AccessError with one sentence listing the known names.
+    more than one department); ``--department D --unit U`` grants only U within D. The admin
+    page passes units as (department, unit) ``unit_pairs`` instead, beside whole departments.
+    Raises AccessError with one sentence listing the known names.
     """
     email = normalise_email(email)
     if "@" not in email or any(c.isspace() for c in email):
@@ -322,13 +324,23 @@ def resolve_grant(
     if role not in ROLES:
         raise AccessError(f"Unknown role {role!r}: use one of {', '.join(ROLES)}.")
     if Right.SEE_ALL in RIGHTS[role]:
-        if departments or units:
+        if departments or units or unit_pairs:
             raise AccessError(
                 f"The role {role} sees the whole municipality: give no --department or --unit."
             )
         return Grant(email, role)
-    if not departments and not units:
-        raise AccessError("A department head needs at least one --department or --unit.")
+    if not departments and not units and not unit_pairs:
+        raise AccessError("A department head needs at least one department or unit.")
+    for pair in unit_pairs:
+        if tuple(pair) not in catalogue:
+            raise AccessError(f"Unknown unit {pair[1]!r} in {pair[0]!r}.")
+    if unit_pairs:
+        return Grant(
+            email,
+            role,
+            departments=tuple(dict.fromkeys(departments)),
+            units=tuple(dict.fromkeys((d, u) for d, u in unit_pairs)),
+        )
     known_departments = sorted({d for d, _ in catalogue})
     for name in departments:
         if name not in known_departments:

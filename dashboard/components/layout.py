@@ -9,7 +9,7 @@ import duckdb
 import streamlit as st
 
 from dashboard import store
-from dashboard.components import url_state
+from dashboard.components import auth, url_state
 from dashboard.components.context import settings
 from dashboard.components.navigation import page_path
 from dashboard.formatting import format_count, format_date
@@ -38,6 +38,7 @@ def page_setup(cur: duckdb.DuckDBPyConnection, title_key: str) -> Lang:
     """Language switch, page title and, when the store holds demo data, the banner saying so."""
     lang = language_switch()
     st.title(t(title_key, lang))
+    auth.local_banner(lang)
     if holds_demo_data(cur):
         st.info(t("app.demo_banner", lang), icon=":material/info:")
     return lang
