@@ -189,6 +189,7 @@ CREATE TABLE IF NOT EXISTS audit (
     rows INTEGER
 );
 CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
+CREATE INDEX IF NOT EXISTS audit_user ON audit (user, action);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
@@ -495,6 +496,17 @@ def audit_rows(
         sql += f" LIMIT {int(limit)}"
     with connect(db_path) as con:
         return [dict(zip(AUDIT_COLUMNS, row, strict=True)) for row in con.execute(sql, params)]
+
+
+def sign_in_logged(db_path: Path, email: str, signed_in_at: int) -> bool:
+    """Whether the sign-in of ``email`` at ``signed_in_at`` (epoch seconds) is in the log."""
+    with connect(db_path) as con:
+        row = con.execute(
+            "SELECT 1 FROM audit WHERE user = ? AND action = 'sign_in' "
+            "AND json_extract(details, '$.signed_in_at') = ? LIMIT 1",
+            (normalise_email(email), signed_in_at),
+        ).fetchone()
+    return row is not None
 
 
 def import_actors(db_path: Path) -> dict[int, dict[str, str]]:

@@ -110,11 +110,26 @@ def audit(
 def audited(
     action: access.Action, page: str, make: Callable[[], Any], rows: int
 ) -> Callable[[], Any]:
-    """``make`` for a download button's data, logging ``action`` when the file is made."""
+    """``make`` for a download button's data, logging ``action`` when the file is made.
+
+    Streamlit calls it when the button is clicked, outside the script run, so everything
+    the log needs from the session is taken now."""
+    found = viewer()
+    grant = found.grant if found else None
+    entry = AuditEntry(
+        user=grant.email if grant else "",
+        role=grant.role if grant else "",
+        scope=grant.describe_scope() if grant else "nothing",
+        action=action,
+        page=page,
+        link=_link(page),
+        rows=rows,
+    )
+    db = settings().db_path
 
     def logged() -> Any:
         data = make()
-        audit(action, page=page, rows=rows)
+        access.log(db, entry)
         return data
 
     return logged
@@ -221,7 +236,10 @@ def identify(lang: Lang) -> Viewer:
     st.session_state[_VIEWER] = found
     if st.session_state.get(_SIGNED_IN) != ("granted", email):
         st.session_state[_SIGNED_IN] = ("granted", email)
-        _audit(found, "sign_in", details={"provider": str(claims.get("provider") or "")})
+        # a sign-in is logged once, not for every new browser session its cookie opens
+        signed_in_at = int(_signed_in_at(claims))
+        if not access.sign_in_logged(settings().db_path, email, signed_in_at):
+            _audit(found, "sign_in", details={"signed_in_at": signed_in_at})
     return found
 
 
