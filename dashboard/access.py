@@ -76,8 +76,6 @@ ACTIONS: tuple[Action, ...] = (
     "sign_out",
 )
 
-Peers = Literal["anonymous", "hidden"]
-
 
 class AccessError(ConfigError):
     """A grant, a name or a setting that cannot be used; one plain sentence."""
@@ -123,14 +121,13 @@ class AccessSettings:
 
     session_hours: float = 8.0
     contact: str = ""
-    peers: Peers = "anonymous"
     # values of the `roles` claim that give a role when the store holds no grant for the user
     claim_roles: Mapping[str, Role] = field(default_factory=dict)
 
 
 def load_access_settings(environ: Mapping[str, str] | None = None) -> AccessSettings:
-    """``DASHBOARD_SESSION_HOURS`` (8), ``DASHBOARD_ACCESS_CONTACT``, ``DASHBOARD_PEERS``
-    (anonymous|hidden) and ``DASHBOARD_CLAIM_ROLES`` (``claim-value=role,...``)."""
+    """``DASHBOARD_SESSION_HOURS`` (8), ``DASHBOARD_ACCESS_CONTACT`` and
+    ``DASHBOARD_CLAIM_ROLES`` (``claim-value=role,...``)."""
     env = os.environ if environ is None else environ
     hours_text = env.get("DASHBOARD_SESSION_HOURS", "8").strip()
     try:
@@ -141,9 +138,6 @@ def load_access_settings(environ: Mapping[str, str] | None = None) -> AccessSett
         raise AccessError(
             f"DASHBOARD_SESSION_HOURS must be a number of hours above 0, not {hours_text!r}."
         )
-    peers = env.get("DASHBOARD_PEERS", "anonymous").strip() or "anonymous"
-    if peers not in ("anonymous", "hidden"):
-        raise AccessError(f"DASHBOARD_PEERS must be anonymous or hidden, not {peers!r}.")
     claim_roles: dict[str, Role] = {}
     for part in filter(None, (p.strip() for p in env.get("DASHBOARD_CLAIM_ROLES", "").split(","))):
         value, sep, role = part.rpartition("=")
@@ -157,7 +151,6 @@ def load_access_settings(environ: Mapping[str, str] | None = None) -> AccessSett
     return AccessSettings(
         session_hours=hours,
         contact=env.get("DASHBOARD_ACCESS_CONTACT", "").strip(),
-        peers=cast(Peers, peers),
         claim_roles=claim_roles,
     )
 

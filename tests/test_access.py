@@ -113,7 +113,6 @@ def test_grant_matching_is_case_insensitive_and_the_store_wins_over_claims(tmp_p
     [
         ({"DASHBOARD_SESSION_HOURS": "0"}, "DASHBOARD_SESSION_HOURS"),
         ({"DASHBOARD_SESSION_HOURS": "eight"}, "DASHBOARD_SESSION_HOURS"),
-        ({"DASHBOARD_PEERS": "named"}, "DASHBOARD_PEERS"),
         ({"DASHBOARD_CLAIM_ROLES": "x=department_head"}, "DASHBOARD_CLAIM_ROLES"),
     ],
 )
@@ -124,9 +123,7 @@ def test_bad_settings_are_one_sentence(env: dict[str, str], words: str) -> None:
 
 def test_defaults() -> None:
     settings = access.load_access_settings({})
-    assert (
-        settings.session_hours == 8 and settings.peers == "anonymous" and not settings.claim_roles
-    )
+    assert settings.session_hours == 8 and not settings.contact and not settings.claim_roles
 
 
 def test_the_audit_log_cannot_be_changed_or_deleted(tmp_path: Path) -> None:

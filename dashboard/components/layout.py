@@ -9,6 +9,7 @@ import duckdb
 import streamlit as st
 
 from dashboard import store
+from dashboard.access import Right
 from dashboard.components import auth, url_state
 from dashboard.components.context import settings
 from dashboard.components.navigation import page_path
@@ -50,6 +51,9 @@ def empty_store(cur: duckdb.DuckDBPyConnection, lang: Lang) -> bool:
         return False
     st.subheader(t("app.empty_title", lang))
     st.write(t("app.empty_body", lang))
+    found = auth.viewer()
+    if found is None or not found.may(Right.IMPORT):  # read-only roles: nothing to offer
+        return True
     left, right = st.columns(2)
     if left.button(t("app.load_demo", lang), key="load_demo", type="primary"):
         from dashboard.demo import generate_demo

@@ -258,3 +258,20 @@ def test_another_address_without_sign_in_shows_no_data(app) -> None:
         config.set_option("server.address", previous)
     assert [e.value for e in at.error] == [t("access.configure_sign_in", "da")]
     assert not at.metric and not at.sidebar.multiselect and not at.title
+
+
+def test_an_incident_of_another_department_is_not_found_for_a_department_head(
+    app, granted: Path
+) -> None:
+    import polars as pl
+
+    incidents = generate_demo(2024, scale=0.3).incidents
+    other = str(incidents.filter(pl.col("department") != HEAD_DEPARTMENT)["incident_id"][0])
+    own = str(incidents.filter(pl.col("department") == HEAD_DEPARTMENT)["incident_id"][0])
+    at = app("incidents.py", user=claims(EMAILS["department_head"]), incident=other)
+    assert_clean(at)
+    assert t("incidents.not_found", "da", id=other) in [w.value for w in at.warning]
+    at = app("incidents.py", user=claims(EMAILS["department_head"]), incident=own)
+    assert_clean(at)
+    assert t("incidents.not_found", "da", id=own) not in [w.value for w in at.warning]
+    assert t("incidents.detail_title", "da", id=own) in [s.value for s in at.subheader]
