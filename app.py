@@ -14,11 +14,12 @@ st.set_page_config(page_title=t("app.title", lang), page_icon=":material/balance
 try:
     load_settings()
     load_access_settings()
+    # first: a grant's scope is checked against the store's current departments and units
+    context.mirror_catalogue(context.cursor())
     viewer = auth.identify(lang)  # stops with the sign-in, no-access or configure page
 except ConfigError as error:  # a misconfigured server: say which setting, not a traceback
     st.error(str(error))
     st.stop()
-context.mirror_catalogue(context.cursor())
 auth.sidebar(viewer, lang)
 page = st.navigation(build_pages(lang, viewer.grant.rights))
 auth.log_page_view(page.url_path or PAGES[0].url_path)  # before the page: it may st.stop()

@@ -99,12 +99,26 @@ class Grant:
     def rights(self) -> frozenset[Right]:
         return RIGHTS[self.role]
 
-    def scope(self) -> Scope:
-        """The rows this grant may read; a role without SEE_ALL reads its grant's names only."""
+    def scope(self, catalogue: Iterable[tuple[str, str]] = ()) -> Scope:
+        """The rows this grant may read; a role without SEE_ALL reads its grant's names only.
+
+        The SQL macros match a scope's units by name in any department, so a granted unit
+        whose name ``catalogue`` also lists in a department outside the grant is left out
+        (fail closed) rather than shown with its namesake.
+        """
         if Right.SEE_ALL in self.rights:
             return ALL
+        granted = set(self.units)
+        shared = {
+            unit
+            for department, unit in catalogue
+            if (department, unit) not in granted
+            and department not in self.departments
+            and unit in {u for _, u in granted}
+        }
         return Scope.restricted(
-            departments=self.departments, units=tuple(unit for _, unit in self.units)
+            departments=self.departments,
+            units=tuple(unit for _, unit in self.units if unit not in shared),
         )
 
     def describe_scope(self) -> str:

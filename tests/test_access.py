@@ -183,3 +183,18 @@ def test_import_actors_from_the_log(tmp_path: Path) -> None:
         ),
     )
     assert access.import_actors(db) == {4: {"import": "a@k.dk", "undo": "b@k.dk"}}
+
+
+def test_a_granted_unit_sharing_its_name_with_another_departments_unit_is_left_out() -> None:
+    """The SQL macros match scope units by name, so the namesake would be shown: fail closed."""
+    grant = Grant(
+        "c@k.dk",
+        "department_head",
+        units=(("Socialforvaltningen", "Sekretariat"), ("Socialforvaltningen", "Herberget")),
+    )
+    assert grant.scope(CATALOGUE).units == ("Herberget",)
+    with_both = Grant(
+        "c@k.dk", "department_head", ("Kultur- og Fritidsforvaltningen",), grant.units
+    )
+    assert with_both.scope(CATALOGUE).units == ("Sekretariat", "Herberget")  # namesake granted too
+    assert grant.scope().units == ("Sekretariat", "Herberget")  # without a catalogue: as granted

@@ -28,7 +28,7 @@ from dashboard.access import AuditEntry, Grant, Right, Role
 from dashboard.components import url_state
 from dashboard.config import load_settings as settings
 from dashboard.i18n import Lang, t
-from dashboard.metrics.filters import Scope
+from dashboard.metrics.filters import ALL, Scope
 
 _VIEWER = "_access_viewer"
 _LOGGED_VIEW = "_access_logged_view"
@@ -44,6 +44,7 @@ class Viewer:
 
     grant: Grant
     local: bool = False
+    scope: Scope = NOBODY
 
     @property
     def email(self) -> str:
@@ -79,19 +80,22 @@ def viewer() -> Viewer | None:
 def current_scope() -> Scope:
     """What this run's viewer may read; nothing when nobody was identified."""
     found = viewer()
-    return found.grant.scope() if found else NOBODY
+    return found.scope if found else NOBODY
 
 
 def _claims() -> dict[str, Any]:
     return dict(st.user.to_dict())
 
 
-def _audit(entry_viewer: Viewer | None, action: access.Action, **fields: Any) -> None:
+def _audit(
+    entry_viewer: Viewer | None, action: access.Action, *, user: str = "", **fields: Any
+) -> None:
+    """Log ``action`` of ``entry_viewer``, or of ``user`` (an e-mail) when nobody has access."""
     grant = entry_viewer.grant if entry_viewer else None
     access.log(
         settings().db_path,
         AuditEntry(
-            user=grant.email if grant else str(fields.pop("user", "")),
+            user=grant.email if grant else user,
             role=grant.role if grant else "",
             scope=grant.describe_scope() if grant else "nothing",
             action=action,
@@ -214,7 +218,7 @@ def identify(lang: Lang) -> Viewer:
     if not auth_configured():
         if not listens_locally():
             _only(lambda: _configure_page(lang), t("app.title", lang))
-        found = Viewer(Grant(LOCAL_USER, "analyst"), local=True)
+        found = Viewer(Grant(LOCAL_USER, "analyst"), local=True, scope=ALL)
         st.session_state[_VIEWER] = found
         return found
     claims = _claims()
@@ -232,7 +236,8 @@ def identify(lang: Lang) -> Viewer:
             _audit(None, "denied", user=email or "(no email claim)")
         _only(lambda: _no_access_page(email, lang), t("access.no_access_title", lang))
     assert grant is not None
-    found = Viewer(grant)
+    catalogue = access.known_units(settings().db_path) if grant.units else []
+    found = Viewer(grant, scope=grant.scope(catalogue))
     st.session_state[_VIEWER] = found
     if st.session_state.get(_SIGNED_IN) != ("granted", email):
         st.session_state[_SIGNED_IN] = ("granted", email)
