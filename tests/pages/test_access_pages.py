@@ -140,16 +140,17 @@ def test_an_unknown_name_in_a_link_is_said_in_local_mode_too(app) -> None:
     assert not at.metric
 
 
-def test_ungranted_user_sees_only_the_no_access_page(app, granted: Path) -> None:
-    at = app(user=claims("stranger@kommune.dk"))
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_ungranted_user_sees_only_the_no_access_page(app, granted: Path, lang: str) -> None:
+    at = app(user=claims(f"stranger-{lang}@kommune.dk"), lang=lang)
     assert not at.exception
-    assert [e.value for e in at.title] == [t("access.no_access_title", "da")]
+    assert [e.value for e in at.title] == [t("access.no_access_title", lang)]
     assert not at.metric and not at.sidebar.multiselect
-    assert "stranger@kommune.dk" in at.text[0].value
-    denied = access.audit_rows(granted, user="stranger@kommune.dk", action="denied")
+    assert f"stranger-{lang}@kommune.dk" in at.text[0].value
+    denied = access.audit_rows(granted, user=f"stranger-{lang}@kommune.dk", action="denied")
     assert len(denied) == 1
     at.run()  # a rerun is not a second attempt
-    assert len(access.audit_rows(granted, user="stranger@kommune.dk", action="denied")) == 1
+    assert len(access.audit_rows(granted, user=f"stranger-{lang}@kommune.dk", action="denied")) == 1
 
 
 def test_the_contact_is_named_on_the_no_access_page(app, granted: Path, monkeypatch) -> None:
@@ -158,11 +159,12 @@ def test_the_contact_is_named_on_the_no_access_page(app, granted: Path, monkeypa
     assert any("it-support@kommune.dk" in e.value for e in at.text)
 
 
-def test_not_signed_in_sees_only_the_sign_in_page(app, granted: Path) -> None:
-    at = app(user={"is_logged_in": False})
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_not_signed_in_sees_only_the_sign_in_page(app, granted: Path, lang: str) -> None:
+    at = app(user={"is_logged_in": False}, lang=lang)
     assert not at.exception
-    assert [e.value for e in at.title] == [t("access.sign_in_title", "da")]
-    assert [b.label for b in at.button] == [t("access.sign_in", "da")]
+    assert [e.value for e in at.title] == [t("access.sign_in_title", lang)]
+    assert [b.label for b in at.button] == [t("access.sign_in", lang)]
     assert not at.metric and not at.sidebar.multiselect and not at.dataframe
 
 
