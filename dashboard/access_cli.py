@@ -40,15 +40,17 @@ def add_access_parsers(sub: Any, add_db: Callable[[argparse.ArgumentParser], Non
     p_grant = actions.add_parser("grant", help="give a user a role (replaces their grant)")
     p_grant.add_argument("email", metavar="EMAIL", help="the user's e-mail (the email claim)")
     p_grant.add_argument("--role", required=True, choices=access.ROLES, help="the role")
+    # NAME ... as in `metrics`, and repeatable
     p_grant.add_argument(
         "--department",
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
         metavar="NAME",
-        help="a department a department head sees (repeatable); with --unit: the unit's department",
+        help="departments a department head sees; with --unit: the units' department",
     )
     p_grant.add_argument(
-        "--unit", action="append", default=[], metavar="NAME", help="a unit (repeatable)"
+        "--unit", action="extend", nargs="+", default=[], metavar="NAME", help="units"
     )
     add_db(p_grant)
     p_revoke = actions.add_parser(

@@ -157,3 +157,13 @@ def test_imports_and_undos_on_the_command_line_are_logged(db: Path) -> None:
         ("import", import_id),
     ]
     assert entries[1]["rows"] == 2400  # the sample's stored rows (expected_counts.json)
+
+
+def test_several_names_after_one_option_or_the_option_repeated(db: Path) -> None:
+    both = ["Socialforvaltningen", "Kultur- og Fritidsforvaltningen"]
+    assert run("access", "grant", "a@k.dk", "--role", "department_head", "--department", *both,
+               "--db", str(db))[0] == 0  # fmt: skip
+    assert run("access", "grant", "b@k.dk", "--role", "department_head", "--department", both[0],
+               "--department", both[1], "--db", str(db))[0] == 0  # fmt: skip
+    grants = {g.email: g.departments for g in access.list_grants(db)}
+    assert grants == {"a@k.dk": tuple(both), "b@k.dk": tuple(both)}
