@@ -2,7 +2,9 @@
 
 Exit status: 0 on success, 2 when a file was refused or the command could not run (one plain
 sentence on stderr, or in the JSON with ``--json``), 1 never on purpose: an unexpected error
-is a bug and shows its traceback.
+is a bug and shows its traceback. Every sentence comes from a
+:class:`~dashboard.errors.DashboardError` (caught once, in :func:`main`) or a usage error, and
+is English (``metrics --lang da`` writes its refusals in Danish too).
 """
 
 from __future__ import annotations
@@ -20,15 +22,15 @@ from typing import TextIO
 import polars as pl
 
 from dashboard import store
-from dashboard.config import ConfigError, Settings, load_settings
+from dashboard.config import Settings, load_settings
 from dashboard.contract import Kind
+from dashboard.errors import DashboardError
 from dashboard.excel_out import write_xlsx
 from dashboard.importer.errors import ImportFileError
 from dashboard.importer.mappings import parse_map_option
 from dashboard.importer.pipeline import FileReport, PreparedImport, import_file, rejected_table
 from dashboard.importer.pseudonym import Pseudonymiser, load_or_create_key
 from dashboard.metrics_cli import add_metrics_parser, run_metrics
-from dashboard.store import StoreBusyError, StoreUnusableError
 from dashboard.store.records import import_history, undo_import
 
 EXIT_OK, EXIT_REFUSED = 0, 2
@@ -115,9 +117,6 @@ def main(
         raise
     try:
         settings = load_settings(db=args.db)
-    except ConfigError as error:
-        return _refuse(args, str(error), out, err)
-    try:
         if args.command == "import":
             return _import(args, settings, out, err)
         if args.command == "demo":
@@ -128,19 +127,15 @@ def main(
             return EXIT_OK
         if args.command == "undo":
             with store.open_for_writing(settings.db_path) as con:
-                try:
-                    touched = undo_import(con, args.import_id)
-                except LookupError as error:
-                    print(str(error), file=err)
-                    return EXIT_REFUSED
+                touched = undo_import(con, args.import_id)
             print(
                 f"Import {args.import_id} undone ({touched} records restored or removed).", file=out
             )
             return EXIT_OK
         if args.command == "metrics":
             return run_metrics(args, settings, out, err)
-    except (ConfigError, StoreBusyError, StoreUnusableError) as error:
-        return _refuse(args, str(error), out, err)
+    except DashboardError as error:
+        return _refuse(args, error.sentence_in(getattr(args, "lang", "en")), out, err)
     raise AssertionError(f"unhandled command {args.command}")
 
 

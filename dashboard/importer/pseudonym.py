@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import logging
 import os
 import re
 import secrets
@@ -29,7 +30,9 @@ from pathlib import Path
 import polars as pl
 
 from dashboard.config import ConfigError
+from dashboard.errors import error_message
 
+log = logging.getLogger(__name__)
 ENV_KEY = "DASHBOARD_SECRET_KEY"
 MIN_KEY_CHARS = 16
 CPR_MASK = "[CPR]"
@@ -98,19 +101,17 @@ def load_or_create_key(key_file: Path, environ: Mapping[str, str] = os.environ) 
     from_env = environ.get(ENV_KEY, "").strip()
     if from_env:
         if len(from_env) < MIN_KEY_CHARS:
-            raise ConfigError(
-                f"{ENV_KEY} is too short: use at least {MIN_KEY_CHARS} characters "
-                "(for example the output of: python -c 'import secrets; print(secrets.token_hex(32))')."
-            )
+            raise ConfigError(error_message("key_too_short", env=ENV_KEY, n=MIN_KEY_CHARS))
         return from_env.encode("utf-8")
     try:
         if not key_file.exists():
             _create_key_file(key_file)
         return _read_key_file(key_file)
     except OSError as error:
+        # The system's reason is English: logged for the administrator, not shown.
+        log.warning("key file %s: %s", key_file, error.strerror)
         raise ConfigError(
-            f"The key file {key_file} cannot be created or read ({error.strerror}); set "
-            f"DASHBOARD_KEY_FILE to a file you may write, or set {ENV_KEY}."
+            error_message("key_file_unusable", file=str(key_file), env=ENV_KEY)
         ) from error
 
 
@@ -119,13 +120,10 @@ def _read_key_file(key_file: Path) -> bytes:
     try:
         key = bytes.fromhex(text)
     except ValueError:
-        raise ConfigError(
-            f"The key file {key_file} does not hold a hex-encoded key; restore it from a backup "
-            f"(a new key would give every person a new pseudonym)."
-        ) from None
+        raise ConfigError(error_message("key_file_not_hex", file=str(key_file))) from None
     if len(key) < MIN_KEY_CHARS:
         raise ConfigError(
-            f"The key in {key_file} is too short ({len(key)} bytes, at least {MIN_KEY_CHARS} needed)."
+            error_message("key_file_too_short", file=str(key_file), n=len(key), min=MIN_KEY_CHARS)
         )
     return key
 

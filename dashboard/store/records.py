@@ -32,6 +32,7 @@ import polars as pl
 import pyarrow as pa
 
 from dashboard.contract import ID_FIELD, Kind, field_names
+from dashboard.errors import DashboardError, error_message
 from dashboard.store import fetch_all, fetch_frame, fetch_one, refresh_summaries
 
 log = logging.getLogger(__name__)
@@ -255,6 +256,10 @@ def _bytes(setting: str) -> float:
         return 0.0
 
 
+class ImportNotFoundError(DashboardError, LookupError):
+    """Undo of an import that does not exist or has already been undone."""
+
+
 @dataclass(frozen=True)
 class ImportMeta:
     """What is recorded about one import."""
@@ -468,7 +473,7 @@ def _write(
 def undo_import(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
     """Undo one import as a whole, in one transaction; returns the number of records touched.
 
-    Raises ``LookupError`` for an unknown or already undone import.
+    Raises :class:`ImportNotFoundError` (a ``LookupError``) for an unknown or already undone import.
     """
     return _within_memory_cap(con, lambda: _undo_import(con, import_id))
 
@@ -494,7 +499,7 @@ def _undo(con: duckdb.DuckDBPyConnection, import_id: int) -> tuple[Kind, int]:
         {"id": import_id},
     )
     if row is None:
-        raise LookupError(f"Import {import_id} does not exist or has already been undone.")
+        raise ImportNotFoundError(error_message("import_not_found", id=str(import_id)))
     kind: Kind = row[0]
     params = {"import_id": import_id}
     fetch_all(
