@@ -32,3 +32,8 @@ def test_environment_overrides() -> None:
 def test_bad_deadlines_are_refused_with_the_part_named(text: str) -> None:
     with pytest.raises(ValueError, match=text.split("=")[0]):
         parse_deadlines(text)
+
+
+def test_default_paths_are_in_the_working_directory_not_the_source_tree() -> None:
+    s = load_settings({})
+    assert not s.db_path.is_absolute() and s.db_path.as_posix() == "data/dashboard.duckdb"
