@@ -96,6 +96,17 @@ def _parser() -> argparse.ArgumentParser:
     add_db(p_undo)
 
     add_metrics_parser(sub, add_db)
+
+    p_serve = sub.add_parser(
+        "serve", help="serve the dashboard (Streamlit, headless) from the installed package"
+    )
+    add_db(p_serve)
+    p_serve.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    p_serve.add_argument(
+        "--address",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)",
+    )
     return parser
 
 
@@ -134,6 +145,10 @@ def main(
             return EXIT_OK
         if args.command == "metrics":
             return run_metrics(args, settings, out, err)
+        if args.command == "serve":
+            from dashboard.serve import serve
+
+            return serve(args.port, args.address, args.db)
     except DashboardError as error:
         return _refuse(args, error.sentence_in(getattr(args, "lang", "en")), out, err)
     raise AssertionError(f"unhandled command {args.command}")

@@ -1,0 +1,48 @@
+"""``python -m dashboard serve``: the app's server, from wherever the package is installed.
+
+It is ``streamlit run`` on the package's own script (``dashboard/streamlit_app/app.py``),
+headless, without a file watcher (installed code does not change under a running server),
+with the settings in ``dashboard/streamlit_app/.streamlit/config.toml``. The store and the
+key file are the usual settings (``DASHBOARD_DB``, ``--db``): relative paths are taken from
+the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+
+def script_path() -> Path:
+    """The script Streamlit serves, in the installed package (next to its .streamlit/)."""
+    return Path(str(resources.files("dashboard") / "streamlit_app" / "app.py"))
+
+
+def streamlit_arguments(port: int, address: str) -> list[str]:
+    """The ``streamlit`` command line that serves the app."""
+    return [
+        "run",
+        str(script_path()),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+    ]
+
+
+def serve(port: int, address: str, db: str | None) -> int:
+    """Run the server until it is stopped (Ctrl+C or SIGTERM); returns its exit status."""
+    from streamlit.web import cli as streamlit_cli
+
+    if db:
+        os.environ["DASHBOARD_DB"] = db  # the app's pages read the settings from the environment
+    try:
+        streamlit_cli.main.main(args=streamlit_arguments(port, address), prog_name="streamlit")
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 1
+    return 0

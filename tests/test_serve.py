@@ -1,0 +1,42 @@
+"""Serving the installed app: the script and settings Streamlit is given."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from dashboard.serve import script_path, streamlit_arguments
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_served_script_is_in_the_package_with_its_settings() -> None:
+    script = script_path()
+    assert script.is_file() and script.parent.parent.name == "dashboard"
+    settings = script.parent / ".streamlit" / "config.toml"
+    assert "gatherUsageStats = false" in settings.read_text(encoding="utf-8")
+    # declared once: the checkout's .streamlit/config.toml (for `streamlit run app.py`) is it
+    assert (ROOT / ".streamlit" / "config.toml").samefile(settings)
+
+
+def test_the_server_is_headless_without_a_file_watcher() -> None:
+    args = streamlit_arguments(8600, "127.0.0.1")
+    assert args[:2] == ["run", str(script_path())]
+    options = dict(zip(args[2::2], args[3::2], strict=True))
+    assert options == {
+        "--server.port": "8600",
+        "--server.address": "127.0.0.1",
+        "--server.headless": "true",
+        "--server.fileWatcherType": "none",
+    }
+
+
+def test_nothing_in_the_package_finds_files_through_its_source_tree() -> None:
+    """Package data is read with importlib.resources; no module climbs from __file__ (an
+    installed package's parent is site-packages, not the project)."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "dashboard").rglob("*.py")
+        if re.search(r"\b__file__\b|PROJECT_ROOT", path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
