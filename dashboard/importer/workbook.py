@@ -233,10 +233,11 @@ def _private_copy(path: Path, target: Path, limits: ReadLimits) -> tuple[Path, s
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
         return path, None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # before open(): a folder would raise there
+        os.close(fd)
+        return path, None
     digest = hashlib.sha256()
     with open(fd, "rb") as src:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return path, None
         with target.open("wb") as dst:
             copied = 0
             while copied <= limits.max_file_bytes and (chunk := src.read(1 << 20)):
