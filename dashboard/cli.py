@@ -101,13 +101,20 @@ def _parser() -> argparse.ArgumentParser:
         "serve", help="serve the dashboard (Streamlit, headless) from the installed package"
     )
     add_db(p_serve)
-    p_serve.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    p_serve.add_argument("--port", type=_port, default=8501, help="port (default 8501)")
     p_serve.add_argument(
         "--address",
         default="127.0.0.1",
         help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)",
     )
     return parser
+
+
+def _port(text: str) -> int:
+    """A TCP port number, for argparse (whose refusal is the usage error's one sentence)."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 1 to 65535")
+    return int(text)
 
 
 def main(

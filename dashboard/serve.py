@@ -10,8 +10,15 @@ the working directory.
 from __future__ import annotations
 
 import os
+import socket
 from importlib import resources
 from pathlib import Path
+
+from dashboard.errors import DashboardError, error_message
+
+
+class AddressUnusableError(DashboardError):
+    """The server cannot listen on the address and port asked for."""
 
 
 def script_path() -> Path:
@@ -35,14 +42,30 @@ def streamlit_arguments(port: int, address: str) -> list[str]:
     ]
 
 
+def check_address(address: str, port: int) -> None:
+    """Raise :class:`AddressUnusableError` unless a server could listen on ``address:port``
+    now (Streamlit would otherwise end with a traceback for an unknown or foreign address)."""
+    try:
+        family, kind, proto, _, where = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM)[
+            0
+        ]
+        with socket.socket(family, kind, proto) as probe:
+            probe.bind(where)
+    except OSError as error:  # socket.gaierror too
+        raise AddressUnusableError(
+            error_message("cannot_listen", address=address, port=str(port))
+        ) from error
+
+
 def serve(port: int, address: str, db: str | None) -> int:
     """Run the server until it is stopped (Ctrl+C or SIGTERM); returns its exit status."""
     from streamlit.web import cli as streamlit_cli
 
+    check_address(address, port)
     if db:
         os.environ["DASHBOARD_DB"] = db  # the app's pages read the settings from the environment
     try:
         streamlit_cli.main.main(args=streamlit_arguments(port, address), prog_name="streamlit")
-    except SystemExit as stop:
-        return stop.code if isinstance(stop.code, int) else 1
+    except SystemExit as stop:  # Streamlit ends with 0, or 1 after saying why in a line
+        return 0 if stop.code in (0, None) else 2
     return 0

@@ -40,3 +40,30 @@ def test_nothing_in_the_package_finds_files_through_its_source_tree() -> None:
         if re.search(r"\b__file__\b|PROJECT_ROOT", path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_an_address_the_server_cannot_listen_on_is_one_sentence() -> None:
+    """192.0.2.1 is TEST-NET-1 (RFC 5737), never a machine's own; a port already listened
+    on is in use. Either is the sentence, exit 2, before Streamlit starts."""
+    import io
+    import socket
+
+    import pytest
+
+    from dashboard.cli import main
+    from dashboard.i18n import t
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for address, number in (("192.0.2.1", 8501), ("127.0.0.1", port)):
+            out, err = io.StringIO(), io.StringIO()
+            code = main(
+                ["serve", "--address", address, "--port", str(number)], stdout=out, stderr=err
+            )
+            expected = t("errors.cannot_listen", "en", address=address, port=str(number))
+            assert (code, out.getvalue(), err.getvalue().strip()) == (2, "", expected)
+    with pytest.raises(SystemExit) as usage:
+        main(["serve", "--port", "99999"], stdout=io.StringIO(), stderr=io.StringIO())
+    assert usage.value.code == 2
