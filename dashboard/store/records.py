@@ -231,6 +231,20 @@ def _within_memory_cap(con: duckdb.DuckDBPyConnection, write: Callable[[], T]) -
     return write()
 
 
+def _written(write: Callable[[], T]) -> T:
+    """Run a write transaction; DuckDB running out of room (a full disk or a file it cannot
+    write, memory exhausted even without the cap) is a :class:`StoreWriteError`. The
+    transaction was rolled back, so the store is as it was; DuckDB's own text is logged. Any
+    other DuckDB error (a constraint, a statement) is a bug and propagates."""
+    try:
+        return write()
+    except duckdb.Error as error:
+        if not (isinstance(error, duckdb.IOException) or _out_of_memory(error)):
+            raise
+        log.error("write failed: %s", error)
+        raise StoreWriteError(error_message("store_write_failed")) from error
+
+
 def _out_of_memory(error: duckdb.Error) -> bool:
     """DuckDB could not stay within its memory limit (raised as such, or when committing)."""
     text = str(error).lower()
@@ -258,6 +272,10 @@ def _bytes(setting: str) -> float:
 
 class ImportNotFoundError(DashboardError, LookupError):
     """Undo of an import that does not exist or has already been undone."""
+
+
+class StoreWriteError(DashboardError):
+    """An import or undo could not be written; nothing of it was."""
 
 
 @dataclass(frozen=True)
@@ -312,7 +330,9 @@ def write_import(
     When every record equals its current version nothing is written at all.
     ``rejected`` has columns row_number (int), reasons (list[str]), raw (JSON text).
     """
-    return _within_memory_cap(con, lambda: _write_import(con, records, meta, rejected))
+    return _written(
+        lambda: _within_memory_cap(con, lambda: _write_import(con, records, meta, rejected))
+    )
 
 
 def _write_import(
@@ -475,7 +495,7 @@ def undo_import(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
 
     Raises :class:`ImportNotFoundError` (a ``LookupError``) for an unknown or already undone import.
     """
-    return _within_memory_cap(con, lambda: _undo_import(con, import_id))
+    return _written(lambda: _within_memory_cap(con, lambda: _undo_import(con, import_id)))
 
 
 def _undo_import(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
