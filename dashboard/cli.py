@@ -83,9 +83,14 @@ def _parser() -> argparse.ArgumentParser:
     p_demo.add_argument(
         "--if-empty", action="store_true", help="only when the store holds no records"
     )
-    p_demo.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
     p_demo.add_argument(
-        "--scale", type=float, default=1.0, help="size multiplier (1.0 ≈ 6,000 incidents)"
+        "--seed", type=_seed, default=2024, help="random seed, 0 or more (default 2024)"
+    )
+    p_demo.add_argument(
+        "--scale",
+        type=_scale,
+        default=1.0,
+        help=f"size multiplier, above 0 and at most {MAX_DEMO_SCALE:g} (1.0 ≈ 6,000 incidents)",
     )
 
     p_list = sub.add_parser("imports", help="list recorded imports, newest first")
@@ -108,6 +113,30 @@ def _parser() -> argparse.ArgumentParser:
         help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)",
     )
     return parser
+
+
+# 200 is 1.2 million incidents, about what the benchmarks use; much more does not fit in
+# memory (1e9 asked numpy for 44 TiB).
+MAX_DEMO_SCALE = 200.0
+
+
+def _seed(text: str) -> int:
+    """A random seed for numpy, which takes no negative one."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return int(text)
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= MAX_DEMO_SCALE:  # NaN fails too
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number above 0 and at most {MAX_DEMO_SCALE:g}"
+        )
+    return value
 
 
 def _port(text: str) -> int:

@@ -523,3 +523,15 @@ def test_a_folder_as_store_is_refused_in_the_language_of_metrics(tmp_path: Path)
 
     code, _, err = run("metrics", "--db", str(tmp_path), "--by", "unit", "--lang", "da")
     assert code == 2 and err.strip() == t("errors.store_unusable_cli", "da", db=str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--scale", "-1"), ("--scale", "0"), ("--scale", "1e9"), ("--scale", "nan"), ("--seed", "-5")],
+)
+def test_demo_options_out_of_range_are_usage_errors(env: Path, option: str, value: str) -> None:
+    """They ended in a ValueError or numpy's 44 TiB allocation, with a traceback."""
+    with pytest.raises(SystemExit) as stop:
+        run("demo", "--db", str(env), option, value)
+    assert stop.value.code == 2
+    assert not env.exists()  # refused before the store was opened
