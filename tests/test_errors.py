@@ -12,8 +12,9 @@ from dashboard.config import ConfigError, load_settings
 from dashboard.errors import DashboardError, QueryError, error_message
 from dashboard.importer import errors as import_errors
 from dashboard.importer.messages import message
+from dashboard.serve import AddressUnusableError
 from dashboard.store import StoreBusyError, StoreUnusableError, open_for_writing
-from dashboard.store.records import ImportNotFoundError
+from dashboard.store.records import ImportNotFoundError, StoreWriteError
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dashboard"
 
@@ -28,6 +29,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dashboard"
         (StoreUnusableError, Exception),
         (QueryError, Exception),
         (ImportNotFoundError, LookupError),  # older code catches LookupError
+        (StoreWriteError, Exception),
+        (AddressUnusableError, Exception),
     ],
 )
 def test_every_family_is_a_dashboard_error(family: type, also: type) -> None:
