@@ -182,7 +182,7 @@ def main(
         if args.command == "metrics":
             return run_metrics(args, settings, out, err)
         if args.command == "serve":
-            from dashboard.serve import serve
+            from dashboard.server import serve
 
             return serve(args.port, args.address, args.db)
     except DashboardError as error:

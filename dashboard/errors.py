@@ -13,7 +13,7 @@ command line and in logs. Under it sit the families the program raises at its bo
 * :class:`QueryError`: the store could not answer a query (a damaged store, no memory left);
 * :class:`~dashboard.store.records.StoreWriteError`: no room to write an import or undo;
 * :class:`~dashboard.store.records.ImportNotFoundError`: undo of an unknown import;
-* :class:`~dashboard.serve.AddressUnusableError`: the server cannot listen where asked.
+* :class:`~dashboard.server.AddressUnusableError`: the server cannot listen where asked.
 
 The command line (``dashboard.cli.main``) and the app (``app.py``, around every page) catch
 this one class and show its sentence; anything else that reaches them is a bug. The texts of

@@ -12,7 +12,7 @@ from dashboard.config import ConfigError, load_settings
 from dashboard.errors import DashboardError, QueryError, error_message
 from dashboard.importer import errors as import_errors
 from dashboard.importer.messages import message
-from dashboard.serve import AddressUnusableError
+from dashboard.server import AddressUnusableError
 from dashboard.store import StoreBusyError, StoreUnusableError, open_for_writing
 from dashboard.store.records import ImportNotFoundError, StoreWriteError
 

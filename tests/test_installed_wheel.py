@@ -187,7 +187,7 @@ def test_the_installed_app_serves_its_first_page(installed: Installed, served: s
     check = (
         "import sys\n"
         "from streamlit.testing.v1 import AppTest\n"
-        "from dashboard.serve import script_path\n"
+        "from dashboard.server import script_path\n"
         "at = AppTest.from_file(str(script_path()), default_timeout=120).run()\n"
         "assert not at.exception, [e.value for e in at.exception]\n"
         "assert not at.error, [e.value for e in at.error]\n"

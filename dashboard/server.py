@@ -1,10 +1,13 @@
 """``python -m dashboard serve``: the app's server, from wherever the package is installed.
 
-It is ``streamlit run`` on the package's own script (``dashboard/streamlit_app/app.py``),
-headless, without a file watcher (installed code does not change under a running server),
-with the settings in ``dashboard/streamlit_app/.streamlit/config.toml``. The store and the
-key file are the usual settings (``DASHBOARD_DB``, ``--db``): relative paths are taken from
-the working directory.
+It is ``streamlit run`` on the package's own copy of the app's script,
+``dashboard/streamlit_app/app.py``, headless and without a file watcher (installed code does
+not change under a running server). Streamlit reads the ``.streamlit/config.toml`` beside
+the script it runs, so the settings come along. In the checkout both are links to the one
+``app.py`` and ``.streamlit/config.toml`` at the top (what ``streamlit run app.py`` and the
+tests use); building the wheel copies their content in. The store and the key file are the
+usual settings (``DASHBOARD_DB``, ``--db``); relative paths are taken from the working
+directory.
 """
 
 from __future__ import annotations

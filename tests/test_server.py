@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from dashboard.serve import script_path, streamlit_arguments
+from dashboard.server import script_path, streamlit_arguments
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -15,8 +15,10 @@ def test_the_served_script_is_in_the_package_with_its_settings() -> None:
     assert script.is_file() and script.parent.parent.name == "dashboard"
     settings = script.parent / ".streamlit" / "config.toml"
     assert "gatherUsageStats = false" in settings.read_text(encoding="utf-8")
-    # declared once: the checkout's .streamlit/config.toml (for `streamlit run app.py`) is it
+    # declared once: in the checkout the package's script and settings are the top-level
+    # app.py and .streamlit/config.toml (which `streamlit run app.py` and the tests use)
     assert (ROOT / ".streamlit" / "config.toml").samefile(settings)
+    assert (ROOT / "app.py").samefile(script)
 
 
 def test_the_server_is_headless_without_a_file_watcher() -> None:
