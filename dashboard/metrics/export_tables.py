@@ -17,11 +17,12 @@ from dashboard.metrics.incidents import COUNT_COLUMNS, small_counts
 from dashboard.metrics.inquiries import INQUIRY_COUNTS
 from dashboard.metrics.report import MetricsReport
 from dashboard.metrics.views import category_labels, ombudsman_first
+from dashboard.stats import VERDICTS
 
 
 def _incident_columns() -> list[str]:
     """Every outcome's columns, derived from the registry: its count, rate with interval,
-    O/E with interval and adjusted p, then its rule's counts and shares, then the delays."""
+    O/E with interval, adjusted p and verdict, then its rule's counts and shares, then the delays."""
     columns = ["incidents"]
     for spec in registry.OUTCOMES:
         columns += [
@@ -34,6 +35,7 @@ def _incident_columns() -> list[str]:
             f"{spec.name}_oe_ci_low",
             f"{spec.name}_oe_ci_high",
             f"{spec.name}_p_adjusted",
+            f"{spec.name}_verdict",
         ]
     for spec in registry.OUTCOMES:
         columns += list(spec.rule_counts)
@@ -83,6 +85,10 @@ def _header(column: str, lang: Lang) -> str:
             lang,
             metric=metric_label(f"{column[: -len('_p_adjusted')]}_oe", lang),
         )
+    if column.endswith("_verdict"):
+        return t(
+            "verdict.column", lang, metric=metric_label(f"{column[: -len('_verdict')]}_oe", lang)
+        )
     if column.endswith("_expected"):
         return f"{metric_label(column[: -len('_expected')] + '_oe', lang)}: {metric_label('expected', lang)}"
     return metric_label(column, lang)
@@ -115,7 +121,11 @@ def _group_table(
     keys: tuple[str, ...] = ("department", "unit"),
 ) -> pl.DataFrame:
     keep = [*keys, *[c for c in columns if c in frame.columns], "small_counts"]
-    shown = suppress(frame.select(keep), counts, threshold).drop("small_counts")
+    words = {v: t(f"verdict.{v}", lang) for v in VERDICTS}
+    selected = frame.select(keep).with_columns(
+        pl.col(c).replace_strict(words) for c in keep if c.endswith("_verdict")
+    )
+    shown = suppress(selected, counts, threshold).drop("small_counts")
     return shown.rename({c: _header(c, lang) for c in shown.columns})
 
 
@@ -163,6 +173,7 @@ def export_tables(
                 t("export.dof", lang): result["dof"],
                 "p": result["reported_p_value"],
                 t("export.method", lang): result["method"],
+                **_screening_cells(result, lang),
             }
             for name, result in report.equal_treatment.items()
         ]
@@ -207,6 +218,21 @@ def export_tables(
         (t("export.table_cmh", lang), pl.DataFrame(cmh_rows) if cmh_rows else pl.DataFrame()),
         (t("export.table_findings", lang), findings),
     ]
+
+
+def _screening_cells(result: Mapping[str, Any], lang: Lang) -> dict[str, Any]:
+    """How an outcome's verdicts were reached, as cells of the tests sheet: the null and
+    ``overdispersion: {phi, p_value, tau2, method}`` (empty when there were no groups)."""
+    od = result.get("overdispersion") or {}
+    null = result.get("null")
+    method = od.get("method")
+    return {
+        t("verdict.null", lang): t(f"verdict.null_{null}", lang) if null else None,
+        t("verdict.phi", lang): od.get("phi"),
+        t("verdict.phi_p", lang): od.get("p_value"),
+        t("verdict.tau2", lang): od.get("tau2"),
+        t("verdict.method", lang): t(f"verdict.method_{method}", lang) if method else None,
+    }
 
 
 def _by_type(report: MetricsReport, lang: Lang, threshold: int) -> pl.DataFrame:
