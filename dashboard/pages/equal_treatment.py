@@ -42,7 +42,9 @@ outcome_name = metric_label(f"{outcome}_rate", lang)
 
 figures = st.columns(4)
 figures[0].metric(
-    outcome_name, format_percent(views.outcome_rate(report.incidents, outcome), lang), border=True
+    outcome_name,
+    format_percent(views.outcome_rate(report.focus_incidents, outcome), lang),
+    border=True,
 )
 figures[1].metric(
     t("equal_treatment.groups_compared", lang),
