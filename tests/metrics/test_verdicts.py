@@ -162,8 +162,7 @@ def test_a_department_head_sees_their_units_against_the_municipality(demo) -> No
 def test_a_unit_scope_grouped_by_department_shows_only_its_own_counts(demo) -> None:
     """A viewer scoped to one unit, grouped by department: the department's row holds that
     unit's incidents only, tested against the municipality's stratum rates."""
-    con, _, everyone = demo
-    unit_report = build_report(con, by="unit")
+    con, _, unit_report = demo
     department, unit = unit_report.incidents.select(GROUP_KEYS).row(0)
     scoped = build_report(con, scope=Scope.restricted(units=(unit,)), by="department")
     assert scoped.incidents["department"].to_list() == [department]
