@@ -306,8 +306,8 @@ def incident_metrics(
     ``strata`` is the result of ``incident_outcomes_by_group_stratum`` for the groups shown,
     ``reference`` the same query for the reference population (default ``strata``: the
     groups shown are the whole municipality), ``delays`` of ``incident_delays_by_group``.
-    ``focus`` (departments, units) marks the groups in the ``focus`` column; they lead the
-    frame. O/E, p-values and verdicts are those described in the module docstring.
+    ``focus`` (departments, units) marks the groups that pass both (as the filters do) in
+    the ``focus`` column; they lead the frame. O/E, p-values and verdicts are those described in the module docstring.
     """
     reference = strata if reference is None else reference
     levels = (
@@ -366,8 +366,10 @@ def incident_metrics(
         .join(delays.lazy(), on=GROUP_KEYS, how="left", nulls_equal=True, maintain_order="left")
         .with_columns(
             small_counts=small_counts(COUNT_COLUMNS, suppress_below),
-            focus=pl.col("department").is_in(list(departments))
-            | pl.col("unit").is_in(list(units)).fill_null(False),
+            # both filters must pass, as in the SQL filter macros; an empty one passes all
+            focus=(pl.lit(not departments) | pl.col("department").is_in(list(departments)))
+            & (pl.lit(not units) | pl.col("unit").is_in(list(units)).fill_null(False))
+            & pl.lit(bool(departments or units)),
         )
         .sort("focus", descending=True, maintain_order=True)
         .collect()

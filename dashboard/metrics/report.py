@@ -107,6 +107,9 @@ def build_report(
     # The groups shown: every group in the viewer's scope, the department/unit filter being
     # the focus; the reference: the whole municipality (no focus, no scope) within the other
     # filters. Both from the same query, so their counts are those of the same incidents.
+    # Grouped by department, a unit filter narrows the departments' counts to those units:
+    # there the filtered departments are the rows shown (still against the municipality).
+    narrowed = by == "department" and bool(filters.units)
     unfocused = replace(filters, departments=(), units=())
 
     def params_for(view_filters: Filters, view_scope: Scope) -> dict[str, Any]:
@@ -119,11 +122,11 @@ def build_report(
         )
 
     params = params_for(filters, scope)
-    shown_params = params_for(unfocused, scope)
+    shown_params = params if narrowed else params_for(unfocused, scope)
     strata = queries.run(con, "incident_outcomes_by_group_stratum", shown_params)
     reference = (
         strata
-        if scope.everything
+        if scope.everything and not narrowed
         else queries.run(con, "incident_outcomes_by_group_stratum", params_for(unfocused, ALL))
     )
     delay_rows = (
@@ -135,7 +138,10 @@ def build_report(
         strata,
         delay_rows,
         reference=reference,
-        focus=(filters.departments, filters.units),
+        # narrowed: every department shown is the focus (each holds the filtered units)
+        focus=(tuple(strata["department"].unique().drop_nulls()), ())
+        if narrowed
+        else (filters.departments, filters.units),
         suppress_below=suppress_below,
     )
     durations = queries.run(con, "inquiry_durations_by_group", params)

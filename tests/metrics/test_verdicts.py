@@ -248,3 +248,27 @@ def test_the_cli_json_states_the_overdispersion_and_the_verdicts(tmp_path, monke
         }
         assert {(v["department"], v["unit"]): v["verdict"] for v in result["verdicts"]} == named
         assert all(r[f"{outcome}_verdict"] in stats.VERDICTS for r in payload["incidents"])
+
+
+def test_a_department_and_unit_filter_focus_on_rows_passing_both(demo) -> None:
+    con, _, everyone = demo
+    department, unit = everyone.incidents.sort(GROUP_KEYS).select(GROUP_KEYS).row(0)
+    other = everyone.incidents.filter(pl.col("department") != department)["department"][0]
+    both = build_report(con, Filters(departments=(department,), units=(unit,)), by="unit")
+    assert both.focus_incidents["unit"].to_list() == [unit]
+    neither = build_report(con, Filters(departments=(other,), units=(unit,)), by="unit")
+    assert neither.focus_incidents.is_empty()  # as the SQL filters: no incident passes both
+
+
+def test_a_unit_filter_grouped_by_department_narrows_the_department_row(demo) -> None:
+    """Grouped by department, a unit filter leaves the unit's department as the row shown,
+    with that unit's counts, against the municipality's stratum rates."""
+    con, _, everyone = demo
+    department, unit = everyone.incidents.sort(GROUP_KEYS).select(GROUP_KEYS).row(0)
+    narrowed = build_report(con, Filters(units=(unit,)), by="department")
+    assert narrowed.focus_incidents["department"].to_list() == [department]
+    row = narrowed.focus_incidents.row(0, named=True)
+    own = unit_row(everyone.incidents, unit)
+    assert row["incidents"] == own["incidents"]
+    for outcome in OUTCOMES:
+        assert row[f"{outcome}_expected"] == pytest.approx(own[f"{outcome}_expected"], rel=1e-12)
