@@ -8,9 +8,9 @@ import streamlit as st
 
 from dashboard.components import context, layout
 from dashboard.components.page import analysis_page
-from dashboard.excel_out import csv_text, xlsx_bytes
+from dashboard.excel_out import csv_bytes, xlsx_bytes
 from dashboard.i18n import t
-from dashboard.metrics.export_tables import about_table, export_tables, for_display
+from dashboard.metrics.export_tables import for_display, workbook_sheets
 
 page = analysis_page("nav.export", needs="nothing", delays=True)
 lang, view, report = page.lang, page.view, page.report
@@ -18,15 +18,12 @@ threshold = context.settings().suppress_below
 st.write(t("export.intro", lang))
 layout.data_as_of(report.extract_date, lang)
 
-tables = export_tables(report, lang, threshold=threshold)
-about = (
-    t("export.sheet_about", lang),
-    about_table(report, lang, threshold=threshold, generated=datetime.now()),
-)
+sheets = workbook_sheets(report, lang, threshold=threshold, generated=datetime.now())
+tables = sheets[1:]  # the tables after the sheet that describes them
 stamp = f"{report.extract_date or datetime.now().date():%Y-%m-%d}"
 st.download_button(
     t("export.download_excel", lang),
-    data=partial(xlsx_bytes, [about, *tables]),  # written when clicked, not on every rerun
+    data=partial(xlsx_bytes, sheets, lang=lang),  # written when clicked, not on every rerun
     file_name=f"chikane-{stamp}.xlsx" if lang == "da" else f"harassment-{stamp}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     type="primary",
@@ -34,16 +31,16 @@ st.download_button(
     key="download_xlsx",
 )
 
-names = [name for name, _ in tables]
+names = [sheet.name for sheet in tables]
 chosen = st.selectbox(t("export.csv_table", lang), names, key="csv_table")
-table = dict(tables)[chosen]
+table = tables[names.index(chosen)]
 st.download_button(
     t("export.download_csv", lang),
-    data=csv_text(table, separator=";" if lang == "da" else ",", decimal_comma=lang == "da"),
+    data=partial(csv_bytes, table, lang),
     file_name=f"{chosen}-{stamp}.csv",
-    mime="text/csv",
+    mime="text/csv; charset=utf-8",
     on_click="ignore",
     key="download_csv",
 )
 st.subheader(t("export.preview", lang))
-st.dataframe(for_display(table), hide_index=True, width="stretch")
+st.dataframe(for_display(table.frame), hide_index=True, width="stretch")
