@@ -28,6 +28,7 @@ from dashboard.importer.mappings import parse_map_option
 from dashboard.importer.pipeline import FileReport, PreparedImport, import_file, rejected_table
 from dashboard.importer.pseudonym import Pseudonymiser, load_or_create_key
 from dashboard.metrics_cli import add_metrics_parser, run_metrics
+from dashboard.report_cli import add_report_parser, run_report
 from dashboard.store import StoreBusyError, StoreUnusableError
 from dashboard.store.records import import_history, undo_import
 
@@ -94,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     add_db(p_undo)
 
     add_metrics_parser(sub, add_db)
+    add_report_parser(sub, add_db)
     return parser
 
 
@@ -139,6 +141,8 @@ def main(
             return EXIT_OK
         if args.command == "metrics":
             return run_metrics(args, settings, out, err)
+        if args.command == "report":
+            return run_report(args, settings, out, err)
     except (ConfigError, StoreBusyError, StoreUnusableError) as error:
         return _refuse(args, str(error), out, err)
     raise AssertionError(f"unhandled command {args.command}")
