@@ -33,6 +33,9 @@ from dashboard.report_pdf.content import (
 )
 
 FONT = "Liberation Sans"  # metric-compatible with Arial; Debian's fonts-liberation
+_UNBROKEN_ROWS = 15
+_TEXT_WIDTH_CM, _MAX_CHART_CM = 16.6, 15.0
+_SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"')
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -108,10 +111,27 @@ def _table(block: Table) -> str:
         f"    table.header(repeat: true, {header}),\n    {cells}\n  )"
     )
     note = f'\n#text(size: 8pt, style: "italic", {string(block.note)})' if block.note else ""
-    return (
-        f"#figure(kind: table, caption: {string(block.caption)}, {{\n"
-        f"  set text(size: {size}, hyphenate: true)\n  {body}\n}}){note}"
+    figure = (
+        f"figure(kind: table, caption: {string(block.caption)}, {{\n"
+        f"  set text(size: {size}, hyphenate: true)\n  {body}\n}})"
     )
+    # A short table moves to the next page whole, so its caption never stays behind alone;
+    # a long one breaks between rows, its header repeated.
+    breakable = "true" if len(block.rows) > _UNBROKEN_ROWS else "false"
+    return f"#block(breakable: {breakable}, width: 100%, {figure}){note}"
+
+
+def _chart(block: Chart) -> str:
+    """A numbered figure as wide as the text, or less when it would be taller than 15 cm."""
+    drawing = svg(dict(block.spec))
+    size = _SVG_SIZE.search(drawing[:2000])
+    width = "100%"
+    if size:
+        tall = float(size.group(2)) / float(size.group(1)) * _TEXT_WIDTH_CM
+        if tall > _MAX_CHART_CM:
+            width = f"{_TEXT_WIDTH_CM * _MAX_CHART_CM / tall:.1f}cm"
+    image = f'image(bytes({string(drawing)}), format: "svg", width: {width})'
+    return f"#block(breakable: false, figure({image}, caption: {string(block.caption)}))"
 
 
 def _block(block: Block) -> str:
@@ -124,8 +144,7 @@ def _block(block: Block) -> str:
     if isinstance(block, Table):
         return _table(block)
     if isinstance(block, Chart):
-        image = f'image(bytes({string(svg(dict(block.spec)))}), format: "svg", width: 100%, height: 15cm, fit: "contain")'
-        return f"#figure({image}, caption: {string(block.caption)})"
+        return _chart(block)
     if isinstance(block, Answer):
         heading = f"#heading(level: 2, {string(block.heading)})"
         if block.text is None:
@@ -158,8 +177,8 @@ def markup(doc: Document) -> str:
 #set heading(numbering: "1.1")
 #show heading.where(level: 1): it => {{ pagebreak(weak: true); block(below: 1em, text(size: 15pt, it)) }}
 #show heading.where(level: 2): it => block(above: 1.3em, below: 0.7em, text(size: 11.5pt, it))
-#show figure: set block(breakable: true)
-#show figure.where(kind: table): set figure.caption(position: top)
+#show figure.where(kind: table): set block(breakable: true)
+#show figure.where(kind: table): it => {{ block(sticky: true, below: 0.5em, it.caption); it.body }}
 #show figure.caption: set text(size: 9pt)
 #set table.cell(breakable: false)
 #set table(inset: (x: 4pt, y: 3pt), stroke: (x, y) => if y == 0 {{ (bottom: 0.8pt) }} else {{ (bottom: 0.3pt + luma(200)) }})
