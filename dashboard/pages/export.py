@@ -1,12 +1,13 @@
 """Export: the current view's tables as one Excel workbook (a sheet per table and one that
-describes filters, extract date and methods) or one table as CSV."""
+describes filters, extract date and methods) or one table as CSV, and the view's report to
+the ombudsman as a PDF with the administration's answers typed here."""
 
 from datetime import datetime
 from functools import partial
 
 import streamlit as st
 
-from dashboard.components import context, layout
+from dashboard.components import context, layout, report_download
 from dashboard.components.page import analysis_page
 from dashboard.excel_out import csv_bytes, xlsx_bytes
 from dashboard.i18n import t
@@ -44,3 +45,8 @@ st.download_button(
 )
 st.subheader(t("export.preview", lang))
 st.dataframe(for_display(table.frame), hide_index=True, width="stretch")
+
+st.subheader(t("report.page_title", lang))
+st.write(t("report.page_intro", lang))
+report_download.answers_form(lang)
+report_download.report_button(page.cur, report, lang, key="download_report")
