@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e import test_browser
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_browser import open_page, settle, uploaded  # noqa: F401  (the fixture)
+from tests.e2e.test_browser import open_page, settle
+
+uploaded = test_browser.uploaded  # the fixture: the incident sample uploaded once
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +36,7 @@ def _text(pdf: Path) -> str:
 def test_a_printed_page_has_no_sidebar_full_width_charts_and_no_clipped_text(
     server,
     uploaded,
-    page,  # type: ignore[no-untyped-def]  # noqa: F811
+    page,  # type: ignore[no-untyped-def]
 ) -> None:
     from playwright.sync_api import expect
 
@@ -61,7 +64,7 @@ def test_a_printed_page_has_no_sidebar_full_width_charts_and_no_clipped_text(
     assert "Overblik" in text
 
 
-def test_the_export_page_downloads_the_report(server, uploaded, page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_the_export_page_downloads_the_report(server, uploaded, page) -> None:  # type: ignore[no-untyped-def]
     open_page(page, f"{server.url}/export")
     page.get_by_label("Sagsnummer").fill("24/00017")
     page.get_by_label("Sagsnummer").press("Enter")
