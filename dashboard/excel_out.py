@@ -135,6 +135,8 @@ def _cell(
         value = "; ".join(str(v) for v in value)
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         value = None
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.replace(tzinfo=None)  # Excel has no time zones: the wall-clock time
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str):
         cell.data_type = "s"  # never a formula, whatever the text starts with

@@ -234,3 +234,14 @@ def test_export_tables_csv_from_a_report_is_readable_in_danish() -> None:
     assert a1[header.index("Andel politianmeldt")] == "66,7%"  # 2/3 by hand
     assert a1[header.index("Politianmeldelser")] == "<5"
     assert all(len(cell) < 30 for row in rows[1:] for cell in row[2:])  # no float noise
+
+
+def test_a_time_zone_aware_time_is_written_as_its_wall_clock_time(tmp_path: Path) -> None:
+    from datetime import timedelta, timezone
+
+    path = tmp_path / "tz.xlsx"
+    aware = datetime(2024, 3, 12, 9, 30, tzinfo=timezone(timedelta(hours=1)))
+    write_xlsx(path, [("T", pl.DataFrame({"at": pl.Series([aware], dtype=pl.Object)}))])
+    cell = load_workbook(path)["T"]["A2"]
+    assert cell.value == datetime(2024, 3, 12, 9, 30)
+    assert cell.number_format == "DD-MM-YYYY hh:mm"
