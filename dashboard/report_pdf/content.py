@@ -179,7 +179,7 @@ def _funnel_chart(report: MetricsReport, outcome: Outcome, lang: Lang) -> alt.To
 def _chart(chart: alt.TopLevelMixin | None, caption: str) -> list[Block]:
     if chart is None:
         return []
-    spec = chart.to_dict()
+    spec = chart.to_dict(validate=False)  # the schema check costs more than the rendering
     spec["width"] = CHART_WIDTH
     return [Chart(caption, spec)]
 

@@ -32,7 +32,9 @@ from dashboard.report_pdf.content import (
     Table,
 )
 
-FONT = "Liberation Sans"  # metric-compatible with Arial; Debian's fonts-liberation
+FONT = "Liberation Sans"  # metric-compatible with Arial (Debian: fonts-liberation); then
+# DejaVu Sans, then the serif font the typst wheel bundles, so a machine without either still
+# gets a report
 _UNBROKEN_ROWS = 15
 _TEXT_WIDTH_CM, _MAX_CHART_CM = 16.6, 15.0
 _SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"')
@@ -172,7 +174,7 @@ def markup(doc: Document) -> str:
     )
     head = f"""#set document(title: {string(doc.title + " – " + doc.subtitle)})
 #set page(paper: "a4", margin: (x: 2.2cm, top: 2.2cm, bottom: 2.4cm), numbering: "1 / 1", number-align: right)
-#set text(font: "{FONT}", size: 10pt, lang: "{doc.lang}")
+#set text(font: ("{FONT}", "DejaVu Sans", "Libertinus Serif"), size: 10pt, lang: "{doc.lang}")
 #set par(leading: 0.62em, spacing: 0.9em)
 #set heading(numbering: "1.1")
 #show heading.where(level: 1): it => {{ pagebreak(weak: true); block(below: 1em, text(size: 15pt, it)) }}
