@@ -63,6 +63,11 @@ def report_button(
 ) -> None:
     """The download button of the view's report (made when clicked, not on every rerun)."""
     answers = dict(st.session_state.get(ANSWERS_STATE, {}))
+    case_number = str(st.session_state.get(CASE_STATE, ""))
+    # A new widget whenever what the PDF is made from changes: the browser kept clicking the
+    # first run's deferred file after a rerun gave the same button a new one ("Deferred file
+    # … not found", no download).
+    content = hash((report.filters, report.scope, report.by, case_number, *sorted(answers.items())))
     stamp = f"{report.extract_date:%Y-%m-%d}" if report.extract_date else "tom"
     st.download_button(
         t("report.download", lang),
@@ -72,7 +77,7 @@ def report_button(
             report,
             lang,
             answers,
-            str(st.session_state.get(CASE_STATE, "")),
+            case_number,
             context.settings().work_accident_days,
             holds_demo_data(cur),
         ),
@@ -80,5 +85,5 @@ def report_button(
         mime="application/pdf",
         on_click="ignore",
         icon=":material/picture_as_pdf:",
-        key=key,
+        key=f"{key}_{content}",
     )
