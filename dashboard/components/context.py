@@ -9,12 +9,13 @@ invalidates them.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import polars as pl
 import streamlit as st
 
-from dashboard import queries, store
+from dashboard import queries, store, workdir
 from dashboard.config import Settings, load_settings
 from dashboard.metrics.filters import ALL, Filters, GroupBy, Scope, query_params
 from dashboard.metrics.report import MetricsReport, build_report
@@ -32,9 +33,17 @@ def settings() -> Settings:
     return load_settings()
 
 
+@st.cache_resource(show_spinner=False)
+def _working_directory(root: str) -> str:
+    """Started once per server process: what a killed server left there goes (workdir.start)."""
+    return str(workdir.start(Path(root)))
+
+
 def cursor() -> duckdb.DuckDBPyConnection:
     """A cursor of the process-wide connection, for this script run's thread only."""
-    return _connection(str(settings().db_path)).cursor()
+    current = settings()
+    _working_directory(str(current.work_dir))
+    return _connection(str(current.db_path)).cursor()
 
 
 def viewer_scope() -> Scope:
