@@ -1,4 +1,4 @@
-"""``python -m bench [import] [metrics] [browser] [report] [--out DIR] [--rows N ...]``: run
+"""``python -m bench [import] [metrics] [browser] [access] [report] [--out DIR] [--rows N ...]``: run
 benchmarks.
 
 All of them run by default. Results go to ``bench/results/<name>.json`` and ``.md`` (and into
@@ -14,14 +14,17 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ("import", "metrics", "browser", "report")
+BENCHMARKS = ("import", "metrics", "browser", "access", "report")
 
 
 def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
-        "names", nargs="*", metavar="NAME", help="import, metrics, browser or report (default: all)"
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="import, metrics, browser, access or report (default: all)",
     )
     parser.add_argument("--out", type=Path, default=None, help="write results here instead")
     parser.add_argument(
@@ -57,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import metrics
 
             metrics.run(out_dir=args.out, argv=argv_text)
+        elif name == "access":
+            from bench import access
+
+            access.run(out_dir=args.out)
         elif name == "report":
             from bench import report
 

@@ -80,3 +80,13 @@ def test_report_benchmark_runs(tmp_path: Path) -> None:
     assert data["pdf_bytes"] > 0 and data["xlsx_bytes"] > 0
     assert set(data["phases"]) == {"metrics", "document", "typst"}
     assert data["ratio_report_to_excel"] > 0
+
+
+def test_access_benchmark_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench import access
+
+    monkeypatch.chdir(tmp_path)  # the benchmark changes to the project folder; undone after
+    access.run(reruns=1, scale=0.05, out_dir=tmp_path / "out", big=False)
+    data = _results(tmp_path / "out", "access")
+    assert data["reruns"] == 1 and len(data["raw_s"]["signed_in"]) == 1
+    assert data["grant_check_ms"] > 0 and data["audit_write_ms"] > 0

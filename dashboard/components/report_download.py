@@ -9,7 +9,7 @@ from functools import partial
 import duckdb
 import streamlit as st
 
-from dashboard.components import context
+from dashboard.components import auth, context
 from dashboard.i18n import Lang, t
 from dashboard.metrics.report import MetricsReport
 from dashboard.report_pdf import ANSWER_KEYS, report_pdf
@@ -59,9 +59,10 @@ def _pdf(
 
 
 def report_button(
-    cur: duckdb.DuckDBPyConnection, report: MetricsReport, lang: Lang, *, key: str
+    cur: duckdb.DuckDBPyConnection, report: MetricsReport, lang: Lang, *, key: str, page: str
 ) -> None:
-    """The download button of the view's report (made when clicked, not on every rerun)."""
+    """The download button of the view's report (made, and logged in the audit log as a
+    report from ``page``, when clicked, not on every rerun)."""
     answers = dict(st.session_state.get(ANSWERS_STATE, {}))
     case_number = str(st.session_state.get(CASE_STATE, ""))
     # A new widget whenever what the PDF is made from changes: the browser kept clicking the
@@ -71,15 +72,20 @@ def report_button(
     stamp = f"{report.extract_date:%Y-%m-%d}" if report.extract_date else "tom"
     st.download_button(
         t("report.download", lang),
-        data=partial(
-            _pdf,
-            cur,
-            report,
-            lang,
-            answers,
-            case_number,
-            context.settings().work_accident_days,
-            holds_demo_data(cur),
+        data=auth.audited(
+            "report",
+            page,
+            partial(
+                _pdf,
+                cur,
+                report,
+                lang,
+                answers,
+                case_number,
+                context.settings().work_accident_days,
+                holds_demo_data(cur),
+            ),
+            report.incidents.height,
         ),
         file_name=f"{t('report.file_name', lang)}-{stamp}.pdf",
         mime="application/pdf",

@@ -15,6 +15,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import workdir
+from dashboard.components import auth
 from dashboard.components.context import settings
 from dashboard.config import ConfigError
 from dashboard.contract import Kind, fields_for
@@ -328,7 +329,15 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, digest: str, l
         _validation_report(prepared, lang, digest)
         if st.button(t("import.confirm", lang), key=f"confirm-{digest}", type="primary"):
             progress.progress(0.9, text=t("import.step_storing", lang))
-            done[digest] = (commit(cur, prepared), prepared)
+            stored = commit(cur, prepared)
+            auth.audit(
+                "import",
+                page="import",
+                rows=stored.stored_new + stored.stored_updated,
+                import_id=stored.import_id,
+                kind=prepared.kind,
+            )
+            done[digest] = (stored, prepared)
             progress.progress(1.0, text=t("import.success", lang))
             st.rerun()
         progress.empty()

@@ -7,7 +7,7 @@ from functools import partial
 
 import streamlit as st
 
-from dashboard.components import context, layout, report_download
+from dashboard.components import auth, context, layout, report_download
 from dashboard.components.page import analysis_page
 from dashboard.excel_out import csv_bytes, xlsx_bytes
 from dashboard.i18n import t
@@ -24,7 +24,13 @@ tables = sheets[1:]  # the tables after the sheet that describes them
 stamp = f"{report.extract_date or datetime.now().date():%Y-%m-%d}"
 st.download_button(
     t("export.download_excel", lang),
-    data=partial(xlsx_bytes, sheets, lang=lang),  # written when clicked, not on every rerun
+    # written (and logged) when clicked, not on every rerun
+    data=auth.audited(
+        "export",
+        "export",
+        partial(xlsx_bytes, sheets, lang=lang),
+        sum(sheet.frame.height for sheet in tables),
+    ),
     file_name=f"chikane-{stamp}.xlsx" if lang == "da" else f"harassment-{stamp}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     type="primary",
@@ -37,7 +43,7 @@ chosen = st.selectbox(t("export.csv_table", lang), names, key="csv_table")
 table = tables[names.index(chosen)]
 st.download_button(
     t("export.download_csv", lang),
-    data=partial(csv_bytes, table, lang),
+    data=auth.audited("export", "export", partial(csv_bytes, table, lang), table.frame.height),
     file_name=f"{chosen}-{stamp}.csv",
     mime="text/csv; charset=utf-8",
     on_click="ignore",
@@ -49,4 +55,4 @@ st.dataframe(for_display(table.frame), hide_index=True, width="stretch")
 st.subheader(t("report.page_title", lang))
 st.write(t("report.page_intro", lang))
 report_download.answers_form(lang)
-report_download.report_button(page.cur, report, lang, key="download_report")
+report_download.report_button(page.cur, report, lang, key="download_report", page="export")

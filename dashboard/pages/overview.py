@@ -82,7 +82,7 @@ layout.data_as_of(report.extract_date, lang)
 st.subheader(t("overview.findings", lang))
 st.caption(t("overview.findings_help", lang))
 st.markdown("\n".join(f"- {line}" for line in summary(report, lang)))
-report_download.report_button(cur, report, lang, key="overview_report")
+report_download.report_button(cur, report, lang, key="overview_report", page="overview")
 
 st.subheader(t("overview.trend", lang))
 series = ["incidents", "police_reports", "warnings", "work_accidents"]
