@@ -50,7 +50,7 @@ def _text(pdf: Path) -> str:
 
 def test_a_printed_page_has_no_sidebar_full_width_charts_and_no_clipped_text(
     server,
-    uploaded,
+    incidents_stored,
     page,  # type: ignore[no-untyped-def]
 ) -> None:
     from playwright.sync_api import expect
@@ -81,8 +81,14 @@ def test_a_printed_page_has_no_sidebar_full_width_charts_and_no_clipped_text(
 
 def test_the_export_page_downloads_the_report(server, incidents_stored, page) -> None:  # type: ignore[no-untyped-def]
     open_page(page, f"{server.url}/export")
+    from playwright.sync_api import expect
+
+    # The button's key carries what the PDF is made from: wait for the rerun's new button.
+    button = page.locator('[class*="st-key-download_report_"]')
+    before = button.get_attribute("class") or ""
     page.get_by_label("Sagsnummer").fill("24/00017")
     page.get_by_label("Sagsnummer").press("Enter")
+    expect(button).not_to_have_attribute("class", before)
     settle(page)
     with page.expect_download(timeout=120_000) as download:
         page.get_by_role("button", name="Hent redegørelsen (PDF)").click()
