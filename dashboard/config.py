@@ -2,7 +2,7 @@
 
 | variable | meaning | default |
 |---|---|---|
-| ``DASHBOARD_DB`` | the DuckDB store | ``data/dashboard.duckdb`` |
+| ``DASHBOARD_DB`` | the DuckDB store | ``data/dashboard.duckdb`` (in the working directory) |
 | ``DASHBOARD_SECRET_KEY`` | key for pseudonymising references (≥ 16 chars) | a key file |
 | ``DASHBOARD_KEY_FILE`` | where the generated key is kept | ``secret.key`` in the user's config directory (``$XDG_CONFIG_HOME/harassment-dashboard``, else ``~/.config/harassment-dashboard``), outside the data folder |
 | ``DASHBOARD_WORK_DIR`` | the private working directory (mode 0700) for clear-text copies of uploads | ``work/`` next to the store |
@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dashboard.contract import DEFAULT_DEADLINES, VOCABULARIES
+from dashboard.errors import DashboardError, error_message
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = PROJECT_ROOT / "data"
+# Relative to the working directory, never to the source tree: an installed package lives in
+# a read-only site-packages, and `make run` and the tests start in the project folder.
+DATA_DIR = Path("data")
 
 
-class ConfigError(ValueError):
+class ConfigError(DashboardError, ValueError):
     """A setting (environment variable or key file) that cannot be used; one sentence."""
 
 
@@ -56,7 +58,7 @@ def parse_deadlines(text: str) -> dict[str, int]:
         name, sep, days = part.partition("=")
         if not sep or name.strip() not in known or not days.strip().isdigit():
             raise ConfigError(
-                f"DASHBOARD_DEADLINES: {part!r} is not type=days with a type among {', '.join(sorted(known))}."
+                error_message("deadlines_invalid", part=part, known=", ".join(sorted(known)))
             )
         deadlines[name.strip()] = int(days)
     return deadlines
@@ -90,5 +92,5 @@ def default_key_file(env: Mapping[str, str]) -> Path:
 def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
     text = env.get(name, str(default)).strip()
     if not text.isdigit() or int(text) < 1:
-        raise ConfigError(f"{name} must be a whole number of at least 1, not {text!r}.")
+        raise ConfigError(error_message("not_whole_number", name=name, value=text))
     return int(text)

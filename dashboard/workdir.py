@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
@@ -24,6 +25,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _folder: Path | None = None
 
@@ -65,11 +67,11 @@ def start(root: Path) -> Path:
             _private_dir(root)
         except OSError as error:
             from dashboard.config import ConfigError
+            from dashboard.errors import error_message
 
-            raise ConfigError(
-                f"The working directory {root} cannot be created or made private "
-                f"({error.strerror}); set DASHBOARD_WORK_DIR to a folder you may write."
-            ) from error
+            # The system's reason is English: logged for the administrator, not shown.
+            log.warning("working directory %s: %s", root, error.strerror)
+            raise ConfigError(error_message("work_dir_unusable", dir=str(root))) from error
         own = _own_name()
         for item in root.iterdir():
             if item.is_dir() and not item.is_symlink() and _alive(item.name):

@@ -34,6 +34,11 @@ def test_bad_deadlines_are_refused_with_the_part_named(text: str) -> None:
         parse_deadlines(text)
 
 
+def test_default_paths_are_in_the_working_directory_not_the_source_tree() -> None:
+    s = load_settings({})
+    assert not s.db_path.is_absolute() and s.db_path.as_posix() == "data/dashboard.duckdb"
+
+
 def test_the_key_file_lives_outside_the_data_folder_and_the_work_dir_beside_the_store() -> None:
     """Issue 15, item 4: the default key file was data/secret.key, beside the store."""
     s = load_settings({"HOME": "/home/analyst", "DASHBOARD_DB": "/srv/data/store.duckdb"})

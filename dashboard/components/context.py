@@ -26,7 +26,9 @@ DataVersion = tuple[int, int, str]
 
 @st.cache_resource(show_spinner=False)
 def _connection(db_path: str) -> duckdb.DuckDBPyConnection:
-    return store.connect(db_path)
+    # A store held by the command line, or a path that cannot hold one, is a DashboardError
+    # (not cached: the next run tries again).
+    return store.open_for_writing(db_path, in_app=True)
 
 
 def settings() -> Settings:

@@ -17,6 +17,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from dashboard.errors import DashboardError, error_message
+
 Params = Mapping[str, Any] | None
 
 
@@ -146,29 +148,26 @@ def _quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return con
 
 
-class StoreBusyError(Exception):
+class StoreBusyError(DashboardError):
     """The store is opened for writing by another process (DuckDB allows one writer)."""
 
 
-class StoreUnusableError(Exception):
+class StoreUnusableError(DashboardError):
     """The store path is a folder, not a DuckDB database, or may not be written."""
 
 
-def open_for_writing(db_path: str | Path) -> duckdb.DuckDBPyConnection:
+def open_for_writing(db_path: str | Path, *, in_app: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the store for writing; a lock held by another process, or a path that cannot
-    hold the store, becomes one sentence."""
+    hold the store, becomes one sentence (``in_app``: worded for the dashboard's reader,
+    else for the command line)."""
     try:
         return connect(db_path)
     except (duckdb.IOException, OSError) as error:
+        where = "app" if in_app else "cli"
         if "lock" in str(error).lower():
-            raise StoreBusyError(
-                f"The store {db_path} is in use by another program (is the dashboard running?); "
-                "stop it and run the command again (the dashboard's Import page also imports "
-                "files and undoes imports)."
-            ) from error
+            raise StoreBusyError(error_message(f"store_busy_{where}", db=str(db_path))) from error
         raise StoreUnusableError(
-            f"The store {db_path} cannot be opened for writing (it is a folder, is not a DuckDB "
-            "database, or you may not write there); choose another file with --db or DASHBOARD_DB."
+            error_message(f"store_unusable_{where}", db=str(db_path))
         ) from error
 
 
