@@ -11,7 +11,7 @@ from dashboard.components import auth, context, layout, report_download
 from dashboard.components.page import analysis_page
 from dashboard.excel_out import csv_bytes, xlsx_bytes
 from dashboard.i18n import t
-from dashboard.metrics.export_tables import for_display, workbook_sheets
+from dashboard.metrics.export_tables import BREAKDOWNS, for_display, workbook_sheets
 
 page = analysis_page("nav.export", needs="nothing", delays=True)
 lang, view, report = page.lang, page.view, page.report
@@ -19,7 +19,12 @@ threshold = context.settings().suppress_below
 st.write(t("export.intro", lang))
 layout.data_as_of(report.extract_date, lang)
 
-sheets = workbook_sheets(report, lang, threshold=threshold, generated=datetime.now())
+breakdowns = {
+    name: context.view_query(page.cur, name, view.filters, group_by=view.by) for name in BREAKDOWNS
+}
+sheets = workbook_sheets(
+    report, lang, threshold=threshold, generated=datetime.now(), breakdowns=breakdowns
+)
 tables = sheets[1:]  # the tables after the sheet that describes them
 stamp = f"{report.extract_date or datetime.now().date():%Y-%m-%d}"
 st.download_button(

@@ -28,10 +28,15 @@ from dashboard.formatting import (
     format_percent,
 )
 from dashboard.i18n import Lang, field_label, group_words, label, metric_label, t
-from dashboard.metrics import outcomes, views
+from dashboard.metrics import outcomes, registry, views
 from dashboard.metrics.export_tables import method_label, scope_text
 from dashboard.metrics.filters import query_params
-from dashboard.metrics.findings import chi2_sentence, finding_sentence, format_p
+from dashboard.metrics.findings import (
+    chi2_sentence,
+    finding_sentence,
+    format_p,
+    rule_finding_sentence,
+)
 from dashboard.metrics.incidents import COLUMNS, Outcome
 from dashboard.metrics.report import MetricsReport
 
@@ -254,9 +259,20 @@ class _Builder:
         )
 
     def verdicts(self, outcome: Outcome) -> list[Block]:
-        """The equal-treatment verdicts of one outcome: the chi-square result in words and the
-        groups outside the 99.8 % limits."""
+        """The verdicts of one outcome: groups below the 99.8 % limits of its legal rule's
+        shares, groups outside the 99.8 % limits of its O/E, and the chi-square result."""
+        shares = {
+            share.name
+            for spec in registry.OUTCOMES
+            if spec.name == outcome
+            for share in spec.shares
+        }
         lines = [
+            rule_finding_sentence(f, self.lang, suppress_below=self.threshold)
+            for f in self.report.rule_findings
+            if f.share in shares
+        ]
+        lines += [
             finding_sentence(f, self.lang, suppress_below=self.threshold)
             for f in self.report.findings
             if f.outcome == outcome
@@ -365,15 +381,17 @@ class _Builder:
         if self.report.incidents.is_empty():
             return Section(title, (Paragraph(t("report.no_incidents", lang)),))
         totals = outcomes.outcome_totals(self.report.incidents, "warning")
-        share, _ = self.share(totals.police_without_prior_warning, totals.police_reports)
+        share, _ = self.share(
+            totals.counts["police_without_prior_warning"], totals.counts["police_reports"]
+        )
         blocks: list[Block] = [
             Paragraph(
                 t(
                     "report.warning_paragraph",
                     lang,
                     **self.outcome_figures("warning"),
-                    police=self.count(totals.police_reports),
-                    without=self.count(totals.police_without_prior_warning),
+                    police=self.count(totals.counts["police_reports"]),
+                    without=self.count(totals.counts["police_without_prior_warning"]),
                     share=share,
                 )
             ),
@@ -381,7 +399,7 @@ class _Builder:
         ]
         blocks += self.verdicts("warning")
         blocks.append(Subheading(t("report.without_title", lang)))
-        blocks += self.without_warning(totals.police_without_prior_warning)
+        blocks += self.without_warning(totals.counts["police_without_prior_warning"])
         return Section(title, tuple(blocks))
 
     def without_warning(self, total: int) -> list[Block]:
