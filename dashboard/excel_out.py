@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -79,6 +79,11 @@ class Sheet:
     name: str
     frame: pl.DataFrame
     kinds: Mapping[str, ColumnKind] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[Any]:
+        """``name, frame = sheet`` (and ``dict(sheets)``), as for the (name, frame) pairs
+        that callers may still pass."""
+        return iter((self.name, self.frame))
 
 
 def sheet_title(name: str, taken: set[str]) -> str:
