@@ -101,6 +101,22 @@ def running_app(
     timeout: float = 180.0,
 ) -> Iterator[str]:
     """A running dashboard on the store ``db``; yields its URL and stops it afterwards."""
+    with running_server(db, key_file, python=python, env=env, timeout=timeout) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def running_server(
+    db: Path,
+    key_file: Path,
+    *,
+    python: str = sys.executable,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 180.0,
+    app: Path = ROOT / "app.py",
+) -> Iterator[tuple[str, int]]:
+    """A running Streamlit server of ``app`` on the store ``db``; yields its URL and process
+    id and stops it afterwards."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -108,7 +124,7 @@ def running_app(
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "app.py"),
+            str(app),
             "--server.port",
             str(port),
             "--server.address",
@@ -137,7 +153,7 @@ def running_app(
         _wait_for_line(lines, "You can now view", timeout)
         url = f"http://127.0.0.1:{port}"
         _healthy(url)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         try:
