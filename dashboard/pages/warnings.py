@@ -37,16 +37,14 @@ outcome_sections.chart_section(
         with_label=t("warnings.prior_yes", lang),
         without_label=t("warnings.prior_no", lang),
     ),
-    lambda frame: charts.bar_chart(
-        frame,
-        category=view.by,
-        value="share",
-        color="warning_given",
-        percent=True,
-        lang=lang,
-        title=t("warnings.prior_title", lang),
-        value_title=t("warnings.prior_share", lang),
-    ),
+    charts.bar_chart,
+    category=view.by,
+    value="share",
+    color="warning_given",
+    percent=True,
+    lang=lang,
+    title=t("warnings.prior_title", lang),
+    value_title=t("warnings.prior_share", lang),
 )
 
 # Days from the warning to the police report
@@ -55,14 +53,12 @@ outcome_sections.chart_section(
     t("warnings.gap_help", lang),
     t("warnings.gap_none", lang),
     outcomes.warning_to_police_points(report.incidents, view.by),
-    lambda frame: charts.bar_chart(
-        frame,
-        category=view.by,
-        value="days_warning_to_police_median",
-        lang=lang,
-        title=t("warnings.gap_title", lang),
-        value_title=t("warnings.gap_axis", lang),
-    ),
+    charts.bar_chart,
+    category=view.by,
+    value="days_warning_to_police_median",
+    lang=lang,
+    title=t("warnings.gap_title", lang),
+    value_title=t("warnings.gap_axis", lang),
 )
 
 outcome_sections.group_table(
