@@ -114,17 +114,21 @@ def running_server(
     env: Mapping[str, str] | None = None,
     timeout: float = 180.0,
     app: Path = ROOT / "app.py",
+    warm: bool = True,
 ) -> Iterator[tuple[str, int]]:
     """A running Streamlit server of ``app`` on the store ``db``; yields its URL and process
-    id and stops it afterwards."""
+    id and stops it afterwards. The dashboard starts as ``make run`` starts it (its imports
+    warmed first, ``dashboard.serve``); ``warm=False`` and any other app start plainly."""
     port = free_port()
+    start = (
+        ["-m", "dashboard.serve"]
+        if warm and app == ROOT / "app.py"
+        else ["-m", "streamlit", "run", str(app)]
+    )
     process = subprocess.Popen(
         [
             python,
-            "-m",
-            "streamlit",
-            "run",
-            str(app),
+            *start,
             "--server.port",
             str(port),
             "--server.address",
