@@ -48,10 +48,12 @@ from bench import (
     RESULTS_DIR,
     child_env,
     fmt_seconds,
+    fmt_spread,
     machine,
     now,
     python,
     record,
+    summary,
     table,
     write_results,
 )
@@ -171,6 +173,57 @@ async def _session(
         out.hung = True
     except Exception as error:  # a dropped connection is an error of the run, not of the bench
         out.errors.append(f"session {index}: {type(error).__name__}: {error}")
+
+
+async def _visits(url: str, visits: list[tuple[str, str]]) -> list[float]:
+    """One session running ``visits`` (page, query string) one after another, no think time."""
+    import websockets
+    from websockets.typing import Subprotocol
+
+    ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
+    times = []
+    async with websockets.connect(
+        ws_url, subprotocols=[Subprotocol("streamlit")], max_size=None, open_timeout=STEP_TIMEOUT
+    ) as ws:
+        for page, query in visits:
+            seconds, problems = await _rerun(ws, page, query)
+            if problems:
+                raise RuntimeError(f"{page or 'overview'}: {problems[0]}")
+            times.append(seconds)
+    return times
+
+
+def first_page(app: Path, db: Path, *, warm: bool = True) -> dict[str, float]:
+    """A fresh server of ``app``: seconds from its start until it is healthy, and the first
+    page of the first session (the Overview, or the minimal app's first page)."""
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        work = Path(tmp)
+        copy = work / "store.duckdb"
+        shutil.copyfile(db, copy)
+        start = time.perf_counter()
+        with running_server(
+            copy, work / "secret.key", python=python(), env=child_env(), app=app, warm=warm
+        ) as (url, _):
+            healthy = time.perf_counter() - start
+            (page,) = asyncio.run(_visits(url, [("", "")]))
+        return {"healthy": healthy, "first_page": page}
+
+
+def page_switches(db: Path) -> dict[str, dict[str, float]]:
+    """One session on a fresh (warm) dashboard: every page once (its results not yet cached)
+    and then every page again (cached); seconds per page and visit."""
+    order = [*DASHBOARD_PAGES[1:], DASHBOARD_PAGES[0]]
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        work = Path(tmp)
+        copy = work / "store.duckdb"
+        shutil.copyfile(db, copy)
+        with server(BENCH_DIR.parent / "app.py", copy, work) as (url, _):
+            times = asyncio.run(_visits(url, [("", ""), *((p, "") for p in order * 2)]))
+    first, again = times[1 : 1 + len(order)], times[1 + len(order) :]
+    return {
+        (page or "overview"): {"first": a, "again": b}
+        for page, a, b in zip(order, first, again, strict=True)
+    }
 
 
 def _health_check(url: str) -> float | None:
@@ -342,6 +395,28 @@ def _line(label: str, f: dict[str, Any]) -> list[str]:
     ]
 
 
+def _first_pages(db: Path, repeats: int) -> dict[str, dict[str, Any]]:
+    """First page after a start, alternating the warm dashboard, the dashboard started with
+    plain ``streamlit run`` and the minimal app."""
+    app = BENCH_DIR.parent / "app.py"
+    kinds = {
+        "dashboard (python -m dashboard.serve)": (app, True),
+        "dashboard (plain streamlit run app.py)": (app, False),
+        "minimal Streamlit app": (MINIMAL_APP, True),
+    }
+    seen: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
+    for _ in range(repeats):
+        for label, (script, warm) in kinds.items():
+            seen[label].append(first_page(script, db, warm=warm))
+    return {
+        label: {
+            "first_page": summary([r["first_page"] for r in runs]),
+            "healthy": summary([r["healthy"] for r in runs]),
+        }
+        for label, runs in seen.items()
+    }
+
+
 def run(
     out_dir: Path | None = None,
     argv: tuple[str, ...] = (),
@@ -350,13 +425,21 @@ def run(
     sessions: int = SESSIONS,
     duration: float = DURATION,
     repeats: int = 2,
+    switch_scale: float = 170,
+    first_repeats: int = 3,
 ) -> dict[str, Any]:
-    """The benchmark: the dashboard and the minimal app under the same load, ``repeats`` times
-    each, alternating."""
+    """The benchmark: first page after a start, page switches at 1M incidents, and the
+    dashboard and the minimal app under the same load, ``repeats`` times each, alternating."""
     started = now()
     info = machine()
     db = ensure_store(CACHE_DIR, scale)
     n_incidents, n_inquiries = counts(db)
+    print("[load] first page after a start", flush=True)
+    first = _first_pages(db, first_repeats)
+    big = ensure_store(CACHE_DIR, switch_scale)
+    big_incidents, _ = counts(big)
+    print(f"[load] page switches at {big_incidents:,} incidents", flush=True)
+    switches = page_switches(big)
     runs: list[dict[str, Any]] = []
     for repeat in range(repeats):
         for label, app, pages in (
@@ -374,9 +457,10 @@ def run(
     p90s = [f["p90"] for f in dash if f["p90"]]
     errors = sum(len(f["errors"]) for f in dash)
     hung = any(f["hung"] for f in dash)
+    mini_medians = [f["median"] for f in mini if f["median"]]
     ratio = (
-        statistics.median(medians) / statistics.median([f["median"] for f in mini if f["median"]])
-        if medians and any(f["median"] for f in mini)
+        statistics.median(medians) / statistics.median(mini_medians)
+        if medians and mini_medians
         else None
     )
     worst_median = max(medians) if medians else None
@@ -389,11 +473,39 @@ def run(
         and errors == 0
         and not hung
     )
+    warm_first = first["dashboard (python -m dashboard.serve)"]["first_page"]["median"]
+    mini_first = first["minimal Streamlit app"]["first_page"]["median"]
+    first_ratio = warm_first / mini_first if warm_first and mini_first else None
+    worst_switch = max(max(v["first"], v["again"]) for v in switches.values())
     markdown = "\n\n".join(
         [
-            "### Load: sessions clicking through the pages over the websocket",
-            f"{sessions} sessions, {duration:g} s each run, think time {THINK[0]:g}–{THINK[1]:g} s, "
-            f"{n_incidents:,} incidents / {n_inquiries:,} inquiries.",
+            "### Load: first page, page switches, and sessions clicking through the pages",
+            f"First page after a start ({n_incidents:,} incidents; one session, the server "
+            f"fresh each time; n={first_repeats} alternating):",
+            table(
+                ["server", "first page (median, min–max)", "start until healthy"],
+                [
+                    [label, fmt_spread(f["first_page"]), fmt_spread(f["healthy"])]
+                    for label, f in first.items()
+                ],
+            ),
+            f"Target “first page within 1.5× a minimal Streamlit page”: "
+            f"{'met' if first_ratio and first_ratio <= 1.5 else '**missed**'} "
+            f"({first_ratio:.2f}×).",
+            f"Page switches at {big_incidents:,} incidents (one session on a fresh warm server, "
+            "from the request to the server's script_finished; the browser's drawing is not in it):",
+            table(
+                ["page", "first visit (results not cached)", "second visit (cached)"],
+                [
+                    [p, fmt_seconds(v["first"]), fmt_seconds(v["again"])]
+                    for p, v in switches.items()
+                ],
+            ),
+            f"Target “a page switch within 0.5 s at 1M incidents, cached or not”: "
+            f"{'met' if worst_switch < 0.5 else '**missed**'} (slowest {fmt_seconds(worst_switch)}).",
+            f"Load: {sessions} sessions, {duration:g} s each run, think time "
+            f"{THINK[0]:g}–{THINK[1]:g} s, {n_incidents:,} incidents / {n_inquiries:,} inquiries; "
+            "runs alternate between the dashboard and the minimal app:",
             table(
                 [
                     "app",
@@ -424,6 +536,8 @@ def run(
         duration=duration,
         incidents=n_incidents,
         inquiries=n_inquiries,
+        first_page=first,
+        page_switches={"incidents": big_incidents, "pages": switches},
         runs=runs,
         ratio=ratio,
         met=met,
