@@ -10,10 +10,11 @@ Streamlit starts serving:
 1. every module the app and its pages import is imported once, in the main thread (read
    from the import statements of ``app.py`` and the page scripts, so a new page or a new
    import is warmed without a list to keep);
-2. the first page (the Overview with the default view) is run once headless with
-   Streamlit's ``AppTest``, so that the store's connection, the page's results and its
-   chart specs are already in the process-wide caches (``st.cache_resource``) the first
-   session reads: the first page after a start then costs what a cached page costs.
+2. every page is run once headless in the default view (the view a link without filters
+   opens) with Streamlit's ``AppTest``, so that the store's connection, the pages' results
+   and their chart specs are already in the process-wide caches (``st.cache_resource``)
+   that sessions read: the first page after a start, and the first visit of every other
+   page in the default view, then cost what a cached page costs.
 
 Then ``streamlit run app.py`` runs in this process with the options given.
 """
@@ -68,21 +69,27 @@ def warm(scripts: Iterable[Path] | None = None) -> float:
 
 
 def prime(timeout: float = 300.0) -> str | None:
-    """Run the first page once headless; None, or one sentence saying why it could not run
-    (the server starts all the same: the first session then computes the page itself)."""
+    """Run every page once headless, in the default view; None, or one sentence saying why
+    it could not (the server starts all the same: a session then computes the page itself)."""
     from streamlit.testing.v1 import AppTest
+
+    from dashboard.components.navigation import PAGES, page_path
 
     try:
         at = AppTest.from_file(str(APP), default_timeout=timeout).run()
+        for spec in PAGES[1:]:
+            if at.exception:
+                break
+            at.switch_page(str(page_path(spec.key))).run()
     except Exception as error:  # e.g. a time-out on a huge store: serve anyway
-        return f"The first page could not be prepared ({type(error).__name__}); serving anyway."
+        return f"The pages could not be prepared ({type(error).__name__}); serving anyway."
     if at.exception:
-        return "The first page could not be prepared (it stopped with an error); serving anyway."
+        return "The pages could not be prepared (one stopped with an error); serving anyway."
     return None
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Warm the imports and the first page, then ``streamlit run app.py`` with ``argv``."""
+    """Warm the imports and the pages, then ``streamlit run app.py`` with ``argv``."""
     warm()
     if (problem := prime()) is not None:
         print(problem, file=sys.stderr, flush=True)

@@ -46,7 +46,7 @@ def test_every_page_import_is_warmed() -> None:
     assert {"dashboard.components.page", "dashboard.charts", "streamlit"} <= set(names)
 
 
-def test_prime_fills_the_caches_the_first_page_reads(
+def test_prime_fills_the_caches_the_pages_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "demo.duckdb"
@@ -64,10 +64,14 @@ def test_prime_fills_the_caches_the_first_page_reads(
         def not_again(*args: object, **kwargs: object) -> None:
             raise AssertionError("the first page's report was computed again")
 
-        # a session's first page after prime() finds its report in the cache
+        # a session's first page after prime(), and every other page in the default view,
+        # find their reports in the cache
         monkeypatch.setattr(context, "build_report", not_again)
         at = AppTest.from_file(str(serve.APP), default_timeout=120).run()
         assert not at.exception
         assert at.metric  # the headline figures are drawn
+        for page in ("police.py", "equal_treatment.py", "response_times.py"):
+            at.switch_page(str(serve.PAGE_DIR / page)).run()
+            assert not at.exception, page
     finally:
         st.cache_resource.clear()
