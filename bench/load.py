@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import random
 import shutil
 import statistics
@@ -107,6 +108,15 @@ def _rss_mib(pid: int) -> float | None:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return None
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds the process has used (``/proc/<pid>/stat``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rerun_msg(page: str, query: str) -> bytes:
@@ -338,14 +348,19 @@ def run_one(
         with server(app, copy, work) as (url, pid):
             rss_start = _rss_mib(pid)
             recorder = _record(profile, pid, duration) if profile else None
+            cpu_start, wall_start = _cpu_seconds(pid), time.monotonic()
             out = drive(url, pid, pages, sessions, duration, seed)
+            cpu_end, wall = _cpu_seconds(pid), time.monotonic() - wall_start
             if out.hung and profile:
                 _dump(profile, pid)
             if recorder is not None:
                 recorder.wait(timeout=60)
         figures = describe(out)
         figures["rss_start_mib"] = rss_start
-        figures["load_average_after"] = [round(x, 2) for x in __import__("os").getloadavg()]
+        figures["server_cores"] = (
+            (cpu_end - cpu_start) / wall if cpu_start is not None and cpu_end is not None else None
+        )
+        figures["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
         return figures
 
 
@@ -398,6 +413,7 @@ def _line(label: str, f: dict[str, Any]) -> list[str]:
         str(len(f["errors"])),
         f"{f['health_failures']} failed, max {fmt_seconds(f['health_max'])}",
         f"{f['rss_start_mib']:.0f} → {f['rss_peak_mib']:.0f}" if f["rss_peak_mib"] else "–",
+        f"{f['server_cores']:.2f}" if f.get("server_cores") is not None else "–",
         ", ".join(f"{x:g}" for x in f["load_average_after"]),
     ]
 
@@ -458,62 +474,101 @@ def run(
             figures = run_one(app, db, pages, sessions, duration, seed=repeat + 1)
             figures["app"] = label
             runs.append(figures)
-    rows = [_line(f["app"], f) for f in runs]
-    dash = [f for f in runs if f["app"] == "dashboard"]
-    mini = [f for f in runs if f["app"] != "dashboard"]
+    data = record(
+        NAME,
+        started,
+        argv,
+        info,
+        sessions=sessions,
+        duration=duration,
+        incidents=n_incidents,
+        inquiries=n_inquiries,
+        first_page=first,
+        first_repeats=first_repeats,
+        page_switches={"incidents": big_incidents, "pages": switches},
+        runs=runs,
+    )
+    data.update(verdict(data))
+    write_results(NAME, data, markdown(data), out_dir)
+    return data
+
+
+def verdict(data: dict[str, Any]) -> dict[str, Any]:
+    """The ratios and the targets met, from a run's figures."""
+    dash = [f for f in data["runs"] if f["app"] == "dashboard"]
+    mini = [f for f in data["runs"] if f["app"] != "dashboard"]
     medians = [f["median"] for f in dash if f["median"]]
+    mini_medians = [f["median"] for f in mini if f["median"]]
     p90s = [f["p90"] for f in dash if f["p90"]]
     errors = sum(len(f["errors"]) for f in dash)
     hung = any(f["hung"] for f in dash)
-    mini_medians = [f["median"] for f in mini if f["median"]]
-    ratio = (
-        statistics.median(medians) / statistics.median(mini_medians)
-        if medians and mini_medians
-        else None
-    )
     worst_median = max(medians) if medians else None
     worst_p90 = max(p90s) if p90s else None
-    met = (
-        worst_median is not None
+    first = data["first_page"]
+    warm_first = first["dashboard (python -m dashboard.serve)"]["first_page"]["median"]
+    mini_first = first["minimal Streamlit app"]["first_page"]["median"]
+    pages = data["page_switches"]["pages"]
+    return {
+        "ratio": statistics.median(medians) / statistics.median(mini_medians)
+        if medians and mini_medians
+        else None,
+        "first_ratio": warm_first / mini_first if warm_first and mini_first else None,
+        "worst_switch": max(max(v.values()) for v in pages.values()),
+        "worst_median": worst_median,
+        "worst_p90": worst_p90,
+        "errors": errors,
+        "hung": hung,
+        "met": worst_median is not None
         and worst_median < 1.0
         and worst_p90 is not None
         and worst_p90 < 2.0
         and errors == 0
-        and not hung
-    )
-    warm_first = first["dashboard (python -m dashboard.serve)"]["first_page"]["median"]
-    mini_first = first["minimal Streamlit app"]["first_page"]["median"]
-    first_ratio = warm_first / mini_first if warm_first and mini_first else None
-    worst_switch = max(max(v.values()) for v in switches.values())
-    markdown = "\n\n".join(
+        and not hung,
+    }
+
+
+def markdown(data: dict[str, Any]) -> str:
+    """The tables of a run."""
+    v = verdict(data)
+    first_ratio, worst_switch = v["first_ratio"], v["worst_switch"]
+    switches = data["page_switches"]
+    return "\n\n".join(
         [
             "### Load: first page, page switches, and sessions clicking through the pages",
-            f"First page after a start ({n_incidents:,} incidents; one session, the server "
-            f"fresh each time; n={first_repeats} alternating):",
+            f"First page after a start ({data['incidents']:,} incidents; one session, the server "
+            f"fresh each time; n={data.get('first_repeats', 3)} of each, alternating):",
             table(
                 ["server", "first page (median, min–max)", "start until healthy"],
                 [
                     [label, fmt_spread(f["first_page"]), fmt_spread(f["healthy"])]
-                    for label, f in first.items()
+                    for label, f in data["first_page"].items()
                 ],
             ),
-            f"Target “first page within 1.5× a minimal Streamlit page”: "
+            "Target “first page within 1.5× a minimal Streamlit page”: "
             f"{'met' if first_ratio and first_ratio <= 1.5 else '**missed**'} "
             f"({first_ratio:.2f}×).",
-            f"Page switches at {big_incidents:,} incidents (one session on a fresh warm server, "
-            "from the request to the server's script_finished; the browser's drawing is not in it):",
+            f"Page switches at {switches['incidents']:,} incidents (a fresh warm server; from "
+            "the request to the server's script_finished, the browser's drawing is not in it; "
+            f"the Overview last; the filtered view is `?{SWITCH_LINK}`):",
             table(
-                ["page", "first visit (results not cached)", "second visit (cached)"],
                 [
-                    [p, fmt_seconds(v["first"]), fmt_seconds(v["again"])]
-                    for p, v in switches.items()
+                    "page",
+                    "default view (prepared at start)",
+                    "filtered view, first visit (computed)",
+                    "filtered view, second visit (cached)",
+                ],
+                [
+                    [p, fmt_seconds(t["default"]), fmt_seconds(t["first"]), fmt_seconds(t["again"])]
+                    for p, t in switches["pages"].items()
                 ],
             ),
-            f"Target “a page switch within 0.5 s at 1M incidents, cached or not”: "
-            f"{'met' if worst_switch < 0.5 else '**missed**'} (slowest {fmt_seconds(worst_switch)}).",
-            f"Load: {sessions} sessions, {duration:g} s each run, think time "
-            f"{THINK[0]:g}–{THINK[1]:g} s, {n_incidents:,} incidents / {n_inquiries:,} inquiries; "
-            "runs alternate between the dashboard and the minimal app:",
+            "Target “a page switch within 0.5 s at 1M incidents, cached or not”: "
+            f"{'met' if worst_switch < 0.5 else '**missed**'} "
+            f"(slowest {fmt_seconds(worst_switch)}).",
+            f"Load: {data['sessions']} sessions, {data['duration']:g} s each run, think time "
+            f"{THINK[0]:g}–{THINK[1]:g} s, {data['incidents']:,} incidents / "
+            f"{data['inquiries']:,} inquiries; runs alternate between the dashboard and the "
+            "minimal app:",
             table(
                 [
                     "app",
@@ -525,33 +580,20 @@ def run(
                     "errors",
                     "health checks",
                     "server RSS MiB (start → peak)",
+                    "server CPU (cores)",
                     "load average after",
                 ],
-                rows,
+                [_line(f["app"], f) for f in data["runs"]],
             ),
-            f"Dashboard median ÷ minimal app median: **{ratio:.1f}×**." if ratio else "Ratio: –",
-            f"Target “median rerun < 1 s, p90 < 2 s, no errors, no hang”: "
-            f"{'met' if met else '**missed**'} (worst run: median {fmt_seconds(worst_median)}, "
-            f"p90 {fmt_seconds(worst_p90)}, {errors} errors{', hung' if hung else ''}).",
+            f"Dashboard median ÷ minimal app median: **{v['ratio']:.1f}×**."
+            if v["ratio"]
+            else "Ratio: –",
+            "Target “median rerun < 1 s, p90 < 2 s, no errors, no hang”: "
+            f"{'met' if v['met'] else '**missed**'} (worst run: median "
+            f"{fmt_seconds(v['worst_median'])}, p90 {fmt_seconds(v['worst_p90'])}, "
+            f"{v['errors']} errors{', hung' if v['hung'] else ''}).",
         ]
     )
-    data = record(
-        NAME,
-        started,
-        argv,
-        info,
-        sessions=sessions,
-        duration=duration,
-        incidents=n_incidents,
-        inquiries=n_inquiries,
-        first_page=first,
-        page_switches={"incidents": big_incidents, "pages": switches},
-        runs=runs,
-        ratio=ratio,
-        met=met,
-    )
-    write_results(NAME, data, markdown, out_dir)
-    return data
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -569,7 +611,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.minimal
         else (BENCH_DIR.parent / "app.py", DASHBOARD_PAGES)
     )
-    print(f"load average {__import__('os').getloadavg()}", flush=True)
+    print(f"load average {os.getloadavg()}", flush=True)
     figures = run_one(app, db, pages, args.sessions, args.duration, profile=args.py_spy)
     for key, value in figures.items():
         print(f"{key}: {value}")
