@@ -1,6 +1,6 @@
-"""``python -m bench [import] [metrics] [browser] [load] [--out DIR] [--rows N ...]``: run benchmarks.
+"""``python -m bench [import] [metrics] [browser] [access] [load] [--out DIR] [--rows N ...]``: run benchmarks.
 
-All four run by default. Results go to ``bench/results/<name>.json`` and ``.md`` (and into
+All five run by default. Results go to ``bench/results/<name>.json`` and ``.md`` (and into
 ``bench/README.md``); ``--out DIR`` writes them to DIR instead and leaves the README alone.
 ``--rows N`` restricts the import benchmark to the workbooks of N rows (repeatable; by
 default every size is measured).
@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ("import", "metrics", "browser", "load")
+BENCHMARKS = ("import", "metrics", "browser", "access", "load")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
         "names",
         nargs="*",
         metavar="NAME",
-        help="import, metrics, browser or load (default: all four)",
+        help="import, metrics, browser, access or load (default: all five)",
     )
     parser.add_argument("--out", type=Path, default=None, help="write results here instead")
     parser.add_argument(
@@ -59,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import metrics
 
             metrics.run(out_dir=args.out, argv=argv_text)
+        elif name == "access":
+            from bench import access
+
+            access.run(out_dir=args.out)
         elif name == "browser":
             from bench import browser
 

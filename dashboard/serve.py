@@ -69,7 +69,8 @@ def warm(scripts: Iterable[Path] | None = None) -> float:
 
 
 def prime(timeout: float = 300.0) -> str | None:
-    """Run every page once headless, in the default view; None, or one sentence saying why
+    """Run every page that needs no further right once headless, in the default view (as the
+    local viewer: sign-in is not configured for this run); None, or one sentence saying why
     it could not (the server starts all the same: a session then computes the page itself)."""
     from streamlit.testing.v1 import AppTest
 
@@ -77,10 +78,12 @@ def prime(timeout: float = 300.0) -> str | None:
 
     try:
         at = AppTest.from_file(str(APP), default_timeout=timeout).run()
+        # the pages every viewer may open (those needing a further right show no results)
         for spec in PAGES[1:]:
             if at.exception:
                 break
-            at.switch_page(str(page_path(spec.key))).run()
+            if spec.needs is None:
+                at.switch_page(str(page_path(spec.key))).run()
     except Exception as error:  # e.g. a time-out on a huge store: serve anyway
         return f"The pages could not be prepared ({type(error).__name__}); serving anyway."
     if at.exception:

@@ -501,3 +501,37 @@ def test_metrics_refuses_a_period_that_ends_before_it_starts(env: Path) -> None:
 def test_metrics_table_of_an_empty_store_says_so(env: Path) -> None:
     code, out, _ = run("metrics", "--db", str(env), "--by", "unit", "--format", "table")
     assert code == 0 and out.startswith("Extract date: – (no incidents)")
+
+
+def test_metrics_on_a_damaged_store_is_one_sentence(env: Path) -> None:
+    """A store whose summary table is gone: the query error is the one sentence, in the
+    language of --lang, and no traceback."""
+    from dashboard import queries
+    from dashboard.i18n import t
+
+    assert run("demo", "--db", str(env), "--scale", "0.05")[0] == 0
+    with store.connect(env) as con:
+        con.execute("DROP TABLE incident_summary").fetchall()
+    for lang in ("en", "da"):
+        code, out, err = run("metrics", "--db", str(env), "--by", "unit", "--lang", lang)
+        assert code == 2 and out == "" and "Traceback" not in err
+        assert err.strip() in {t("errors.query_failed", lang, query=n) for n in queries.names()}
+
+
+def test_a_folder_as_store_is_refused_in_the_language_of_metrics(tmp_path: Path) -> None:
+    from dashboard.i18n import t
+
+    code, _, err = run("metrics", "--db", str(tmp_path), "--by", "unit", "--lang", "da")
+    assert code == 2 and err.strip() == t("errors.store_unusable_cli", "da", db=str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--scale", "-1"), ("--scale", "0"), ("--scale", "1e9"), ("--scale", "nan"), ("--seed", "-5")],
+)
+def test_demo_options_out_of_range_are_usage_errors(env: Path, option: str, value: str) -> None:
+    """They ended in a ValueError or numpy's 44 TiB allocation, with a traceback."""
+    with pytest.raises(SystemExit) as stop:
+        run("demo", "--db", str(env), option, value)
+    assert stop.value.code == 2
+    assert not env.exists()  # refused before the store was opened

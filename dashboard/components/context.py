@@ -16,14 +16,16 @@ make new frames, and a ``MetricsReport`` is frozen.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import polars as pl
 import streamlit as st
 
-from dashboard import queries, store
+from dashboard import access, queries, store, workdir
+from dashboard.components import auth
 from dashboard.config import Settings, load_settings
-from dashboard.metrics.filters import ALL, Filters, GroupBy, Scope, query_params
+from dashboard.metrics.filters import Filters, GroupBy, Scope, query_params
 from dashboard.metrics.report import MetricsReport, build_report
 
 DataVersion = tuple[int, int, str]
@@ -31,7 +33,9 @@ DataVersion = tuple[int, int, str]
 
 @st.cache_resource(show_spinner=False)
 def _connection(db_path: str) -> duckdb.DuckDBPyConnection:
-    return store.connect(db_path)
+    # A store held by the command line, or a path that cannot hold one, is a DashboardError
+    # (not cached: the next run tries again).
+    return store.open_for_writing(db_path, in_app=True)
 
 
 def settings() -> Settings:
@@ -39,14 +43,40 @@ def settings() -> Settings:
     return load_settings()
 
 
+@st.cache_resource(show_spinner=False)
+def _working_directory(root: str) -> str:
+    """Started once per server process: what a killed server left there goes (workdir.start)."""
+    return str(workdir.start(Path(root)))
+
+
 def cursor() -> duckdb.DuckDBPyConnection:
     """A cursor of the process-wide connection, for this script run's thread only."""
-    return _connection(str(settings().db_path)).cursor()
+    current = settings()
+    _working_directory(str(current.work_dir))
+    return _connection(str(current.db_path)).cursor()
 
 
 def viewer_scope() -> Scope:
-    """What the current viewer may see. Everyone sees everything until sign-in exists."""
-    return ALL
+    """What the current viewer may see: their grant's scope (see components.auth), nothing
+    when no viewer was identified in this run."""
+    return auth.current_scope()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _mirrored(_cur: duckdb.DuckDBPyConnection, db: str, version: DataVersion) -> bool:
+    pairs = store.fetch_all(
+        _cur,
+        "SELECT DISTINCT department, unit FROM incidents "
+        "UNION SELECT DISTINCT department, unit FROM inquiries",
+    )
+    access.record_units(Path(db), [(str(d), None if u is None else str(u)) for d, u in pairs])
+    return True
+
+
+def mirror_catalogue(cur: duckdb.DuckDBPyConnection) -> None:
+    """Keep the access file's catalogue of departments and units equal to the store's (once
+    per data version), so ``access grant`` can check names while this process holds the store."""
+    _mirrored(cur, str(settings().db_path), data_version(cur))
 
 
 def data_version(cur: duckdb.DuckDBPyConnection) -> DataVersion:

@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-_REMEMBERED = "_url_state"
+_REMEMBERED = REMEMBERED = "_url_state"  # public: the audit log reads the view's link from it
 
 Parse = Callable[[list[str]], Any]
 Dump = Callable[[Any], list[str]]

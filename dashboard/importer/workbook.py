@@ -42,14 +42,13 @@ from typing import Any, BinaryIO
 
 import polars as pl
 
+from dashboard import workdir
 from dashboard.importer import worker
 from dashboard.importer.errors import NotAWorkbookError, UnsafeWorkbookError
 from dashboard.importer.messages import message
 from dashboard.importer.safety import inspect_workbook
 
 log = logging.getLogger(__name__)
-
-_PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -168,7 +167,7 @@ def read_workbook(
     file = display_name or path.name
     # Removed at the end, unless a sheet read in parts keeps its further parts there: then
     # the SheetParts objects own it, and it goes when the last of them does.
-    tmp = tempfile.TemporaryDirectory(prefix="xlsx-import-")
+    tmp = workdir.new_dir("read-")
     kept = False
     try:
         out = Path(tmp.name)
@@ -183,7 +182,6 @@ def read_workbook(
                 request = {
                     "path": str(path.resolve()),
                     "date1904": inspection.date1904,
-                    "date1904_attribute": inspection.date1904_attribute,
                     "sheets": [{"name": s.name, "index": s.index, "part": s.part} for s in visible],
                     "worksheet_parts": sorted({s.part for s in inspection.sheets}),
                     "parts_above_bytes": limits.parts_above_bytes,
@@ -235,10 +233,11 @@ def _private_copy(path: Path, target: Path, limits: ReadLimits) -> tuple[Path, s
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
         return path, None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # before open(): a folder would raise there
+        os.close(fd)
+        return path, None
     digest = hashlib.sha256()
     with open(fd, "rb") as src:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return path, None
         with target.open("wb") as dst:
             copied = 0
             while copied <= limits.max_file_bytes and (chunk := src.read(1 << 20)):
@@ -358,10 +357,9 @@ def _trim_leading_blank_rows(rows: pl.DataFrame) -> tuple[int, pl.DataFrame]:
 
 
 def _worker_env() -> dict[str, str]:
+    # No PYTHONPATH of our own: the child is this interpreter and imports the package from
+    # where it is installed (site-packages from a wheel, the editable install of `make install`).
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(_PROJECT_ROOT), env.get("PYTHONPATH", "")) if p
-    )
     # Few threads: every thread stack counts against the memory cap, and calamine is serial.
     env["POLARS_MAX_THREADS"] = "2"
     env["RAYON_NUM_THREADS"] = "2"
@@ -379,8 +377,10 @@ class _Child:
 
 def _start_worker(out: Path, limits: ReadLimits) -> _Child:
     """Start the reader; it caps its memory, imports its modules and waits for a request."""
+    # -P: nothing is imported from the child's working directory, the folder of the upload.
     command = [
         sys.executable,
+        "-P",
         "-m",
         "dashboard.importer.worker",
         str(out),

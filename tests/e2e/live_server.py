@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,9 +99,14 @@ def running_app(
     python: str = sys.executable,
     env: Mapping[str, str] | None = None,
     timeout: float = 180.0,
+    args: Sequence[str] = (),
+    port: int | None = None,
 ) -> Iterator[str]:
-    """A running dashboard on the store ``db``; yields its URL and stops it afterwards."""
-    with running_server(db, key_file, python=python, env=env, timeout=timeout) as (url, _):
+    """A running dashboard on the store ``db`` (with more ``streamlit run`` options ``args``,
+    on ``port`` or a free one); yields its URL and stops it afterwards."""
+    with running_server(
+        db, key_file, python=python, env=env, timeout=timeout, args=args, port=port
+    ) as (url, _):
         yield url
 
 
@@ -113,13 +118,16 @@ def running_server(
     python: str = sys.executable,
     env: Mapping[str, str] | None = None,
     timeout: float = 180.0,
+    args: Sequence[str] = (),
+    port: int | None = None,
     app: Path = ROOT / "app.py",
     warm: bool = True,
 ) -> Iterator[tuple[str, int]]:
-    """A running Streamlit server of ``app`` on the store ``db``; yields its URL and process
-    id and stops it afterwards. The dashboard starts as ``make run`` starts it (its imports
-    warmed first, ``dashboard.serve``); ``warm=False`` and any other app start plainly."""
-    port = free_port()
+    """A running Streamlit server of ``app`` on the store ``db`` (with more ``streamlit run``
+    options ``args``, on ``port`` or a free one); yields its URL and process id and stops it
+    afterwards. The dashboard starts as ``make run`` starts it (its imports and pages warmed
+    first, ``dashboard.serve``); ``warm=False`` and any other app start plainly."""
+    port = port or free_port()
     start = (
         ["-m", "dashboard.serve"]
         if warm and app == ROOT / "app.py"
@@ -139,6 +147,7 @@ def running_server(
             "false",
             "--server.fileWatcherType",
             "none",
+            *args,
         ],
         cwd=ROOT,
         env={

@@ -367,3 +367,28 @@ def test_later_fields_are_told_apart(con, monkeypatch) -> None:
     hashes = [with_row_hash(con, "inquiries", f)["row_hash"][0] for f in frames]
     assert len(set(hashes)) == 4
     assert hashes[0] == before
+
+
+def test_a_write_duckdb_cannot_do_is_one_sentence_and_changes_nothing(tmp_path) -> None:
+    """Memory too small for the write even without the cap (as on a starved server): the
+    import is a StoreWriteError, and rolled back."""
+    from dashboard.demo import generate_demo
+    from dashboard.store.records import StoreWriteError, record_columns
+
+    con = store.connect(tmp_path / "store.duckdb")
+    demo = generate_demo(3, start=date(2024, 1, 1), end=date(2024, 6, 30), scale=0.3)
+    frame = demo.incidents.select(record_columns("incidents"))
+    hashed = with_row_hash(con, "incidents", frame)
+    kept = write_import(con, hashed.head(10), _incident_meta("small.xlsx", 10))
+    store.fetch_all(con, "CHECKPOINT")  # so that DuckDB can give its buffers back
+    store.fetch_all(con, "SET memory_limit = '1MB'")
+    try:
+        with pytest.raises(StoreWriteError) as caught:
+            write_import(con, hashed, _incident_meta("large.xlsx", frame.height))
+    finally:
+        store.fetch_all(con, "RESET memory_limit")
+    assert "nothing was changed" in caught.value.sentence
+    assert "intet er ændret" in caught.value.sentence_in("da")
+    assert store.fetch_all(con, "SELECT count(*) FROM incidents") == [(10,)]
+    assert import_history(con)["import_id"].to_list() == [kept.import_id]
+    con.close()
