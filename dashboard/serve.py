@@ -16,7 +16,8 @@ Streamlit starts serving:
    that sessions read: the first page after a start, and the first visit of every other
    page in the default view, then cost what a cached page costs.
 
-Then ``streamlit run app.py`` runs in this process with the options given.
+Then ``streamlit run app.py`` runs in this process with the options given. ``dashboard
+serve`` (the installed command, :mod:`dashboard.server`) warms the same way.
 """
 
 from __future__ import annotations
@@ -26,10 +27,14 @@ import importlib
 import sys
 import time
 from collections.abc import Iterable
+from importlib import resources
 from pathlib import Path
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
-PAGE_DIR = Path(__file__).resolve().parent / "pages"
+from dashboard.server import script_path
+
+# The script Streamlit serves (in the checkout a link to the top-level app.py) and the pages.
+APP = script_path()
+PAGE_DIR = Path(str(resources.files("dashboard") / "pages"))
 
 
 def _imports(scripts: Iterable[Path]) -> dict[str, bool]:
