@@ -6,7 +6,7 @@
 | ``DASHBOARD_SECRET_KEY`` | key for pseudonymising references (≥ 16 chars) | a key file |
 | ``DASHBOARD_KEY_FILE`` | where the generated key is kept | ``secret.key`` in the user's config directory (``$XDG_CONFIG_HOME/harassment-dashboard``, else ``~/.config/harassment-dashboard``), outside the data folder |
 | ``DASHBOARD_WORK_DIR`` | the private working directory (mode 0700) for clear-text copies of uploads | ``work/`` next to the store |
-| ``DASHBOARD_WORK_ACCIDENT_DAYS`` | statutory days to notify a work accident | 9 |
+| ``DASHBOARD_WORK_ACCIDENT_DAYS`` | days after the first day of absence by which a work accident must be notified (bekendtgørelse om anmeldelse af arbejdsulykker § 1) | 14 |
 | ``DASHBOARD_SUPPRESS_BELOW`` | counts from 1 to this minus 1 are marked as small | 5 |
 | ``DASHBOARD_DEADLINES`` | answer deadlines in days per inquiry type, used when an inquiry has none, e.g. ``ombudsman=21,complaint=28`` | the contract's |
 """
@@ -40,7 +40,7 @@ class Settings:
     # None when DASHBOARD_KEY_FILE names the key file.
     legacy_key_file: Path | None = None
     work_dir: Path = DATA_DIR / "work"
-    work_accident_days: int = 9
+    work_accident_days: int = 14
     suppress_below: int = 5
     deadline_days: dict[str, int] = field(
         default_factory=lambda: {k: v.days for k, v in DEFAULT_DEADLINES.items()}
@@ -76,7 +76,7 @@ def load_settings(
         key_file=Path(configured_key) if configured_key else default_key_file(env),
         legacy_key_file=None if configured_key else db_path.parent / "secret.key",
         work_dir=Path(env.get("DASHBOARD_WORK_DIR", "").strip() or db_path.parent / "work"),
-        work_accident_days=_whole_number(env, "DASHBOARD_WORK_ACCIDENT_DAYS", 9),
+        work_accident_days=_whole_number(env, "DASHBOARD_WORK_ACCIDENT_DAYS", 14),
         suppress_below=_whole_number(env, "DASHBOARD_SUPPRESS_BELOW", 5),
         deadline_days=parse_deadlines(env.get("DASHBOARD_DEADLINES", "")),
     )

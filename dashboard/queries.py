@@ -1,7 +1,7 @@
 """Loading and running the SQL files in ``dashboard/sql/`` (one query per file).
 
 Each file starts with a header comment (purpose, parameters, grain) and uses DuckDB named
-parameters (``$date_from``) only. The files are package data, read with
+parameters (``$view``, ``$limit``) only. The files are package data, read with
 :mod:`importlib.resources`, so an installed wheel finds them as the source tree does. Running a query passes exactly the parameters its text uses: a missing
 one is an error here, before DuckDB sees it.
 """

@@ -140,10 +140,57 @@ def test_metrics_json_table_and_csv(env: Path) -> None:
         "extract_date",
         "incidents",
         "inquiries",
+        "inquiries_by_type",
+        "documentation_forms",
+        "documented_by",
         "equal_treatment",
         "summary",
     }
+    # who documented, per group: the documented incidents of each group, split
+    by_group: dict[tuple, int] = {}
+    for r in payload["documented_by"]:
+        key = (r["department"], r["unit"])
+        by_group[key] = by_group.get(key, 0) + r["documented"]
+    assert by_group == {
+        (r["department"], r["unit"]): r["documented"]
+        for r in payload["incidents"]
+        if r["documented"]
+    }
     row = payload["incidents"][0]
+    # every metric of the rules, under exactly the names issue 12 gives them
+    for name in (
+        "work_accident_required",
+        "work_accident_missing",
+        "work_accidents_within_deadline",
+        "work_accidents_late",
+        "work_accident_compliance_rate",
+        "work_accident_compliance_rate_ci",
+        "police_with_prior_warning",
+        "police_without_prior_warning",
+        "police_prior_warning_unknown",
+        "police_reports",
+    ):
+        assert name in row, name
+    for r in payload["incidents"]:
+        assert r["police_reports"] == (
+            r["police_with_prior_warning"]
+            + r["police_without_prior_warning"]
+            + r["police_prior_warning_unknown"]
+        )
+    assert {"share_within_deadline", "share_within_deadline_answered"} <= set(
+        payload["inquiries"][0]
+    )
+    assert {r["inquiry_type"] for r in payload["inquiries_by_type"]} >= {"ombudsman"}
+    code, out, _ = run(
+        "metrics", "--db", str(env), "--by", "department", "--inquiry-type", "Borgerrådgiveren",
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    only = json.loads(out)
+    assert only["filters"]["inquiry_types"] == ["ombudsman"]
+    assert [r["inquiry_type"] for r in only["inquiries_by_type"]] == ["ombudsman"]
+    ombudsman = next(r for r in payload["inquiries_by_type"] if r["inquiry_type"] == "ombudsman")
+    assert sum(r["inquiries"] for r in only["inquiries"]) == ombudsman["inquiries"]
     assert (
         "department" in row
         and len(row["police_report_rate_ci"]) == 2

@@ -6,7 +6,7 @@ from dashboard.config import load_settings, parse_deadlines
 def test_defaults() -> None:
     s = load_settings({})
     assert s.db_path.name == "dashboard.duckdb" and s.db_path.parent.name == "data"
-    assert (s.work_accident_days, s.suppress_below) == (9, 5)
+    assert (s.work_accident_days, s.suppress_below) == (14, 5)  # the 14 days of § 1
     assert s.deadline_days == {
         "ombudsman": 21,
         "access_to_records": 7,

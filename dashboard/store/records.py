@@ -111,6 +111,8 @@ ROW_HASH_VERSIONS: dict[Kind, tuple[tuple[str, ...], ...]] = {
             "absence_days",
             "notes",
         ),
+        # version 2 (migration 009): the first day of absence and who documented
+        ("absence_from", "documented_by"),
     ),
     "inquiries": (
         (
