@@ -6,6 +6,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from dashboard.components.text import literal_t
 from dashboard.formatting import format_date, format_number
 from dashboard.i18n import Lang, t
 from dashboard.store.records import import_history, undo_import
@@ -20,7 +21,7 @@ def history(cur: duckdb.DuckDBPyConnection, lang: Lang) -> None:
     """Every import, newest first, and a way to undo one that is still active."""
     st.subheader(t("import.history", lang))
     if undone := st.session_state.pop("_undone", None):
-        st.success(t("import.undone", lang, file=undone))
+        st.success(literal_t("import.undone", lang, file=undone))
     frame = import_history(cur)
     if frame.is_empty():
         st.caption(t("import.history_empty", lang))
@@ -63,7 +64,7 @@ def history(cur: duckdb.DuckDBPyConnection, lang: Lang) -> None:
     )
     row = next(r for r in active if r["import_id"] == chosen)
     sure = st.checkbox(
-        t("import.undo_confirm", lang, file=_label(row, lang)), key=f"undo_sure_{chosen}"
+        literal_t("import.undo_confirm", lang, file=_label(row, lang)), key=f"undo_sure_{chosen}"
     )
     if st.button(t("import.undo", lang), disabled=not sure, key="undo_button"):
         undo_import(cur, int(chosen))

@@ -20,6 +20,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.components.context import settings
+from dashboard.components.text import literal, literal_t
 from dashboard.config import ConfigError
 from dashboard.contract import Kind, fields_for
 from dashboard.excel_out import xlsx_bytes
@@ -208,7 +209,7 @@ def _mapping_editor(match: Any, kind: Kind, digest: str, lang: Lang) -> dict[str
         options = ["", *(f.name for f in fields_for(kind))]
         for header in dict.fromkeys(unknown):
             choice = st.selectbox(
-                header,
+                literal(header),
                 options,
                 index=options.index(manual[header]) if manual.get(header) in options else 0,
                 format_func=lambda v: (
@@ -244,7 +245,9 @@ def _report(report: FileReport, prepared: PreparedImport, lang: Lang, digest: st
     _rejected_rows(prepared, lang, digest)
     if report.other_data_sheets:
         names = ", ".join(f"»{n}«" for n in report.other_data_sheets)
-        st.info(t("import.other_data_sheets_after", lang, sheets=names), icon=":material/info:")
+        st.info(
+            literal_t("import.other_data_sheets_after", lang, sheets=names), icon=":material/info:"
+        )
         if st.button(t("import.import_another_sheet", lang), key=f"another-{digest}"):
             st.session_state["_imported"].pop(digest, None)
             st.rerun()
@@ -263,7 +266,7 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
         "_imported", {}
     )
     with st.container(border=True):
-        st.subheader(name)
+        st.subheader(literal(name))
         if digest in done:
             _report(*done[digest], lang, digest)
             return
@@ -305,23 +308,29 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
                 match = find(kind=placed["kind"], manual_mapping=manual)
         except ImportFileError as error:
             progress.empty()
-            st.error(t("import.refused_file", lang, reason=error.sentence_in(lang)))
+            st.error(literal_t("import.refused_file", lang, reason=error.sentence_in(lang)))
             return
         st.caption(
-            t("import.detected_sheet", lang, sheet=match.sheet.name)
+            literal_t("import.detected_sheet", lang, sheet=match.sheet.name)
             + " · "
             + t("import.detected_header_row", lang, row=format_number(match.header_row, lang))
         )
         if workbook.hidden_sheets:
-            st.caption(t("import.hidden_sheets", lang, sheets=", ".join(workbook.hidden_sheets)))
+            st.caption(
+                literal_t("import.hidden_sheets", lang, sheets=", ".join(workbook.hidden_sheets))
+            )
         others = other_data_sheets(workbook, match, manual)
         if others:
             st.info(
-                t("import.other_data_sheets", lang, sheets=", ".join(f"»{n}«" for n in others)),
+                literal_t(
+                    "import.other_data_sheets", lang, sheets=", ".join(f"»{n}«" for n in others)
+                ),
                 icon=":material/info:",
             )
         if match.duplicates:
-            st.warning(t("import.duplicate_headers", lang, headers=", ".join(match.duplicates)))
+            st.warning(
+                literal_t("import.duplicate_headers", lang, headers=", ".join(match.duplicates))
+            )
         with st.expander(
             t("import.mapping", lang), expanded=bool(match.unmapped or match.missing_required())
         ):
@@ -332,7 +341,7 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
                 match = find(kind=match.kind, manual_mapping=manual)
             except ImportFileError as error:  # the mapping picked fits no header row
                 progress.empty()
-                st.error(t("import.refused_file", lang, reason=error.sentence_in(lang)))
+                st.error(literal_t("import.refused_file", lang, reason=error.sentence_in(lang)))
                 return
         missing = match.missing_required()
         if missing:
@@ -350,7 +359,7 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
             prepared = _validate(workbook, match, manual, digest, lang)
         except ImportFileError as error:
             progress.empty()
-            st.error(t("import.refused_file", lang, reason=error.sentence_in(lang)))
+            st.error(literal_t("import.refused_file", lang, reason=error.sentence_in(lang)))
             return
         except ConfigError as error:  # the pseudonymisation key cannot be used
             progress.empty()
@@ -377,7 +386,7 @@ def _header_placed_by_hand(
     """Why no header row was found, the sheet's first rows, and pickers for sheet (first the
     one chosen above, if any), header row and kind: ``locate_at``'s arguments, or None while
     there is nothing to point at."""
-    st.warning(refusal.sentence_in(lang))
+    st.warning(literal(refusal.sentence_in(lang)))
     if not workbook.sheets:
         return None
     st.markdown(f"**{t('import.place_header', lang)}**")

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.components import context
 from dashboard.components.page import analysis_page
+from dashboard.components.text import literal
 from dashboard.formatting import format_number, format_percent
 from dashboard.i18n import group_words, metric_label, t
 from dashboard.metrics import views
@@ -82,7 +83,8 @@ findings = [f for f in report.findings if f.outcome == outcome]
 if findings:
     st.markdown(
         "\n".join(
-            f"- {finding_sentence(f, lang, suppress_below=report.suppress_below)}" for f in findings
+            f"- {literal(finding_sentence(f, lang, suppress_below=report.suppress_below))}"
+            for f in findings
         )
     )
 else:
