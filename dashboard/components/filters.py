@@ -12,7 +12,7 @@ from typing import Any, cast
 import duckdb
 import streamlit as st
 
-from dashboard.components import url_state
+from dashboard.components import layout, url_state
 from dashboard.components.context import date_bounds, filter_options
 from dashboard.contract import VOCABULARIES
 from dashboard.i18n import Lang, label, t
@@ -65,7 +65,9 @@ def _period(bounds: tuple[date, date] | None, lang: Lang) -> tuple[date | None, 
     if not bounds:
         return None, None
     key = KEYS["period"]
-    remember = url_state.bind(key, url_state.period, url_state.period_dump(bounds), bounds)
+    remember = url_state.bind(
+        key, url_state.period_within(bounds), url_state.period_dump(bounds), bounds
+    )
     picked = st.sidebar.date_input(
         t("filters.period", lang),
         min_value=bounds[0],
@@ -121,6 +123,7 @@ def sidebar_filters(cur: duckdb.DuckDBPyConnection, lang: Lang, *, group_by: boo
         by = cast(GroupBy, chosen_by or DEFAULT_BY)
     st.sidebar.button(t("filters.reset", lang), on_click=_reset, key="reset_filters")
     url_state.publish()
+    layout.link_notice(lang)
     filters = Filters(
         date_from=date_from,
         date_to=date_to,

@@ -38,9 +38,36 @@ def page_setup(cur: duckdb.DuckDBPyConnection, title_key: str) -> Lang:
     """Language switch, page title and, when the store holds demo data, the banner saying so."""
     lang = language_switch()
     st.title(t(title_key, lang))
+    link_notice(lang)
     if holds_demo_data(cur):
         st.info(t("app.demo_banner", lang), icon=":material/info:")
     return lang
+
+
+# What the notice calls each query-string key of a link (components.filters.KEYS and the
+# page's own keys).
+_LINK_KEY_LABELS = {
+    "lang": "filters.language",
+    "period": "filters.period",
+    "dept": "filters.department",
+    "unit": "filters.unit",
+    "type": "filters.harassment_type",
+    "channel": "filters.channel",
+    "sev": "filters.severity",
+    "by": "filters.group_by",
+    "outcome": "equal_treatment.outcome",
+}
+
+
+def link_notice(lang: Lang) -> None:
+    """One sentence naming the link's values that were not used as they are (unknown, out
+    of range: see components.url_state), so an edited or stale link never fails silently."""
+    keys = url_state.ignored()
+    if keys:
+        names = ", ".join(
+            t(_LINK_KEY_LABELS[k], lang) if k in _LINK_KEY_LABELS else k for k in keys
+        )
+        st.info(t("link_params.ignored", lang, names=names), icon=":material/link_off:")
 
 
 def empty_store(cur: duckdb.DuckDBPyConnection, lang: Lang) -> bool:

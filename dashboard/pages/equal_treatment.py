@@ -6,7 +6,7 @@ limits by name, and how to read it all."""
 import streamlit as st
 
 from dashboard import charts
-from dashboard.components import context
+from dashboard.components import context, url_state
 from dashboard.components.page import analysis_page
 from dashboard.components.text import literal
 from dashboard.formatting import format_number, format_percent
@@ -15,6 +15,7 @@ from dashboard.metrics import views
 from dashboard.metrics.findings import chi2_sentence, finding_sentence, format_p
 from dashboard.metrics.incidents import OUTCOMES
 
+url_state.check_choice("outcome", OUTCOMES)  # noted here, said by the filters' notice
 page = analysis_page("nav.equal_treatment")
 cur, lang, view, report = page.cur, page.lang, page.view, page.report
 threshold = context.settings().suppress_below
