@@ -16,6 +16,7 @@ import streamlit as st
 
 from dashboard import queries, store
 from dashboard.config import Settings, load_settings
+from dashboard.i18n import t
 from dashboard.metrics.filters import ALL, Filters, GroupBy, Scope, query_params
 from dashboard.metrics.report import MetricsReport, build_report
 
@@ -24,7 +25,8 @@ DataVersion = tuple[int, int, str]
 
 @st.cache_resource(show_spinner=False)
 def _connection(db_path: str) -> duckdb.DuckDBPyConnection:
-    return store.connect(db_path)
+    # A refusal raises, so it is not cached: the next run tries again.
+    return store.open_for_writing(db_path)
 
 
 def settings() -> Settings:
@@ -33,8 +35,22 @@ def settings() -> Settings:
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
-    """A cursor of the process-wide connection, for this script run's thread only."""
-    return _connection(str(settings().db_path)).cursor()
+    """A cursor of the process-wide connection, for this script run's thread only.
+
+    When another program holds the store (DuckDB allows one writing process: an import on
+    the command line), the page says so in one sentence and stops, never with DuckDB's
+    IOException; a store that cannot be opened at all gives its own sentence.
+    """
+    try:
+        return _connection(str(settings().db_path)).cursor()
+    except store.StoreBusyError:
+        from dashboard.components.navigation import current_lang
+
+        st.warning(t("store_writes.busy", current_lang()), icon=":material/hourglass_top:")
+    except store.StoreUnusableError as error:
+        st.error(str(error))
+    st.stop()
+    raise AssertionError("st.stop() returned")  # pragma: no cover
 
 
 def viewer_scope() -> Scope:

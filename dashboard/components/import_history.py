@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.components.text import literal_t
+from dashboard.components.writes import StoreWriteBusyError, one_writer
 from dashboard.formatting import format_date, format_number
 from dashboard.i18n import Lang, t
 from dashboard.store.records import import_history, undo_import
@@ -67,6 +68,11 @@ def history(cur: duckdb.DuckDBPyConnection, lang: Lang) -> None:
         literal_t("import.undo_confirm", lang, file=_label(row, lang)), key=f"undo_sure_{chosen}"
     )
     if st.button(t("import.undo", lang), disabled=not sure, key="undo_button"):
-        undo_import(cur, int(chosen))
+        try:
+            with one_writer(lang):
+                undo_import(cur, int(chosen))
+        except StoreWriteBusyError as error:
+            st.warning(str(error), icon=":material/hourglass_top:")
+            return
         st.session_state["_undone"] = _label(row, lang)
         st.rerun()

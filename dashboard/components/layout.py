@@ -78,12 +78,19 @@ def empty_store(cur: duckdb.DuckDBPyConnection, lang: Lang) -> bool:
     st.write(t("app.empty_body", lang))
     left, right = st.columns(2)
     if left.button(t("app.load_demo", lang), key="load_demo", type="primary"):
+        from dashboard.components.writes import StoreWriteBusyError, one_writer
         from dashboard.demo import generate_demo
         from dashboard.store.seed import write_demo
 
         data = generate_demo()
-        write_demo(cur, "incidents", data.incidents, seed=2024)
-        write_demo(cur, "inquiries", data.inquiries, seed=2024)
+        try:
+            with one_writer(lang):
+                if store.is_empty(cur):  # another session may have loaded it meanwhile
+                    write_demo(cur, "incidents", data.incidents, seed=2024)
+                    write_demo(cur, "inquiries", data.inquiries, seed=2024)
+        except StoreWriteBusyError as error:
+            st.warning(str(error), icon=":material/hourglass_top:")
+            return True
         st.rerun()
     right.page_link(
         str(page_path("import")), label=t("app.go_to_import", lang), icon=":material/upload_file:"

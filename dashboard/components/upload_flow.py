@@ -21,6 +21,7 @@ import streamlit as st
 
 from dashboard.components.context import settings
 from dashboard.components.text import literal, literal_t
+from dashboard.components.writes import StoreWriteBusyError, one_writer
 from dashboard.config import ConfigError
 from dashboard.contract import Kind, fields_for
 from dashboard.excel_out import xlsx_bytes
@@ -369,7 +370,13 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
         _validation_report(prepared, lang, digest)
         if st.button(t("import.confirm", lang), key=f"confirm-{digest}", type="primary"):
             progress.progress(0.9, text=t("import.step_storing", lang))
-            done[digest] = (commit(cur, prepared), prepared)
+            try:
+                with one_writer(lang):
+                    done[digest] = (commit(cur, prepared), prepared)
+            except StoreWriteBusyError as error:
+                progress.empty()
+                st.warning(str(error), icon=":material/hourglass_top:")
+                return
             progress.progress(1.0, text=t("import.success", lang))
             st.rerun()
         progress.empty()

@@ -1,6 +1,6 @@
 """A live dashboard and Debian's Chromium, for the browser tests and the browser benchmark.
 
-The server is ``streamlit run app.py`` on a free port with its own store; start-up is
+The server is ``python -m dashboard.serve`` (``streamlit run app.py``) on a free port with its own store; start-up is
 awaited on the server's own "You can now view" line and then /_stcore/health, never for a
 fixed time. Chromium is Debian's package (/usr/bin/chromium), installed with apt under CI.
 """
@@ -106,9 +106,7 @@ def running_app(
         [
             python,
             "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
+            "dashboard.serve",  # streamlit run app.py, holding the store from the start
             "--server.port",
             str(port),
             "--server.address",
