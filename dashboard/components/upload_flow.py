@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from dashboard.components import previews
 from dashboard.components.context import settings
 from dashboard.components.text import literal, literal_t
 from dashboard.components.writes import StoreWriteBusyError, one_writer
@@ -116,7 +117,15 @@ def forget_other_uploads(state: MutableMapping[Any, Any], digests: Iterable[str]
 
 def _read(path: Path, name: str, digest: str) -> Workbook:
     """Read once per upload and session (reading runs in an isolated worker process)."""
-    return read_once(st.session_state.setdefault("_workbooks", {}), path, name, digest)
+    cache = previews.part("_workbooks")
+    cache.names[digest] = name
+    before = previews.dropped_here()
+    book = read_once(cache, path, name, digest)
+    if previews.dropped_here() - before:
+        # Keeping this file dropped another of this session's previews, perhaps one this
+        # run has drawn already: run again, so that it shows as dropped at once.
+        st.rerun()
+    return book
 
 
 def read_once(
@@ -161,9 +170,7 @@ def _validate(
 ) -> PreparedImport:
     """Validate once per file, mapping and settings in this session: every click on the page
     reruns it, and a 100k-row export takes most of a second to validate."""
-    cache: dict[str, tuple[tuple[Any, ...], PreparedImport]] = st.session_state.setdefault(
-        "_prepared", {}
-    )
+    cache = previews.part("_prepared")
     key = prepared_key(match, manual, settings().deadline_days, lang)
     if digest in cache and cache[digest][0] == key:
         return cache[digest][1]
@@ -263,13 +270,17 @@ def import_one(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, lang: Lan
 
 
 def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, lang: Lang) -> None:
-    done: dict[str, tuple[FileReport, PreparedImport]] = st.session_state.setdefault(
-        "_imported", {}
-    )
+    done = previews.part("_imported")
     with st.container(border=True):
         st.subheader(literal(name))
+        if previews.was_dropped(digest):  # the server's bound on previews dropped it
+            st.info(literal_t("previews.dropped", lang, file=name), icon=":material/memory:")
+            if not st.button(t("previews.reopen", lang), key=f"reopen-{digest}"):
+                return
+            previews.reopen(digest)
         if digest in done:
-            _report(*done[digest], lang, digest)
+            report, prepared = done[digest]
+            _report(report, prepared, lang, digest)
             return
         progress = st.progress(0.0, text=t("import.step_reading", lang))
         saved = partial(mappings.load, cur)
