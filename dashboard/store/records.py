@@ -47,7 +47,11 @@ def record_columns(kind: Kind) -> list[str]:
 
 
 def _sql(template: str, kind: Kind) -> str:
-    """Fill identifier slots ({t}, {id}, {cols}, {s_cols}, ...) from the closed list for ``kind``."""
+    """Fill identifier slots ({t}, {id}, {cols}, {s_cols}, ...) from the closed list for ``kind``.
+
+    ``{into}`` names the target columns of an INSERT into a record table, so that a column
+    added later by ``ALTER TABLE ... ADD COLUMN`` (placed after ``row_hash``) is filled by name.
+    """
     cols = record_columns(kind)
     return template.format(
         t=kind,
@@ -56,7 +60,8 @@ def _sql(template: str, kind: Kind) -> str:
         s_cols=", ".join(f"s.{c}" for c in cols),
         h_cols=", ".join(f"h.{c}" for c in cols),
         c_cols=", ".join(f"c.{c}" for c in cols),
-        hash_expr=_hash_expression(cols),
+        hash_expr=_hash_expression(kind),
+        into=f"({', '.join(cols)}, import_id, row_hash)",
     )
 
 
@@ -69,19 +74,81 @@ def arrow_view(frame: pl.DataFrame) -> pa.Table:
     return frame.to_arrow(compat_level=pl.CompatLevel.newest())
 
 
-def _hash_expression(columns: list[str]) -> str:
-    """SQL for a stable content hash of a row: the upper 64 bits of MD5 over the typed text
-    of every column, a UBIGINT.
+# The columns the row hash covers, per kind, as versions that only ever append. Version 1 is
+# the list migration 006 hashed. A later version names optional columns added to the contract
+# after it; each enters the hash (as its name and typed text) only when it is not null. So a
+# record whose later columns are all empty has the same hash under every version, and a store
+# written before a version was added needs no rehash: its records stay "unchanged" on re-import
+# until a file gives a value in a new column. A new optional field is added by appending a
+# version here and a migration that adds the column as NULL (``ALTER TABLE ... ADD COLUMN``);
+# a test fails when a stored content column is in no version. The list is fixed here rather
+# than taken from the contract, so that reordering or renaming fields cannot change a hash.
+ROW_HASH_VERSIONS: dict[Kind, tuple[tuple[str, ...], ...]] = {
+    "incidents": (
+        (
+            "incident_id",
+            "case_id",
+            "department",
+            "unit",
+            "occurred_on",
+            "registered_on",
+            "channel",
+            "harassment_type",
+            "severity",
+            "citizen_ref",
+            "employee_ref",
+            "documented",
+            "documentation_form",
+            "warning_given",
+            "warning_on",
+            "police_reported",
+            "police_reported_on",
+            "decided_by",
+            "work_accident_reported",
+            "work_accident_reported_on",
+            "absence_days",
+            "notes",
+        ),
+    ),
+    "inquiries": (
+        (
+            "inquiry_id",
+            "department",
+            "unit",
+            "inquiry_type",
+            "received_on",
+            "deadline_on",
+            "answered_on",
+            "citizen_ref",
+            "deadline_source",
+        ),
+    ),
+}
 
-    It is compared only between versions of one record id, so 64 bits leave a chance of 1 in
-    1.8e19 that a changed record looks unchanged; it detects changes inside the store and
-    guards nothing. It replaced a SHA-256 in hex (migration 006), whose 64 incompressible
-    characters per record (stored again per import in ``*_imported``) made the commit of a
-    100k-row import 0.17 s slower and the store 22% larger. Migration 006 spells this
-    expression out for each kind; a test keeps the two the same.
+
+def row_hash_columns(kind: Kind) -> list[str]:
+    """Every column the row hash of ``kind`` covers, over all versions, in hash order."""
+    return [c for version in ROW_HASH_VERSIONS[kind] for c in version]
+
+
+def _hash_expression(kind: Kind) -> str:
+    """SQL for a stable content hash of a row: the upper 64 bits of MD5 over the typed text
+    of the columns of ``ROW_HASH_VERSIONS``, a UBIGINT.
+
+    Version 1's columns are always hashed, an empty one as ``\\N``; a later version's column
+    only when it is not null, as its name, chr(30) and its text (``concat_ws`` skips NULL, and
+    ``||`` with NULL is NULL), so an empty later column adds nothing and two later columns
+    cannot be mistaken for one another. It is compared only between versions of one record
+    id, so 64 bits leave a chance of 1 in 1.8e19 that a changed record looks unchanged; it
+    detects changes inside the store and guards nothing. It replaced a SHA-256 in hex
+    (migration 006), whose 64 incompressible characters per record (stored again per import
+    in ``*_imported``) made the commit of a 100k-row import 0.17 s slower and the store 22%
+    larger. Migration 006 spells version 1 out for each kind; a test keeps the two the same.
     """
-    parts = ", ".join(f"coalesce({c}::VARCHAR, '\\N')" for c in columns)
-    return f"md5_number_upper(concat_ws(chr(31), {parts}))"
+    first, *later = ROW_HASH_VERSIONS[kind]
+    parts = [f"coalesce({c}::VARCHAR, '\\N')" for c in first]
+    parts += [f"'{c}' || chr(30) || {c}::VARCHAR" for version in later for c in version]
+    return f"md5_number_upper(concat_ws(chr(31), {', '.join(parts)}))"
 
 
 _HASH_BATCH_ROWS = 16_384
@@ -335,7 +402,7 @@ def _write(
     fetch_all(
         con,
         _sql(
-            """INSERT INTO {t}_history
+            """INSERT INTO {t}_history {into}
             SELECT {c_cols},
                    coalesce((SELECT min(i.import_id) FROM {t}_imported i
                              WHERE i.record_id = c.{id} AND i.row_hash = c.row_hash),
@@ -368,7 +435,7 @@ def _write(
     fetch_all(
         con,
         _sql(
-            """INSERT INTO {t}
+            """INSERT INTO {t} {into}
             SELECT {s_cols}, $import_id, s.row_hash FROM staging s
             JOIN staging_status st ON st.record_id = s.{id} AND st.status <> 'unchanged'""",
             kind,
@@ -446,7 +513,7 @@ def _undo(con: duckdb.DuckDBPyConnection, import_id: int) -> tuple[Kind, int]:
     fetch_all(
         con,
         _sql(
-            """INSERT INTO {t}_history SELECT {c_cols}, c.import_id, c.row_hash FROM {t} c
+            """INSERT INTO {t}_history {into} SELECT {c_cols}, c.import_id, c.row_hash FROM {t} c
             WHERE c.{id} IN (SELECT record_id FROM undo_ids)
               AND NOT EXISTS (SELECT 1 FROM {t}_history h
                               WHERE h.{id} = c.{id} AND h.row_hash = c.row_hash)""",
@@ -478,7 +545,7 @@ def _undo(con: duckdb.DuckDBPyConnection, import_id: int) -> tuple[Kind, int]:
     fetch_all(
         con,
         _sql(
-            """INSERT INTO {t}
+            """INSERT INTO {t} {into}
             SELECT {h_cols}, latest.import_id, h.row_hash
             FROM (SELECT record_id, max(import_id) AS import_id,
                          arg_max(row_hash, import_id) AS row_hash

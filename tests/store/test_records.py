@@ -247,3 +247,123 @@ def test_no_cap_when_duckdb_cannot_shrink_to_it(con, monkeypatch) -> None:
     monkeypatch.setattr(records, "WRITE_MEMORY_LIMIT_BYTES", 2**10)  # less than it holds
     result = write(con, "a.xlsx", inquiries(("Q1", "Social", None)))
     assert result.stored_new == 1
+
+
+def test_row_hash_covers_every_stored_content_column_once() -> None:
+    """A field added to the contract must join ROW_HASH_VERSIONS (as a new version), or
+    changes to it would go unseen on re-import."""
+    from dashboard.store.records import ROW_HASH_VERSIONS, record_columns, row_hash_columns
+
+    for kind in ROW_HASH_VERSIONS:
+        columns = row_hash_columns(kind)
+        assert len(columns) == len(set(columns)), kind
+        assert set(columns) == set(record_columns(kind)), kind
+
+
+def test_row_hash_is_md5_of_the_typed_text(con) -> None:
+    """The hash of one record, computed by hand with hashlib: 64 bits of MD5 over the fields'
+    text joined by chr(31), an empty field as \\N (the definition in records.py and migration
+    006). DuckDB's md5_number_upper is the digest's first 8 bytes read little-endian: checked
+    on RFC 1321's test vector, MD5("abc") = 900150983cd24fb0d6963f7d28e17f72."""
+    import hashlib
+
+    assert store.fetch_all(con, "SELECT md5_number_upper('abc')") == [
+        (int.from_bytes(bytes.fromhex("900150983cd24fb0"), "little"),)
+    ]
+
+    frame = inquiries(("Q1", "Soc", date(2024, 1, 10)))
+    text = "\x1f".join(
+        ["Q1", "Soc", "\\N", "complaint", "2024-01-01", "2024-01-29", "2024-01-10", "\\N", "file"]
+    )
+    expected = int.from_bytes(hashlib.md5(text.encode()).digest()[:8], "little")
+    assert with_row_hash(con, "inquiries", frame)["row_hash"][0] == expected
+
+
+# Two optional incident fields as a later contract would add them (a date and a category,
+# like absence_from and documented_by), with the migration that adds them: NULL columns.
+_LATER = {"absence_from": pl.Date, "documented_by": pl.String}
+
+
+def _add_later_fields(con, monkeypatch) -> None:
+    from dashboard.store import records
+
+    for table in ("incidents", "incidents_history"):
+        store.fetch_all(con, f"ALTER TABLE {table} ADD COLUMN absence_from DATE")
+        store.fetch_all(con, f"ALTER TABLE {table} ADD COLUMN documented_by VARCHAR")
+    monkeypatch.setitem(records.EXTRA_COLUMNS, "incidents", tuple(_LATER))
+    monkeypatch.setitem(
+        records.ROW_HASH_VERSIONS,
+        "incidents",
+        (*records.ROW_HASH_VERSIONS["incidents"], tuple(_LATER)),
+    )
+
+
+def _incident_meta(name: str, n: int) -> ImportMeta:
+    return ImportMeta("incidents", name, "Ark1", 1, "hash-" + name, n, 0, 0, {})
+
+
+def test_a_later_optional_field_keeps_stored_hashes(con, monkeypatch) -> None:
+    """A store written before two optional fields joined the hash: re-imported with those
+    fields empty every record is unchanged (nothing rehashed, nothing written); a value in
+    a new field is a change, and undoing that import restores the earlier version."""
+    from dashboard.demo import generate_demo
+    from dashboard.store.records import record_columns
+
+    demo = generate_demo(3, start=date(2024, 1, 1), end=date(2024, 2, 29), scale=0.05)
+    before = demo.incidents.select(record_columns("incidents"))
+    first = write_import(
+        con, with_row_hash(con, "incidents", before), _incident_meta("a.xlsx", before.height)
+    )
+    stored = dict(store.fetch_all(con, "SELECT incident_id, row_hash FROM incidents"))
+
+    _add_later_fields(con, monkeypatch)
+    empty = before.with_columns(
+        [pl.lit(None, dtype=dtype).alias(name) for name, dtype in _LATER.items()]
+    )
+    rehashed = with_row_hash(con, "incidents", empty)
+    assert dict(zip(rehashed["incident_id"], rehashed["row_hash"], strict=True)) == stored
+    again = write_import(con, rehashed, _incident_meta("a-again.xlsx", empty.height))
+    assert (again.import_id, again.stored_new, again.stored_updated) == (None, 0, 0)
+    assert again.unchanged == before.height
+
+    n = before.height
+    changed = empty.with_columns(
+        absence_from=pl.when(pl.int_range(n) == 0).then(date(2024, 3, 1)),
+        documented_by=pl.when(pl.int_range(n) == 1).then(pl.lit("hr")),
+    )
+    later = write_import(con, with_row_hash(con, "incidents", changed), _incident_meta("b.xlsx", n))
+    assert (later.stored_new, later.stored_updated, later.unchanged) == (0, 2, n - 2)
+    ids = before["incident_id"]
+    assert store.fetch_all(
+        con,
+        "SELECT incident_id, absence_from, documented_by FROM incidents "
+        "WHERE absence_from IS NOT NULL OR documented_by IS NOT NULL ORDER BY incident_id",
+    ) == sorted([(ids[0], date(2024, 3, 1), None), (ids[1], None, "hr")])
+
+    assert later.import_id is not None
+    undo_import(con, later.import_id)
+    assert dict(store.fetch_all(con, "SELECT incident_id, row_hash FROM incidents")) == stored
+    assert store.fetch_all(
+        con, "SELECT DISTINCT import_id, absence_from, documented_by FROM incidents"
+    ) == [(first.import_id, None, None)]
+
+
+def test_later_fields_are_told_apart(con, monkeypatch) -> None:
+    """The same text in one later field or the other gives different hashes (each enters as
+    its name and its text), and both empty gives the hash from before they were added."""
+    from dashboard.store import records
+
+    base = inquiries(("Q1", "Soc", None))
+    before = with_row_hash(con, "inquiries", base)["row_hash"][0]
+    monkeypatch.setitem(
+        records.ROW_HASH_VERSIONS,
+        "inquiries",
+        (*records.ROW_HASH_VERSIONS["inquiries"], ("note_a", "note_b")),
+    )
+    frames = [
+        base.with_columns(note_a=pl.lit(a, pl.String), note_b=pl.lit(b, pl.String))
+        for a, b in ((None, None), ("x", None), (None, "x"), ("x", "x"))
+    ]
+    hashes = [with_row_hash(con, "inquiries", f)["row_hash"][0] for f in frames]
+    assert len(set(hashes)) == 4
+    assert hashes[0] == before
