@@ -16,7 +16,7 @@ from dashboard.demo import generate_demo
 from dashboard.store.seed import write_demo
 from tests.e2e.live_server import running_app
 from tests.e2e.test_browser import open_page
-from tests.pages.test_markdown_injection import PAYLOADS, hostile
+from tests.pages.test_markdown_injection import PAYLOADS, RENAMED_UNITS, hostile
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,7 @@ def from_payloads(found: list[str]) -> list[str]:
     [
         "",  # the overview's findings name the planted unit
         "equal-treatment",
-        "police",
+        f"police?unit={quote(RENAMED_UNITS['Borgercenter Børn og Unge'])}",  # a chosen unit
         f"incidents?q={quote(SEARCH)}",
         f"incidents?incident={quote(PAYLOADS[1])}",
     ],

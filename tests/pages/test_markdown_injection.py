@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import store
 from dashboard.components.navigation import PAGES
-from dashboard.components.text import literal
+from dashboard.components.text import literal, literal_t
 from dashboard.demo import generate_demo
 from dashboard.store.seed import write_demo
 from tests.pages.conftest import ROOT, TIMEOUT
@@ -37,12 +37,18 @@ MARKDOWN_FIELDS = {"body", "label", "help", "text", "caption", "placeholder"}
 # Planted units (dashboard.demo.PLANTED), so that the findings name them.
 RENAMED_UNITS = {"Borgercenter Børn og Unge": IMAGE_AND_LINK, "Parkering og Kontrol": HTML}
 RENAMED_DEPARTMENTS = {"Socialforvaltningen": ICONS_AND_MATHS}
+# An incident whose id is hostile too (ids come from the export like every other text).
+HOSTILE_ID = "[Se sagen](https://x) <img src=x>"
 
 
 def hostile(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(
+    renamed = frame.with_columns(
         pl.col("unit").replace(RENAMED_UNITS), pl.col("department").replace(RENAMED_DEPARTMENTS)
     )
+    if "incident_id" in renamed.columns:
+        first = renamed["incident_id"][0]
+        renamed = renamed.with_columns(pl.col("incident_id").replace({first: HOSTILE_ID}))
+    return renamed
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +136,16 @@ def test_search_and_incident_links_are_shown_as_text(hostile_env: None, payload:
     at = open_page("incidents.py", q=payload, incident=payload)
     texts = assert_shown_as_text(at)
     assert any(literal(payload) in text for text in texts)  # "no incident matches ..."
+
+
+def test_a_hostile_incident_id_is_shown_as_text(hostile_env: None) -> None:
+    at = open_page("incidents.py", incident=HOSTILE_ID)
+    texts = assert_shown_as_text(at)
+    assert not [text for text in texts if HOSTILE_ID in text]
+    assert literal_t("incidents.detail_title", "da", id=HOSTILE_ID) in [
+        s.value for s in at.subheader
+    ]
+    assert not at.warning  # found: the detail is shown, not "not found"
 
 
 def test_file_sheet_and_header_names_are_shown_as_text(
