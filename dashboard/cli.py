@@ -19,14 +19,14 @@ from typing import TextIO
 
 import polars as pl
 
-from dashboard import store
+from dashboard import store, workdir
 from dashboard.config import ConfigError, Settings, load_settings
 from dashboard.contract import Kind
 from dashboard.excel_out import write_xlsx
 from dashboard.importer.errors import ImportFileError
 from dashboard.importer.mappings import parse_map_option
 from dashboard.importer.pipeline import FileReport, PreparedImport, import_file, rejected_table
-from dashboard.importer.pseudonym import Pseudonymiser, load_or_create_key
+from dashboard.importer.pseudonym import Pseudonymiser, load_or_create_key, mask_cpr
 from dashboard.metrics_cli import add_metrics_parser, run_metrics
 from dashboard.store import StoreBusyError, StoreUnusableError
 from dashboard.store.records import import_history, undo_import
@@ -167,10 +167,17 @@ def _import(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
         problem = _rejected_out_problem(args.rejected_out, args.files)
         if problem:
             return _refuse(args, problem, out, err)
-    pseudonymiser = Pseudonymiser(load_or_create_key(settings.key_file))
     reports: list[FileReport] = []
     prepared_ok: list[PreparedImport] = []
     with store.open_for_writing(settings.db_path) as con:
+        workdir.start(settings.work_dir)  # the store is ours: no other import is at work
+        pseudonymiser = Pseudonymiser(
+            load_or_create_key(
+                settings.key_file,
+                legacy=settings.legacy_key_file,
+                store_in_use=store.holds_real_data(con),
+            )
+        )
         for path in args.files:
             try:
                 if not os.path.exists(path):  # the importer's sentence says to upload it again
@@ -186,9 +193,12 @@ def _import(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
                 )
                 prepared_ok.append(prepared)
             except ImportFileError as error:
-                report = FileReport(file=path.name, error=error.sentence)
+                report = FileReport(file=mask_cpr(path.name), error=error.sentence)
             except FileNotFoundError:
-                report = FileReport(file=path.name, error=f"{path} does not exist; check the path.")
+                report = FileReport(
+                    file=mask_cpr(path.name),
+                    error=f"{mask_cpr(str(path))} does not exist; check the path.",
+                )
             reports.append(report)
             if not args.json:
                 _print_report(report, out)

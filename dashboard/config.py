@@ -4,7 +4,8 @@
 |---|---|---|
 | ``DASHBOARD_DB`` | the DuckDB store | ``data/dashboard.duckdb`` |
 | ``DASHBOARD_SECRET_KEY`` | key for pseudonymising references (≥ 16 chars) | a key file |
-| ``DASHBOARD_KEY_FILE`` | where the generated key is kept | ``data/secret.key`` |
+| ``DASHBOARD_KEY_FILE`` | where the generated key is kept | ``secret.key`` in the user's config directory (``$XDG_CONFIG_HOME/harassment-dashboard``, else ``~/.config/harassment-dashboard``), outside the data folder |
+| ``DASHBOARD_WORK_DIR`` | the private working directory (mode 0700) for clear-text copies of uploads | ``work/`` next to the store |
 | ``DASHBOARD_WORK_ACCIDENT_DAYS`` | statutory days to notify a work accident | 9 |
 | ``DASHBOARD_SUPPRESS_BELOW`` | counts from 1 to this minus 1 are marked as small | 5 |
 | ``DASHBOARD_DEADLINES`` | answer deadlines in days per inquiry type, used when an inquiry has none, e.g. ``ombudsman=21,complaint=28`` | the contract's |
@@ -35,6 +36,10 @@ class Settings:
 
     db_path: Path
     key_file: Path
+    # Where the key was kept before it moved out of the data folder (moved on first use);
+    # None when DASHBOARD_KEY_FILE names the key file.
+    legacy_key_file: Path | None = None
+    work_dir: Path = DATA_DIR / "work"
     work_accident_days: int = 9
     suppress_below: int = 5
     deadline_days: dict[str, int] = field(
@@ -67,16 +72,25 @@ def load_settings(
     """Settings from ``environ`` (default ``os.environ``); ``db`` overrides ``DASHBOARD_DB``."""
     env = os.environ if environ is None else environ
     db_path = Path(db) if db else Path(env.get("DASHBOARD_DB", DATA_DIR / "dashboard.duckdb"))
-    key_file = Path(env.get("DASHBOARD_KEY_FILE", DATA_DIR / "secret.key"))
+    configured_key = env.get("DASHBOARD_KEY_FILE", "").strip()
     return Settings(
         db_path=db_path,
-        key_file=key_file,
+        key_file=Path(configured_key) if configured_key else default_key_file(env),
+        legacy_key_file=None if configured_key else db_path.parent / "secret.key",
+        work_dir=Path(env.get("DASHBOARD_WORK_DIR", "").strip() or db_path.parent / "work"),
         work_accident_days=_whole_number(env, "DASHBOARD_WORK_ACCIDENT_DAYS", 9),
         suppress_below=_whole_number(env, "DASHBOARD_SUPPRESS_BELOW", 5),
         deadline_days=parse_deadlines(env.get("DASHBOARD_DEADLINES", "")),
         write_wait_seconds=_whole_number(env, "DASHBOARD_WRITE_WAIT_SECONDS", 120),
         max_previews=_whole_number(env, "DASHBOARD_MAX_PREVIEWS", 4),
     )
+
+
+def default_key_file(env: Mapping[str, str]) -> Path:
+    """``secret.key`` in the user's config directory: apart from the data folder that holds
+    the store, so that a copy of the one is not a copy of the other."""
+    base = env.get("XDG_CONFIG_HOME", "").strip() or str(Path(env.get("HOME", "~")) / ".config")
+    return Path(base).expanduser() / "harassment-dashboard" / "secret.key"
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:

@@ -32,3 +32,20 @@ def test_environment_overrides() -> None:
 def test_bad_deadlines_are_refused_with_the_part_named(text: str) -> None:
     with pytest.raises(ValueError, match=text.split("=")[0]):
         parse_deadlines(text)
+
+
+def test_the_key_file_lives_outside_the_data_folder_and_the_work_dir_beside_the_store() -> None:
+    """Issue 15, item 4: the default key file was data/secret.key, beside the store."""
+    s = load_settings({"HOME": "/home/analyst", "DASHBOARD_DB": "/srv/data/store.duckdb"})
+    assert str(s.key_file) == "/home/analyst/.config/harassment-dashboard/secret.key"
+    assert s.db_path.parent not in s.key_file.parents
+    assert str(s.legacy_key_file) == "/srv/data/secret.key"  # moved from there on first use
+    assert str(s.work_dir) == "/srv/data/work"
+    xdg = load_settings({"XDG_CONFIG_HOME": "/etc/xdg-analyst", "HOME": "/home/analyst"})
+    assert str(xdg.key_file) == "/etc/xdg-analyst/harassment-dashboard/secret.key"
+    chosen = load_settings({"DASHBOARD_KEY_FILE": "/keys/k", "DASHBOARD_WORK_DIR": "/w"})
+    assert (str(chosen.key_file), chosen.legacy_key_file, str(chosen.work_dir)) == (
+        "/keys/k",
+        None,
+        "/w",
+    )

@@ -9,12 +9,13 @@ invalidates them.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import polars as pl
 import streamlit as st
 
-from dashboard import queries, store
+from dashboard import queries, store, workdir
 from dashboard.config import Settings, load_settings
 from dashboard.i18n import t
 from dashboard.metrics.filters import ALL, Filters, GroupBy, Scope, query_params
@@ -34,6 +35,12 @@ def settings() -> Settings:
     return load_settings()
 
 
+@st.cache_resource(show_spinner=False)
+def _working_directory(root: str) -> str:
+    """Started once per server process: what a killed server left there goes (workdir.start)."""
+    return str(workdir.start(Path(root)))
+
+
 def cursor() -> duckdb.DuckDBPyConnection:
     """A cursor of the process-wide connection, for this script run's thread only.
 
@@ -41,8 +48,10 @@ def cursor() -> duckdb.DuckDBPyConnection:
     the command line), the page says so in one sentence and stops, never with DuckDB's
     IOException; a store that cannot be opened at all gives its own sentence.
     """
+    current = settings()
+    _working_directory(str(current.work_dir))
     try:
-        return _connection(str(settings().db_path)).cursor()
+        return _connection(str(current.db_path)).cursor()
     except store.StoreBusyError:
         from dashboard.components.navigation import current_lang
 

@@ -4,13 +4,8 @@ with the rejected rows to download, and import on request."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import tempfile
-import time
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
-from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, cast
@@ -19,6 +14,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from dashboard import workdir
 from dashboard.components import previews
 from dashboard.components.context import settings
 from dashboard.components.text import literal, literal_t
@@ -45,57 +41,9 @@ from dashboard.importer.pipeline import (
     rejected_table,
     validate,
 )
-from dashboard.importer.pseudonym import Pseudonymiser, load_or_create_key
+from dashboard.importer.pseudonym import Pseudonymiser, load_or_create_key, mask_cpr
 from dashboard.importer.workbook import Workbook, read_workbook
-
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "dashboard-uploads"
-KEEP_UNUSED_UPLOADS = timedelta(days=1)
-
-
-def _save(name: str, data: bytes) -> tuple[Path, str]:
-    """Keep the upload on disk (the reader works in another process) under its content hash."""
-    digest = hashlib.sha256(data).hexdigest()
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    path = save_upload(UPLOAD_DIR, digest, data)
-    prune_uploads(UPLOAD_DIR, KEEP_UNUSED_UPLOADS)
-    return path, digest
-
-
-def save_upload(folder: Path, digest: str, data: bytes) -> Path:
-    """``folder/<digest>.xlsx`` holding ``data``, marked as used now.
-
-    Written to a temporary name and renamed, so another session uploading the same file at
-    the same moment never reads it half-written; an existing copy is only touched, so that
-    ``prune_uploads`` leaves it alone while a session still shows it.
-    """
-    path = folder / f"{digest}.xlsx"
-    if path.exists():
-        with contextlib.suppress(OSError):  # another user's copy: it is read, not touched
-            os.utime(path)
-        return path
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{digest}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def prune_uploads(folder: Path, unused_for: timedelta) -> None:
-    """Delete uploads no session has shown for ``unused_for`` (each rerun touches its files).
-
-    Housekeeping only: a file it cannot delete (pruned by another session first, owned by
-    another user) is left, never an error on the page.
-    """
-    cutoff = time.time() - unused_for.total_seconds()
-    for item in folder.iterdir():
-        with contextlib.suppress(OSError):
-            if item.stat().st_mtime < cutoff:
-                item.unlink()
-
+from dashboard.store import holds_real_data
 
 _SESSION_CACHES = ("_workbooks", "_prepared", "_imported")
 
@@ -115,12 +63,12 @@ def forget_other_uploads(state: MutableMapping[Any, Any], digests: Iterable[str]
                 del cache[digest]
 
 
-def _read(path: Path, name: str, digest: str) -> Workbook:
+def _read(data: bytes, name: str, digest: str) -> Workbook:
     """Read once per upload and session (reading runs in an isolated worker process)."""
     cache = previews.part("_workbooks")
     cache.names[digest] = name
     before = previews.dropped_here()
-    book = read_once(cache, path, name, digest)
+    book = read_once(cache, data, name, digest)
     if previews.dropped_here() - before:
         # Keeping this file dropped another of this session's previews, perhaps one this
         # run has drawn already: run again, so that it shows as dropped at once.
@@ -129,13 +77,18 @@ def _read(path: Path, name: str, digest: str) -> Workbook:
 
 
 def read_once(
-    cache: MutableMapping[str, Workbook | ImportFileError], path: Path, name: str, digest: str
+    cache: MutableMapping[str, Workbook | ImportFileError], data: bytes, name: str, digest: str
 ) -> Workbook:
     """The workbook of ``digest`` from ``cache``, read on first use; a refusal is kept too,
-    so a hostile file is not checked and parsed again on every click."""
+    so a hostile file is not checked and parsed again on every click.
+
+    The upload is on disk only while it is read: in a private file of the working directory
+    (``dashboard.workdir``), removed as soon as the reader is done with it, refused or not.
+    """
     if digest not in cache:
         try:
-            cache[digest] = read_workbook(path, display_name=name)
+            with workdir.upload_file(data) as path:
+                cache[digest] = read_workbook(path, display_name=mask_cpr(name))
         except ImportFileError as refused:
             cache[digest] = refused
     read = cache[digest]
@@ -167,6 +120,7 @@ def _validate(
     manual: dict[str, str],
     digest: str,
     lang: Lang,
+    cur: duckdb.DuckDBPyConnection,
 ) -> PreparedImport:
     """Validate once per file, mapping and settings in this session: every click on the page
     reruns it, and a 100k-row export takes most of a second to validate."""
@@ -177,7 +131,13 @@ def _validate(
     prepared = validate(
         workbook,
         match,
-        pseudonymiser=Pseudonymiser(load_or_create_key(settings().key_file)),
+        pseudonymiser=Pseudonymiser(
+            load_or_create_key(
+                settings().key_file,
+                legacy=settings().legacy_key_file,
+                store_in_use=holds_real_data(cur),
+            )
+        ),
         manual_mapping=manual,
         deadline_days=settings().deadline_days,
         lang=lang,
@@ -217,7 +177,7 @@ def _mapping_editor(match: Any, kind: Kind, digest: str, lang: Lang) -> dict[str
         options = ["", *(f.name for f in fields_for(kind))]
         for header in dict.fromkeys(unknown):
             choice = st.selectbox(
-                literal(header),
+                literal(mask_cpr(header)),
                 options,
                 index=options.index(manual[header]) if manual.get(header) in options else 0,
                 format_func=lambda v: (
@@ -264,17 +224,19 @@ def _report(report: FileReport, prepared: PreparedImport, lang: Lang, digest: st
 def import_one(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, lang: Lang) -> str:
     """The whole flow for one uploaded file, inside a bordered container; returns the file's
     content hash (for ``forget_other_uploads``)."""
-    path, digest = _save(name, data)
-    _flow(cur, name, path, digest, lang)
+    digest = hashlib.sha256(data).hexdigest()
+    _flow(cur, name, data, digest, lang)
     return digest
 
 
-def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, lang: Lang) -> None:
+def _flow(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, digest: str, lang: Lang) -> None:
     done = previews.part("_imported")
     with st.container(border=True):
-        st.subheader(literal(name))
+        st.subheader(literal(mask_cpr(name)))
         if previews.was_dropped(digest):  # the server's bound on previews dropped it
-            st.info(literal_t("previews.dropped", lang, file=name), icon=":material/memory:")
+            st.info(
+                literal_t("previews.dropped", lang, file=mask_cpr(name)), icon=":material/memory:"
+            )
             if not st.button(t("previews.reopen", lang), key=f"reopen-{digest}"):
                 return
             previews.reopen(digest)
@@ -285,7 +247,7 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
         progress = st.progress(0.0, text=t("import.step_reading", lang))
         saved = partial(mappings.load, cur)
         try:
-            workbook = _read(path, name, digest)
+            workbook = _read(data, name, digest)
             progress.progress(0.5, text=t("import.step_header", lang))
             kind_choice = st.selectbox(
                 t("import.kind_label", lang),
@@ -299,7 +261,9 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
                 sheet_choice = st.selectbox(
                     t("import.sheet_label", lang),
                     ["auto", *(s.name for s in workbook.sheets)],
-                    format_func=lambda v: t("import.sheet_auto", lang) if v == "auto" else v,
+                    format_func=lambda v: (
+                        t("import.sheet_auto", lang) if v == "auto" else mask_cpr(v)
+                    ),
                     key=f"sheet-{digest}",
                 )
                 sheet = None if sheet_choice == "auto" else sheet_choice
@@ -323,26 +287,26 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
             st.error(literal_t("import.refused_file", lang, reason=error.sentence_in(lang)))
             return
         st.caption(
-            literal_t("import.detected_sheet", lang, sheet=match.sheet.name)
+            literal_t("import.detected_sheet", lang, sheet=mask_cpr(match.sheet.name))
             + " · "
             + t("import.detected_header_row", lang, row=format_number(match.header_row, lang))
         )
         if workbook.hidden_sheets:
-            st.caption(
-                literal_t("import.hidden_sheets", lang, sheets=", ".join(workbook.hidden_sheets))
-            )
+            hidden = ", ".join(mask_cpr(n) for n in workbook.hidden_sheets)
+            st.caption(literal_t("import.hidden_sheets", lang, sheets=hidden))
         others = other_data_sheets(workbook, match, manual)
         if others:
             st.info(
                 literal_t(
-                    "import.other_data_sheets", lang, sheets=", ".join(f"»{n}«" for n in others)
+                    "import.other_data_sheets",
+                    lang,
+                    sheets=", ".join(f"»{mask_cpr(n)}«" for n in others),
                 ),
                 icon=":material/info:",
             )
         if match.duplicates:
-            st.warning(
-                literal_t("import.duplicate_headers", lang, headers=", ".join(match.duplicates))
-            )
+            repeated = ", ".join(mask_cpr(h) for h in match.duplicates)
+            st.warning(literal_t("import.duplicate_headers", lang, headers=repeated))
         with st.expander(
             t("import.mapping", lang), expanded=bool(match.unmapped or match.missing_required())
         ):
@@ -368,7 +332,7 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, path: Path, digest: str, la
             return
         progress.progress(0.6, text=t("import.step_validating", lang))
         try:
-            prepared = _validate(workbook, match, manual, digest, lang)
+            prepared = _validate(workbook, match, manual, digest, lang, cur)
         except ImportFileError as error:
             progress.empty()
             st.error(literal_t("import.refused_file", lang, reason=error.sentence_in(lang)))
@@ -415,6 +379,7 @@ def _header_placed_by_hand(
         t("import.place_sheet", lang),
         names,
         index=names.index(sheet_chosen) if sheet_chosen in names else 0,
+        format_func=mask_cpr,
         key=f"place-sheet-{digest}",
     )
     sheet = workbook.sheets[names.index(name)]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from dashboard import cpr
 from dashboard.contract import KINDS, Kind, alias_index, fields_for, normalise_key
 from dashboard.importer.errors import MissingColumnError, NoDataSheetError, UnknownKindError
 from dashboard.importer.messages import message
@@ -281,11 +282,18 @@ def require_fields(match: HeaderMatch, file: str) -> None:
 
 def first_rows(sheet: Sheet, row_label: str, n: int = HEADER_SCAN_ROWS) -> pl.DataFrame:
     """The sheet's first ``n`` rows as the analyst sees them in Excel: a column ``row_label``
-    with the Excel row number, then the cells under their column letters (A, B, ...)."""
+    with the Excel row number, then the cells under their column letters (A, B, ...), CPR
+    numbers masked."""
     rows = sheet.rows.head(n)
     return rows.select(
         pl.int_range(sheet.first_row, sheet.first_row + rows.height, dtype=pl.Int64).alias(
             row_label
         ),
-        *(pl.col(c).fill_null("").alias(column_letters(int(c[1:]) + 1)) for c in rows.columns),
+        *(
+            pl.col(c)
+            .map_batches(cpr.mask_series, return_dtype=pl.String)
+            .fill_null("")
+            .alias(column_letters(int(c[1:]) + 1))
+            for c in rows.columns
+        ),
     )

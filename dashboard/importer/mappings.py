@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from dashboard import cpr
 from dashboard.contract import KINDS, Kind, field_names
 from dashboard.importer.errors import ImportFileError
 from dashboard.importer.messages import message
@@ -58,7 +59,15 @@ def load(con: duckdb.DuckDBPyConnection, signature: str, kind: Kind) -> dict[str
 def save(
     con: duckdb.DuckDBPyConnection, signature: str, kind: Kind, mapping: Mapping[str, str]
 ) -> None:
-    """Remember a mapping for the next file with the same headers."""
+    """Remember a mapping for the next file with the same headers.
+
+    A header holding a CPR number is not kept (no text is stored with a CPR number in it,
+    and masked it would name another header: "[CPR]" reads as the alias "CPR"); the next file
+    with that header is mapped by hand again.
+    """
+    mapping = {h: f for h, f in mapping.items() if not cpr.contains_cpr(h)}
+    if not mapping:
+        return
     fetch_all(
         con,
         """INSERT INTO header_mappings VALUES ($s, $k, $m, $t)

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Union
 
+from dashboard import cpr
 from dashboard.formatting import format_number
 from dashboard.i18n import Lang, t
 
@@ -56,6 +57,8 @@ def _value(value: Value, lang: Lang) -> str:
         raise TypeError("a yes/no value has no place in a sentence of the import boundary")
     if isinstance(value, int):
         return format_number(value, lang)
+    # File, sheet and header names come from the upload: a CPR number in one is masked in
+    # every sentence, as everywhere else the program shows or keeps a text.
     if isinstance(value, str):
-        return value
-    return f" {t(f'{SECTION}.and', lang)} ".join(value)
+        return cpr.mask(value)
+    return f" {t(f'{SECTION}.and', lang)} ".join(cpr.mask(v) for v in value)

@@ -15,7 +15,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -52,9 +52,10 @@ from dashboard.importer.parsers import (
     parse_date,
     parse_int,
 )
-from dashboard.importer.pseudonym import Pseudonymiser, mask_cpr_series
+from dashboard.importer.pseudonym import CPR_MASK, Pseudonymiser, mask_cpr, mask_cpr_series
 from dashboard.importer.workbook import ReadLimits, Workbook, read_workbook
 from dashboard.store.records import ImportMeta, record_columns, with_row_hash, write_import
+from dashboard.store.tokens import PSEUDONYM_IN_ID
 
 Progress = Callable[[float, str], None]
 
@@ -82,9 +83,7 @@ class PreparedImport:
     content_hash: str
     match: HeaderMatch
     records: pl.DataFrame  # content columns + row_hash, one row per id
-    rejected: (
-        pl.DataFrame
-    )  # row_number, reasons (list[str]), raw (JSON, CPR masked), original (JSON)
+    rejected: pl.DataFrame  # row_number, reasons (list[str]), raw (JSON, CPR masked)
     rows_read: int
     exact_duplicates: int
     blank_rows: int
@@ -234,7 +233,7 @@ def _convert(
         errors = pl.Series([None] * len(raw), dtype=pl.String)
     else:  # text and free text: CPR numbers are masked wherever they appear
         values, errors = mask_cpr_series(raw), pl.Series([None] * len(raw), dtype=pl.String)
-    prefix = f"{header}: "
+    prefix = f"{mask_cpr(header)}: "
     reasons = errors.to_frame("e").select(pl.lit(prefix) + pl.col("e")).to_series()
     if field_def.required:
         missing = raw.is_null() | (raw.str.strip_chars() == "")
@@ -242,7 +241,7 @@ def _convert(
             pl.DataFrame({"m": missing, "r": reasons})
             .select(
                 pl.when(pl.col("m"))
-                .then(pl.lit(reason("required", header=header).render(lang)))
+                .then(pl.lit(reason("required", header=mask_cpr(header)).render(lang)))
                 .otherwise(pl.col("r"))
             )
             .to_series()
@@ -381,7 +380,7 @@ def prepare(
 
     ``sheet`` names the sheet to import (by default the one whose header matches best)."""
     report = progress or (lambda _f, _m: None)
-    name = display_name or path.name
+    name = mask_cpr(display_name or path.name)  # every sentence and record names it masked
     mappings.check_fields(dict(manual_mapping or {}), kind, name)
     report(0.05, "reading")
     workbook = read_workbook(path, display_name=name, limits=limits or ReadLimits())
@@ -466,8 +465,9 @@ def validate(
     for conflict in conflicts.iter_rows(named=True):
         text = reason(
             "conflict",
-            header=match.header_of(id_field),
-            id=conflict[id_field],
+            header=mask_cpr(match.header_of(id_field)),
+            # the key of a CPR number in an id is the store's, never shown
+            id=PSEUDONYM_IN_ID.sub(CPR_MASK, str(conflict[id_field])),
             rows=", ".join(str(n) for n in conflict["rows"]),
         ).render(lang)
         conflict_rows.extend((number, text) for number in conflict["rows"])
@@ -524,7 +524,7 @@ class _Block:
     """What is kept of one validated block of rows."""
 
     hashed: pl.DataFrame  # valid rows: content columns, row_hash, row_number
-    rejected: pl.DataFrame  # row_number, reasons, raw, original
+    rejected: pl.DataFrame  # row_number, reasons, raw (JSON, CPR masked)
     class_count: dict[str, int]  # rows per class: data, blank, total, header
 
 
@@ -642,27 +642,30 @@ def _rows_of(match: HeaderMatch, wanted: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(found)
 
 
+def _masked_labels(match: HeaderMatch, reserved: tuple[str, ...] = ()) -> dict[str, str]:
+    """column -> its :meth:`HeaderMatch.labels` name with CPR numbers masked (still distinct)."""
+    masked = replace(match, headers={c: mask_cpr(h) for c, h in match.headers.items()})
+    return masked.labels(reserved=reserved)
+
+
 def _with_raw(rejected: pl.DataFrame, data: pl.DataFrame, match: HeaderMatch) -> pl.DataFrame:
-    """Add each rejected row's original cells as JSON: as read, and with CPR numbers masked.
+    """Add each rejected row's cells as JSON, CPR numbers masked (in the headers too).
 
     ``data`` holds the rows (stripped, numbered); only the columns with a header are kept,
-    each under its :meth:`HeaderMatch.labels` name (a repeated header made distinct).
+    each under its masked :meth:`HeaderMatch.labels` name (a repeated header made distinct).
+    The cells as read are not kept: the row number and the reasons find the row in the file.
     """
     columns = [c for c in match.headers if c in data.columns]
     cells = rejected.join(
         data.select("row_number", *columns), on="row_number", how="left", maintain_order="left"
     )
-    labels = match.labels()
-    renamed = {c: labels[c] for c in columns}
-    original = cells.select(
-        pl.struct([pl.col(c).alias(renamed[c]) for c in columns]).struct.json_encode()
-    )
+    renamed = _masked_labels(match)
     masked = cells.select(
         pl.struct(
             [pl.col(c).pipe(_mask_expr).alias(renamed[c]) for c in columns]
         ).struct.json_encode()
     )
-    return rejected.with_columns(raw=masked.to_series(), original=original.to_series())
+    return rejected.with_columns(raw=masked.to_series())
 
 
 def _mask_expr(expr: pl.Expr) -> pl.Expr:
@@ -673,16 +676,17 @@ def commit(
     con: duckdb.DuckDBPyConnection, prepared: PreparedImport, *, is_demo: bool = False
 ) -> FileReport:
     """Write a prepared import as one transaction and save its manual mapping for reuse."""
+    # Every text kept or shown is masked: file and sheet names, headers (mapping keys).
     meta = ImportMeta(
         kind=prepared.kind,
-        file_name=prepared.file,
-        sheet=prepared.match.sheet.name,
+        file_name=mask_cpr(prepared.file),
+        sheet=mask_cpr(prepared.match.sheet.name),
         header_row=prepared.match.header_row,
         content_hash=prepared.content_hash,
         rows_read=prepared.rows_read,
         exact_duplicates=prepared.exact_duplicates,
         rejected=prepared.rejected.height,
-        mapping=prepared.match.mapping_by_header(),
+        mapping={mask_cpr(h): f for h, f in prepared.match.mapping_by_header().items()},
         is_demo=is_demo,
     )
     result = write_import(con, prepared.records, meta, prepared.rejected)
@@ -691,8 +695,8 @@ def commit(
             con, prepared.match.signature, prepared.kind, prepared.match.mapping_by_header()
         )
     return FileReport(
-        file=prepared.file,
-        sheet=prepared.match.sheet.name,
+        file=mask_cpr(prepared.file),
+        sheet=mask_cpr(prepared.match.sheet.name),
         kind=prepared.kind,
         header_row=prepared.match.header_row,
         rows_read=prepared.rows_read,
@@ -705,10 +709,10 @@ def commit(
         import_id=result.import_id,
         blank_rows=prepared.blank_rows,
         total_rows=prepared.total_rows,
-        unmapped_headers=prepared.match.unmapped,
-        duplicate_headers=prepared.match.duplicates,
-        hidden_sheets=prepared.hidden_sheets,
-        other_data_sheets=prepared.other_data_sheets,
+        unmapped_headers=[mask_cpr(h) for h in prepared.match.unmapped],
+        duplicate_headers=[mask_cpr(h) for h in prepared.match.duplicates],
+        hidden_sheets=[mask_cpr(s) for s in prepared.hidden_sheets],
+        other_data_sheets=[mask_cpr(s) for s in prepared.other_data_sheets],
         demo_removed=result.demo_removed,
     )
 
@@ -748,16 +752,17 @@ def import_file(
 def rejected_table(
     prepared: PreparedImport, *, row: str = "Row", reasons: str = "Reasons"
 ) -> pl.DataFrame:
-    """Rejected rows as the analyst fixes them: row number, the cells as read, the reasons.
+    """Rejected rows as the analyst fixes them: row number, the cells, the reasons.
 
-    This is the analyst's own file, so cells are as read (not masked); the copy kept in the
-    store has CPR numbers masked.
+    CPR numbers are masked, in cells and headers, as in the copy kept in the store: the
+    workbook is downloaded and mailed around, and the row number and the reasons are enough
+    to find the row in the analyst's own file.
     """
-    originals = [json.loads(text) for text in prepared.rejected["original"].to_list()]
+    cells_of = [json.loads(text) for text in prepared.rejected["raw"].to_list()]
     columns: dict[str, list[object]] = {row: prepared.rejected["row_number"].to_list()}
-    names = prepared.match.labels()
-    shown = prepared.match.labels(reserved=(row, reasons))
+    names = _masked_labels(prepared.match)
+    shown = _masked_labels(prepared.match, reserved=(row, reasons))
     for column, header in names.items():
-        columns[shown[column]] = [cells.get(header) for cells in originals]
+        columns[shown[column]] = [cells.get(header) for cells in cells_of]
     columns[reasons] = ["; ".join(r) for r in prepared.rejected["reasons"].to_list()]
     return pl.DataFrame(columns, schema={k: (pl.Int64 if k == row else pl.String) for k in columns})

@@ -1,18 +1,13 @@
 """Keep CPR numbers out of the database: keyed pseudonyms for references, masking for free text.
 
-A CPR number (Danish personal identification number) is "CPR-like" here when it has the
-shape ``ddmmyy-xxxx``, ``ddmmyyxxxx`` or ``ddmmyy xxxx`` with dd 01–31 and mm 01–12, and is
-not part of a longer run of digits (so case numbers like ``2023-1909968`` and 12-digit
-numbers are left alone). The separator may be a hyphen (also the Unicode hyphen, the
-non-breaking hyphen or an en dash) or a space (also a non-breaking space). There is no
-modulus-11 check: numbers issued since 2007 need not pass it, and masking too much is the
-safe side.
+What counts as a CPR number, and how it is masked and normalised, is :mod:`dashboard.cpr`.
 
 Reference columns (citizen, employee) are replaced by ``p_`` + the first 24 hex digits
 (written with the letters a–p instead of 0–9a–f, so that no pseudonym ever holds a run of
 digits that a CPR scanner would flag) of
 HMAC-SHA256 under a secret key; the key comes from ``DASHBOARD_SECRET_KEY`` or a key file
-that is created on first use.
+that is created on first use. A pseudonym never leaves the store: pages and exports show a
+short alias numbered within one view instead.
 """
 
 from __future__ import annotations
@@ -20,80 +15,45 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import logging
 import os
-import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
 
+from dashboard import cpr
 from dashboard.config import ConfigError
 
+log = logging.getLogger(__name__)
 ENV_KEY = "DASHBOARD_SECRET_KEY"
 MIN_KEY_CHARS = 16
-CPR_MASK = "[CPR]"
-
-_SEPARATORS = "-\u2010\u2011\u2013 \u00a0"
-_CPR_BODY = (
-    "(?:0[1-9]|[12][0-9]|3[01])"  # day
-    "(?:0[1-9]|1[0-2])"  # month
-    "[0-9]{2}"  # year
-    f"[{_SEPARATORS}]?"
-    "[0-9]{4}"
-)
-_CPR_FULL = re.compile(_CPR_BODY)
-_CPR_IN_TEXT = re.compile(f"(?<![0-9]){_CPR_BODY}(?![0-9])")
-# Polars' regex engine has no look-around: the boundaries are matched as characters and put
-# back. Two neighbouring numbers that share one boundary character are not both found in one
-# pass, but every one missed in the first pass is found in the second (see mask_cpr_series).
-_CPR_IN_TEXT_POLARS = f"(^|[^0-9]){_CPR_BODY}([^0-9]|$)"
-_CPR_REPLACEMENT_POLARS = "${1}" + CPR_MASK + "${2}"
-_SEPARATOR_RE = re.compile(f"[{_SEPARATORS}]")
+CPR_MASK = cpr.CPR_MASK
+looks_like_cpr = cpr.looks_like_cpr
+mask_cpr = cpr.mask
+mask_cpr_series = cpr.mask_series
 
 
-def looks_like_cpr(text: str) -> bool:
-    """True if the whole (stripped) text is a CPR-like number."""
-    return _CPR_FULL.fullmatch(text.strip()) is not None
-
-
-def mask_cpr(text: str) -> str:
-    """Replace every CPR-like number in ``text`` with ``[CPR]``."""
-    return _CPR_IN_TEXT.sub(CPR_MASK, text)
-
-
-def _rewrite_cpr_rows(series: pl.Series, rewrite: Callable[[pl.Series], pl.Series]) -> pl.Series:
-    """``series`` as text with ``rewrite`` applied to the rows holding a CPR-like number.
-
-    Only rows where the bare CPR pattern occurs can change (the bounded pattern contains it),
-    and finding them costs a fraction of rewriting every row: most text columns hold no CPR
-    number at all.
-    """
-    text = series.cast(pl.String)
-    rows = text.str.contains(_CPR_BODY).arg_true()
-    if rows.len() == 0:
-        return text
-    return text.scatter(rows, rewrite(text.gather(rows)))  # a new series: input unchanged
-
-
-def _mask_part(part: pl.Series) -> pl.Series:
-    for _ in range(2):
-        part = part.str.replace_all(_CPR_IN_TEXT_POLARS, _CPR_REPLACEMENT_POLARS)
-    return part
-
-
-def mask_cpr_series(series: pl.Series) -> pl.Series:
-    """Vectorised :func:`mask_cpr` for a String series (nulls stay null)."""
-    return _rewrite_cpr_rows(series, _mask_part)
-
-
-def load_or_create_key(key_file: Path, environ: Mapping[str, str] = os.environ) -> bytes:
+def load_or_create_key(
+    key_file: Path,
+    environ: Mapping[str, str] = os.environ,
+    *,
+    legacy: Path | None = None,
+    store_in_use: bool = False,
+) -> bytes:
     """The pseudonymisation key: ``DASHBOARD_SECRET_KEY`` if set, else the key file.
 
     The environment value (surrounding whitespace stripped; an empty value counts as unset)
     must be at least 16 characters; its UTF-8 bytes are the key. Otherwise the key file holds
-    the key hex-encoded; if it does not exist it is created with 32 random bytes, readable
-    by the owner only from the moment it exists, and never half-written.
+    the key hex-encoded. When it does not exist:
+
+    * a key kept where earlier releases kept it (``legacy``: ``secret.key`` in the data folder
+      beside the store) is moved to ``key_file``, so every pseudonym stays what it was;
+    * a store that already holds imports (``store_in_use``) is refused in one sentence: a new
+      key would give every person a new pseudonym;
+    * otherwise it is created with 32 random bytes, readable by the owner only from the moment
+      it exists, and never half-written.
     """
     from_env = environ.get(ENV_KEY, "").strip()
     if from_env:
@@ -105,13 +65,33 @@ def load_or_create_key(key_file: Path, environ: Mapping[str, str] = os.environ) 
         return from_env.encode("utf-8")
     try:
         if not key_file.exists():
-            _create_key_file(key_file)
+            if legacy is not None and legacy.is_file():
+                _move_key_file(legacy, key_file)
+            elif store_in_use:
+                raise ConfigError(
+                    f"The key file {key_file} does not exist, but the store already holds "
+                    "imports made with a key: restore the key file from its backup (or set "
+                    "DASHBOARD_KEY_FILE to where it is); a new key would give every person a "
+                    "new pseudonym."
+                )
+            else:
+                _create_key_file(key_file)
         return _read_key_file(key_file)
     except OSError as error:
         raise ConfigError(
             f"The key file {key_file} cannot be created or read ({error.strerror}); set "
             f"DASHBOARD_KEY_FILE to a file you may write, or set {ENV_KEY}."
         ) from error
+
+
+def _move_key_file(legacy: Path, key_file: Path) -> None:
+    """Move a key from the data folder to ``key_file`` (private, never half-written); the old
+    file is removed only once the new one holds the same key."""
+    key = _read_key_file(legacy)
+    _create_key_file(key_file, key)
+    if _read_key_file(key_file) == key:
+        legacy.unlink()
+        log.warning("The pseudonymisation key moved from %s to %s.", legacy, key_file)
 
 
 def _read_key_file(key_file: Path) -> bytes:
@@ -130,14 +110,14 @@ def _read_key_file(key_file: Path) -> bytes:
     return key
 
 
-def _create_key_file(key_file: Path) -> None:
+def _create_key_file(key_file: Path, key: bytes | None = None) -> None:
     """Write a new key to a private temporary file, then link it into place atomically.
 
     If another process creates the key file first, its key is kept (the link fails with
     FileExistsError). On file systems without hard links the key file is written directly.
     """
     key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    content = secrets.token_bytes(32).hex().encode("ascii") + b"\n"
+    content = (secrets.token_bytes(32) if key is None else key).hex().encode("ascii") + b"\n"
     tmp = key_file.with_name(f".{key_file.name}.{secrets.token_hex(8)}.tmp")
     _write_private(tmp, content)
     try:
@@ -182,13 +162,13 @@ class Pseudonymiser:
 
     @staticmethod
     def normalise(value: str) -> str:
-        """Strip; a CPR-like value also loses its separator (``010190-1234`` = ``0101901234``).
+        """Strip; a CPR number becomes its ten digits (``010190-1234`` = ``101901234`` = ``0101901234``).
 
         Other ids stay case-sensitive.
         """
         stripped = value.strip()
-        if _CPR_FULL.fullmatch(stripped):
-            return _SEPARATOR_RE.sub("", stripped)
+        if cpr.looks_like_cpr(stripped):
+            return cpr.normalise(stripped)
         return stripped
 
     def pseudonym(self, value: str) -> str:
@@ -226,17 +206,20 @@ class Pseudonymiser:
         )
 
     def pseudonymise_cpr_in_series(self, series: pl.Series) -> pl.Series:
-        """Every CPR-like number in the text replaced by its :meth:`pseudonym` (nulls stay).
+        """Every CPR number in the text replaced by :meth:`pseudonym` of its digits (nulls stay).
 
         For record ids: masking would make ``0101801234`` and ``0202801234`` one id, while a
         keyed pseudonym keeps them apart (and the same in the next export) without the number.
+        These pseudonyms are the store's keys for CPR-shaped ids only: when the records are
+        written, the store replaces each by the random token it keeps for it (see
+        ``dashboard.store.tokens``), so no id shown anywhere is derived from a CPR number.
         """
 
         def pseudonymise_part(part: pl.Series) -> pl.Series:
             distinct: list[str] = part.unique().to_list()
-            replaced = [_CPR_IN_TEXT.sub(lambda m: self.pseudonym(m[0]), v) for v in distinct]
+            replaced = [cpr.replace(v, self.pseudonym) for v in distinct]
             return part.replace_strict(
                 pl.Series(distinct, dtype=pl.String), pl.Series(replaced, dtype=pl.String)
             )
 
-        return _rewrite_cpr_rows(series, pseudonymise_part)
+        return cpr.rewrite_rows(series, pseudonymise_part)

@@ -116,7 +116,6 @@ class SheetInfo:
 class Inspection:
     sheets: list[SheetInfo]  # worksheets only (chart sheets and the like are left out)
     date1904: bool
-    date1904_attribute: str | None  # the raw attribute value, for the child's calamine probe
 
 
 class _Exceeded(Exception):
@@ -163,7 +162,7 @@ def inspect_workbook(path: Path, file: str, limits: ReadLimits) -> Inspection:
     # each sheet (six sheets of 30 million empty cells, a 4 KB file, took it 3 GB).
     if sum(s.extent.rows * s.extent.columns for s in result if s.extent) > limits.max_cells:
         raise UnsafeWorkbookError(message("too_much_data", file=file), file=file)
-    return Inspection(result, date1904, date1904_attribute)
+    return Inspection(result, date1904)
 
 
 # --------------------------------------------------------------------------- file and zip
@@ -700,6 +699,35 @@ class _Markup:
         return rest
 
 
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml\s[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+
+
+def _check_declared_encoding(head: bytes, file: str) -> None:
+    """Refuse a worksheet part that declares an encoding Python does not know or expat cannot
+    read, as ``xl/workbook.xml`` is refused (``_parse_xml``): the reader would guess.
+
+    ``head`` is the start of the part (a UTF-16 part is decoded for the look at its
+    declaration; a byte-order mark is skipped).
+    """
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"<\x00", b"\x00<"):
+        bom = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+        codec = "utf-16" if bom else ("utf-16-le" if head[:1] == b"<" else "utf-16-be")
+        text = head[:512].decode(codec, errors="ignore").encode("utf-8", errors="ignore")
+    else:
+        text = head[:512].removeprefix(b"\xef\xbb\xbf")
+    declared = _DECLARED_ENCODING.match(text)
+    if declared is None:
+        return
+    name = declared.group(1).decode("ascii", errors="replace")
+    probe = expat.ParserCreate()
+    try:
+        probe.Parse(f'<?xml version="1.0" encoding="{name}"?><a/>'.encode("ascii", "replace"), True)
+    except expat.ExpatError:
+        pass  # a multi-byte encoding does not fit the probe's bytes: expat knows it
+    except (LookupError, ValueError) as exc:
+        raise NotAWorkbookError(message("unusual", file=file), file=file) from exc
+
+
 class _ExtentScanner:
     """Streams over a worksheet part and bounds the rows and columns its cells reach."""
 
@@ -714,8 +742,13 @@ class _ExtentScanner:
         self.cells_in_row = 0  # cell tags since the last row tag
         self.max_cells_in_row = 0
         self.prefixed = False  # prefixed tags are counted, but not per row
+        self.file = file
+        self.started = False
 
     def feed(self, chunk: bytes) -> None:
+        if not self.started:
+            self.started = True
+            _check_declared_encoding(chunk, self.file)
         for buf, end in self.markup.push_spans(chunk):
             self._scan_pieces(buf, end)
 

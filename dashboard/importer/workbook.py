@@ -42,6 +42,7 @@ from typing import Any, BinaryIO
 
 import polars as pl
 
+from dashboard import workdir
 from dashboard.importer import worker
 from dashboard.importer.errors import NotAWorkbookError, UnsafeWorkbookError
 from dashboard.importer.messages import message
@@ -168,7 +169,7 @@ def read_workbook(
     file = display_name or path.name
     # Removed at the end, unless a sheet read in parts keeps its further parts there: then
     # the SheetParts objects own it, and it goes when the last of them does.
-    tmp = tempfile.TemporaryDirectory(prefix="xlsx-import-")
+    tmp = workdir.new_dir("read-")
     kept = False
     try:
         out = Path(tmp.name)
@@ -183,7 +184,6 @@ def read_workbook(
                 request = {
                     "path": str(path.resolve()),
                     "date1904": inspection.date1904,
-                    "date1904_attribute": inspection.date1904_attribute,
                     "sheets": [{"name": s.name, "index": s.index, "part": s.part} for s in visible],
                     "worksheet_parts": sorted({s.part for s in inspection.sheets}),
                     "parts_above_bytes": limits.parts_above_bytes,

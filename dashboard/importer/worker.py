@@ -86,7 +86,10 @@ Dates in the 1904 system: calamine honours ``<workbookPr date1904="1">`` and ``"
 reads any other spelling of true (``"on"``, ``"True"``, ``"TRUE"``) as the 1900 system, which
 puts every date 1462 days early without a word. Instead of hard-coding which spellings
 calamine understands, the child asks it: it builds a one-cell workbook in memory with the
-very same attribute value and looks at the date calamine renders. When the workbook's own
+file's own ``xl/workbook.xml`` (every sheet pointing at the probe sheet) and looks at the date
+calamine renders. The whole part matters, not only the attribute: recent Excel writes an
+``x15:workbookPr`` (without ``date1904``) in the ``extLst`` after the real one, and calamine
+then reads the 1900 system even for ``date1904="1"``. When the workbook's own
 system (parsed by the parent) and calamine's reading differ, the manifest says by how many
 days (``shift_days``) and the parent moves every cell in the exact datetime form above by 1462
 days. This relies on one assumption: text dates in these exports
@@ -195,11 +198,11 @@ def _classify(exc: BaseException) -> int | None:
 
 
 def _read(request: dict[str, Any], out_dir: Path) -> dict[str, Any]:
-    calamine_1904 = calamine_reads_1904(request.get("date1904_attribute"))
+    source = _Source(request)
+    calamine_1904 = calamine_reads_1904(source.zip().read("xl/workbook.xml"))
     shift = (DAYS_1900_TO_1904 if request["date1904"] else 0) - (
         DAYS_1900_TO_1904 if calamine_1904 else 0
     )
-    source = _Source(request)
     budget = _Budget(request.get("max_output_bytes", _NEVER))
     sheets = []
     for k, wanted in enumerate(request["sheets"]):
@@ -630,9 +633,25 @@ _RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
-def probe_workbook(date1904_attribute: str) -> bytes:
-    """A one-cell workbook whose workbookPr carries exactly this date1904 value."""
-    parts = {
+_ID_ATTRIBUTE = re.compile(rb"""(?<![\w.-])(?:[\w.-]+:)?id\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def probe_workbook(workbook_xml: bytes) -> bytes:
+    """A one-cell workbook with this workbook.xml: every sheet it names is one probe sheet.
+
+    The file's own workbook.xml, not a copy of its ``date1904`` attribute: how calamine reads
+    the date system depends on the rest of the part too (recent Excel writes an
+    ``x15:workbookPr`` in the ``extLst`` after the real one, and calamine then reads the 1900
+    system whatever ``date1904`` says).
+    """
+    ids = sorted(
+        {(m[1] or m[2]).decode("utf-8", "replace") for m in _ID_ATTRIBUTE.finditer(workbook_xml)}
+    )
+    rels = "".join(
+        f'<Relationship Id={quoteattr(rid)} Type="{_RELS}/worksheet" Target="worksheets/sheet1.xml"/>'
+        for rid in ids
+    )
+    parts: dict[str, str | bytes] = {
         "[Content_Types].xml": (
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             '<Default Extension="rels" ContentType="application/'
@@ -645,15 +664,10 @@ def probe_workbook(date1904_attribute: str) -> bytes:
             f'<Relationships xmlns="{_PKG}"><Relationship Id="rId1" '
             f'Type="{_RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
         ),
-        "xl/workbook.xml": (
-            f'<workbook xmlns="{_MAIN}" xmlns:r="{_RELS}">'
-            f"<workbookPr date1904={quoteattr(date1904_attribute)}/>"
-            '<sheets><sheet name="P" sheetId="1" r:id="rId1"/></sheets></workbook>'
-        ),
+        "xl/workbook.xml": workbook_xml,
         "xl/_rels/workbook.xml.rels": (
-            f'<Relationships xmlns="{_PKG}">'
-            f'<Relationship Id="rId1" Type="{_RELS}/worksheet" Target="worksheets/sheet1.xml"/>'
-            f'<Relationship Id="rId2" Type="{_RELS}/styles" Target="styles.xml"/>'
+            f'<Relationships xmlns="{_PKG}">{rels}'
+            f'<Relationship Id="rIdProbeStyles" Type="{_RELS}/styles" Target="styles.xml"/>'
             "</Relationships>"
         ),
         "xl/styles.xml": (
@@ -672,13 +686,13 @@ def probe_workbook(date1904_attribute: str) -> bytes:
     return buf.getvalue()
 
 
-def calamine_reads_1904(date1904_attribute: str | None) -> bool:
-    """Whether calamine applies the 1904 system to a workbook with this attribute value."""
-    if date1904_attribute is None:
+def calamine_reads_1904(workbook_xml: bytes) -> bool:
+    """Whether calamine applies the 1904 system to a workbook with this workbook.xml."""
+    if b"date1904" not in workbook_xml:
         return False
     import fastexcel
 
-    reader = fastexcel.read_excel(probe_workbook(date1904_attribute))
+    reader = fastexcel.read_excel(probe_workbook(workbook_xml))
     batch = reader.load_sheet(0, header_row=None, dtypes="string", skip_rows=0).to_arrow()
     value = batch.column(0)[0].as_py()
     if not isinstance(value, str) or not re.match(DATETIME_FORM, value):

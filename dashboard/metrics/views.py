@@ -276,6 +276,8 @@ INCIDENT_LIST_COLUMNS = [
     "harassment_type",
     "severity",
     "channel",
+    "citizen_no",
+    "employee_no",
     "documented",
     "warning_given",
     "police_reported",
@@ -284,6 +286,46 @@ INCIDENT_LIST_COLUMNS = [
     "absence_days",
     "notes",
 ]
+# A person's number within one view (the queries' citizen_no, employee_no) -> the catalogue
+# keys of its header and of its alias ("Borger 2"): pseudonyms are never shown.
+PERSON_ALIASES = {
+    "citizen_no": ("person_alias.citizen_header", "person_alias.citizen"),
+    "employee_no": ("person_alias.employee_header", "person_alias.employee"),
+}
+
+
+def _header(column: str, lang: Lang) -> str:
+    if column in PERSON_ALIASES:
+        return t(PERSON_ALIASES[column][0], lang)
+    return field_label(column, lang)
+
+
+def person_alias(column: str, number: int | None, lang: Lang) -> str | None:
+    """ "Borger 2" / "Citizen 2" for a person's number within a view; None when unknown."""
+    if number is None:
+        return None
+    return t(PERSON_ALIASES[column][1], lang, n=format_number(number, lang))
+
+
+def _alias_column(rows: pl.DataFrame, column: str, lang: Lang) -> pl.Series:
+    aliases = [person_alias(column, n, lang) for n in rows[column].to_list()]
+    return pl.Series(column, aliases, dtype=pl.String)
+
+
+def numbered_as_listed(incident: Mapping[str, Any], listed: pl.DataFrame) -> dict[str, Any]:
+    """One incident (``incident_detail``) with its people numbered as in the incident list
+    ``listed`` shows them, when it is listed there: one view, one number per person."""
+    numbered = dict(incident)
+    if listed.is_empty() or "incident_id" not in listed.columns:
+        return numbered
+    row = listed.filter(pl.col("incident_id") == incident.get("incident_id"))
+    if row.height:
+        for column in PERSON_ALIASES:
+            if column in row.columns and column in numbered:
+                numbered[column] = row[column][0]
+    return numbered
+
+
 _CATEGORIES = ("harassment_type", "severity", "channel", "decided_by", "documentation_form")
 _FLAGS = ("documented", "warning_given", "police_reported", "work_accident_reported")
 
@@ -295,12 +337,13 @@ def incident_rows(frame: pl.DataFrame, lang: Lang) -> pl.DataFrame:
     return rows.with_columns(
         *(category_labels(c, lang) for c in _CATEGORIES if c in rows.columns),
         *(yes_no_words(c, lang) for c in _FLAGS if c in rows.columns),
+        *(_alias_column(rows, c, lang) for c in PERSON_ALIASES if c in rows.columns),
     )
 
 
 def incident_headers(columns: list[str], lang: Lang) -> dict[str, str]:
     """Translated headers of incident columns (the contract's field labels)."""
-    return {c: field_label(c, lang) for c in columns}
+    return {c: _header(c, lang) for c in columns}
 
 
 TimelineStep = Literal["incident", "warning", "police_report", "work_accident"]
@@ -347,8 +390,8 @@ _DETAIL_FIELDS = [
     "channel",
     "harassment_type",
     "severity",
-    "citizen_ref",
-    "employee_ref",
+    "citizen_no",
+    "employee_no",
     "documented",
     "documentation_form",
     "warning_given",
@@ -370,7 +413,9 @@ def incident_facts(incident: Mapping[str, Any], lang: Lang) -> pl.DataFrame:
         if name not in incident:
             continue
         value = incident[name]
-        if name in _CATEGORIES:
+        if name in PERSON_ALIASES:
+            text = person_alias(name, value, lang) or "–"
+        elif name in _CATEGORIES:
             text = label(name, value, lang)
         elif name in _FLAGS:
             text = _yes_no(value, lang)
@@ -380,7 +425,7 @@ def incident_facts(incident: Mapping[str, Any], lang: Lang) -> pl.DataFrame:
             text = format_number(value, lang)
         else:
             text = "–" if value is None or value == "" else str(value)
-        names.append(field_label(name, lang))
+        names.append(_header(name, lang))
         values.append(text)
     headers = (t("incidents.field", lang), t("incidents.value", lang))
     return pl.DataFrame(

@@ -89,7 +89,7 @@ if incident_id:
             literal_t("incidents.not_found", lang, id=incident_id), icon=":material/search_off:"
         )
     else:
-        incident = detail.row(0, named=True)
+        incident = views.numbered_as_listed(detail.row(0, named=True), rows)
         events = views.timeline_events(incident, lang)
         st.altair_chart(
             charts.timeline_chart(events, lang=lang, title=t("incidents.timeline_title", lang)),

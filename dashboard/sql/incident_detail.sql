@@ -4,6 +4,9 @@
 -- Parameters: $incident_id, $date_from, $date_to, $departments, $units, $types, $channels,
 --   $severities, $scope_all, $scope_departments, $scope_units.
 -- Grain: one row, or none when the incident does not exist or is outside the scope/filters.
+-- Privacy: the pseudonyms stay in the store: citizen_no / employee_no are 1 when the person
+--   is known (null otherwise); the page numbers them as the incident list does when the
+--   incident is listed there.
 SELECT
     incident_id,
     case_id,
@@ -14,8 +17,8 @@ SELECT
     channel,
     harassment_type,
     severity,
-    citizen_ref,
-    employee_ref,
+    CASE WHEN citizen_ref IS NOT NULL THEN 1 END AS citizen_no,
+    CASE WHEN employee_ref IS NOT NULL THEN 1 END AS employee_no,
     documented,
     documentation_form,
     warning_given,

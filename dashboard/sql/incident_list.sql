@@ -5,8 +5,49 @@
 --   case-insensitively as a substring of the incident id, case id, department, unit and
 --   notes, with % and _ taken literally), $limit (the most rows returned).
 -- Grain: one row per incident.
+-- Privacy: the citizen and employee pseudonyms stay in the store; each row carries
+--   citizen_no / employee_no instead, the person's number within this list (1 for the person
+--   of the newest listed incident, and so on; null when unknown), so repeat cases show as
+--   "Borger 2" on several rows and the numbers mean nothing outside this list.
 -- Notes: the search is the searched_incidents macro (migration 005), which incident_count.sql
 --   reads too, so the count is of exactly the rows this query lists before $limit.
+WITH listed AS (
+    SELECT
+        incident_id,
+        case_id,
+        occurred_on,
+        department,
+        unit,
+        harassment_type,
+        severity,
+        channel,
+        documented,
+        warning_given,
+        warning_on,
+        police_reported,
+        police_reported_on,
+        decided_by,
+        work_accident_reported,
+        work_accident_reported_on,
+        absence_days,
+        notes,
+        citizen_ref,
+        employee_ref
+    FROM searched_incidents(
+        $date_from, $date_to, $departments, $units, $types, $channels, $severities,
+        $scope_all, $scope_departments, $scope_units, $search
+    )
+    ORDER BY occurred_on DESC, incident_id DESC
+    LIMIT $limit
+),
+placed AS (
+    SELECT
+        *,
+        min(position) OVER (PARTITION BY citizen_ref) AS citizen_first,
+        min(position) OVER (PARTITION BY employee_ref) AS employee_first
+    FROM (SELECT *, row_number() OVER (ORDER BY occurred_on DESC, incident_id DESC) AS position
+          FROM listed)
+)
 SELECT
     incident_id,
     case_id,
@@ -25,10 +66,10 @@ SELECT
     work_accident_reported,
     work_accident_reported_on,
     absence_days,
-    notes
-FROM searched_incidents(
-    $date_from, $date_to, $departments, $units, $types, $channels, $severities,
-    $scope_all, $scope_departments, $scope_units, $search
-)
+    notes,
+    CASE WHEN citizen_ref IS NOT NULL
+        THEN dense_rank() OVER (ORDER BY citizen_ref IS NULL, citizen_first) END AS citizen_no,
+    CASE WHEN employee_ref IS NOT NULL
+        THEN dense_rank() OVER (ORDER BY employee_ref IS NULL, employee_first) END AS employee_no
+FROM placed
 ORDER BY occurred_on DESC, incident_id DESC
-LIMIT $limit

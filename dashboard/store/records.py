@@ -31,8 +31,9 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from dashboard import cpr, store
 from dashboard.contract import ID_FIELD, Kind, field_names
-from dashboard.store import fetch_all, fetch_frame, fetch_one, refresh_summaries
+from dashboard.store import fetch_all, fetch_frame, fetch_one, refresh_summaries, tokens
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -318,9 +319,11 @@ def _write_import(
 ) -> WriteResult:
     con.begin()
     try:
-        demos = [] if meta.is_demo else active_demo_imports(con)
+        # a file of rejected rows only leaves the demo data in place: it brings no records
+        demos = [] if meta.is_demo or records.height == 0 else active_demo_imports(con)
         undone_kinds = {_undo(con, demo_id)[0] for demo_id in demos}
         demo_removed = bool(demos)
+        records = _with_id_tokens(con, meta.kind, records)
         result = _write(con, records, meta, rejected, demo_removed)
         if result.import_id is None and not demo_removed:
             con.rollback()
@@ -338,6 +341,31 @@ def _write_import(
                 con.unregister(name)
             except duckdb.Error:
                 pass
+
+
+def _with_id_tokens(
+    con: duckdb.DuckDBPyConnection, kind: Kind, records: pl.DataFrame
+) -> pl.DataFrame:
+    """``records`` with the pseudonym keys in their ids replaced by the store's tokens (see
+    :mod:`dashboard.store.tokens`), and those rows' hashes computed again over the ids
+    they are stored with. Most files have no CPR-shaped id: they are returned as they are."""
+    id_field = ID_FIELD[kind]
+    keyed = records[id_field].cast(pl.String).str.contains(tokens.PSEUDONYM_IN_ID.pattern)
+    if not keyed.any():
+        return records
+    changed = records.filter(keyed)
+    ids: list[str] = changed[id_field].cast(pl.String).to_list()
+    found = tokens.tokens_for(con, (k for i in ids for k in tokens.PSEUDONYM_IN_ID.findall(i)))
+    content = changed.select(
+        pl.col(c).cast(pl.String) if changed.schema[c] == pl.Categorical else pl.col(c)
+        for c in record_columns(kind)
+    ).with_columns(
+        pl.Series(id_field, [tokens.replace_keys(i, found) for i in ids], dtype=pl.String)
+    )
+    with store.scratch() as scratch:
+        rehashed = with_row_hash(scratch, kind, content)
+    kept = records.filter(~keyed)
+    return pl.concat([kept, rehashed.select(kept.columns).cast(kept.schema)], how="vertical")
 
 
 def _write(
@@ -363,7 +391,10 @@ def _write(
     )
     counts = dict(fetch_all(con, "SELECT status, count(*) FROM staging_status GROUP BY status"))
     new, updated, unchanged = (int(counts.get(k, 0)) for k in ("new", "updated", "unchanged"))
-    if new + updated == 0:
+    # Nothing new is not written, unless every row was rejected: that import is recorded with
+    # its rejected rows (for the analyst to download and fix), not reported as unchanged.
+    every_row_rejected = records.height == 0 and meta.rejected > 0
+    if new + updated == 0 and not every_row_rejected:
         return WriteResult(None, 0, 0, unchanged, demo_removed)
 
     row = fetch_one(con, "SELECT nextval('import_id_seq')")
@@ -575,12 +606,20 @@ def _undo(con: duckdb.DuckDBPyConnection, import_id: int) -> tuple[Kind, int]:
 
 
 def import_history(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Every recorded import, newest first."""
-    return fetch_frame(
+    """Every recorded import, newest first.
+
+    File and sheet names are masked when they are written; they are masked again here for
+    stores written before that, whose history would otherwise show a CPR number in a name.
+    """
+    history = fetch_frame(
         con,
         """SELECT import_id, kind, file_name, sheet, imported_at, rows_read, stored_new,
                   stored_updated, unchanged, exact_duplicates, rejected, is_demo, undone_at
            FROM imports ORDER BY import_id DESC""",
+    )
+    return history.with_columns(
+        cpr.mask_series(history["file_name"]).alias("file_name"),
+        cpr.mask_series(history["sheet"]).alias("sheet"),
     )
 
 

@@ -3,9 +3,6 @@ validation is reused exactly while what it depends on is unchanged."""
 
 from __future__ import annotations
 
-import os
-import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +12,6 @@ from dashboard.components import upload_flow
 from dashboard.components.upload_flow import (
     forget_other_uploads,
     prepared_key,
-    prune_uploads,
-    save_upload,
 )
 from dashboard.i18n import Lang
 from dashboard.importer.errors import NotAWorkbookError
@@ -98,29 +93,6 @@ def test_anything_a_validation_depends_on_changes_the_key(match: HeaderMatch, ch
     assert prepared_key(other, manual, deadlines, lang) != prepared_key(match, {}, DEADLINES, "da")
 
 
-DAY = 24 * 3600
-
-
-def test_an_upload_is_saved_whole_and_touched_when_shown_again(tmp_path: Path) -> None:
-    path = save_upload(tmp_path, "abc", b"workbook bytes")
-    assert path == tmp_path / "abc.xlsx" and path.read_bytes() == b"workbook bytes"
-    os.utime(path, (time.time() - 2 * DAY, time.time() - 2 * DAY))
-    assert save_upload(tmp_path, "abc", b"ignored: same digest") == path
-    assert path.read_bytes() == b"workbook bytes"
-    assert time.time() - path.stat().st_mtime < 60
-    assert [p.name for p in tmp_path.iterdir()] == ["abc.xlsx"]  # no temporary file left
-
-
-def test_uploads_unused_for_a_day_are_pruned(tmp_path: Path) -> None:
-    old, recent = tmp_path / "old.xlsx", tmp_path / "recent.xlsx"
-    for path in (old, recent):
-        path.write_bytes(b"x")
-    os.utime(old, (time.time() - 2 * DAY, time.time() - 2 * DAY))
-    os.utime(recent, (time.time() - DAY / 2, time.time() - DAY / 2))
-    prune_uploads(tmp_path, timedelta(days=1))
-    assert [p.name for p in tmp_path.iterdir()] == ["recent.xlsx"]
-
-
 def test_a_file_is_read_once_and_a_refusal_is_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -136,33 +108,18 @@ def test_a_file_is_read_once_and_a_refusal_is_kept(
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a zip")
     cache: dict[str, Any] = {}
-    first = upload_flow.read_once(cache, good, "good.xlsx", "g")
-    assert upload_flow.read_once(cache, good, "good.xlsx", "g") is first
+    first = upload_flow.read_once(cache, good.read_bytes(), "good.xlsx", "g")
+    assert upload_flow.read_once(cache, good.read_bytes(), "good.xlsx", "g") is first
     for _ in range(2):
         with pytest.raises(NotAWorkbookError) as refused:
-            upload_flow.read_once(cache, broken, "broken.xlsx", "b")
+            upload_flow.read_once(cache, broken.read_bytes(), "broken.xlsx", "b")
         assert refused.value.sentence_in("da").startswith("broken.xlsx er ikke en Excel")
     assert calls == ["good.xlsx", "broken.xlsx"]
 
 
-def test_pruning_never_fails_on_a_file_it_cannot_delete(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    old = tmp_path / "old.xlsx"
-    old.write_bytes(b"x")
-    os.utime(old, (time.time() - 2 * DAY, time.time() - 2 * DAY))
-
-    def refused(self: Path, missing_ok: bool = False) -> None:
-        raise PermissionError(f"not yours: {self}")
-
-    monkeypatch.setattr(Path, "unlink", refused)
-    prune_uploads(tmp_path, timedelta(days=1))  # no error: the file stays
-    assert old.exists()
-
-
 def _upload_script() -> None:
     """Runs under AppTest: the Import page's flow for the file named in TEST_UPLOAD."""
-    import os
+    import os  # AppTest runs this function's source on its own
     from pathlib import Path
 
     from dashboard.components.context import cursor

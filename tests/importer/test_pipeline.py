@@ -228,7 +228,7 @@ def test_repeated_header_cells_keep_every_cell_of_a_rejected_row(tmp_path, pseud
     prepared = prepare(make_xlsx(tmp_path / "x.xlsx", {"Ark1": rows}), pseudonymiser=pseudo)
     assert prepared.match.duplicates == ["Forvaltning"]
     assert [r.row for r in prepared.rejections()] == [3]
-    original = json.loads(prepared.rejected["original"].item())
+    original = json.loads(prepared.rejected["raw"].item())
     assert (original["Forvaltning"], original["Forvaltning (2)"]) == (None, "Anden")
     table = rejected_table(prepared)
     assert table["Forvaltning (2)"].to_list() == ["Anden"]
@@ -253,7 +253,10 @@ def test_ids_that_look_like_cpr_numbers_stay_distinct_and_hidden(tmp_path, con, 
     report, _ = run(con, make_xlsx(tmp_path / "x.xlsx", {"Ark1": rows}), pseudo)
     assert (report.stored_new, report.exact_duplicates, report.rejected) == (2, 0, 0)
     ids = {r[0] for r in store.fetch_all(con, "SELECT incident_id FROM incidents")}
-    assert ids == {pseudo.pseudonym("0101801234"), pseudo.pseudonym("0202801234")}
+    # each is the store's random token for its number, not a pseudonym derived from it
+    tokens = dict(store.fetch_all(con, "SELECT pseudonym, token FROM cpr_tokens"))
+    assert ids == {tokens[pseudo.pseudonym("0101801234")], tokens[pseudo.pseudonym("0202801234")]}
+    assert all(re.fullmatch(r"cpr-[a-z]{16}", i) for i in ids)
 
 
 def test_manual_mapping_is_saved_and_reused(tmp_path, con, pseudo) -> None:
@@ -319,3 +322,62 @@ def test_1904_workbook_dates(tmp_path, con, pseudo) -> None:
 
 def test_samples_dir_documented() -> None:
     assert SAMPLES.name == "samples"
+
+
+def test_rejected_rows_are_masked_in_the_workbook_and_the_store(tmp_path, con, pseudo) -> None:
+    """Issue 15, item 5: the rejected-rows workbook held CPR numbers in clear."""
+    header = [*INCIDENT_HEADER, "Kontakt 010190-1234"]  # a header with a CPR number, too
+    rows = [
+        header,
+        [*incident_row(1), "x"],
+        [*incident_row(2, Forvaltning=None, Bemærkninger="Borger 0101901234 truede"), "y"],
+        [*incident_row(3, **{"Borger-ID": "101901234", "Hændelsesdato": "i går"}), "z"],
+    ]
+    report, prepared = run(con, make_xlsx(tmp_path / "x.xlsx", {"Ark1": rows}), pseudo)
+    table = rejected_table(prepared)
+    assert table["Row"].to_list() == [3, 4]  # the row numbers find the rows in the file
+    assert table["Reasons"].to_list() == [
+        "Forvaltning is empty (required)",
+        'Hændelsesdato: unreadable date "i går"',
+    ]
+    assert table["Bemærkninger"].to_list() == ["Borger [CPR] truede", None]
+    assert table["Borger-ID"].to_list() == ["B0002", "[CPR]"]
+    assert "Kontakt [CPR]" in table.columns
+    cells = [str(v) for column in table.columns for v in table[column].to_list()]
+    assert not CPR.search(" ".join([*cells, *table.columns]))
+    stored = " ".join(r[0] for r in store.fetch_all(con, "SELECT raw FROM rejected_rows"))
+    assert not re.search(r"[0-9]{6}", stored) and "[CPR]" in stored
+    assert report.rejected == 2
+
+
+def test_file_sheet_and_header_names_are_masked_where_kept_and_shown(tmp_path, con, pseudo) -> None:
+    """Issue 15, item 2: file and sheet names in imports, mapping keys, the history."""
+    header = [*INCIDENT_HEADER[:-1], "Note 0101901234"]
+    rows = [header, incident_row(1)]
+    path = make_xlsx(tmp_path / "borger 010190-1234.xlsx", {"Ark 0202901234": rows})
+    report, _ = run(con, path, pseudo, manual_mapping={"Note 0101901234": "notes"})
+    assert report.file == "borger [CPR].xlsx" and report.sheet == "Ark [CPR]"
+    history = import_history(con)
+    assert history["file_name"].to_list() == ["borger [CPR].xlsx"]
+    assert history["sheet"].to_list() == ["Ark [CPR]"]
+    (mapping,) = store.fetch_all(con, "SELECT mapping FROM imports")[0]
+    assert json.loads(mapping)["Note [CPR]"] == "notes"
+    saved = store.fetch_all(con, "SELECT mapping FROM header_mappings")
+    assert all("0101901234" not in m for (m,) in saved)
+    texts = json.dumps(report.to_json(), ensure_ascii=False)
+    assert not CPR.search(texts)
+
+
+def test_a_file_whose_every_row_is_rejected_is_recorded(tmp_path, con, pseudo) -> None:
+    """Issue 15, item 12: it was reported "unchanged" and its rejected rows were lost."""
+    rows = [INCIDENT_HEADER, incident_row(1, Forvaltning=None), incident_row(2, Hændelsesdato="?")]
+    report, _ = run(con, make_xlsx(tmp_path / "x.xlsx", {"Ark1": rows}), pseudo)
+    assert report.status == "imported" and report.import_id is not None
+    assert (report.rows_read, report.stored, report.rejected) == (2, 0, 2)
+    history = import_history(con)
+    assert history.select("rejected", "stored_new").rows() == [(2, 0)]
+    stored = store.fetch_all(con, "SELECT row_number FROM rejected_rows ORDER BY 1")
+    assert stored == [(2,), (3,)]
+    assert store.is_empty(con)
+    undo_import(con, report.import_id)  # and it can be undone like any other
+    assert import_history(con)["undone_at"].null_count() == 0

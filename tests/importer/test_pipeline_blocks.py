@@ -142,7 +142,7 @@ def test_conflict_across_parts_names_every_row(read: _Read, tmp_path) -> None:
     parted = _prepared(read, [3, 7, 11], tmp_path)
     reasons = {r.row: r.reasons for r in parted.rejections()}
     assert reasons[14] == ['Hændelses-ID "H-2" appears in rows 5, 10, 14 with different content']
-    raw = parted.rejected.filter(pl.col("row_number") == 14)["original"].item()
+    raw = parted.rejected.filter(pl.col("row_number") == 14)["raw"].item()
     assert '"Alvorlighed":"Høj"' in raw
 
 

@@ -260,7 +260,11 @@ def test_damaged_zip_directories_give_a_sentence(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("encoding", ["F-8", "UTF-7", "hex"])
-@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/_rels/workbook.xml.rels"])
+@pytest.mark.parametrize(
+    "part",
+    # a worksheet too (issue 15, item 12: its declaration was not looked at)
+    ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/worksheets/sheet1.xml"],
+)
 def test_an_unknown_encoding_in_the_xml_declaration(
     tmp_path: Path, encoding: str, part: str
 ) -> None:

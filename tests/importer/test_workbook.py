@@ -15,6 +15,7 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 import fastexcel
 import openpyxl
@@ -306,12 +307,89 @@ def test_1904_workbooks_give_the_right_calendar_dates(
     ]
 
 
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _probe_xml(attribute: str | None) -> bytes:
+    pr = "" if attribute is None else f"<workbookPr date1904={quoteattr(attribute)}/>"
+    return (
+        f'<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">{pr}'
+        '<sheets><sheet name="P" sheetId="1" r:id="rId7"/></sheets></workbook>'
+    ).encode()
+
+
 def test_calamine_probe() -> None:
-    assert calamine_reads_1904(None) is False
-    assert calamine_reads_1904("1") is True
-    assert calamine_reads_1904("true") is True
-    assert calamine_reads_1904("0") is False
-    assert calamine_reads_1904("false") is False
+    assert calamine_reads_1904(_probe_xml(None)) is False
+    assert calamine_reads_1904(_probe_xml("1")) is True
+    assert calamine_reads_1904(_probe_xml("true")) is True
+    assert calamine_reads_1904(_probe_xml("0")) is False
+    assert calamine_reads_1904(_probe_xml("false")) is False
+
+
+# Issue 15, item 11: the forms of xl/workbook.xml that Excel (and tools writing for it) use
+# for the 1904 system. Recent Excel (2013 and later) writes the x15 namespaces, an
+# mc:AlternateContent block with the file's path, and an extLst whose x15:workbookPr carries
+# no date1904: calamine then read the 1900 system, and every date came 1,462 days early.
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+X15_NS = "http://schemas.microsoft.com/office/spreadsheetml/2010/11/main"
+XR_NS = "http://schemas.microsoft.com/office/spreadsheetml/2014/revision"
+
+
+def _recent_excel(workbook_pr: str, prefix: str = "") -> str:
+    p = f"{prefix}:" if prefix else ""
+    ns = f'xmlns:{prefix}="{MAIN_NS}"' if prefix else f'xmlns="{MAIN_NS}"'
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+        f'<{p}workbook {ns} xmlns:r="{REL_NS}" xmlns:mc="{MC_NS}" mc:Ignorable="x15 xr" '
+        f'xmlns:x15="{X15_NS}" xmlns:xr="{XR_NS}">'
+        f'<{p}fileVersion appName="xl" lastEdited="7" lowestEdited="7" rupBuild="27328"/>'
+        f"{workbook_pr.replace('<workbookPr', f'<{p}workbookPr')}"
+        '<mc:AlternateContent><mc:Choice Requires="x15"><x15ac:absPath url="C:\\Users\\a\\" '
+        'xmlns:x15ac="http://schemas.microsoft.com/office/spreadsheetml/2010/11/ac"/>'
+        "</mc:Choice></mc:AlternateContent>"
+        '<xr:revisionPtr revIDLastSave="0" documentId="8_{0}"/>'
+        f'<{p}bookViews><{p}workbookView xWindow="0" yWindow="0"/></{p}bookViews>'
+        f'<{p}sheets><{p}sheet name="Sheet" sheetId="1" r:id="rId1"/></{p}sheets>'
+        f'<{p}calcPr calcId="191029"/>'
+        f'<{p}extLst><{p}ext uri="{{140A7094-0E35-4892-8432-C4D2E57EDEB5}}">'
+        f'<x15:workbookPr chartTrackingRefBase="1"/></{p}ext></{p}extLst></{p}workbook>'
+    )
+
+
+def _with_workbook_xml(source: Path, target: Path, text: str) -> Path:
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            zout.writestr(
+                info.filename, text.encode() if info.filename == "xl/workbook.xml" else data
+            )
+    return target
+
+
+@pytest.mark.parametrize(
+    ("form", "text", "is_1904"),
+    [
+        (
+            "recent_excel_1",
+            _recent_excel('<workbookPr date1904="1" defaultThemeVersion="166925"/>'),
+            True,
+        ),
+        ("recent_excel_true", _recent_excel('<workbookPr date1904="true"/>'), True),
+        ("recent_excel_TRUE", _recent_excel('<workbookPr date1904=" TRUE "/>'), True),
+        ("recent_excel_prefix", _recent_excel('<workbookPr date1904="1"/>', prefix="x"), True),
+        ("recent_excel_1900", _recent_excel('<workbookPr date1904="0"/>'), False),
+        ("recent_excel_no_attribute", _recent_excel("<workbookPr/>"), False),
+    ],
+)
+def test_the_date_system_is_read_from_every_form_excel_writes(
+    mac_workbook: Path, tmp_path: Path, form: str, text: str, is_1904: bool
+) -> None:
+    book = read_workbook(_with_workbook_xml(mac_workbook, tmp_path / f"{form}.xlsx", text))
+    assert book.date1904 is is_1904
+    # The cell holds serial 43475: 2023-01-11 in the 1904 system, 2019-01-10 in the 1900 one.
+    expected = "2023-01-11 00:00:00" if is_1904 else "2019-01-10 00:00:00"
+    assert book.sheets[0].rows.get_column("c0").to_list()[0] == expected
 
 
 # --------------------------------------------------------------------------- refused files

@@ -321,3 +321,35 @@ def test_incident_rows_and_facts_are_translated(con) -> None:
     assert facts["Bemærkninger"] == "–"
     facts_en = dict(views.incident_facts(detail(con, "3"), "en").iter_rows())
     assert facts_en["Date of incident"] == "2024-01-15" and facts_en["Decided by"] == "Manager"
+
+
+# --------------------------------------------------------------------------- person aliases
+
+
+def test_people_are_numbered_within_the_list_and_pseudonyms_never_leave_the_store() -> None:
+    c = fixture_store()
+    # Incidents 8 (newest) .. 1; citizens by hand: 8 and 5 share one, 7 and 2 another.
+    refs = {"8": "p_x", "7": "p_y", "5": "p_x", "2": "p_y", "3": "p_z"}
+    for incident_id, ref in refs.items():
+        c.execute(
+            "UPDATE incidents SET citizen_ref = $r, employee_ref = 'p_e' WHERE incident_id = $i",
+            {"r": ref, "i": incident_id},
+        )
+    frame = queries.run(c, "incident_list", params())
+    assert "citizen_ref" not in frame.columns and "employee_ref" not in frame.columns
+    numbers = dict(zip(ids(frame), frame["citizen_no"].to_list(), strict=True))
+    # newest first: 8 -> 1, 7 -> 2, 5 -> 1 again, 3 -> 3, 2 -> 2 again; unknown -> None
+    assert numbers == {"8": 1, "7": 2, "6": None, "5": 1, "4": None, "3": 3, "2": 2, "1": None}
+    rows = views.incident_rows(frame, "da")
+    assert rows.row(0, named=True)["citizen_no"] == "Borger 1"
+    assert views.incident_headers(["citizen_no"], "en") == {"citizen_no": "Citizen"}
+    # one incident: numbered as the list shows it
+    detail_3 = queries.run(c, "incident_detail", params(incident_id="3")).row(0, named=True)
+    assert "citizen_ref" not in detail_3 and detail_3["citizen_no"] == 1
+    facts = dict(views.incident_facts(views.numbered_as_listed(detail_3, frame), "en").iter_rows())
+    assert facts["Citizen"] == "Citizen 3"
+    assert facts["Employee"] == "Employee 1"
+    only = dict(views.incident_facts(detail_3, "da").iter_rows())
+    assert only["Borger"] == "Borger 1"
+    assert not any("p_" in str(v) for v in [*facts.values(), *only.values()])
+    c.close()

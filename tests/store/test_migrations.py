@@ -151,3 +151,13 @@ def test_006_spells_out_the_hash_expression_of_the_code(monkeypatch: pytest.Monk
         monkeypatch.setitem(records.ROW_HASH_VERSIONS, kind, records.ROW_HASH_VERSIONS[kind][:1])
         expression = re.sub(r"\s+", "", records._hash_expression(kind))
         assert compact.count(expression) == 3, kind  # rehash table, current, history
+
+
+def test_every_migration_has_a_version_of_its_own() -> None:
+    names = [
+        entry.name
+        for entry in (resources.files("dashboard.store") / "migrations").iterdir()
+        if entry.name.endswith(".sql")
+    ]
+    versions = [int(name.split("_", 1)[0]) for name in names]
+    assert len(versions) == len(set(versions)), sorted(names)
