@@ -1,12 +1,12 @@
 """Edited links (issue 15, item 8): every query parameter of every page is validated.
 
 An unknown or out-of-range value gives a notice and a sane default, never an exception;
-hypothesis fuzzes every page's parameters under AppTest (bounded, derandomised under CI).
+hypothesis fuzzes every page's parameters under AppTest (bounded; derandomised under CI by
+the "ci" profile of tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
 from datetime import date
 from typing import Any
@@ -24,7 +24,6 @@ from tests.pages.conftest import ROOT, TIMEOUT
 
 PAGE_FILES = [spec.file for spec in PAGES]
 NOTICE = t("link_params.ignored", "da", names="")  # the sentence up to the names
-CI = os.environ.get("CI") == "true"
 
 
 def open_link(page: str, query: dict[str, Any]) -> tuple[AppTest, AppTest]:
@@ -162,8 +161,6 @@ def test_fuzzed_links_never_raise(app, page: str) -> None:  # type: ignore[no-un
     @settings(
         max_examples=10,
         deadline=None,
-        derandomize=CI,
-        database=None if CI else settings.default.database,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
     @given(LINKS)
