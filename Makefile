@@ -6,6 +6,8 @@ UV_VERSION := 0.13.9
 VENV := .venv
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PORT ?= 8501
+# Local mode (no [auth] in .streamlit/secrets.toml) only ever listens on this machine.
+ADDRESS ?= 127.0.0.1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: install run test test-fast lint bench demo clean
@@ -25,7 +27,7 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 run: install
 	$(VENV)/bin/python -m dashboard demo --if-empty
-	$(VENV)/bin/python -m dashboard.serve --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(VENV)/bin/python -m dashboard.serve --server.port $(PORT) --server.address $(ADDRESS) --server.headless true --browser.gatherUsageStats false
 
 test: install
 	$(VENV)/bin/python -m pytest -q

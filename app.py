@@ -1,10 +1,13 @@
-"""Entry point: page config, state, and the navigation built from dashboard/pages."""
+"""Entry point: page config, the viewer (sign-in and grant, on every run), and the
+navigation of the pages their role may open."""
 
 from importlib import resources
 
 import streamlit as st
 
-from dashboard.components.navigation import build_pages, current_lang
+from dashboard.access import load_access_settings
+from dashboard.components import auth, context
+from dashboard.components.navigation import PAGES, build_pages, current_lang
 from dashboard.config import ConfigError, load_settings
 from dashboard.i18n import t
 
@@ -16,7 +19,14 @@ lang = current_lang()
 st.set_page_config(page_title=t("app.title", lang), page_icon=str(ICON), layout="wide")
 try:
     load_settings()
+    load_access_settings()
+    # first: a grant's scope is checked against the store's current departments and units
+    context.mirror_catalogue(context.cursor())
+    viewer = auth.identify(lang)  # stops with the sign-in, no-access or configure page
 except ConfigError as error:  # a misconfigured server: say which setting, not a traceback
     st.error(str(error))
     st.stop()
-st.navigation(build_pages(lang)).run()
+auth.sidebar(viewer, lang)
+page = st.navigation(build_pages(lang, viewer.grant.rights))
+auth.log_page_view(page.url_path or PAGES[0].url_path)  # before the page: it may st.stop()
+page.run()

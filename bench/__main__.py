@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ("import", "metrics", "browser")
+BENCHMARKS = ("import", "metrics", "browser", "access")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import metrics
 
             metrics.run(out_dir=args.out, argv=argv_text)
+        elif name == "access":
+            from bench import access
+
+            access.run(out_dir=args.out)
         else:
             from bench import browser
 

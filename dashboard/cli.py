@@ -19,7 +19,9 @@ from typing import TextIO
 
 import polars as pl
 
-from dashboard import store, workdir
+from dashboard import access, store, workdir
+from dashboard.access import Action
+from dashboard.access_cli import add_access_parsers, cli_actor, run_access, run_audit
 from dashboard.config import ConfigError, Settings, load_settings
 from dashboard.contract import Kind
 from dashboard.excel_out import write_xlsx
@@ -94,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     add_db(p_undo)
 
     add_metrics_parser(sub, add_db)
+    add_access_parsers(sub, add_db)
     return parser
 
 
@@ -133,15 +136,34 @@ def main(
                 except LookupError as error:
                     print(str(error), file=err)
                     return EXIT_REFUSED
+            _audit_cli(settings, "undo", touched, import_id=args.import_id)
             print(
                 f"Import {args.import_id} undone ({touched} records restored or removed).", file=out
             )
             return EXIT_OK
         if args.command == "metrics":
             return run_metrics(args, settings, out, err)
-    except (ConfigError, StoreBusyError, StoreUnusableError) as error:
+        if args.command == "access":
+            return run_access(args, settings, out, err)
+        if args.command == "audit":
+            return run_audit(args, settings, out, err)
+    except (
+        ConfigError,
+        StoreBusyError,
+        StoreUnusableError,
+    ) as error:  # AccessError is a ConfigError
         return _refuse(args, str(error), out, err)
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _audit_cli(settings: Settings, action: Action, rows: int, **details: object) -> None:
+    """Log an import or undo made on the command line (by the operating-system user)."""
+    access.log(
+        settings.db_path,
+        access.AuditEntry(
+            user=cli_actor(), role="cli", scope="all", action=action, rows=rows, details=details
+        ),
+    )
 
 
 def _refuse(args: argparse.Namespace, sentence: str, out: TextIO, err: TextIO) -> int:
@@ -192,6 +214,13 @@ def _import(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
                     sheet=args.sheet,
                 )
                 prepared_ok.append(prepared)
+                _audit_cli(
+                    settings,
+                    "import",
+                    report.stored_new + report.stored_updated,
+                    import_id=report.import_id,
+                    kind=report.kind,
+                )
             except ImportFileError as error:
                 report = FileReport(file=mask_cpr(path.name), error=error.sentence)
             except FileNotFoundError:

@@ -67,3 +67,14 @@ def test_browser_benchmark_runs(tmp_path: Path) -> None:
     assert data["incidents"] == ROWS
     assert data["cold"]["runs"] == 2 and data["repeated_to_all"]["runs"] == 2
     assert data["reload"]["runs"] == 3
+
+
+@pytest.mark.slow
+def test_access_benchmark_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench import access
+
+    monkeypatch.chdir(tmp_path)  # the benchmark changes to the project folder; undone after
+    access.run(reruns=1, scale=0.05, out_dir=tmp_path / "out", big=False)
+    data = _results(tmp_path / "out", "access")
+    assert data["reruns"] == 1 and len(data["raw_s"]["signed_in"]) == 1
+    assert data["grant_check_ms"] > 0 and data["audit_write_ms"] > 0

@@ -15,10 +15,11 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from dashboard import queries, store, workdir
+from dashboard import access, queries, store, workdir
+from dashboard.components import auth
 from dashboard.config import Settings, load_settings
 from dashboard.i18n import t
-from dashboard.metrics.filters import ALL, Filters, GroupBy, Scope, query_params
+from dashboard.metrics.filters import Filters, GroupBy, Scope, query_params
 from dashboard.metrics.report import MetricsReport, build_report
 
 DataVersion = tuple[int, int, str]
@@ -63,8 +64,26 @@ def cursor() -> duckdb.DuckDBPyConnection:
 
 
 def viewer_scope() -> Scope:
-    """What the current viewer may see. Everyone sees everything until sign-in exists."""
-    return ALL
+    """What the current viewer may see: their grant's scope (see components.auth), nothing
+    when no viewer was identified in this run."""
+    return auth.current_scope()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _mirrored(_cur: duckdb.DuckDBPyConnection, db: str, version: DataVersion) -> bool:
+    pairs = store.fetch_all(
+        _cur,
+        "SELECT DISTINCT department, unit FROM incidents "
+        "UNION SELECT DISTINCT department, unit FROM inquiries",
+    )
+    access.record_units(Path(db), [(str(d), None if u is None else str(u)) for d, u in pairs])
+    return True
+
+
+def mirror_catalogue(cur: duckdb.DuckDBPyConnection) -> None:
+    """Keep the access file's catalogue of departments and units equal to the store's (once
+    per data version), so ``access grant`` can check names while this process holds the store."""
+    _mirrored(cur, str(settings().db_path), data_version(cur))
 
 
 def data_version(cur: duckdb.DuckDBPyConnection) -> DataVersion:

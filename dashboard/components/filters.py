@@ -91,6 +91,11 @@ def sidebar_filters(cur: duckdb.DuckDBPyConnection, lang: Lang, *, group_by: boo
     """Render the filters in the sidebar, mirror them in the URL, return the view."""
     options = filter_options(cur)
     bounds = date_bounds(options)
+    # what the link that opened the session names, before the widgets prune it to the options
+    asked = {
+        key: st.query_params.get_all(key) if url_state.current(key) is None else []
+        for key in (KEYS["departments"], KEYS["units"])
+    }
     st.sidebar.header(t("filters.title", lang))
     date_from, date_to = _period(bounds, lang)
     departments = sorted(set(options["department"].to_list()))
@@ -123,6 +128,13 @@ def sidebar_filters(cur: duckdb.DuckDBPyConnection, lang: Lang, *, group_by: boo
         by = cast(GroupBy, chosen_by or DEFAULT_BY)
     st.sidebar.button(t("filters.reset", lang), on_click=_reset, key="reset_filters")
     url_state.publish()
+    known = {KEYS["departments"]: set(departments), KEYS["units"]: set(units)}
+    if any(name not in known[key] for key, names in asked.items() for name in names):
+        # a name outside the viewer's scope, or none at all: say so (without repeating it,
+        # which would confirm it exists) and show nothing rather than the whole scope
+        url_state.ignored()  # this warning speaks for the whole link
+        st.warning(t("access.link_outside_scope", lang), icon=":material/block:")
+        st.stop()
     layout.link_notice(lang)
     filters = Filters(
         date_from=date_from,

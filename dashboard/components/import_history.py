@@ -6,6 +6,10 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from dashboard import access
+from dashboard.access import Right
+from dashboard.components import auth
+from dashboard.components.context import settings
 from dashboard.components.text import literal_t
 from dashboard.components.writes import StoreWriteBusyError, one_writer
 from dashboard.formatting import format_date, format_number
@@ -28,6 +32,7 @@ def history(cur: duckdb.DuckDBPyConnection, lang: Lang) -> None:
         st.caption(t("import.history_empty", lang))
         return
     rows = frame.to_dicts()
+    actors = access.import_actors(settings().db_path)  # who imported and undid, from the log
     table = pl.DataFrame(
         {
             "#": [r["import_id"] for r in rows],
@@ -51,11 +56,18 @@ def history(cur: duckdb.DuckDBPyConnection, lang: Lang) -> None:
                 else t("import.status_active", lang)
                 for r in rows
             ],
+            t("access.imported_by", lang): [
+                actors.get(r["import_id"], {}).get("import", "") for r in rows
+            ],
+            t("access.undone_by", lang): [
+                actors.get(r["import_id"], {}).get("undo", "") for r in rows
+            ],
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")
     active = [r for r in rows if not r["undone_at"]]
-    if not active:
+    viewer = auth.viewer()
+    if not active or viewer is None or not viewer.may(Right.UNDO):
         return
     chosen = st.selectbox(
         t("import.undo_pick", lang),
@@ -67,12 +79,18 @@ def history(cur: duckdb.DuckDBPyConnection, lang: Lang) -> None:
     sure = st.checkbox(
         literal_t("import.undo_confirm", lang, file=_label(row, lang)), key=f"undo_sure_{chosen}"
     )
+    importer = actors.get(int(chosen), {}).get("import")
+    if importer and importer != viewer.email:  # someone else's import: confirm naming whose
+        sure = sure and st.checkbox(
+            t("access.undo_others", lang, user=importer), key=f"undo_others_{chosen}"
+        )
     if st.button(t("import.undo", lang), disabled=not sure, key="undo_button"):
         try:
             with one_writer(lang):
-                undo_import(cur, int(chosen))
+                touched = undo_import(cur, int(chosen))
         except StoreWriteBusyError as error:
             st.warning(str(error), icon=":material/hourglass_top:")
             return
+        auth.audit("undo", page="import", rows=touched, import_id=int(chosen))
         st.session_state["_undone"] = _label(row, lang)
         st.rerun()

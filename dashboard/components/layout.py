@@ -9,7 +9,8 @@ import duckdb
 import streamlit as st
 
 from dashboard import store
-from dashboard.components import url_state
+from dashboard.access import Right
+from dashboard.components import auth, url_state
 from dashboard.components.context import settings
 from dashboard.components.navigation import page_path
 from dashboard.formatting import format_count, format_date
@@ -38,6 +39,7 @@ def page_setup(cur: duckdb.DuckDBPyConnection, title_key: str) -> Lang:
     """Language switch, page title and, when the store holds demo data, the banner saying so."""
     lang = language_switch()
     st.title(t(title_key, lang))
+    auth.local_banner(lang)
     link_notice(lang)
     if holds_demo_data(cur):
         st.info(t("app.demo_banner", lang), icon=":material/info:")
@@ -76,6 +78,9 @@ def empty_store(cur: duckdb.DuckDBPyConnection, lang: Lang) -> bool:
         return False
     st.subheader(t("app.empty_title", lang))
     st.write(t("app.empty_body", lang))
+    found = auth.viewer()
+    if found is None or not found.may(Right.IMPORT):  # read-only roles: nothing to offer
+        return True
     left, right = st.columns(2)
     if left.button(t("app.load_demo", lang), key="load_demo", type="primary"):
         from dashboard.components.writes import StoreWriteBusyError, one_writer

@@ -8,6 +8,7 @@ from typing import cast
 
 import streamlit as st
 
+from dashboard.access import Right
 from dashboard.components import url_state
 from dashboard.i18n import DEFAULT_LANG, LANGS, Lang, t
 
@@ -16,12 +17,14 @@ PAGE_DIR = Path(__file__).resolve().parent.parent / "pages"
 
 @dataclass(frozen=True)
 class PageSpec:
-    """A page: its script in dashboard/pages, its menu key in the catalogue, icon and URL."""
+    """A page: its script in dashboard/pages, its menu key in the catalogue, icon and URL, and
+    the right it needs beyond reading (None: every signed-in role with a grant)."""
 
     file: str
     key: str
     icon: str
     url_path: str
+    needs: Right | None = None
 
     @property
     def url(self) -> str:
@@ -38,8 +41,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("response_times.py", "response_times", ":material/schedule:", "response-times"),
     PageSpec("equal_treatment.py", "equal_treatment", ":material/balance:", "equal-treatment"),
     PageSpec("incidents.py", "incidents", ":material/table_rows:", "incidents"),
-    PageSpec("import_data.py", "import", ":material/upload_file:", "import"),
+    PageSpec("import_data.py", "import", ":material/upload_file:", "import", Right.IMPORT),
     PageSpec("export.py", "export", ":material/download:", "export"),
+    PageSpec("admin.py", "admin", ":material/admin_panel_settings:", "admin", Right.ADMIN),
 )
 
 
@@ -52,8 +56,13 @@ def current_lang() -> Lang:
     return cast(Lang, value if value in LANGS else DEFAULT_LANG)
 
 
-def build_pages(lang: Lang) -> list[st.Page]:
-    """st.Page objects for every page, titled in ``lang``."""
+def visible(rights: frozenset[Right]) -> list[PageSpec]:
+    """The pages a role with ``rights`` may open, in menu order (deny by default)."""
+    return [spec for spec in PAGES if spec.needs is None or spec.needs in rights]
+
+
+def build_pages(lang: Lang, rights: frozenset[Right]) -> list[st.Page]:
+    """st.Page objects for the pages a role with ``rights`` may open, titled in ``lang``."""
     return [
         st.Page(
             PAGE_DIR / spec.file,
@@ -62,7 +71,7 @@ def build_pages(lang: Lang) -> list[st.Page]:
             url_path=spec.url_path,
             default=index == 0,
         )
-        for index, spec in enumerate(PAGES)
+        for index, spec in enumerate(visible(rights))
     ]
 
 

@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import workdir
-from dashboard.components import previews
+from dashboard.components import auth, previews
 from dashboard.components.context import settings
 from dashboard.components.text import literal, literal_t
 from dashboard.components.writes import StoreWriteBusyError, one_writer
@@ -347,11 +347,19 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, digest: str, l
             progress.progress(0.9, text=t("import.step_storing", lang))
             try:
                 with one_writer(lang):
-                    done[digest] = (commit(cur, prepared), prepared)
+                    stored = commit(cur, prepared)
             except StoreWriteBusyError as error:
                 progress.empty()
                 st.warning(str(error), icon=":material/hourglass_top:")
                 return
+            auth.audit(
+                "import",
+                page="import",
+                rows=stored.stored_new + stored.stored_updated,
+                import_id=stored.import_id,
+                kind=prepared.kind,
+            )
+            done[digest] = (stored, prepared)
             progress.progress(1.0, text=t("import.success", lang))
             st.rerun()
         progress.empty()

@@ -23,7 +23,7 @@ from typing import Any
 
 import streamlit as st
 
-_REMEMBERED = "_url_state"
+_REMEMBERED = REMEMBERED = "_url_state"  # public: the audit log reads the view's link from it
 _IGNORED = "_url_state_ignored"
 
 Parse = Callable[[list[str]], Any]

@@ -6,7 +6,7 @@ from functools import partial
 
 import streamlit as st
 
-from dashboard.components import context, layout
+from dashboard.components import auth, context, layout
 from dashboard.components.page import analysis_page
 from dashboard.excel_out import csv_text, xlsx_bytes
 from dashboard.i18n import t
@@ -26,7 +26,10 @@ about = (
 stamp = f"{report.extract_date or datetime.now().date():%Y-%m-%d}"
 st.download_button(
     t("export.download_excel", lang),
-    data=partial(xlsx_bytes, [about, *tables]),  # written when clicked, not on every rerun
+    # written (and logged) when clicked, not on every rerun
+    data=auth.audited(
+        "export", "export", partial(xlsx_bytes, [about, *tables]), sum(f.height for _, f in tables)
+    ),
     file_name=f"chikane-{stamp}.xlsx" if lang == "da" else f"harassment-{stamp}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     type="primary",
@@ -39,7 +42,14 @@ chosen = st.selectbox(t("export.csv_table", lang), names, key="csv_table")
 table = dict(tables)[chosen]
 st.download_button(
     t("export.download_csv", lang),
-    data=csv_text(table, separator=";" if lang == "da" else ",", decimal_comma=lang == "da"),
+    data=auth.audited(
+        "export",
+        "export",
+        partial(
+            csv_text, table, separator=";" if lang == "da" else ",", decimal_comma=lang == "da"
+        ),
+        table.height,
+    ),
     file_name=f"{chosen}-{stamp}.csv",
     mime="text/csv",
     on_click="ignore",

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,9 +99,12 @@ def running_app(
     python: str = sys.executable,
     env: Mapping[str, str] | None = None,
     timeout: float = 180.0,
+    args: Sequence[str] = (),
+    port: int | None = None,
 ) -> Iterator[str]:
-    """A running dashboard on the store ``db``; yields its URL and stops it afterwards."""
-    port = free_port()
+    """A running dashboard on the store ``db`` (with more ``streamlit run`` options ``args``,
+    on ``port`` or a free one); yields its URL and stops it afterwards."""
+    port = port or free_port()
     process = subprocess.Popen(
         [
             python,
@@ -117,6 +120,7 @@ def running_app(
             "false",
             "--server.fileWatcherType",
             "none",
+            *args,
         ],
         cwd=ROOT,
         env={

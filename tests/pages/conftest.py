@@ -15,6 +15,14 @@ from dashboard.store.seed import write_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120  # importing Polars, scipy and statsmodels alone takes seconds on this machine
+# an [auth] section as a municipality would write it (AppTest never contacts the provider)
+AUTH_SECTION = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "a-test-cookie-secret-of-32-chars!",
+    "client_id": "dashboard",
+    "client_secret": "test-secret",
+    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+}
 
 
 @pytest.fixture(scope="session")
@@ -36,13 +44,21 @@ def app(
     monkeypatch.setenv("DASHBOARD_DB", str(demo_db))
     monkeypatch.setenv("DASHBOARD_KEY_FILE", str(tmp_path / "secret.key"))
 
-    def build(page: str | None = None, **query: str | list[str]) -> AppTest:
+    def build(
+        page: str | None = None, user: dict[str, object] | None = None, **query: str | list[str]
+    ) -> AppTest:
         """Open the app from a link with ``query`` (a new session), then go to ``page``.
 
         Switching before the first run only works where a page's URL equals its file name,
         so the link opens the first page; the filters and language it seeded persist.
+        With ``user`` (claims, e.g. ``{"is_logged_in": True, "email": ...}``) sign-in is
+        configured (an ``[auth]`` section) and the session is that user's; without it the app
+        runs in local mode.
         """
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+        if user is not None:
+            at.secrets["auth"] = AUTH_SECTION
+            at.user = user
         for key, value in query.items():
             at.query_params[key] = value
         at.run()
