@@ -22,6 +22,7 @@ reads them as the plain dictionaries they were.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
@@ -34,7 +35,7 @@ from dashboard.components.context import settings
 
 SWEEP_SECONDS = 10.0
 
-Key = tuple[str, str]  # (session id, content hash of the file)
+Key = tuple[str, str]  # (session key, content hash of the file): see session_key()
 
 
 class PreviewStore:
@@ -150,10 +151,11 @@ class SessionPart(MutableMapping[str, Any]):
 
 
 def _session_ended(session: str) -> bool:
+    """Whether the browser session of a session key is gone (never outside a real server)."""
     if not Runtime.exists():
         return False
     runtime = Runtime.instance()
-    return isinstance(runtime, Runtime) and not runtime.is_active_session(session)
+    return isinstance(runtime, Runtime) and not runtime.is_active_session(session.split("/")[0])
 
 
 _NEVER = threading.Event()  # never set: the sweeper runs for the server's life
@@ -174,8 +176,11 @@ def server_previews() -> PreviewStore:
 
 
 def session_id() -> str:
+    """This session's key: Streamlit's session id (to see when it ends) and a token kept in
+    its state (so that two states under one id, as AppTest gives every test, stay apart)."""
     ctx = get_script_run_ctx()
-    return ctx.session_id if ctx is not None else "bare"
+    token: str = st.session_state.setdefault("_previews_token", uuid.uuid4().hex)
+    return f"{ctx.session_id if ctx is not None else 'bare'}/{token}"
 
 
 def part(name: str) -> SessionPart:
