@@ -7,8 +7,10 @@ import streamlit as st
 
 from dashboard.access import load_access_settings
 from dashboard.components import auth, context
+from dashboard.components.failure import show_error, shown_as_sentence
 from dashboard.components.navigation import PAGES, build_pages, current_lang
-from dashboard.config import ConfigError, load_settings
+from dashboard.config import load_settings
+from dashboard.errors import DashboardError
 from dashboard.i18n import t
 
 # The icon is package data, sent inline as an SVG data URL: a ":material/...:" page icon
@@ -23,10 +25,13 @@ try:
     # first: a grant's scope is checked against the store's current departments and units
     context.mirror_catalogue(context.cursor())
     viewer = auth.identify(lang)  # stops with the sign-in, no-access or configure page
-except ConfigError as error:  # a misconfigured server: say which setting, not a traceback
-    st.error(str(error))
+except DashboardError as error:  # a misconfigured server or store: one sentence, no traceback
+    show_error(error, lang)
     st.stop()
 auth.sidebar(viewer, lang)
 page = st.navigation(build_pages(lang, viewer.grant.rights))
 auth.log_page_view(page.url_path or PAGES[0].url_path)  # before the page: it may st.stop()
-page.run()
+# Any DashboardError in a page (the store, a query, an import) ends it with its sentence in
+# the reader's language, not a traceback.
+with shown_as_sentence(lang):
+    page.run()

@@ -74,9 +74,18 @@ INCIDENT_COLUMNS = (
     "warning_on",
     "work_accident_reported",
     "work_accident_reported_on",
+    "absence_days",
+    "absence_from",
     "documented",
 )
-INQUIRY_COLUMNS = ("department", "unit", "received_on", "deadline_on", "answered_on")
+INQUIRY_COLUMNS = (
+    "department",
+    "unit",
+    "inquiry_type",
+    "received_on",
+    "deadline_on",
+    "answered_on",
+)
 
 
 def _times(fn: Callable[[], Any], runs: int) -> dict[str, Any]:
@@ -93,7 +102,7 @@ def page_filters(con: Any) -> Filters:
     """The filters a page opens with: the period from the first to the last date in the data
     (as the period picker starts), everything else unrestricted. The period's first and last
     months are partly covered, so the outcome query reads them from the incidents."""
-    options = queries.run(con, "filter_options", ALL.params())
+    options = queries.run(con, "filter_options", query_params(Filters(), ALL))
     first, last = options["first_date"].min(), options["last_date"].max()
     assert isinstance(first, date) and isinstance(last, date), "the store holds incidents"
     return Filters(date_from=first, date_to=last)
@@ -105,7 +114,7 @@ def _params(con: Any) -> dict[str, Any]:
         page_filters(con),
         ALL,
         group_by="unit",
-        work_accident_days=9,
+        work_accident_days=14,
         extract_date=extract or date.today(),
     )
 
@@ -125,8 +134,9 @@ def _days(later: str, earlier: str) -> pl.Expr:
 def polars_aggregates(
     incidents: pl.DataFrame, inquiries: pl.DataFrame, params: dict[str, Any]
 ) -> dict[str, pl.DataFrame]:
-    """The same aggregates as the SQL, in Polars (filters as the macros apply them)."""
-    inc = incidents.filter(pl.col("occurred_on").is_between(params["date_from"], params["date_to"]))
+    """The same aggregates as the SQL, in Polars (filters and rules as the macros apply them)."""
+    view = params["view"]
+    inc = incidents.filter(pl.col("occurred_on").is_between(view["date_from"], view["date_to"]))
     for key, column in (
         ("departments", "department"),
         ("units", "unit"),
@@ -134,13 +144,41 @@ def polars_aggregates(
         ("channels", "channel"),
         ("severities", "severity"),
     ):
-        if params[key]:
-            inc = inc.filter(pl.col(column).is_in(params[key]))
+        if view[key]:
+            inc = inc.filter(pl.col(column).is_in(view[key]))
     groups = ["department", "unit"] if params["group_by"] == "unit" else ["department"]
-    prior = (
-        pl.col("warning_on") <= pl.col("police_reported_on").fill_null(pl.col("warning_on"))
-    ).fill_null(False)
-    within = _days("work_accident_reported_on", "occurred_on") <= params["work_accident_days"]
+    reported = pl.col("police_reported").fill_null(False)
+    not_denied = pl.col("warning_given").fill_null(True)
+    both_dated = pl.col("warning_on").is_not_null() & pl.col("police_reported_on").is_not_null()
+    in_order = (pl.col("warning_on") <= pl.col("police_reported_on")).fill_null(False)
+    with_prior = reported & not_denied & both_dated & in_order
+    without_prior = reported & (
+        pl.col("warning_given").not_().fill_null(False) | (not_denied & both_dated & ~in_order)
+    )
+    notified = pl.col("work_accident_reported").fill_null(False)
+    absent = (pl.col("absence_days") >= 1).fill_null(False)
+    required = absent | (pl.col("absence_from") > pl.col("occurred_on")).fill_null(False)
+    proxy = (
+        pl.when(pl.col("absence_from").is_not_null())
+        .then(pl.lit("absence_from"))
+        .when(absent)
+        .then(pl.lit("day_after"))
+        .otherwise(pl.lit("incident"))
+    )
+    start = (
+        pl.when(pl.col("absence_from").is_not_null())
+        .then(pl.col("absence_from"))
+        .when(absent)
+        .then(pl.col("occurred_on") + pl.duration(days=1))
+        .otherwise(pl.col("occurred_on"))
+    )
+    dated = notified & pl.col("work_accident_reported_on").is_not_null()
+    to_deadline = (pl.col("work_accident_reported_on") - start).dt.total_days()
+    days = view["work_accident_days"]
+
+    def n(condition: pl.Expr) -> pl.Expr:
+        return condition.sum().cast(pl.Int64)
+
     strata = inc.group_by(*groups, "harassment_type", pl.col("severity").fill_null("unknown")).agg(
         incidents=pl.len().cast(pl.Int64),
         police_report_known=pl.col("police_reported").count().cast(pl.Int64),
@@ -151,16 +189,26 @@ def polars_aggregates(
         work_accidents=pl.col("work_accident_reported").sum().cast(pl.Int64),
         documentation_known=pl.col("documented").count().cast(pl.Int64),
         documented=pl.col("documented").sum().cast(pl.Int64),
-        police_without_prior_warning=(pl.col("police_reported") & ~prior).sum().cast(pl.Int64),
-        work_accidents_within_deadline=(pl.col("work_accident_reported") & within)
-        .sum()
-        .cast(pl.Int64),
+        police_with_prior_warning=n(with_prior),
+        police_without_prior_warning=n(without_prior),
+        police_prior_warning_unknown=n(reported & ~with_prior & ~without_prior),
+        work_accident_required=n(required),
+        work_accident_required_notified=n(required & notified),
+        work_accident_missing=n(
+            required & pl.col("work_accident_reported").not_().fill_null(False)
+        ),
+        work_accidents_within_deadline=n(dated & (to_deadline <= days)),
+        work_accidents_late=n(dated & (to_deadline > days)),
+        work_accidents_undated=n(notified & pl.col("work_accident_reported_on").is_null()),
+        deadline_from_absence_from=n(dated & (proxy == "absence_from")),
+        deadline_from_day_after=n(dated & (proxy == "day_after")),
+        deadline_from_incident=n(dated & (proxy == "incident")),
     )
     police = pl.col("police_reported").fill_null(False)
     accident = pl.col("work_accident_reported").fill_null(False)
     to_police = _days("police_reported_on", "occurred_on")
     to_accident = _days("work_accident_reported_on", "occurred_on")
-    warned_first = police & (pl.col("warning_on") <= pl.col("police_reported_on")).fill_null(False)
+    warned_first = with_prior
     warning_to_police = _days("police_reported_on", "warning_on")
     delays = inc.group_by(*groups).agg(
         police_report_dated=to_police.filter(police).count().cast(pl.Int64),
@@ -172,23 +220,28 @@ def polars_aggregates(
         days_warning_to_police_median=warning_to_police.filter(warned_first).quantile(
             0.5, "linear"
         ),
-        police_with_prior_warning=warned_first.sum().cast(pl.Int64),
+        police_with_prior_warning_dated=warned_first.sum().cast(pl.Int64),
     )
 
-    extract = params["extract_date"]
+    extract = view["extract_date"]
     inq = inquiries.filter(
-        pl.col("received_on").is_between(params["date_from"], params["date_to"]),
+        pl.col("received_on").is_between(view["date_from"], view["date_to"]),
         pl.col("received_on") <= extract,
     )
-    for key, column in (("departments", "department"), ("units", "unit")):
-        if params[key]:
-            inq = inq.filter(pl.col(column).is_in(params[key]))
+    for key, column in (
+        ("departments", "department"),
+        ("units", "unit"),
+        ("inquiry_types", "inquiry_type"),
+    ):
+        if view[key]:
+            inq = inq.filter(pl.col(column).is_in(view[key]))
     answered = (pl.col("answered_on").is_not_null() & (pl.col("answered_on") <= extract)).fill_null(
         False
     )
     response = _days("answered_on", "received_on")
     durations = inq.group_by(
         *groups,
+        "inquiry_type",
         days=pl.when(answered)
         .then(response)
         .otherwise((pl.lit(extract) - pl.col("received_on")).dt.total_days()),

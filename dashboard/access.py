@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from dashboard.config import ConfigError
+from dashboard.errors import error_message
 from dashboard.metrics.filters import ALL, Scope
 
 Role = Literal["ombudsman", "department_head", "analyst", "admin"]
@@ -149,18 +150,13 @@ def load_access_settings(environ: Mapping[str, str] | None = None) -> AccessSett
     except ValueError:
         hours = 0.0
     if not hours > 0:
-        raise AccessError(
-            f"DASHBOARD_SESSION_HOURS must be a number of hours above 0, not {hours_text!r}."
-        )
+        raise AccessError(error_message("access_session_hours", value=hours_text))
     claim_roles: dict[str, Role] = {}
     for part in filter(None, (p.strip() for p in env.get("DASHBOARD_CLAIM_ROLES", "").split(","))):
         value, sep, role = part.rpartition("=")
         # a department head's scope comes only from a grant, so a claim cannot make one
         if not sep or not value or role not in ("ombudsman", "analyst", "admin"):
-            raise AccessError(
-                f"DASHBOARD_CLAIM_ROLES: {part!r} is not claim-value=role with a role among "
-                "ombudsman, analyst, admin."
-            )
+            raise AccessError(error_message("access_claim_roles", part=part))
         claim_roles[value] = cast(Role, role)
     return AccessSettings(
         session_hours=hours,
@@ -223,7 +219,7 @@ def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         con = sqlite3.connect(path, timeout=10, isolation_level=None)
     except (OSError, sqlite3.Error) as error:
-        raise AccessError(f"The access file {path} cannot be opened ({error}).") from error
+        raise AccessError(error_message("access_file_unusable", file=str(path))) from error
     try:
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=NORMAL")
@@ -328,20 +324,20 @@ def resolve_grant(
     """
     email = normalise_email(email)
     if "@" not in email or any(c.isspace() for c in email):
-        raise AccessError(f"{email!r} is not an e-mail address.")
+        raise AccessError(error_message("access_not_email", email=email))
     if role not in ROLES:
-        raise AccessError(f"Unknown role {role!r}: use one of {', '.join(ROLES)}.")
+        raise AccessError(error_message("access_unknown_role", role=role, known=list(ROLES)))
     if Right.SEE_ALL in RIGHTS[role]:
         if departments or units or unit_pairs:
-            raise AccessError(
-                f"The role {role} sees the whole municipality: give no --department or --unit."
-            )
+            raise AccessError(error_message("access_role_sees_all", role=role))
         return Grant(email, role)
     if not departments and not units and not unit_pairs:
-        raise AccessError("A department head needs at least one department or unit.")
+        raise AccessError(error_message("access_scope_needed"))
     for pair in unit_pairs:
         if tuple(pair) not in catalogue:
-            raise AccessError(f"Unknown unit {pair[1]!r} in {pair[0]!r}.")
+            raise AccessError(
+                error_message("access_unknown_unit_in", unit=pair[1], department=pair[0])
+            )
     if unit_pairs:
         return Grant(
             email,
@@ -353,7 +349,11 @@ def resolve_grant(
     for name in departments:
         if name not in known_departments:
             raise AccessError(
-                f"Unknown department {name!r}; the known ones are: {', '.join(known_departments) or 'none (the store is empty)'}."
+                error_message(
+                    "access_unknown_department",
+                    name=name,
+                    known=known_departments or error_message("access_none_known"),
+                )
             )
     if not units:
         return Grant(email, role, departments=tuple(dict.fromkeys(departments)))
@@ -361,16 +361,17 @@ def resolve_grant(
     for name in units:
         homes = [d for d, u in catalogue if u == name and (not departments or d in departments)]
         if not homes:
-            within = f" in {', '.join(departments)}" if departments else ""
             names = sorted({u for d, u in catalogue if u and (not departments or d in departments)})
             raise AccessError(
-                f"Unknown unit {name!r}{within}; the known ones are: {', '.join(names) or 'none'}."
+                error_message(
+                    "access_unknown_unit_within" if departments else "access_unknown_unit",
+                    name=name,
+                    departments=list(departments),
+                    known=names or error_message("access_none_known"),
+                )
             )
         if len(homes) > 1:
-            raise AccessError(
-                f"The unit {name!r} is in more than one department ({', '.join(homes)}): "
-                "name its department with --department."
-            )
+            raise AccessError(error_message("access_unit_ambiguous", name=name, homes=homes))
         pairs.append((homes[0], name))
     return Grant(email, role, units=tuple(dict.fromkeys(pairs)))
 
@@ -492,7 +493,9 @@ def audit_rows(
         params.append(normalise_email(user))
     if action:
         if action not in ACTIONS:
-            raise AccessError(f"Unknown action {action!r}: use one of {', '.join(ACTIONS)}.")
+            raise AccessError(
+                error_message("access_unknown_action", action=action, known=list(ACTIONS))
+            )
         where.append("action = ?")
         params.append(action)
     sql = f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit"  # noqa: S608 (fixed column names)

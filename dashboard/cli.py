@@ -2,7 +2,9 @@
 
 Exit status: 0 on success, 2 when a file was refused or the command could not run (one plain
 sentence on stderr, or in the JSON with ``--json``), 1 never on purpose: an unexpected error
-is a bug and shows its traceback.
+is a bug and shows its traceback. Every sentence comes from a
+:class:`~dashboard.errors.DashboardError` (caught once, in :func:`main`) or a usage error, and
+is English (``metrics --lang da`` writes its refusals in Danish too).
 """
 
 from __future__ import annotations
@@ -22,15 +24,15 @@ import polars as pl
 from dashboard import access, store, workdir
 from dashboard.access import Action
 from dashboard.access_cli import add_access_parsers, cli_actor, run_access, run_audit
-from dashboard.config import ConfigError, Settings, load_settings
+from dashboard.config import Settings, load_settings
 from dashboard.contract import Kind
+from dashboard.errors import DashboardError
 from dashboard.excel_out import write_xlsx
 from dashboard.importer.errors import ImportFileError
 from dashboard.importer.mappings import parse_map_option
 from dashboard.importer.pipeline import FileReport, PreparedImport, import_file, rejected_table
 from dashboard.importer.pseudonym import Pseudonymiser, load_or_create_key, mask_cpr
 from dashboard.metrics_cli import add_metrics_parser, run_metrics
-from dashboard.store import StoreBusyError, StoreUnusableError
 from dashboard.store.records import import_history, undo_import
 
 EXIT_OK, EXIT_REFUSED = 0, 2
@@ -83,9 +85,14 @@ def _parser() -> argparse.ArgumentParser:
     p_demo.add_argument(
         "--if-empty", action="store_true", help="only when the store holds no records"
     )
-    p_demo.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
     p_demo.add_argument(
-        "--scale", type=float, default=1.0, help="size multiplier (1.0 ≈ 6,000 incidents)"
+        "--seed", type=_seed, default=2024, help="random seed, 0 or more (default 2024)"
+    )
+    p_demo.add_argument(
+        "--scale",
+        type=_scale,
+        default=1.0,
+        help=f"size multiplier, above 0 and at most {MAX_DEMO_SCALE:g} (1.0 ≈ 6,000 incidents)",
     )
 
     p_list = sub.add_parser("imports", help="list recorded imports, newest first")
@@ -97,7 +104,49 @@ def _parser() -> argparse.ArgumentParser:
 
     add_metrics_parser(sub, add_db)
     add_access_parsers(sub, add_db)
+
+    p_serve = sub.add_parser(
+        "serve", help="serve the dashboard (Streamlit, headless) from the installed package"
+    )
+    add_db(p_serve)
+    p_serve.add_argument("--port", type=_port, default=8501, help="port (default 8501)")
+    p_serve.add_argument(
+        "--address",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)",
+    )
     return parser
+
+
+# 200 is 1.2 million incidents, about what the benchmarks use; much more does not fit in
+# memory (1e9 asked numpy for 44 TiB).
+MAX_DEMO_SCALE = 200.0
+
+
+def _seed(text: str) -> int:
+    """A random seed for numpy, which takes no negative one."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return int(text)
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= MAX_DEMO_SCALE:  # NaN fails too
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number above 0 and at most {MAX_DEMO_SCALE:g}"
+        )
+    return value
+
+
+def _port(text: str) -> int:
+    """A TCP port number, for argparse (whose refusal is the usage error's one sentence)."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 1 to 65535")
+    return int(text)
 
 
 def main(
@@ -118,9 +167,6 @@ def main(
         raise
     try:
         settings = load_settings(db=args.db)
-    except ConfigError as error:
-        return _refuse(args, str(error), out, err)
-    try:
         if args.command == "import":
             return _import(args, settings, out, err)
         if args.command == "demo":
@@ -131,11 +177,7 @@ def main(
             return EXIT_OK
         if args.command == "undo":
             with store.open_for_writing(settings.db_path) as con:
-                try:
-                    touched = undo_import(con, args.import_id)
-                except LookupError as error:
-                    print(str(error), file=err)
-                    return EXIT_REFUSED
+                touched = undo_import(con, args.import_id)
             _audit_cli(settings, "undo", touched, import_id=args.import_id)
             print(
                 f"Import {args.import_id} undone ({touched} records restored or removed).", file=out
@@ -147,12 +189,12 @@ def main(
             return run_access(args, settings, out, err)
         if args.command == "audit":
             return run_audit(args, settings, out, err)
-    except (
-        ConfigError,
-        StoreBusyError,
-        StoreUnusableError,
-    ) as error:  # AccessError is a ConfigError
-        return _refuse(args, str(error), out, err)
+        if args.command == "serve":
+            from dashboard.server import serve
+
+            return serve(args.port, args.address, args.db)
+    except DashboardError as error:  # AccessError is a ConfigError, so a DashboardError
+        return _refuse(args, error.sentence_in(getattr(args, "lang", "en")), out, err)
     raise AssertionError(f"unhandled command {args.command}")
 
 

@@ -2,11 +2,11 @@
 
 | variable | meaning | default |
 |---|---|---|
-| ``DASHBOARD_DB`` | the DuckDB store | ``data/dashboard.duckdb`` |
+| ``DASHBOARD_DB`` | the DuckDB store | ``data/dashboard.duckdb`` (in the working directory) |
 | ``DASHBOARD_SECRET_KEY`` | key for pseudonymising references (≥ 16 chars) | a key file |
 | ``DASHBOARD_KEY_FILE`` | where the generated key is kept | ``secret.key`` in the user's config directory (``$XDG_CONFIG_HOME/harassment-dashboard``, else ``~/.config/harassment-dashboard``), outside the data folder |
 | ``DASHBOARD_WORK_DIR`` | the private working directory (mode 0700) for clear-text copies of uploads | ``work/`` next to the store |
-| ``DASHBOARD_WORK_ACCIDENT_DAYS`` | statutory days to notify a work accident | 9 |
+| ``DASHBOARD_WORK_ACCIDENT_DAYS`` | days after the first day of absence by which a work accident must be notified (bekendtgørelse om anmeldelse af arbejdsulykker § 1) | 14 |
 | ``DASHBOARD_SUPPRESS_BELOW`` | counts from 1 to this minus 1 are marked as small | 5 |
 | ``DASHBOARD_DEADLINES`` | answer deadlines in days per inquiry type, used when an inquiry has none, e.g. ``ombudsman=21,complaint=28`` | the contract's |
 | ``DASHBOARD_WRITE_WAIT_SECONDS`` | how long an import or undo on a page waits for another session's to finish | 120 |
@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dashboard.contract import DEFAULT_DEADLINES, VOCABULARIES
+from dashboard.errors import DashboardError, error_message
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = PROJECT_ROOT / "data"
+# Relative to the working directory, never to the source tree: an installed package lives in
+# a read-only site-packages, and `make run` and the tests start in the project folder.
+DATA_DIR = Path("data")
 
 
-class ConfigError(ValueError):
+class ConfigError(DashboardError, ValueError):
     """A setting (environment variable or key file) that cannot be used; one sentence."""
 
 
@@ -40,7 +42,7 @@ class Settings:
     # None when DASHBOARD_KEY_FILE names the key file.
     legacy_key_file: Path | None = None
     work_dir: Path = DATA_DIR / "work"
-    work_accident_days: int = 9
+    work_accident_days: int = 14
     suppress_below: int = 5
     deadline_days: dict[str, int] = field(
         default_factory=lambda: {k: v.days for k, v in DEFAULT_DEADLINES.items()}
@@ -60,7 +62,7 @@ def parse_deadlines(text: str) -> dict[str, int]:
         name, sep, days = part.partition("=")
         if not sep or name.strip() not in known or not days.strip().isdigit():
             raise ConfigError(
-                f"DASHBOARD_DEADLINES: {part!r} is not type=days with a type among {', '.join(sorted(known))}."
+                error_message("deadlines_invalid", part=part, known=", ".join(sorted(known)))
             )
         deadlines[name.strip()] = int(days)
     return deadlines
@@ -78,7 +80,7 @@ def load_settings(
         key_file=Path(configured_key) if configured_key else default_key_file(env),
         legacy_key_file=None if configured_key else db_path.parent / "secret.key",
         work_dir=Path(env.get("DASHBOARD_WORK_DIR", "").strip() or db_path.parent / "work"),
-        work_accident_days=_whole_number(env, "DASHBOARD_WORK_ACCIDENT_DAYS", 9),
+        work_accident_days=_whole_number(env, "DASHBOARD_WORK_ACCIDENT_DAYS", 14),
         suppress_below=_whole_number(env, "DASHBOARD_SUPPRESS_BELOW", 5),
         deadline_days=parse_deadlines(env.get("DASHBOARD_DEADLINES", "")),
         write_wait_seconds=_whole_number(env, "DASHBOARD_WRITE_WAIT_SECONDS", 120),
@@ -96,5 +98,5 @@ def default_key_file(env: Mapping[str, str]) -> Path:
 def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
     text = env.get(name, str(default)).strip()
     if not text.isdigit() or int(text) < 1:
-        raise ConfigError(f"{name} must be a whole number of at least 1, not {text!r}.")
+        raise ConfigError(error_message("not_whole_number", name=name, value=text))
     return int(text)

@@ -82,6 +82,13 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
         "documentation_form",
     ),
     Field(
+        "documented_by",
+        "category",
+        False,
+        ("Dokumenteret af", "Dokumentation ved", "Documented by"),
+        "documented_by",
+    ),
+    Field(
         "warning_given",
         "bool",
         False,
@@ -140,6 +147,12 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
         "int",
         False,
         ("Fraværsdage", "Fravær (dage)", "Days of absence", "Absence days"),
+    ),
+    Field(
+        "absence_from",
+        "date",
+        False,
+        ("Første fraværsdag", "Fravær fra", "Fraværsdato", "First day of absence", "Absence from"),
     ),
     Field(
         "notes",
@@ -223,6 +236,12 @@ VOCABULARIES: dict[str, tuple[Category, ...]] = {
         Category("saved_email", "Gemt e-mail", "Saved email", ("Gemt email", "Saved e-mail")),
         Category("log_entry", "Journalnotat", "Log entry"),
         Category("witness_statement", "Vidneudsagn", "Witness statement"),
+        Category("other", "Andet", "Other"),
+    ),
+    "documented_by": (
+        Category("employee", "Medarbejderen", "Employee"),
+        Category("manager", "Leder", "Manager"),
+        Category("hr", "HR", "HR"),
         Category("other", "Andet", "Other"),
     ),
     "decided_by": (

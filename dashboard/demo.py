@@ -91,6 +91,7 @@ SEVERITIES = ("low", "medium", "high")
 CHANNELS = ("social_media", "email", "sms", "phone", "in_person", "letter", "other")
 DOC_FORMS = ("screenshot", "saved_email", "log_entry", "witness_statement", "other")
 DECIDERS = ("manager", "legal", "hr", "quality_assurance", "other")
+DOCUMENTERS = ("employee", "manager", "hr", "other")
 INQUIRY_TYPES = ("complaint", "ombudsman", "access_to_records", "general")
 
 for _vocab, _values in (
@@ -99,6 +100,7 @@ for _vocab, _values in (
     ("channel", CHANNELS),
     ("documentation_form", DOC_FORMS),
     ("decided_by", DECIDERS),
+    ("documented_by", DOCUMENTERS),
     ("inquiry_type", INQUIRY_TYPES),
 ):
     assert set(_values) <= {c.value for c in contract.VOCABULARIES[_vocab]}, _vocab
@@ -193,7 +195,8 @@ PLANTED: tuple[PlantedDifference, ...] = (
         "work_accident",
         0.3,
         "Hjemmeplejen Syd under-notifies work accidents: it notifies 0.3 times as often as "
-        "its case mix and absence predict.",
+        "its case mix and absence predict, and so leaves most of those that had to be "
+        "notified (absence of a day or more) un-notified.",
     ),
     PlantedDifference(
         OKF,
@@ -304,6 +307,8 @@ FORM_BY_CHANNEL = np.array(
 )
 DECIDED_BY = np.array([0.35, 0.25, 0.20, 0.15, 0.05])
 DECIDED_BY_PLANTED = np.array([0.75, 0.05, 0.10, 0.05, 0.05])
+DOCUMENTED_BY = np.array([0.55, 0.30, 0.10, 0.05])  # order of DOCUMENTERS
+ABSENCE_FROM_GIVEN = 0.6  # share of absences whose first day the export gives
 INQUIRY_TYPE_SHARES = np.array([0.45, 0.08, 0.20, 0.27])
 
 NOTES: dict[str, tuple[str, ...]] = {
@@ -536,6 +541,11 @@ def _incidents(
 
     note_pick = rng.random(n)
     case_no = rng.integers(1_000_000, 10_000_000, size=n)
+    # Drawn last, so the draws above (and the planted differences) stay as they were.
+    documenter = _draw(rng, DOCUMENTED_BY[None, :], np.zeros(n, dtype=np.int64))
+    # The first day of absence: usually the day after the incident, sometimes a few days on.
+    absence_start = occurred + 1 + (rng.random(n) < 0.15) * rng.integers(1, 4, size=n)
+    absence_given = absent & (rng.random(n) < ABSENCE_FROM_GIVEN)
 
     order = np.argsort(occurred, kind="stable")
 
@@ -572,6 +582,7 @@ def _incidents(
             "employee_ref": _refs("employee", o(employee)),
             "documented": documented,
             "documentation_form": _labels(o(form), DOC_FORMS),
+            "documented_by": _labels(o(documenter), DOCUMENTERS),
             "warning_given": warned,
             "warning_on": _dates(o(warn_day), warned),
             "police_reported": police,
@@ -580,6 +591,7 @@ def _incidents(
             "work_accident_reported": work_accident,
             "work_accident_reported_on": _dates(o(wa_day), work_accident),
             "absence_days": o(absence_days).astype(np.int64),
+            "absence_from": _dates(o(absence_start), o(absence_given)),
             "notes": notes,
         }
     )
@@ -588,6 +600,7 @@ def _incidents(
         pl.when(pl.col("documented"))
         .then(pl.col("documentation_form"))
         .alias("documentation_form"),
+        pl.when(pl.col("documented")).then(pl.col("documented_by")).alias("documented_by"),
         pl.when(pl.col("police_reported")).then(pl.col("decided_by")).alias("decided_by"),
     )
     return frame.select(contract.field_names("incidents"))

@@ -15,6 +15,7 @@ from dashboard.config import Settings
 from dashboard.excel_out import csv_text
 from dashboard.importer.parsers import ParseError, parse_category, parse_date
 from dashboard.metrics.filters import GROUP_BY, Filters
+from dashboard.metrics.registry import OUTCOME_NAMES
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -51,6 +52,13 @@ def add_metrics_parser(sub: Any, add_db: Callable[[argparse.ArgumentParser], Non
         help="severities (low/medium/high, Lav/Middel/Høj, 1/2/3)",
     )
     p.add_argument(
+        "--inquiry-type",
+        nargs="+",
+        default=[],
+        metavar="T",
+        help="inquiry types (complaint/ombudsman/access_to_records/general, or their Danish labels)",
+    )
+    p.add_argument(
         "--extract-date",
         metavar="DATE",
         help="the data's 'today' (default: the latest date in the data)",
@@ -81,7 +89,11 @@ def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
     """Compute and print the metrics; exit 2 with one sentence on a bad option."""
     # Imported here, not at the top: they bring scipy and statsmodels (about 0.9 s even with
     # compiled bytecode), which every other subcommand, --help included, would pay for.
+    from dashboard import queries
+    from dashboard.metrics.export_tables import BREAKDOWNS
+    from dashboard.metrics.filters import ALL, query_params
     from dashboard.metrics.findings import summary
+    from dashboard.metrics.incidents import small_counts
     from dashboard.metrics.report import build_report, rows_json
 
     try:
@@ -93,6 +105,7 @@ def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
             types=_categories(args.type, "harassment_type"),
             channels=_categories(args.channel, "channel"),
             severities=_categories(args.severity, "severity"),
+            inquiry_types=_categories(args.inquiry_type, "inquiry_type"),
         )
         extract_on = _date(args.extract_date)
     except ParseError as error:
@@ -106,6 +119,18 @@ def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
         )
         return EXIT_USAGE
     with store.open_for_writing(settings.db_path) as con:
+        breakdowns = {
+            name: queries.run(
+                con,
+                name,
+                query_params(
+                    filters, ALL, group_by=args.by, work_accident_days=settings.work_accident_days
+                ),
+            ).with_columns(
+                small_counts=small_counts([BREAKDOWNS[name][1]], settings.suppress_below)
+            )
+            for name in BREAKDOWNS
+        }
         report = build_report(
             con,
             filters,
@@ -122,6 +147,9 @@ def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
             "extract_date": report.extract_date.isoformat() if report.extract_date else None,
             "incidents": rows_json(report.incidents),
             "inquiries": rows_json(report.inquiries),
+            "inquiries_by_type": rows_json(report.inquiries_by_type),
+            # forms of documentation and who documented, per group
+            **{name: rows_json(frame) for name, frame in breakdowns.items()},
             "equal_treatment": {
                 name: report.tests_with_cmh(name) for name in report.equal_treatment
             },
@@ -173,12 +201,30 @@ def _print_table(report: Any, lines: list[str], out: TextIO) -> None:
         if row["unit"]:
             name = f"{row['unit']} ({row['department'][:18]})"
         cells = [f"{name[:48]:<48}", f"{row['incidents']:>6}"]
-        for outcome in ("police_report", "warning", "work_accident", "documentation"):
+        for outcome in OUTCOME_NAMES:
             oe = row[f"{outcome}_oe"]
             flag = {2: "▲▲", 1: "▲", -1: "▼", -2: "▼▼"}.get(row[f"{outcome}_oe_signal"], "")
             cells.append(f"{_pct(row[f'{outcome}_rate']):>7}")
             cells.append(f"{'–' if oe is None else f'{oe:.2f}':>5}{flag:<2}")
         print(" ".join(cells), file=out)
+    print(file=out)
+    # The legal rules: police reports by prior warning, work accidents required / missing.
+    print(
+        f"{'group':<48} {'pol.w':>5} {'w/o':>5} {'unkn.':>5} {'req.':>5} {'missing':>7} "
+        f"{'notif.':>7} {'in time':>7} {'late':>5}",
+        file=out,
+    )
+    for row in inc.iter_rows(named=True):
+        name = row["unit"] or row["department"]
+        print(
+            f"{name[:48]:<48} {row['police_with_prior_warning']:>5} "
+            f"{row['police_without_prior_warning']:>5} {row['police_prior_warning_unknown']:>5} "
+            f"{row['work_accident_required']:>5} {row['work_accident_missing']:>7} "
+            f"{_pct(row['work_accident_compliance_rate']):>7} "
+            f"{_pct(row['work_accidents_within_deadline_share']):>7} "
+            f"{row['work_accidents_late']:>5}",
+            file=out,
+        )
     print(file=out)
     print(
         f"{'group':<48} {'inq.':>5} {'open':>5} {'overdue':>7} {'median':>6} {'p90':>5} {'KM med.':>7} {'in time':>7}",
@@ -200,6 +246,13 @@ def _print_table(report: Any, lines: list[str], out: TextIO) -> None:
     print(file=out)
     print(
         "▲/▼ outside the 95 % limits, ▲▲/▼▼ outside the 99.8 % limits (case-mix adjusted O/E).",
+        file=out,
+    )
+    print(
+        "pol.w / w/o / unkn.: police reports with, without and with unknown prior warning; "
+        "req.: work accidents that had to be notified; notif.: share of those notified; "
+        "in time: dated notifications within the deadline; 'in time' for inquiries counts "
+        "open ones past their deadline as late.",
         file=out,
     )
     for line in lines:

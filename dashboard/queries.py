@@ -1,7 +1,7 @@
 """Loading and running the SQL files in ``dashboard/sql/`` (one query per file).
 
 Each file starts with a header comment (purpose, parameters, grain) and uses DuckDB named
-parameters (``$date_from``) only. The files are package data, read with
+parameters (``$view``, ``$limit``) only. The files are package data, read with
 :mod:`importlib.resources`, so an installed wheel finds them as the source tree does. Running a query passes exactly the parameters its text uses: a missing
 one is an error here, before DuckDB sees it.
 """
@@ -9,6 +9,7 @@ one is an error here, before DuckDB sees it.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,8 +19,10 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from dashboard.errors import QueryError, error_message
 from dashboard.store import fetch_frame
 
+log = logging.getLogger(__name__)
 QUERY_DIR = resources.files("dashboard") / "sql"
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _LINE_COMMENT = re.compile(r"--[^\n]*")
@@ -65,9 +68,17 @@ def load(name: str) -> Query:
 
 
 def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any]) -> pl.DataFrame:
-    """Run a query with the parameters it uses, taken from ``params`` (extra keys are ignored)."""
+    """Run a query with the parameters it uses, taken from ``params`` (extra keys are ignored).
+
+    DuckDB failing to answer (a damaged store, memory exhausted) is a :class:`QueryError`
+    whose sentence says so; DuckDB's own text (English, technical) is logged, not shown.
+    """
     query = load(name)
     missing = sorted(query.parameters - set(params))
     if missing:
         raise MissingParameterError(f"Query {name!r} needs parameter(s) {', '.join(missing)}.")
-    return fetch_frame(con, query.sql, {k: params[k] for k in query.parameters})
+    try:
+        return fetch_frame(con, query.sql, {k: params[k] for k in query.parameters})
+    except duckdb.Error as error:
+        log.error("query %s failed: %s", name, error)
+        raise QueryError(error_message("query_failed", query=name)) from error

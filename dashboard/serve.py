@@ -1,4 +1,6 @@
-"""``python -m dashboard.serve [streamlit options]``: the dashboard's server.
+"""``python -m dashboard.serve [streamlit options]``: the dashboard's server in the checkout
+(``make run``, the browser tests): ``streamlit run app.py`` with any of Streamlit's options.
+The installed package's ``dashboard serve`` (dashboard.server) holds the store the same way.
 
 DuckDB lets one process write a store. ``streamlit run app.py`` opens the store only when
 the first browser session runs a page, so until then a command-line import would take the
@@ -16,38 +18,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import duckdb
-
-from dashboard import store
-from dashboard.config import ConfigError, load_settings
+from dashboard.errors import DashboardError
+from dashboard.server import hold_store
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 EXIT_REFUSED = 2
 
-# The connection that holds the store for the server's life (never used for queries).
-_held: list[duckdb.DuckDBPyConnection] = []
-
-
-def hold_store() -> str | None:
-    """Open the configured store for writing and keep it open; the refusal sentence, or None."""
-    try:
-        settings = load_settings()
-        _held.append(store.open_for_writing(settings.db_path))
-    except store.StoreBusyError:
-        return (
-            f"The store {settings.db_path} is in use by another program (an import or undo on "
-            "the command line, or another dashboard): start the dashboard when it has finished."
-        )
-    except (ConfigError, store.StoreUnusableError) as error:
-        return str(error)
-    return None
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Hold the store, then run Streamlit on app.py with ``argv`` as its options."""
-    refusal = hold_store()
-    if refusal:
-        print(refusal, file=sys.stderr)
+    try:
+        hold_store()
+    except DashboardError as error:
+        print(error.sentence, file=sys.stderr)
         return EXIT_REFUSED
     from streamlit.web import cli as streamlit_cli
 

@@ -17,13 +17,17 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import logging
 import os
 import shutil
+import stat
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _folder: Path | None = None
 
@@ -65,11 +69,11 @@ def start(root: Path) -> Path:
             _private_dir(root)
         except OSError as error:
             from dashboard.config import ConfigError
+            from dashboard.errors import error_message
 
-            raise ConfigError(
-                f"The working directory {root} cannot be created or made private "
-                f"({error.strerror}); set DASHBOARD_WORK_DIR to a folder you may write."
-            ) from error
+            # The system's reason is English: logged for the administrator, not shown.
+            log.warning("working directory %s: %s", root, error.strerror)
+            raise ConfigError(error_message("work_dir_unusable", dir=str(root))) from error
         own = _own_name()
         for item in root.iterdir():
             if item.is_dir() and not item.is_symlink() and _alive(item.name):
@@ -84,14 +88,21 @@ def start(root: Path) -> Path:
         return folder
 
 
+LEGACY_QUIET_SECONDS = 3600
+
+
 def _remove_legacy_copies() -> None:
     """Remove the clear-text copies earlier releases left in the system's temporary folder
     (``dashboard-uploads/``, ``xlsx-import-*``), where they stayed for good after a kill;
-    only this user's own."""
+    only this user's own, and only those untouched for longer than any import of those
+    releases could run (their reader's limit was 300 s): a folder changed since may still be
+    read by a process of an earlier release running beside this one."""
     tmp = Path(tempfile.gettempdir())
+    before = time.time() - LEGACY_QUIET_SECONDS
     for item in [tmp / "dashboard-uploads", *tmp.glob("xlsx-import-*")]:
         with contextlib.suppress(OSError):
-            if item.is_dir() and not item.is_symlink() and item.stat().st_uid == os.getuid():
+            info = item.lstat()
+            if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and info.st_mtime < before:
                 shutil.rmtree(item, ignore_errors=True)
 
 

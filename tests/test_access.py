@@ -73,8 +73,8 @@ def test_resolve_grant_names() -> None:
 @pytest.mark.parametrize(
     ("role", "departments", "units", "words"),
     [
-        ("department_head", ["Nowhere"], [], "known ones are: Kultur- og Fritidsforvaltningen, Socialforvaltningen, Økonomiforvaltningen"),
-        ("department_head", [], ["Nowhere"], "known ones are: Biblioteker, Herberget, Sekretariat"),
+        ("department_head", ["Nowhere"], [], "known ones are: Kultur- og Fritidsforvaltningen, Socialforvaltningen and Økonomiforvaltningen"),
+        ("department_head", [], ["Nowhere"], "known ones are: Biblioteker, Herberget and Sekretariat"),
         ("department_head", [], ["Sekretariat"], "more than one department"),
         ("department_head", ["Socialforvaltningen"], ["Biblioteker"], "Unknown unit 'Biblioteker' in Socialforvaltningen"),
         ("department_head", [], [], "at least one department or unit"),

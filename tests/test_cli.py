@@ -140,10 +140,57 @@ def test_metrics_json_table_and_csv(env: Path) -> None:
         "extract_date",
         "incidents",
         "inquiries",
+        "inquiries_by_type",
+        "documentation_forms",
+        "documented_by",
         "equal_treatment",
         "summary",
     }
+    # who documented, per group: the documented incidents of each group, split
+    by_group: dict[tuple, int] = {}
+    for r in payload["documented_by"]:
+        key = (r["department"], r["unit"])
+        by_group[key] = by_group.get(key, 0) + r["documented"]
+    assert by_group == {
+        (r["department"], r["unit"]): r["documented"]
+        for r in payload["incidents"]
+        if r["documented"]
+    }
     row = payload["incidents"][0]
+    # every metric of the rules, under exactly the names issue 12 gives them
+    for name in (
+        "work_accident_required",
+        "work_accident_missing",
+        "work_accidents_within_deadline",
+        "work_accidents_late",
+        "work_accident_compliance_rate",
+        "work_accident_compliance_rate_ci",
+        "police_with_prior_warning",
+        "police_without_prior_warning",
+        "police_prior_warning_unknown",
+        "police_reports",
+    ):
+        assert name in row, name
+    for r in payload["incidents"]:
+        assert r["police_reports"] == (
+            r["police_with_prior_warning"]
+            + r["police_without_prior_warning"]
+            + r["police_prior_warning_unknown"]
+        )
+    assert {"share_within_deadline", "share_within_deadline_answered"} <= set(
+        payload["inquiries"][0]
+    )
+    assert {r["inquiry_type"] for r in payload["inquiries_by_type"]} >= {"ombudsman"}
+    code, out, _ = run(
+        "metrics", "--db", str(env), "--by", "department", "--inquiry-type", "Borgerrådgiveren",
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    only = json.loads(out)
+    assert only["filters"]["inquiry_types"] == ["ombudsman"]
+    assert [r["inquiry_type"] for r in only["inquiries_by_type"]] == ["ombudsman"]
+    ombudsman = next(r for r in payload["inquiries_by_type"] if r["inquiry_type"] == "ombudsman")
+    assert sum(r["inquiries"] for r in only["inquiries"]) == ombudsman["inquiries"]
     assert (
         "department" in row
         and len(row["police_report_rate_ci"]) == 2
@@ -501,3 +548,37 @@ def test_metrics_refuses_a_period_that_ends_before_it_starts(env: Path) -> None:
 def test_metrics_table_of_an_empty_store_says_so(env: Path) -> None:
     code, out, _ = run("metrics", "--db", str(env), "--by", "unit", "--format", "table")
     assert code == 0 and out.startswith("Extract date: – (no incidents)")
+
+
+def test_metrics_on_a_damaged_store_is_one_sentence(env: Path) -> None:
+    """A store whose summary table is gone: the query error is the one sentence, in the
+    language of --lang, and no traceback."""
+    from dashboard import queries
+    from dashboard.i18n import t
+
+    assert run("demo", "--db", str(env), "--scale", "0.05")[0] == 0
+    with store.connect(env) as con:
+        con.execute("DROP TABLE incident_summary").fetchall()
+    for lang in ("en", "da"):
+        code, out, err = run("metrics", "--db", str(env), "--by", "unit", "--lang", lang)
+        assert code == 2 and out == "" and "Traceback" not in err
+        assert err.strip() in {t("errors.query_failed", lang, query=n) for n in queries.names()}
+
+
+def test_a_folder_as_store_is_refused_in_the_language_of_metrics(tmp_path: Path) -> None:
+    from dashboard.i18n import t
+
+    code, _, err = run("metrics", "--db", str(tmp_path), "--by", "unit", "--lang", "da")
+    assert code == 2 and err.strip() == t("errors.store_unusable_cli", "da", db=str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--scale", "-1"), ("--scale", "0"), ("--scale", "1e9"), ("--scale", "nan"), ("--seed", "-5")],
+)
+def test_demo_options_out_of_range_are_usage_errors(env: Path, option: str, value: str) -> None:
+    """They ended in a ValueError or numpy's 44 TiB allocation, with a traceback."""
+    with pytest.raises(SystemExit) as stop:
+        run("demo", "--db", str(env), option, value)
+    assert stop.value.code == 2
+    assert not env.exists()  # refused before the store was opened

@@ -6,7 +6,7 @@ from dashboard.config import load_settings, parse_deadlines
 def test_defaults() -> None:
     s = load_settings({})
     assert s.db_path.name == "dashboard.duckdb" and s.db_path.parent.name == "data"
-    assert (s.work_accident_days, s.suppress_below) == (9, 5)
+    assert (s.work_accident_days, s.suppress_below) == (14, 5)  # the 14 days of § 1
     assert s.deadline_days == {
         "ombudsman": 21,
         "access_to_records": 7,
@@ -32,6 +32,11 @@ def test_environment_overrides() -> None:
 def test_bad_deadlines_are_refused_with_the_part_named(text: str) -> None:
     with pytest.raises(ValueError, match=text.split("=")[0]):
         parse_deadlines(text)
+
+
+def test_default_paths_are_in_the_working_directory_not_the_source_tree() -> None:
+    s = load_settings({})
+    assert not s.db_path.is_absolute() and s.db_path.as_posix() == "data/dashboard.duckdb"
 
 
 def test_the_key_file_lives_outside_the_data_folder_and_the_work_dir_beside_the_store() -> None:

@@ -221,11 +221,20 @@ def test_incident_date_rules(demo: DemoData) -> None:
     # A warning usually comes before the police report.
     both = inc.filter(pl.col("warning_given") & pl.col("police_reported"))
     assert share(both["warning_on"] <= both["police_reported_on"]) > 0.8
-    # Work-accident notifications: ~80 % within 9 days.
+    # Work-accident notifications: 1 + an exponential lag of mean 5.6 days, so about
+    # 1 - exp(-14 / 5.6) = 92 % within the statutory 14 days of the incident.
     wa = inc.filter(pl.col("work_accident_reported"))
     walag = (wa["work_accident_reported_on"] - wa["occurred_on"]).dt.total_days()
     assert lo(walag) >= 1
-    assert 0.7 < share(walag <= 9) < 0.9
+    assert 0.85 < share(walag <= 14) < 0.95
+    # The first day of absence, when given, is after the incident, and only with absence.
+    given = inc.filter(pl.col("absence_from").is_not_null())
+    assert (given["absence_from"] > given["occurred_on"]).all()
+    assert (given["absence_days"] >= 1).all()
+    absent = inc.filter(pl.col("absence_days") >= 1)
+    assert 0.5 < share(absent["absence_from"].is_not_null()) < 0.7  # ABSENCE_FROM_GIVEN 0.6
+    # Who documented: there exactly when documented.
+    assert inc.filter(pl.col("documented") != pl.col("documented_by").is_not_null()).is_empty()
 
 
 def test_inquiry_date_rules(demo: DemoData) -> None:

@@ -18,7 +18,6 @@ import streamlit as st
 from dashboard import access, queries, store, workdir
 from dashboard.components import auth
 from dashboard.config import Settings, load_settings
-from dashboard.i18n import t
 from dashboard.metrics.filters import Filters, GroupBy, Scope, query_params
 from dashboard.metrics.report import MetricsReport, build_report
 
@@ -27,8 +26,9 @@ DataVersion = tuple[int, int, str]
 
 @st.cache_resource(show_spinner=False)
 def _connection(db_path: str) -> duckdb.DuckDBPyConnection:
-    # A refusal raises, so it is not cached: the next run tries again.
-    return store.open_for_writing(db_path)
+    # A store held by the command line, or a path that cannot hold one, is a DashboardError
+    # (not cached: the next run tries again).
+    return store.open_for_writing(db_path, in_app=True)
 
 
 def settings() -> Settings:
@@ -43,24 +43,11 @@ def _working_directory(root: str) -> str:
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
-    """A cursor of the process-wide connection, for this script run's thread only.
-
-    When another program holds the store (DuckDB allows one writing process: an import on
-    the command line), the page says so in one sentence and stops, never with DuckDB's
-    IOException; a store that cannot be opened at all gives its own sentence.
-    """
+    """A cursor of the process-wide connection, for this script run's thread only (a store
+    held by another program raises StoreBusyError, which app.py shows as its sentence)."""
     current = settings()
     _working_directory(str(current.work_dir))
-    try:
-        return _connection(str(current.db_path)).cursor()
-    except store.StoreBusyError:
-        from dashboard.components.navigation import current_lang
-
-        st.warning(t("store_writes.busy", current_lang()), icon=":material/hourglass_top:")
-    except store.StoreUnusableError as error:
-        st.error(str(error))
-    st.stop()
-    raise AssertionError("st.stop() returned")  # pragma: no cover
+    return _connection(str(current.db_path)).cursor()
 
 
 def viewer_scope() -> Scope:

@@ -1,5 +1,5 @@
 """The one filter component every analysis page uses: period, department, unit, harassment
-type, channel, severity and grouping, in the sidebar and in the URL's query string (with
+type, channel, severity, inquiry type and grouping, in the sidebar and in the URL's query string (with
 canonical values, so a copied link reproduces the view in either language)."""
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ KEYS = {
     "types": "type",
     "channels": "channel",
     "severities": "sev",
+    "inquiry_types": "itype",
     "by": "by",
 }
 DEFAULT_BY: GroupBy = "unit"
@@ -112,6 +113,9 @@ def sidebar_filters(cur: duckdb.DuckDBPyConnection, lang: Lang, *, group_by: boo
     types = _vocabulary("harassment_type", KEYS["types"], lang, t("filters.harassment_type", lang))
     channels = _vocabulary("channel", KEYS["channels"], lang, t("filters.channel", lang))
     severities = _vocabulary("severity", KEYS["severities"], lang, t("filters.severity", lang))
+    inquiry_types = _vocabulary(
+        "inquiry_type", KEYS["inquiry_types"], lang, t("rules.inquiry_type_filter", lang)
+    )
     by = DEFAULT_BY
     if group_by:
         remember = url_state.bind(
@@ -144,5 +148,6 @@ def sidebar_filters(cur: duckdb.DuckDBPyConnection, lang: Lang, *, group_by: boo
         types=types,
         channels=channels,
         severities=severities,
+        inquiry_types=inquiry_types,
     )
     return View(filters=filters, by=by, lang=lang, bounds=bounds)

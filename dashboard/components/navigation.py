@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import cast
 
@@ -12,7 +13,9 @@ from dashboard.access import Right
 from dashboard.components import url_state
 from dashboard.i18n import DEFAULT_LANG, LANGS, Lang, t
 
-PAGE_DIR = Path(__file__).resolve().parent.parent / "pages"
+# The page scripts are package data: on disk beside the modules, in the checkout as in an
+# installed wheel (Streamlit runs them from a path).
+PAGE_DIR = Path(str(resources.files("dashboard") / "pages"))
 
 
 @dataclass(frozen=True)

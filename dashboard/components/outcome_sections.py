@@ -23,9 +23,11 @@ from dashboard.metrics.incidents import Outcome
 from dashboard.metrics.report import MetricsReport
 
 
-def headline(figures: Sequence[tuple[str, str]], title: str) -> None:
-    """A row of bordered st.metric boxes: (label, value already formatted)."""
-    st.subheader(title)
+def headline(figures: Sequence[tuple[str, str]], title: str | None) -> None:
+    """A row of bordered st.metric boxes: (label, value already formatted), under ``title``
+    (none for a second row)."""
+    if title:
+        st.subheader(title)
     for column, (name, value) in zip(st.columns(len(figures)), figures, strict=True):
         column.metric(name, value, border=True)
 

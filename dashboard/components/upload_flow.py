@@ -339,7 +339,7 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, digest: str, l
             return
         except ConfigError as error:  # the pseudonymisation key cannot be used
             progress.empty()
-            st.error(str(error))
+            st.error(error.sentence_in(lang))
             return
         progress.progress(0.8, text=t("import.step_validating", lang))
         _validation_report(prepared, lang, digest)

@@ -1,4 +1,4 @@
-"""Exceptions raised at the import boundary.
+"""Exceptions raised at the import boundary, under :class:`~dashboard.errors.DashboardError`.
 
 Each carries one plain sentence for a person that names the file and, where it applies, the
 sheet, row and column, and what to do: in English as ``sentence`` (and ``str(error)``), for
@@ -9,23 +9,17 @@ Anything else that goes wrong during an import is a bug and propagates.
 
 from __future__ import annotations
 
-from dashboard.i18n import Lang
+from dashboard.errors import DashboardError
 from dashboard.importer.messages import Message
 
 
-class ImportFileError(Exception):
+class ImportFileError(DashboardError):
     """A file that imports nothing: unreadable, hostile, empty or missing a required column."""
 
     def __init__(self, message: Message, *, file: str, sheet: str | None = None) -> None:
-        self.message = message
-        self.sentence = message.render("en")
-        super().__init__(self.sentence)
+        super().__init__(message)
         self.file = file
         self.sheet = sheet
-
-    def sentence_in(self, lang: Lang) -> str:
-        """The sentence in the reader's language."""
-        return self.message.render(lang)
 
 
 class NotAWorkbookError(ImportFileError):

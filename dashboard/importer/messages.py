@@ -61,4 +61,8 @@ def _value(value: Value, lang: Lang) -> str:
     # every sentence, as everywhere else the program shows or keeps a text.
     if isinstance(value, str):
         return cpr.mask(value)
-    return f" {t(f'{SECTION}.and', lang)} ".join(cpr.mask(v) for v in value)
+    names = [cpr.mask(v) for v in value]
+    if len(names) < 3:
+        return f" {t(f'{SECTION}.and', lang)} ".join(names)
+    # "A, B and C" / "A, B og C": a comma between all but the last two
+    return f"{', '.join(names[:-1])} {t(f'{SECTION}.and', lang)} {names[-1]}"

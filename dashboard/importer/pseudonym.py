@@ -25,6 +25,7 @@ import polars as pl
 
 from dashboard import cpr
 from dashboard.config import ConfigError
+from dashboard.errors import error_message
 
 log = logging.getLogger(__name__)
 ENV_KEY = "DASHBOARD_SECRET_KEY"
@@ -58,29 +59,22 @@ def load_or_create_key(
     from_env = environ.get(ENV_KEY, "").strip()
     if from_env:
         if len(from_env) < MIN_KEY_CHARS:
-            raise ConfigError(
-                f"{ENV_KEY} is too short: use at least {MIN_KEY_CHARS} characters "
-                "(for example the output of: python -c 'import secrets; print(secrets.token_hex(32))')."
-            )
+            raise ConfigError(error_message("key_too_short", env=ENV_KEY, n=MIN_KEY_CHARS))
         return from_env.encode("utf-8")
     try:
         if not key_file.exists():
             if legacy is not None and legacy.is_file():
                 _move_key_file(legacy, key_file)
             elif store_in_use:
-                raise ConfigError(
-                    f"The key file {key_file} does not exist, but the store already holds "
-                    "imports made with a key: restore the key file from its backup (or set "
-                    "DASHBOARD_KEY_FILE to where it is); a new key would give every person a "
-                    "new pseudonym."
-                )
+                raise ConfigError(error_message("key_file_missing", file=str(key_file)))
             else:
                 _create_key_file(key_file)
         return _read_key_file(key_file)
     except OSError as error:
+        # The system's reason is English: logged for the administrator, not shown.
+        log.warning("key file %s: %s", key_file, error.strerror)
         raise ConfigError(
-            f"The key file {key_file} cannot be created or read ({error.strerror}); set "
-            f"DASHBOARD_KEY_FILE to a file you may write, or set {ENV_KEY}."
+            error_message("key_file_unusable", file=str(key_file), env=ENV_KEY)
         ) from error
 
 
@@ -99,13 +93,10 @@ def _read_key_file(key_file: Path) -> bytes:
     try:
         key = bytes.fromhex(text)
     except ValueError:
-        raise ConfigError(
-            f"The key file {key_file} does not hold a hex-encoded key; restore it from a backup "
-            f"(a new key would give every person a new pseudonym)."
-        ) from None
+        raise ConfigError(error_message("key_file_not_hex", file=str(key_file))) from None
     if len(key) < MIN_KEY_CHARS:
         raise ConfigError(
-            f"The key in {key_file} is too short ({len(key)} bytes, at least {MIN_KEY_CHARS} needed)."
+            error_message("key_file_too_short", file=str(key_file), n=len(key), min=MIN_KEY_CHARS)
         )
     return key
 

@@ -50,8 +50,6 @@ from dashboard.importer.safety import inspect_workbook
 
 log = logging.getLogger(__name__)
 
-_PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
 
 @dataclass(frozen=True)
 class ReadLimits:
@@ -235,10 +233,11 @@ def _private_copy(path: Path, target: Path, limits: ReadLimits) -> tuple[Path, s
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
         return path, None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # before open(): a folder would raise there
+        os.close(fd)
+        return path, None
     digest = hashlib.sha256()
     with open(fd, "rb") as src:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return path, None
         with target.open("wb") as dst:
             copied = 0
             while copied <= limits.max_file_bytes and (chunk := src.read(1 << 20)):
@@ -358,10 +357,9 @@ def _trim_leading_blank_rows(rows: pl.DataFrame) -> tuple[int, pl.DataFrame]:
 
 
 def _worker_env() -> dict[str, str]:
+    # No PYTHONPATH of our own: the child is this interpreter and imports the package from
+    # where it is installed (site-packages from a wheel, the editable install of `make install`).
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(_PROJECT_ROOT), env.get("PYTHONPATH", "")) if p
-    )
     # Few threads: every thread stack counts against the memory cap, and calamine is serial.
     env["POLARS_MAX_THREADS"] = "2"
     env["RAYON_NUM_THREADS"] = "2"
@@ -379,8 +377,10 @@ class _Child:
 
 def _start_worker(out: Path, limits: ReadLimits) -> _Child:
     """Start the reader; it caps its memory, imports its modules and waits for a request."""
+    # -P: nothing is imported from the child's working directory, the folder of the upload.
     command = [
         sys.executable,
+        "-P",
         "-m",
         "dashboard.importer.worker",
         str(out),

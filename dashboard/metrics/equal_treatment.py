@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from dashboard import stats
+from dashboard.metrics import registry
 from dashboard.metrics.incidents import COLUMNS, GROUP_KEYS, OUTCOMES, STRATUM_KEYS, Outcome
 
 
@@ -37,6 +38,48 @@ class GroupFinding:
     def name(self) -> str:
         """The group's display name: the unit, or the department."""
         return self.unit if self.unit is not None else self.department
+
+
+@dataclass(frozen=True)
+class RuleFinding:
+    """A group whose share of a legal duty (e.g. work accidents notified among those that
+    had to be) lies below the 99.8 % limits around the share over all groups shown."""
+
+    share: str  # the registry's Share name
+    department: str
+    unit: str | None
+    part: int  # e.g. notified among the required
+    whole: int  # e.g. required (with a known notification)
+    rate: float
+    baseline: float
+
+    @property
+    def name(self) -> str:
+        """The group's display name: the unit, or the department."""
+        return self.unit if self.unit is not None else self.department
+
+
+def rule_outliers(metrics: pl.DataFrame) -> list[RuleFinding]:
+    """Groups below the 99.8 % limits of a share declared with ``finding`` in the registry,
+    lowest share first."""
+    findings = []
+    for share in registry.SHARES:
+        if not share.finding or metrics.is_empty():
+            continue
+        low = metrics.filter(pl.col(f"{share.name}_signal") == -2)
+        for row in low.iter_rows(named=True):
+            findings.append(
+                RuleFinding(
+                    share=share.name,
+                    department=row["department"],
+                    unit=row["unit"],
+                    part=int(row[share.part]),
+                    whole=int(sum(row[c] for c in share.whole)),
+                    rate=float(row[share.name]),
+                    baseline=float(row[f"{share.name}_baseline"]),
+                )
+            )
+    return sorted(findings, key=lambda f: (f.share, f.rate))
 
 
 def _finite(x: float) -> float | None:

@@ -3,42 +3,45 @@ of 1–4 replaced by "<5" (the disclosure rule), plus a sheet describing filters
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import polars as pl
 
 from dashboard.formatting import format_date
-from dashboard.i18n import Lang, label, metric_label, t
+from dashboard.i18n import Lang, field_label, label, metric_label, t
+from dashboard.metrics import registry
 from dashboard.metrics.findings import summary
-from dashboard.metrics.incidents import COUNT_COLUMNS, OUTCOMES
+from dashboard.metrics.incidents import COUNT_COLUMNS, small_counts
 from dashboard.metrics.inquiries import INQUIRY_COUNTS
 from dashboard.metrics.report import MetricsReport
+from dashboard.metrics.views import category_labels, ombudsman_first
 
 
 def _incident_columns() -> list[str]:
+    """Every outcome's columns, derived from the registry: its count, rate with interval,
+    O/E with interval and adjusted p, then its rule's counts and shares, then the delays."""
     columns = ["incidents"]
-    counts = {
-        "police_report": "police_reports",
-        "warning": "warnings",
-        "work_accident": "work_accidents",
-        "documentation": "documented",
-    }
-    for outcome in OUTCOMES:
+    for spec in registry.OUTCOMES:
         columns += [
-            counts[outcome],
-            f"{outcome}_rate",
-            f"{outcome}_rate_ci_low",
-            f"{outcome}_rate_ci_high",
-            f"{outcome}_expected",
-            f"{outcome}_oe",
-            f"{outcome}_oe_ci_low",
-            f"{outcome}_oe_ci_high",
-            f"{outcome}_p_adjusted",
+            spec.count,
+            spec.rate,
+            f"{spec.rate}_ci_low",
+            f"{spec.rate}_ci_high",
+            f"{spec.name}_expected",
+            f"{spec.name}_oe",
+            f"{spec.name}_oe_ci_low",
+            f"{spec.name}_oe_ci_high",
+            f"{spec.name}_p_adjusted",
         ]
+    for spec in registry.OUTCOMES:
+        columns += list(spec.rule_counts)
+        for share in spec.shares:
+            columns.append(share.name)
+            if share.interval:
+                columns += [f"{share.name}_ci_low", f"{share.name}_ci_high"]
     columns += [
-        "police_without_prior_warning",
-        "work_accidents_within_deadline",
         "days_to_police_report_median",
         "days_to_police_report_p90",
         "days_to_work_accident_median",
@@ -55,9 +58,13 @@ INQUIRY_COLUMNS = [
     "median_response_days",
     "p90_response_days",
     "km_median_response_days",
+    "answered_within_deadline",
     "share_within_deadline",
     "share_within_deadline_ci_low",
     "share_within_deadline_ci_high",
+    "share_within_deadline_answered",
+    "share_within_deadline_answered_ci_low",
+    "share_within_deadline_answered_ci_high",
 ]
 
 
@@ -65,6 +72,8 @@ def _header(column: str, lang: Lang) -> str:
     """A column's heading: metric labels, with interval and p-value suffixes."""
     if column in ("department", "unit"):
         return t(f"filters.{column}", lang)
+    if column == "inquiry_type":
+        return field_label(column, lang)
     for suffix, key in (("_ci_low", "export.ci_low"), ("_ci_high", "export.ci_high")):
         if column.endswith(suffix):
             return t(key, lang, metric=metric_label(column[: -len(suffix)], lang))
@@ -98,17 +107,54 @@ def suppress(frame: pl.DataFrame, counts: list[str], threshold: int) -> pl.DataF
 
 
 def _group_table(
-    frame: pl.DataFrame, columns: list[str], counts: list[str], lang: Lang, threshold: int
+    frame: pl.DataFrame,
+    columns: list[str],
+    counts: list[str],
+    lang: Lang,
+    threshold: int,
+    keys: tuple[str, ...] = ("department", "unit"),
 ) -> pl.DataFrame:
-    keep = ["department", "unit", *[c for c in columns if c in frame.columns], "small_counts"]
+    keep = [*keys, *[c for c in columns if c in frame.columns], "small_counts"]
     shown = suppress(frame.select(keep), counts, threshold).drop("small_counts")
     return shown.rename({c: _header(c, lang) for c in shown.columns})
 
 
+# The breakdowns of documented incidents a caller may add: query name -> (category, count).
+BREAKDOWNS = {
+    "documentation_forms": ("documentation_form", "documented"),
+    "documented_by": ("documented_by", "documented"),
+}
+
+
+def _breakdown(
+    frame: pl.DataFrame, category: str, count: str, lang: Lang, threshold: int
+) -> pl.DataFrame:
+    """A group × category count table with the category's label and small counts as "<5"."""
+    labelled = frame.with_columns(
+        category_labels(category, lang),
+        small_counts=small_counts([count], threshold),
+    )
+    shown = suppress(labelled, [count], threshold).drop("small_counts")
+    return shown.rename(
+        {
+            "department": t("filters.department", lang),
+            "unit": t("filters.unit", lang),
+            category: field_label(category, lang),
+            count: metric_label(count, lang),
+        }
+    )
+
+
 def export_tables(
-    report: MetricsReport, lang: Lang, *, threshold: int = 5
+    report: MetricsReport,
+    lang: Lang,
+    *,
+    threshold: int = 5,
+    breakdowns: Mapping[str, pl.DataFrame] | None = None,
 ) -> list[tuple[str, pl.DataFrame]]:
-    """(sheet name, table) for every table of the view, in reading order."""
+    """(sheet name, table) for every table of the view, in reading order; ``breakdowns``
+    adds the results of the :data:`BREAKDOWNS` queries (forms and who documented, by group)
+    as sheets of their own."""
     tests = pl.DataFrame(
         [
             {
@@ -146,10 +192,36 @@ def export_tables(
             t("export.table_inquiries", lang),
             _group_table(report.inquiries, INQUIRY_COLUMNS, INQUIRY_COUNTS, lang, threshold),
         ),
+        (
+            t("rules.by_type_title", lang),
+            _by_type(report, lang, threshold),
+        ),
+        *(
+            (
+                field_label(BREAKDOWNS[name][0], lang),
+                _breakdown(frame, *BREAKDOWNS[name], lang, threshold),
+            )
+            for name, frame in (breakdowns or {}).items()
+        ),
         (t("export.table_tests", lang), tests),
         (t("export.table_cmh", lang), pl.DataFrame(cmh_rows) if cmh_rows else pl.DataFrame()),
         (t("export.table_findings", lang), findings),
     ]
+
+
+def _by_type(report: MetricsReport, lang: Lang, threshold: int) -> pl.DataFrame:
+    """The inquiry figures per inquiry type, the type by its label in ``lang``."""
+    frame = report.inquiries_by_type
+    if frame.is_empty() or "inquiry_type" not in frame.columns:
+        return pl.DataFrame()
+    labelled = ombudsman_first(frame).with_columns(
+        pl.col("inquiry_type").map_elements(
+            lambda v: label("inquiry_type", v, lang), return_dtype=pl.String
+        )
+    )
+    return _group_table(
+        labelled, INQUIRY_COLUMNS, INQUIRY_COUNTS, lang, threshold, keys=("inquiry_type",)
+    )
 
 
 def about_table(
@@ -172,6 +244,7 @@ def about_table(
         (t("filters.harassment_type", lang), listed(f.types, "harassment_type")),
         (t("filters.channel", lang), listed(f.channels, "channel")),
         (t("filters.severity", lang), listed(f.severities, "severity")),
+        (t("rules.inquiry_type_filter", lang), listed(f.inquiry_types, "inquiry_type")),
         (t("export.about_grouping", lang), t(f"filters.by_{report.by}", lang)),
         (t("export.about_extract_date", lang), format_date(report.extract_date, lang)),
         (t("export.about_generated", lang), f"{format_date(generated, lang)} {generated:%H:%M}"),

@@ -1,4 +1,5 @@
-"""Filters and the viewer's scope, turned into the named parameters every query takes."""
+"""Filters, the viewer's scope and the settings, turned into the one ``$view`` parameter
+every query takes (a STRUCT; ``dashboard/store/macros.sql`` describes its fields)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ class Filters:
     inquiry_types: tuple[str, ...] = ()
 
     def params(self) -> dict[str, Any]:
-        """Named parameters for the filter macros."""
+        """The filters' fields of the ``$view`` struct."""
         return {
             "date_from": self.date_from or EARLIEST,
             "date_to": self.date_to or LATEST,
@@ -49,6 +50,7 @@ class Filters:
             "types": list(self.types),
             "channels": list(self.channels),
             "severities": list(self.severities),
+            "inquiry_types": list(self.inquiry_types),
         }
 
 
@@ -69,7 +71,7 @@ class Scope:
         return cls(departments=departments, units=units, everything=False)
 
     def params(self) -> dict[str, Any]:
-        """Named parameters for the filter macros."""
+        """The scope's fields of the ``$view`` struct."""
         return {
             "scope_all": self.everything,
             "scope_departments": list(self.departments),
@@ -80,6 +82,25 @@ class Scope:
 ALL = Scope()
 
 
+# The settings that are part of the view, with their defaults (the statutory 14 days of
+# bekendtgørelse om anmeldelse af arbejdsulykker § 1; dashboard.config reads the setting).
+VIEW_SETTINGS: dict[str, Any] = {"work_accident_days": 14, "extract_date": None}
+
+
+def view_param(filters: Filters, scope: Scope, **settings: Any) -> dict[str, Any]:
+    """The ``$view`` struct: filters, scope and the settings of :data:`VIEW_SETTINGS`.
+
+    Every field is always present (a macro reading a missing field would not bind).
+    """
+    unknown = set(settings) - set(VIEW_SETTINGS)
+    if unknown:
+        raise ValueError(f"not view settings: {', '.join(sorted(unknown))}")
+    return {**filters.params(), **scope.params(), **VIEW_SETTINGS, **settings}
+
+
 def query_params(filters: Filters, scope: Scope, **extra: Any) -> dict[str, Any]:
-    """Every named parameter a query may use, from filters, scope and extras."""
-    return {**filters.params(), **scope.params(), **extra}
+    """The named parameters of a query: ``view`` (filters, scope and the view settings among
+    ``extra``) and the rest of ``extra`` as they are (``group_by``, ``limit``, ``search`` …)."""
+    settings = {k: v for k, v in extra.items() if k in VIEW_SETTINGS}
+    rest = {k: v for k, v in extra.items() if k not in VIEW_SETTINGS}
+    return {"view": view_param(filters, scope, **settings), **rest}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from dashboard.formatting import format_count, format_number, format_ratio
+from dashboard.formatting import format_count, format_number, format_percent, format_ratio
 from dashboard.i18n import Lang, group_words, metric_label, t
-from dashboard.metrics.equal_treatment import GroupFinding
+from dashboard.metrics.equal_treatment import GroupFinding, RuleFinding
 from dashboard.metrics.filters import GroupBy
 from dashboard.metrics.incidents import OUTCOMES
 from dashboard.metrics.report import MetricsReport
@@ -55,6 +55,24 @@ def finding_sentence(finding: GroupFinding, lang: Lang, *, suppress_below: int =
     )
 
 
+def rule_finding_sentence(finding: RuleFinding, lang: Lang, *, suppress_below: int = 5) -> str:
+    """One sentence naming a group below the 99.8 % limits of a legal duty's share."""
+
+    def count(n: int) -> str:
+        return format_count(n, lang, small=0 < n < suppress_below, threshold=suppress_below)
+
+    return t(
+        f"rules.finding_{finding.share}_low",
+        lang,
+        unit=group_name(finding.department, finding.unit),
+        missing=count(finding.whole - finding.part),
+        whole=count(finding.whole),
+        rate=format_percent(finding.rate, lang),
+        baseline=format_percent(finding.baseline, lang),
+        limits=format_number(FUNNEL_LIMIT, lang, 1),
+    )
+
+
 def chi2_sentence(result: dict[str, object], lang: Lang, by: GroupBy) -> str:
     """The chi-square result of one outcome in words (the groups named after ``by``)."""
     method = result["method"]
@@ -76,6 +94,10 @@ def chi2_sentence(result: dict[str, object], lang: Lang, by: GroupBy) -> str:
 def summary(report: MetricsReport, lang: Lang) -> list[str]:
     """Findings first (groups outside the 99.8 % limits), then each outcome's chi-square result."""
     lines = [
+        rule_finding_sentence(f, lang, suppress_below=report.suppress_below)
+        for f in report.rule_findings
+    ]
+    lines += [
         finding_sentence(f, lang, suppress_below=report.suppress_below) for f in report.findings
     ]
     if not lines and not report.incidents.is_empty():

@@ -1,33 +1,54 @@
-"""Headline figures of a view and the same figures for the period just before it."""
+"""Headline figures of a view and the same figures for the period just before it.
+
+The figures are derived from the outcome registry: every count of the metrics frame, each
+outcome's rate (count over known), and each registry share, plus the inquiry counts. The
+Overview shows the ones each spec lists in ``OutcomeSpec.headline``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import polars as pl
 
+from dashboard.metrics import registry
 from dashboard.metrics.filters import Filters
 from dashboard.metrics.report import MetricsReport
+
+INQUIRY_TOTALS = ("inquiries", "open", "open_overdue")
+# Every headline count: the registry's counts and known-denominators, and the inquiry totals.
+HEADLINE_COUNTS = (*registry.SUMMED_COLUMNS, *INQUIRY_TOTALS)
 
 
 @dataclass(frozen=True)
 class Headline:
-    """Totals over the groups of a report."""
+    """Totals over the groups of a report: ``counts`` by column name, and the rates and
+    shares computed from them (``value(name)``; attribute access works too:
+    ``h.police_report_rate``)."""
 
-    incidents: int
-    police_reports: int
-    police_report_rate: float | None
-    warnings: int
-    warning_rate: float | None
-    work_accidents: int
-    work_accident_rate: float | None
-    documented: int
-    documentation_rate: float | None
-    police_without_prior_warning: int
-    inquiries: int
-    open: int
-    open_overdue: int
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    def value(self, name: str) -> int | float | None:
+        """A count, an outcome's rate or a registry share by its metric name."""
+        if name in self.counts:
+            return self.counts[name]
+        for spec in registry.OUTCOMES:
+            if name == spec.rate:
+                return _rate(self.counts[spec.count], self.counts[spec.known])
+        for share in registry.SHARES:
+            if name == share.name:
+                return _rate(self.counts[share.part], sum(self.counts[c] for c in share.whole))
+        raise KeyError(f"no headline figure {name!r}")
+
+    def __getattr__(self, name: str) -> int | float | None:
+        if name.startswith("_") or name == "counts":
+            raise AttributeError(name)
+        try:
+            return self.value(name)
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -41,41 +62,15 @@ def headline(report: MetricsReport) -> Headline:
     def total(frame: pl.DataFrame, column: str) -> int:
         return int(frame[column].sum()) if frame.height else 0
 
-    return Headline(
-        incidents=total(inc, "incidents"),
-        police_reports=total(inc, "police_reports"),
-        police_report_rate=_rate(total(inc, "police_reports"), total(inc, "police_report_known")),
-        warnings=total(inc, "warnings"),
-        warning_rate=_rate(total(inc, "warnings"), total(inc, "warning_known")),
-        work_accidents=total(inc, "work_accidents"),
-        work_accident_rate=_rate(total(inc, "work_accidents"), total(inc, "work_accident_known")),
-        documented=total(inc, "documented"),
-        documentation_rate=_rate(total(inc, "documented"), total(inc, "documentation_known")),
-        police_without_prior_warning=total(inc, "police_without_prior_warning"),
-        inquiries=total(inq, "inquiries"),
-        open=total(inq, "open"),
-        open_overdue=total(inq, "open_overdue"),
-    )
+    counts = {c: total(inc, c) for c in registry.SUMMED_COLUMNS}
+    counts |= {c: total(inq, c) for c in INQUIRY_TOTALS}
+    return Headline(counts)
 
 
 def headline_from_totals(totals: pl.DataFrame) -> Headline:
     """A headline from the one row of ``dashboard/sql/period_totals.sql``."""
-    row = {k: int(v or 0) for k, v in totals.row(0, named=True).items()}
-    return Headline(
-        incidents=row["incidents"],
-        police_reports=row["police_reports"],
-        police_report_rate=_rate(row["police_reports"], row["police_report_known"]),
-        warnings=row["warnings"],
-        warning_rate=_rate(row["warnings"], row["warning_known"]),
-        work_accidents=row["work_accidents"],
-        work_accident_rate=_rate(row["work_accidents"], row["work_accident_known"]),
-        documented=row["documented"],
-        documentation_rate=_rate(row["documented"], row["documentation_known"]),
-        police_without_prior_warning=row["police_without_prior_warning"],
-        inquiries=row["inquiries"],
-        open=row["open"],
-        open_overdue=row["open_overdue"],
-    )
+    row = totals.row(0, named=True)
+    return Headline({c: int(row[c] or 0) for c in HEADLINE_COUNTS})
 
 
 def previous_period(filters: Filters, bounds: tuple[date, date] | None) -> Filters | None:

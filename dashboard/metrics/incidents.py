@@ -17,9 +17,9 @@ import numpy as np
 import polars as pl
 
 from dashboard import stats
+from dashboard.metrics import registry
+from dashboard.metrics.registry import OUTCOME_NAMES, Outcome
 
-Outcome = Literal["police_report", "warning", "work_accident", "documentation"]
-OUTCOMES: tuple[Outcome, ...] = ("police_report", "warning", "work_accident", "documentation")
 GROUP_KEYS = ["department", "unit"]
 STRATUM_KEYS = ["harassment_type", "severity"]
 FUNNEL_CONFIDENCES = (0.95, 0.998)
@@ -36,18 +36,12 @@ class OutcomeColumns:
         return f"{outcome}_rate"
 
 
+# Derived from the registry (dashboard.metrics.registry), where each outcome is declared.
+OUTCOMES: tuple[Outcome, ...] = OUTCOME_NAMES
 COLUMNS: dict[Outcome, OutcomeColumns] = {
-    "police_report": OutcomeColumns("police_reports", "police_report_known"),
-    "warning": OutcomeColumns("warnings", "warning_known"),
-    "work_accident": OutcomeColumns("work_accidents", "work_accident_known"),
-    "documentation": OutcomeColumns("documented", "documentation_known"),
+    spec.name: OutcomeColumns(spec.count, spec.known) for spec in registry.OUTCOMES
 }
-COUNT_COLUMNS = [
-    "incidents",
-    *(c.count for c in COLUMNS.values()),
-    "police_without_prior_warning",
-    "work_accidents_within_deadline",
-]
+COUNT_COLUMNS = registry.COUNT_COLUMNS
 # Columns of dashboard/sql/incident_delays_by_group.sql (for reports that leave the delays out).
 DELAY_SCHEMA: dict[str, type[pl.DataType]] = {
     "department": pl.String,
@@ -59,9 +53,9 @@ DELAY_SCHEMA: dict[str, type[pl.DataType]] = {
     "days_to_work_accident_median": pl.Float64,
     "days_to_work_accident_p90": pl.Float64,
     "days_warning_to_police_median": pl.Float64,
-    "police_with_prior_warning": pl.Int64,
+    "police_with_prior_warning_dated": pl.Int64,
 }
-SUMMED_COLUMNS = [*COUNT_COLUMNS, *(c.known for c in COLUMNS.values())]
+SUMMED_COLUMNS = registry.SUMMED_COLUMNS
 
 
 def _signal(value: float, low95: float, high95: float, low998: float, high998: float) -> int:
@@ -154,28 +148,52 @@ def incident_metrics(
                 oe, expected, *oe_limits[0.95], *oe_limits[0.998], strict=True
             )
         ]
+    for share in registry.SHARES:
+        part = groups[share.part].to_numpy()
+        whole = sum((groups[c].to_numpy() for c in share.whole), np.zeros(groups.height, np.int64))
+        columns[share.name] = list(
+            np.divide(part, whole, out=np.full(len(part), np.nan), where=whole > 0)
+        )
+        if share.interval:
+            low, high = stats.wilson_intervals(part, whole)
+            columns[f"{share.name}_ci_low"] = list(low)
+            columns[f"{share.name}_ci_high"] = list(high)
+        if share.finding:
+            baselines, signals = _share_signal(part, whole)
+            columns[f"{share.name}_baseline"] = list(baselines)
+            columns[f"{share.name}_signal"] = list(signals)
     statistics = pl.DataFrame(
         columns, schema={k: pl.Int64 if k.endswith("signal") else pl.Float64 for k in columns}
     )
     return (
         pl.concat([groups, statistics], how="horizontal")
         .lazy()
-        .with_columns(
-            police_without_prior_warning_share=_share(
-                "police_without_prior_warning", "police_reports"
-            ),
-            work_accidents_within_deadline_share=_share(
-                "work_accidents_within_deadline", "work_accidents"
-            ),
-        )
+        .with_columns(pl.col(s.name).fill_nan(None) for s in registry.SHARES)
         .join(delays.lazy(), on=GROUP_KEYS, how="left", nulls_equal=True, maintain_order="left")
         .with_columns(small_counts=small_counts(COUNT_COLUMNS, suppress_below))
         .collect()
     )
 
 
-def _share(part: str, whole: str) -> pl.Expr:
-    return pl.when(pl.col(whole) > 0).then(pl.col(part) / pl.col(whole))
+def _share_signal(part: np.ndarray, whole: np.ndarray) -> tuple[list[float], list[int]]:
+    """The share over all groups, and each group's funnel signal around it (exact binomial
+    limits, as the rates' funnels; 0 for a group with no whole)."""
+    total_part, total_whole = int(part.sum()), int(whole.sum())
+    if not total_whole:
+        return [float("nan")] * len(part), [0] * len(part)
+    baseline = total_part / total_whole
+    share = np.divide(part, whole, out=np.full(len(part), np.nan), where=whole > 0)
+    limits = {
+        conf: stats.proportion_funnel_limits(baseline, np.maximum(whole, 1), conf)
+        for conf in FUNNEL_CONFIDENCES
+    }
+    signals = [
+        _signal(r, lo95, hi95, lo998, hi998) if n > 0 else 0
+        for r, n, lo95, hi95, lo998, hi998 in zip(
+            share, whole, *limits[0.95], *limits[0.998], strict=True
+        )
+    ]
+    return [baseline] * len(part), signals
 
 
 def small_counts(count_columns: list[str], suppress_below: int) -> pl.Expr:

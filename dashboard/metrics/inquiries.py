@@ -1,6 +1,14 @@
-"""Inquiry metrics per group: answered, open and overdue at the extract date, response days,
-share answered within the deadline (Wilson interval), and a Kaplan–Meier median that counts
-the still-open inquiries as censored (leaving them out would flatter slow units)."""
+"""Inquiry metrics per group (or per inquiry type): answered, open and overdue at the extract
+date, response days, the share within the deadline (Wilson interval), and a Kaplan–Meier
+median that counts the still-open inquiries as censored (leaving them out would flatter slow
+units).
+
+``share_within_deadline`` is of the inquiries whose deadline is decided at the extract date:
+answered ones, and open ones whose deadline has passed, which count as late (leaving them out
+would flatter slow units as a median over the answered would). Open inquiries still within
+their deadline are undecided and left out. ``share_within_deadline_answered`` is the share
+among the answered only, kept and named as such.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +19,23 @@ from dashboard import stats
 from dashboard.metrics.incidents import GROUP_KEYS, small_counts
 
 INQUIRY_COUNTS = ["inquiries", "answered", "open", "open_overdue", "answered_within_deadline"]
+INQUIRY_TYPE_KEYS = ["inquiry_type"]
 
 
-def _per_group(durations: pl.DataFrame) -> pl.DataFrame:
+def _per_group(durations: pl.DataFrame, keys: list[str] = GROUP_KEYS) -> pl.DataFrame:
     """Per group, from its frequency table: the counts, the response-day quantiles among the
     answered and the Kaplan–Meier median days to answer (null when Ŝ never reaches 0.5).
 
     Computed on numpy slices of the sorted table: a Polars operation per group (or a
     group-by and a join for the counts) costs more than the statistics themselves.
     """
-    frame = durations.sort(GROUP_KEYS, nulls_last=True)
+    frame = (
+        durations.group_by([*keys, "days", "answered", "past_deadline"])
+        .agg(pl.col("inquiries").sum())
+        .sort([*keys, "days", "answered", "past_deadline"], nulls_last=True)
+    )
     new_group = frame.select(
-        pl.any_horizontal(pl.col(k).ne_missing(pl.col(k).shift()) for k in GROUP_KEYS)
+        pl.any_horizontal(pl.col(k).ne_missing(pl.col(k).shift()) for k in keys)
     ).to_series()
     starts = np.flatnonzero(new_group.to_numpy())
     days = frame["days"].to_numpy()
@@ -46,7 +59,7 @@ def _per_group(durations: pl.DataFrame) -> pl.DataFrame:
             stats.kaplan_meier_median_from_counts(days[part], answered[part], counts[part])
         )
     return (
-        frame.select(GROUP_KEYS)
+        frame.select(keys)
         .gather(starts)
         .with_columns(
             inquiries=pl.Series(per_group_sum(counts), dtype=pl.Int64),
@@ -90,18 +103,27 @@ def kaplan_meier_curve(durations: pl.DataFrame, by: list[str]) -> pl.DataFrame:
     return pl.concat(frames)
 
 
-def inquiry_metrics(durations: pl.DataFrame, *, suppress_below: int = 5) -> pl.DataFrame:
-    """One row per group with every inquiry metric, from the frequency table of
-    ``inquiry_durations_by_group`` (group × days × answered × past_deadline)."""
-    rows = _per_group(durations)
-    ci_low, ci_high = stats.wilson_intervals(
-        rows["answered_within_deadline"].to_numpy(), rows["answered"].to_numpy()
-    )
+def inquiry_metrics(
+    durations: pl.DataFrame, *, suppress_below: int = 5, keys: list[str] = GROUP_KEYS
+) -> pl.DataFrame:
+    """One row per group (``keys``: department and unit, or :data:`INQUIRY_TYPE_KEYS`) with
+    every inquiry metric, from the frequency table of ``inquiry_durations_by_group`` (group ×
+    inquiry type × days × answered × past_deadline)."""
+    rows = _per_group(durations, keys)
+    within = rows["answered_within_deadline"].to_numpy()
+    decided = rows["answered"].to_numpy() + rows["open_overdue"].to_numpy()
+    ci_low, ci_high = stats.wilson_intervals(within, decided)
+    answered_low, answered_high = stats.wilson_intervals(within, rows["answered"].to_numpy())
     return rows.with_columns(
-        share_within_deadline=pl.when(pl.col("answered") > 0).then(
-            pl.col("answered_within_deadline") / pl.col("answered")
+        share_within_deadline=pl.when((pl.col("answered") + pl.col("open_overdue")) > 0).then(
+            pl.col("answered_within_deadline") / (pl.col("answered") + pl.col("open_overdue"))
         ),
         share_within_deadline_ci_low=pl.Series(ci_low, dtype=pl.Float64),
         share_within_deadline_ci_high=pl.Series(ci_high, dtype=pl.Float64),
+        share_within_deadline_answered=pl.when(pl.col("answered") > 0).then(
+            pl.col("answered_within_deadline") / pl.col("answered")
+        ),
+        share_within_deadline_answered_ci_low=pl.Series(answered_low, dtype=pl.Float64),
+        share_within_deadline_answered_ci_high=pl.Series(answered_high, dtype=pl.Float64),
         small_counts=small_counts(INQUIRY_COUNTS, suppress_below),
     ).fill_nan(None)

@@ -25,6 +25,7 @@ from dashboard.formatting import (
     format_ratio,
 )
 from dashboard.i18n import Lang, field_label, metric_label, t
+from dashboard.metrics import registry
 from dashboard.metrics.filters import GroupBy
 from dashboard.metrics.incidents import COLUMNS, Outcome
 from dashboard.metrics.views import category_labels, with_group_label, yes_no_words
@@ -34,11 +35,14 @@ __all__ = [
     "category_shares",
     "count_cells",
     "delay_points",
+    "missing_headers",
+    "missing_rows",
     "outcome_table",
     "outcome_totals",
     "prior_warning_shares",
     "rate_points",
     "selected_incident",
+    "share_points",
     "warning_to_police_points",
     "within_deadline_points",
     "without_warning_headers",
@@ -55,10 +59,7 @@ class OutcomeTotals:
     incidents: int
     count: int  # incidents where the thing was done (police reports, warnings …)
     known: int  # incidents where it is known whether it was done
-    police_reports: int
-    police_without_prior_warning: int
-    work_accidents: int
-    work_accidents_within_deadline: int
+    counts: Mapping[str, int]  # every count of the metrics frame, summed
 
     @property
     def rate(self) -> float | None:
@@ -70,19 +71,22 @@ class OutcomeTotals:
         """Incidents where it is not known whether the thing was done."""
         return self.incidents - self.known
 
+    def share(self, name: str) -> float | None:
+        """A share of the registry (``work_accident_compliance_rate`` …) over the totals."""
+        spec = next(s for s in registry.SHARES if s.name == name)
+        whole = sum(self.counts[c] for c in spec.whole)
+        return self.counts[spec.part] / whole if whole else None
+
     @property
     def prior_warning_share(self) -> float | None:
         """Share of police reports with a warning dated on or before the report."""
-        if not self.police_reports:
-            return None
-        return (self.police_reports - self.police_without_prior_warning) / self.police_reports
+        return self.share("police_with_prior_warning_share")
 
     @property
     def within_deadline_share(self) -> float | None:
-        """Share of notified work accidents notified within the deadline."""
-        if not self.work_accidents:
-            return None
-        return self.work_accidents_within_deadline / self.work_accidents
+        """Share of the dated notifications made within the deadline (undated ones are
+        unknown, neither on time nor late)."""
+        return self.share("work_accidents_within_deadline_share")
 
 
 def outcome_totals(incidents: pl.DataFrame, outcome: Outcome) -> OutcomeTotals:
@@ -90,16 +94,13 @@ def outcome_totals(incidents: pl.DataFrame, outcome: Outcome) -> OutcomeTotals:
     cols = COLUMNS[outcome]
 
     def total(column: str) -> int:
-        return int(incidents[column].sum()) if incidents.height else 0
+        return int(incidents[column].sum()) if incidents.height and column in incidents else 0
 
     return OutcomeTotals(
         incidents=total("incidents"),
         count=total(cols.count),
         known=total(cols.known),
-        police_reports=total("police_reports"),
-        police_without_prior_warning=total("police_without_prior_warning"),
-        work_accidents=total("work_accidents"),
-        work_accidents_within_deadline=total("work_accidents_within_deadline"),
+        counts={c: total(c) for c in registry.COUNT_COLUMNS},
     )
 
 
@@ -144,41 +145,67 @@ def warning_to_police_points(incidents: pl.DataFrame, by: GroupBy) -> pl.DataFra
     return (
         with_group_label(incidents, by)
         .filter(pl.col("days_warning_to_police_median").is_not_null())
-        .select(by, "days_warning_to_police_median", pl.col("police_with_prior_warning").alias("n"))
+        .select(
+            by,
+            "days_warning_to_police_median",
+            pl.col("police_with_prior_warning_dated").alias("n"),
+        )
     )
 
 
 def within_deadline_points(incidents: pl.DataFrame, by: GroupBy) -> pl.DataFrame:
-    """Per group with a notified work accident: label and the share notified within the
-    deadline; for :func:`dashboard.charts.bar_chart` (``percent=True``)."""
+    """Per group with a dated notification: label and the share of its dated notifications
+    made within the deadline (undated ones are unknown and left out), ``n`` the dated ones;
+    for :func:`dashboard.charts.bar_chart` (``percent=True``)."""
+    dated = pl.col("work_accidents_within_deadline") + pl.col("work_accidents_late")
     return (
         with_group_label(incidents, by)
-        .filter(pl.col("work_accidents") > 0)
-        .select(by, "work_accidents_within_deadline_share", pl.col("work_accidents").alias("n"))
+        .filter(dated > 0)
+        .select(by, "work_accidents_within_deadline_share", dated.alias("n"))
+    )
+
+
+def share_points(incidents: pl.DataFrame, share: str, by: GroupBy) -> pl.DataFrame:
+    """Per group with a non-zero whole: label, a registry share (e.g.
+    ``work_accident_compliance_rate``) with its 95 % interval and funnel signal, and ``n``
+    (its whole); for :func:`dashboard.charts.rate_dot_plot`."""
+    spec = next(s for s in registry.SHARES if s.name == share)
+    whole = pl.sum_horizontal(pl.col(c) for c in spec.whole)
+    signal = f"{share}_signal"
+    return (
+        with_group_label(incidents, by)
+        .filter(whole > 0)
+        .select(
+            by,
+            share,
+            f"{share}_ci_low",
+            f"{share}_ci_high",
+            pl.col(signal) if signal in incidents.columns else pl.lit(0).alias(signal),
+            whole.alias("n"),
+        )
     )
 
 
 def prior_warning_shares(
-    incidents: pl.DataFrame, by: GroupBy, *, with_label: str, without_label: str
+    incidents: pl.DataFrame, by: GroupBy, labels: Mapping[str, str]
 ) -> pl.DataFrame:
-    """Per group with police reports, two rows: the share of its police reports with a warning
-    dated on or before the report (``warning_given`` = ``with_label``) and without
-    (``without_label``); for a stacked :func:`dashboard.charts.bar_chart` coloured by
-    ``warning_given``. The shares of a group add up to 1."""
+    """Per group with police reports, one row per part of the prior-warning rule (the
+    counts ``police_with_prior_warning``, ``police_without_prior_warning`` and
+    ``police_prior_warning_unknown``, labelled by ``labels[count]`` in ``warning_given``)
+    with its number of reports and its share; for a stacked
+    :func:`dashboard.charts.bar_chart` coloured by ``warning_given``. The shares of a group
+    add up to 1, as every police report is in exactly one part."""
     groups = with_group_label(incidents, by).filter(pl.col("police_reports") > 0)
-    with_prior = groups.select(
-        by,
-        pl.lit(with_label).alias("warning_given"),
-        (pl.col("police_reports") - pl.col("police_without_prior_warning")).alias("police_reports"),
-        (1 - pl.col("police_without_prior_warning") / pl.col("police_reports")).alias("share"),
-    )
-    without_prior = groups.select(
-        by,
-        pl.lit(without_label).alias("warning_given"),
-        pl.col("police_without_prior_warning").alias("police_reports"),
-        (pl.col("police_without_prior_warning") / pl.col("police_reports")).alias("share"),
-    )
-    return pl.concat([with_prior, without_prior]).sort(by, maintain_order=True)
+    parts = [
+        groups.select(
+            by,
+            pl.lit(labels[count]).alias("warning_given"),
+            pl.col(count).alias("police_reports"),
+            (pl.col(count) / pl.col("police_reports")).alias("share"),
+        )
+        for count in registry.POLICE_REPORT.partition
+    ]
+    return pl.concat(parts).sort(by, maintain_order=True)
 
 
 def category_shares(frame: pl.DataFrame, by: GroupBy, *, category: str, count: str) -> pl.DataFrame:
@@ -305,6 +332,38 @@ def without_warning_rows(frame: pl.DataFrame, lang: Lang) -> pl.DataFrame:
 def without_warning_headers(lang: Lang) -> dict[str, str]:
     """Column headers of :func:`without_warning_rows` in ``lang`` (the contract's labels)."""
     return {c: field_label(c, lang) for c in WITHOUT_WARNING_COLUMNS}
+
+
+MISSING_COLUMNS = [
+    "incident_id",
+    "department",
+    "unit",
+    "occurred_on",
+    "harassment_type",
+    "severity",
+    "absence_days",
+    "absence_from",
+    "deadline_on",
+]
+
+
+def missing_rows(frame: pl.DataFrame, lang: Lang) -> pl.DataFrame:
+    """Rows of ``work_accidents_missing`` for the table: categories by their labels in
+    ``lang``, days of absence as text; dates stay dates (the table formats them)."""
+    return frame.select(MISSING_COLUMNS).with_columns(
+        *(category_labels(c, lang) for c in ("harassment_type", "severity")),
+        pl.col("absence_days").map_elements(
+            lambda v: format_number(v, lang), return_dtype=pl.String
+        ),
+    )
+
+
+def missing_headers(lang: Lang) -> dict[str, str]:
+    """Column headers of :func:`missing_rows` in ``lang``."""
+    return {
+        c: t("rules.missing_deadline", lang) if c == "deadline_on" else field_label(c, lang)
+        for c in MISSING_COLUMNS
+    }
 
 
 def selected_incident(rows: pl.DataFrame, selected: Sequence[int]) -> Mapping[str, Any] | None:

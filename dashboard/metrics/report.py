@@ -12,10 +12,17 @@ import duckdb
 import polars as pl
 
 from dashboard import queries
-from dashboard.metrics.equal_treatment import GroupFinding, cmh_for, equal_treatment, outliers
+from dashboard.metrics.equal_treatment import (
+    GroupFinding,
+    RuleFinding,
+    cmh_for,
+    equal_treatment,
+    outliers,
+    rule_outliers,
+)
 from dashboard.metrics.filters import ALL, GROUP_BY, Filters, GroupBy, Scope, query_params
 from dashboard.metrics.incidents import DELAY_SCHEMA, OUTCOMES, Outcome, incident_metrics
-from dashboard.metrics.inquiries import inquiry_metrics
+from dashboard.metrics.inquiries import INQUIRY_TYPE_KEYS, inquiry_metrics
 
 Adjust = Literal["holm", "fdr_bh"]
 
@@ -41,6 +48,10 @@ class MetricsReport:
     strata: pl.DataFrame
     equal_treatment: dict[str, dict[str, Any]]
     findings: list[GroupFinding] = field(default_factory=list)
+    # the inquiry metrics per inquiry type (one row per type) over every group shown
+    inquiries_by_type: pl.DataFrame = field(default_factory=pl.DataFrame)
+    # groups below the 99.8 % limits of a legal duty's share (registry Share.finding)
+    rule_findings: list[RuleFinding] = field(default_factory=list)
     suppress_below: int = 5
     adjust: Adjust = "holm"
     _cmh: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
@@ -62,7 +73,7 @@ def build_report(
     by: GroupBy = "unit",
     *,
     extract_on: date | None = None,
-    work_accident_days: int = 9,
+    work_accident_days: int = 14,
     suppress_below: int = 5,
     adjust: Adjust = "holm",
     delays: bool = True,
@@ -90,8 +101,10 @@ def build_report(
         else pl.DataFrame(schema=DELAY_SCHEMA)
     )
     incidents = incident_metrics(strata, delay_rows, adjust=adjust, suppress_below=suppress_below)
-    inquiries = inquiry_metrics(
-        queries.run(con, "inquiry_durations_by_group", params), suppress_below=suppress_below
+    durations = queries.run(con, "inquiry_durations_by_group", params)
+    inquiries = inquiry_metrics(durations, suppress_below=suppress_below)
+    inquiries_by_type = inquiry_metrics(
+        durations, suppress_below=suppress_below, keys=INQUIRY_TYPE_KEYS
     )
     findings = [f for outcome in OUTCOMES for f in outliers(incidents, outcome)]
     return MetricsReport(
@@ -104,6 +117,8 @@ def build_report(
         strata=strata,
         equal_treatment=equal_treatment(incidents, strata, adjust=adjust),
         findings=findings,
+        inquiries_by_type=inquiries_by_type,
+        rule_findings=rule_outliers(incidents),
         suppress_below=suppress_below,
         adjust=adjust,
     )

@@ -102,6 +102,14 @@ class InquiryTotals:
 
     @property
     def share_within_deadline(self) -> float | None:
+        """Share answered within the deadline among the inquiries whose deadline is decided:
+        the answered ones and the open ones past their deadline, which count as late (None
+        if there are none)."""
+        decided = self.answered + self.open_overdue
+        return self.answered_within_deadline / decided if decided else None
+
+    @property
+    def share_within_deadline_answered(self) -> float | None:
         """Share of the answered inquiries answered within the deadline (None if none)."""
         return self.answered_within_deadline / self.answered if self.answered else None
 
@@ -122,16 +130,25 @@ def inquiry_totals(inquiries: pl.DataFrame) -> InquiryTotals:
 
 
 def inquiry_group_table(
-    inquiries: pl.DataFrame, by: GroupBy, lang: Lang, *, suppress_below: int = 5
+    inquiries: pl.DataFrame,
+    by: GroupBy | Literal["inquiry_type"],
+    lang: Lang,
+    *,
+    suppress_below: int = 5,
 ) -> pl.DataFrame:
-    """Per group, as text with translated headers: counts (small ones as "<5"), the share
-    answered within the deadline, and the plain and Kaplan–Meier medians side by side."""
-    labelled = with_group_label(inquiries, by).sort(by, nulls_last=True)
+    """Per group (or per inquiry type, ``by="inquiry_type"``, from
+    ``report.inquiries_by_type``), as text with translated headers: counts (small ones as
+    "<5"), the shares within the deadline, and the plain and Kaplan–Meier medians side by side."""
+    if by == "inquiry_type":
+        labelled = ombudsman_first(inquiries).with_columns(category_labels("inquiry_type", lang))
+    else:
+        labelled = with_group_label(inquiries, by).sort(by, nulls_last=True)
     counts = ["inquiries", "answered", "open", "open_overdue"]
     days = ["median_response_days", "km_median_response_days", "p90_response_days"]
     group = field_label(by, lang)
     rows: dict[str, list[str]] = {group: []}
-    for column in [*counts, "share_within_deadline", *days]:
+    shares = ["share_within_deadline", "share_within_deadline_answered"]
+    for column in [*counts, *shares, *days]:
         rows[metric_label(column, lang)] = []
     for row in labelled.iter_rows(named=True):
         small = set(row["small_counts"] or [])
@@ -140,12 +157,25 @@ def inquiry_group_table(
             rows[metric_label(column, lang)].append(
                 _count(row[column], column in small, lang, suppress_below)
             )
-        rows[metric_label("share_within_deadline", lang)].append(
-            format_percent(row["share_within_deadline"], lang)
-        )
+        for column in shares:
+            rows[metric_label(column, lang)].append(format_percent(row[column], lang))
         for column in days:
             rows[metric_label(column, lang)].append(format_number(row[column], lang, 1))
     return pl.DataFrame(rows, schema=dict.fromkeys(rows, pl.String))
+
+
+def ombudsman_first(by_type: pl.DataFrame) -> pl.DataFrame:
+    """Rows per inquiry type with the ombudsman's requests first (what the ombudsman checks
+    first), then the other types in the contract's order."""
+    order = [c.value for c in VOCABULARIES["inquiry_type"]]
+    rank = {v: (v != "ombudsman", order.index(v)) for v in order}
+    return by_type.sort(
+        pl.col("inquiry_type").replace_strict(
+            {v: i for i, v in enumerate(sorted(order, key=rank.__getitem__))},
+            default=len(order),
+            return_dtype=pl.Int64,
+        )
+    )
 
 
 def with_chart_n(frame: pl.DataFrame, count: str) -> pl.DataFrame:
@@ -326,7 +356,14 @@ def numbered_as_listed(incident: Mapping[str, Any], listed: pl.DataFrame) -> dic
     return numbered
 
 
-_CATEGORIES = ("harassment_type", "severity", "channel", "decided_by", "documentation_form")
+_CATEGORIES = (
+    "harassment_type",
+    "severity",
+    "channel",
+    "decided_by",
+    "documentation_form",
+    "documented_by",
+)
 _FLAGS = ("documented", "warning_given", "police_reported", "work_accident_reported")
 
 
@@ -394,6 +431,7 @@ _DETAIL_FIELDS = [
     "employee_no",
     "documented",
     "documentation_form",
+    "documented_by",
     "warning_given",
     "warning_on",
     "police_reported",
@@ -402,6 +440,7 @@ _DETAIL_FIELDS = [
     "work_accident_reported",
     "work_accident_reported_on",
     "absence_days",
+    "absence_from",
     "notes",
 ]
 

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import access
 from dashboard.access import ACTIONS, ROLES, Right
 from dashboard.components import auth, context, layout
+from dashboard.components.failure import as_text
 from dashboard.i18n import t
 
 cur = context.cursor()
@@ -64,7 +65,7 @@ with grant_col.form("grant", clear_on_submit=True):
             chosen = access.resolve_grant(email, role, departments, [], catalogue, units)
             stored = access.save_grant(db, chosen, by=admin.email, by_role=admin.role)
         except access.AccessError as error:
-            st.error(str(error))
+            st.error(as_text(error.sentence_in(lang)))
         else:
             st.session_state["_access_message"] = t(
                 "access.granted",

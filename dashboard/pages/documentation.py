@@ -35,5 +35,15 @@ outcome_sections.category_shares_section(
     texts="documentation.forms",
 )
 
+# Who documented
+outcome_sections.category_shares_section(
+    cur,
+    view,
+    "documented_by",
+    category="documented_by",
+    count="documented",
+    texts="rules.documented_by",
+)
+
 outcome_sections.oe_funnel(report, "documentation", view.by, lang, "documentation")
 outcome_sections.group_table(report, "documentation", view.by, lang, "documentation")

@@ -11,8 +11,13 @@ from dashboard.components.page import analysis_page
 from dashboard.components.text import literal
 from dashboard.formatting import format_number, format_percent
 from dashboard.i18n import group_words, metric_label, t
-from dashboard.metrics import views
-from dashboard.metrics.findings import chi2_sentence, finding_sentence, format_p
+from dashboard.metrics import registry, views
+from dashboard.metrics.findings import (
+    chi2_sentence,
+    finding_sentence,
+    format_p,
+    rule_finding_sentence,
+)
 from dashboard.metrics.incidents import OUTCOMES
 
 url_state.check_choice("outcome", OUTCOMES)  # noted here, said by the filters' notice
@@ -80,14 +85,20 @@ else:
 
 # The groups outside the 99.8 % limits, named with their figures
 st.subheader(t("equal_treatment.findings_title", lang))
-findings = [f for f in report.findings if f.outcome == outcome]
+findings = [
+    finding_sentence(f, lang, suppress_below=report.suppress_below)
+    for f in report.findings
+    if f.outcome == outcome
+]
+# and the groups below the limits of the outcome's legal duty (work accidents not notified)
+duties = {s.name for s in registry.BY_NAME[outcome].shares if s.finding}
+findings += [
+    rule_finding_sentence(f, lang, suppress_below=report.suppress_below)
+    for f in report.rule_findings
+    if f.share in duties
+]
 if findings:
-    st.markdown(
-        "\n".join(
-            f"- {literal(finding_sentence(f, lang, suppress_below=report.suppress_below))}"
-            for f in findings
-        )
-    )
+    st.markdown("\n".join(f"- {literal(line)}" for line in findings))
 else:
     st.write(t("equal_treatment.no_findings", lang))
 

@@ -10,7 +10,7 @@ from dashboard.components import auth, context, layout
 from dashboard.components.page import analysis_page
 from dashboard.excel_out import csv_text, xlsx_bytes
 from dashboard.i18n import t
-from dashboard.metrics.export_tables import about_table, export_tables, for_display
+from dashboard.metrics.export_tables import BREAKDOWNS, about_table, export_tables, for_display
 
 page = analysis_page("nav.export", needs="nothing", delays=True)
 lang, view, report = page.lang, page.view, page.report
@@ -18,7 +18,10 @@ threshold = context.settings().suppress_below
 st.write(t("export.intro", lang))
 layout.data_as_of(report.extract_date, lang)
 
-tables = export_tables(report, lang, threshold=threshold)
+breakdowns = {
+    name: context.view_query(page.cur, name, view.filters, group_by=view.by) for name in BREAKDOWNS
+}
+tables = export_tables(report, lang, threshold=threshold, breakdowns=breakdowns)
 about = (
     t("export.sheet_about", lang),
     about_table(report, lang, threshold=threshold, generated=datetime.now()),

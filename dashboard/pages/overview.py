@@ -9,6 +9,7 @@ from dashboard.components.page import analysis_page
 from dashboard.components.text import literal
 from dashboard.formatting import format_date, format_percent
 from dashboard.i18n import metric_label, t
+from dashboard.metrics import registry
 from dashboard.metrics.findings import summary
 from dashboard.metrics.headline import headline, headline_from_totals, previous_period
 from dashboard.metrics.incidents import hide_small_counts
@@ -31,35 +32,24 @@ if before is not None and before.incidents == 0:
 st.subheader(t("overview.headline", lang))
 # Three boxes to a row: six in a row cut the labels and, below 1,400 pixels, the rates.
 # (metric, value now, value in the previous period or None for no change shown, is a rate)
+# The incident figures are those the outcome registry lists for the headline; the open
+# inquiries are counted at the extract date, so they have no previous period.
+incident_figures = ["incidents", *(name for spec in registry.OUTCOMES for name in spec.headline)]
 figures = [
-    ("incidents", now.incidents, before.incidents if before else None, False),
-    ("police_reports", now.police_reports, before.police_reports if before else None, False),
-    ("police_without_prior_warning", now.police_without_prior_warning, None, False),
     (
-        "police_report_rate",
-        now.police_report_rate,
-        before.police_report_rate if before else None,
-        True,
-    ),
-    ("warning_rate", now.warning_rate, before.warning_rate if before else None, True),
-    (
-        "work_accident_rate",
-        now.work_accident_rate,
-        before.work_accident_rate if before else None,
-        True,
-    ),
-    (
-        "documentation_rate",
-        now.documentation_rate,
-        before.documentation_rate if before else None,
-        True,
-    ),
-    ("open", now.open, None, False),
-    ("open_overdue", now.open_overdue, None, False),
+        name,
+        now.value(name),
+        before.value(name) if before else None,
+        name not in now.counts,
+    )
+    for name in incident_figures
 ]
+figures += [("open", now.open, None, False), ("open_overdue", now.open_overdue, None, False)]
 for row in range(0, len(figures), 3):
     for column, (metric, value, previous, is_rate) in zip(
-        st.columns(3), figures[row : row + 3], strict=True
+        st.columns(3),
+        figures[row : row + 3],
+        strict=False,  # the last row may be short
     ):
         shown = format_percent(value, lang) if is_rate else layout.count_text(value, lang)  # type: ignore[arg-type]
         column.metric(

@@ -10,7 +10,7 @@ from dashboard.components.page import analysis_page
 from dashboard.components.text import literal_t
 from dashboard.formatting import format_percent
 from dashboard.i18n import metric_label, t
-from dashboard.metrics import outcomes, views
+from dashboard.metrics import outcomes, registry, views
 
 LIST_LIMIT = 500
 
@@ -25,10 +25,20 @@ outcome_sections.headline(
         (metric_label("police_report_rate", lang), format_percent(totals.rate, lang)),
         (
             metric_label("police_without_prior_warning", lang),
-            layout.count_text(totals.police_without_prior_warning, lang),
+            layout.count_text(totals.counts["police_without_prior_warning"], lang),
         ),
     ],
     t("police.headline", lang),
+)
+st.caption(
+    t(
+        "rules.police_split_note",
+        lang,
+        with_=layout.count_text(totals.counts["police_with_prior_warning"], lang),
+        without=layout.count_text(totals.counts["police_without_prior_warning"], lang),
+        unknown=layout.count_text(totals.counts["police_prior_warning_unknown"], lang),
+        total=layout.count_text(totals.count, lang),
+    )
 )
 
 outcome_sections.rate_by_group(report, "police_report", view.by, lang, "police")
@@ -48,7 +58,12 @@ outcome_sections.category_shares_section(
 outcome_sections.delay_section(report, "police_report", view.by, lang, "police")
 
 outcome_sections.group_table(
-    report, "police_report", view.by, lang, "police", extra_counts=["police_without_prior_warning"]
+    report,
+    "police_report",
+    view.by,
+    lang,
+    "police",
+    extra_counts=list(registry.POLICE_REPORT.partition),
 )
 
 # Police reports without a prior warning, with a drill-down into one of them
@@ -58,13 +73,13 @@ rows = context.view_query(cur, "police_without_prior_warning", view.filters, lim
 if rows.is_empty():
     st.info(t("police.without_none", lang))
     st.stop()
-if totals.police_without_prior_warning > rows.height:
+if totals.counts["police_without_prior_warning"] > rows.height:
     st.caption(
         t(
             "police.without_shown",
             lang,
             shown=layout.count_text(rows.height, lang),
-            total=layout.count_text(totals.police_without_prior_warning, lang),
+            total=layout.count_text(totals.counts["police_without_prior_warning"], lang),
         )
     )
 date_format = views.date_format(lang)

@@ -82,6 +82,18 @@ st.dataframe(
     hide_index=True,
     width="stretch",
 )
+st.caption(t("rules.answered_share_note", lang))
+
+# The same figures per inquiry type (the ombudsman's own requests first in mind)
+st.subheader(t("rules.by_type_title", lang))
+st.caption(t("rules.by_type_help", lang))
+st.dataframe(
+    views.inquiry_group_table(
+        report.inquiries_by_type, "inquiry_type", lang, suppress_below=threshold
+    ),
+    hide_index=True,
+    width="stretch",
+)
 st.caption(
     t(
         "response_times.small_note",

@@ -34,8 +34,11 @@ outcome_sections.chart_section(
     outcomes.prior_warning_shares(
         report.incidents,
         view.by,
-        with_label=t("warnings.prior_yes", lang),
-        without_label=t("warnings.prior_no", lang),
+        {
+            "police_with_prior_warning": t("rules.prior_with", lang),
+            "police_without_prior_warning": t("rules.prior_without", lang),
+            "police_prior_warning_unknown": t("rules.prior_unknown", lang),
+        },
     ),
     lambda frame: charts.bar_chart(
         frame,

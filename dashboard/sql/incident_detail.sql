@@ -1,8 +1,7 @@
 -- Purpose: one incident with every stored field, for the Incidents page's detail view and
 --   its timeline. Read through the filter macro, so the viewer's scope (and the filters)
 --   apply: a viewer cannot open an incident outside what they may see, whatever id they ask.
--- Parameters: $incident_id, $date_from, $date_to, $departments, $units, $types, $channels,
---   $severities, $scope_all, $scope_departments, $scope_units.
+-- Parameters: $incident_id, $view (filters, scope: dashboard/store/macros.sql).
 -- Grain: one row, or none when the incident does not exist or is outside the scope/filters.
 -- Privacy: the pseudonyms stay in the store: citizen_no / employee_no are 1 when the person
 --   is known (null otherwise); the page numbers them as the incident list does when the
@@ -21,6 +20,7 @@ SELECT
     CASE WHEN employee_ref IS NOT NULL THEN 1 END AS employee_no,
     documented,
     documentation_form,
+    documented_by,
     warning_given,
     warning_on,
     police_reported,
@@ -29,9 +29,7 @@ SELECT
     work_accident_reported,
     work_accident_reported_on,
     absence_days,
+    absence_from,
     notes
-FROM filtered_incidents(
-    $date_from, $date_to, $departments, $units, $types, $channels, $severities,
-    $scope_all, $scope_departments, $scope_units
-)
+FROM filtered_incidents($view)
 WHERE incident_id = $incident_id

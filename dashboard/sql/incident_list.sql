@@ -1,7 +1,6 @@
 -- Purpose: the incident table of the Incidents page: one row per incident matching the
 --   filters (and the viewer's scope), with the columns an analyst needs, newest first.
--- Parameters: $date_from, $date_to, $departments, $units, $types, $channels, $severities,
---   $scope_all, $scope_departments, $scope_units, $search (free text; '' = no search; matched
+-- Parameters: $view (filters, scope, settings: dashboard/store/macros.sql), $search (free text; '' = no search; matched
 --   case-insensitively as a substring of the incident id, case id, department, unit and
 --   notes, with % and _ taken literally), $limit (the most rows returned).
 -- Grain: one row per incident.
@@ -9,7 +8,7 @@
 --   citizen_no / employee_no instead, the person's number within this list (1 for the person
 --   of the newest listed incident, and so on; null when unknown), so repeat cases show as
 --   "Borger 2" on several rows and the numbers mean nothing outside this list.
--- Notes: the search is the searched_incidents macro (migration 005), which incident_count.sql
+-- Notes: the search is the searched_incidents macro (macros.sql), which incident_count.sql
 --   reads too, so the count is of exactly the rows this query lists before $limit.
 WITH listed AS (
     SELECT
@@ -30,13 +29,11 @@ WITH listed AS (
         work_accident_reported,
         work_accident_reported_on,
         absence_days,
+        absence_from,
         notes,
         citizen_ref,
         employee_ref
-    FROM searched_incidents(
-        $date_from, $date_to, $departments, $units, $types, $channels, $severities,
-        $scope_all, $scope_departments, $scope_units, $search
-    )
+    FROM searched_incidents($view, $search)
     ORDER BY occurred_on DESC, incident_id DESC
     LIMIT $limit
 ),
@@ -66,6 +63,7 @@ SELECT
     work_accident_reported,
     work_accident_reported_on,
     absence_days,
+    absence_from,
     notes,
     CASE WHEN citizen_ref IS NOT NULL
         THEN dense_rank() OVER (ORDER BY citizen_ref IS NULL, citizen_first) END AS citizen_no,

@@ -1,6 +1,5 @@
 -- Purpose: monthly trend of incidents and what was done about them.
--- Parameters: $date_from, $date_to, $departments, $units, $types, $channels, $severities,
---   $scope_all, $scope_departments, $scope_units.
+-- Parameters: $view (filters, scope, settings: dashboard/store/macros.sql).
 -- Grain: one row per calendar month (first day of the month) with at least one incident.
 SELECT
     date_trunc('month', occurred_on)::DATE AS month,
@@ -9,9 +8,6 @@ SELECT
     count(*) FILTER (WHERE warning_given) AS warnings,
     count(*) FILTER (WHERE work_accident_reported) AS work_accidents,
     count(*) FILTER (WHERE documented) AS documented
-FROM filtered_incidents(
-    $date_from, $date_to, $departments, $units, $types, $channels, $severities,
-    $scope_all, $scope_departments, $scope_units
-)
+FROM filtered_incidents($view)
 GROUP BY ALL
 ORDER BY month

@@ -1,15 +1,17 @@
 -- Purpose: outcome counts per group and case-mix stratum; the input to rates, indirect
---   standardisation (O/E), chi-square and Cochran–Mantel–Haenszel tests.
--- Parameters: $date_from, $date_to, $departments, $units, $types, $channels, $severities
---   (filters; empty list = all), $scope_all, $scope_departments, $scope_units (viewer's scope),
---   $group_by ('department' or 'unit'), $work_accident_days (statutory notification limit).
+--   standardisation (O/E), chi-square and Cochran–Mantel–Haenszel tests, and to the counts of
+--   the legal rules (prior warning, work accidents required / missing / within the deadline).
+-- Parameters: $view (filters, viewer's scope and settings, see dashboard/store/macros.sql;
+--   its work_accident_days is the statutory notification limit), $group_by ('department' or
+--   'unit').
 -- Grain: one row per group (department, or department × unit) × harassment_type × severity.
--- Notes: reads the monthly summary (migration 004) for the months wholly inside the period
+-- Notes: reads the monthly summary (migration 008) for the months wholly inside the period
 --   and the incidents for the days of a partly covered month, so the counts equal those of a
 --   scan of every incident. An outcome's denominator is the incidents where it is known (yes
---   or no), so an empty cell (unknown) is never counted as "no". A police report has a prior
---   warning when a warning is dated on or before the report (or the report date is unknown
---   and the warning is dated).
+--   or no), so an empty cell (unknown) is never counted as "no". The rules themselves
+--   (prior_warning, work_accident_required, deadline_start) are macros in macros.sql. A
+--   dated notification is within the deadline when it came at most work_accident_days after
+--   the deadline's start, late otherwise; an undated one is neither (work_accidents_undated).
 SELECT
     department,
     CASE WHEN $group_by = 'unit' THEN unit END AS unit,
@@ -24,12 +26,22 @@ SELECT
     sum(work_accidents)::BIGINT AS work_accidents,
     sum(documentation_known)::BIGINT AS documentation_known,
     sum(documented)::BIGINT AS documented,
+    sum(police_with_prior_warning)::BIGINT AS police_with_prior_warning,
     sum(police_without_prior_warning)::BIGINT AS police_without_prior_warning,
-    sum(len(list_filter(work_accident_delays, lambda days: days <= $work_accident_days)))::BIGINT
-        AS work_accidents_within_deadline
-FROM incident_summary_for_period(
-    $date_from, $date_to, $departments, $units, $types, $channels, $severities,
-    $scope_all, $scope_departments, $scope_units
-)
+    sum(police_prior_warning_unknown)::BIGINT AS police_prior_warning_unknown,
+    sum(work_accident_required)::BIGINT AS work_accident_required,
+    sum(work_accident_required_notified)::BIGINT AS work_accident_required_notified,
+    sum(work_accident_missing)::BIGINT AS work_accident_missing,
+    sum(len(list_filter(
+        work_accident_deadline_days, lambda days: days <= $view['work_accident_days']
+    )))::BIGINT AS work_accidents_within_deadline,
+    sum(len(list_filter(
+        work_accident_deadline_days, lambda days: days > $view['work_accident_days']
+    )))::BIGINT AS work_accidents_late,
+    sum(work_accidents_undated)::BIGINT AS work_accidents_undated,
+    sum(deadline_from_absence_from)::BIGINT AS deadline_from_absence_from,
+    sum(deadline_from_day_after)::BIGINT AS deadline_from_day_after,
+    sum(deadline_from_incident)::BIGINT AS deadline_from_incident
+FROM incident_summary_for_period($view)
 GROUP BY ALL
 ORDER BY ALL

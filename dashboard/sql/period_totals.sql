@@ -1,36 +1,34 @@
 -- Purpose: the headline totals of a period (used for the period before the one shown, to
---   give the change): incident counts with their known-denominators, and open inquiries.
--- Parameters: $date_from, $date_to, $departments, $units, $types, $channels, $severities,
---   $scope_all, $scope_departments, $scope_units, $extract_date.
+--   give the change): every incident count of the summary with the known-denominators and
+--   the rules' counts, and the inquiries, open and open past the deadline.
+-- Parameters: $view (filters, scope, settings: dashboard/store/macros.sql), the view's extract_date.
 -- Grain: one row.
 WITH inc AS (
-    -- from the monthly summary and, for partly covered months, the incidents (migration 004)
+    -- every count column of the monthly summary, summed (so a count added to the summary is
+    -- a headline total without editing this file), and the dated notifications within and
+    -- after the deadline, which the summary keeps as lists of days (migration 008)
     SELECT
-        coalesce(sum(incidents), 0)::BIGINT AS incidents,
-        coalesce(sum(police_reports), 0)::BIGINT AS police_reports,
-        coalesce(sum(police_report_known), 0)::BIGINT AS police_report_known,
-        coalesce(sum(warnings), 0)::BIGINT AS warnings,
-        coalesce(sum(warning_known), 0)::BIGINT AS warning_known,
-        coalesce(sum(work_accidents), 0)::BIGINT AS work_accidents,
-        coalesce(sum(work_accident_known), 0)::BIGINT AS work_accident_known,
-        coalesce(sum(documented), 0)::BIGINT AS documented,
-        coalesce(sum(documentation_known), 0)::BIGINT AS documentation_known,
-        coalesce(sum(police_without_prior_warning), 0)::BIGINT AS police_without_prior_warning
-    FROM incident_summary_for_period(
-        $date_from, $date_to, $departments, $units, $types, $channels, $severities,
-        $scope_all, $scope_departments, $scope_units
-    )
+        coalesce(sum(COLUMNS(lambda c: c NOT IN (
+            'month', 'department', 'unit', 'harassment_type', 'severity', 'channel',
+            'work_accident_delays', 'work_accident_deadline_days', 'police_report_delays',
+            'warning_to_police_delays'
+        ))), 0)::BIGINT,
+        coalesce(sum(len(list_filter(
+            work_accident_deadline_days, lambda days: days <= $view['work_accident_days']
+        ))), 0)::BIGINT AS work_accidents_within_deadline,
+        coalesce(sum(len(list_filter(
+            work_accident_deadline_days, lambda days: days > $view['work_accident_days']
+        ))), 0)::BIGINT AS work_accidents_late
+    FROM incident_summary_for_period($view)
 ),
 inq AS (
     SELECT
         count(*) AS inquiries,
-        count(*) FILTER (WHERE answered_on IS NULL OR answered_on > $extract_date) AS open,
+        count(*) FILTER (WHERE answered_on IS NULL OR answered_on > $view['extract_date']) AS open,
         count(*) FILTER (
-            WHERE (answered_on IS NULL OR answered_on > $extract_date) AND deadline_on < $extract_date
+            WHERE (answered_on IS NULL OR answered_on > $view['extract_date']) AND deadline_on < $view['extract_date']
         ) AS open_overdue
-    FROM filtered_inquiries(
-        $date_from, $date_to, $departments, $units, $scope_all, $scope_departments, $scope_units
-    )
-    WHERE received_on <= $extract_date
+    FROM filtered_inquiries($view)
+    WHERE received_on <= $view['extract_date']
 )
 SELECT * FROM inc, inq

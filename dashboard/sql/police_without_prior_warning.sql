@@ -1,10 +1,10 @@
--- Purpose: the police-reported incidents with no warning dated on or before the report, newest
---   first: the cases to look at when asking whether a unit reports without warning first.
---   Same definition as police_without_prior_warning in incident_outcomes_by_group_stratum.sql:
---   a report has a prior warning when a warning is dated on or before the report date (or the
---   report date is unknown and the warning is dated); an undated warning is not a prior one.
--- Parameters: $date_from, $date_to, $departments, $units, $types, $channels, $severities,
---   $scope_all, $scope_departments, $scope_units, $limit (the most rows returned).
+-- Purpose: the police-reported incidents without a prior warning, newest first: the cases to
+--   look at when asking whether a unit reports without warning first. The rule is the
+--   prior_warning macro (macros.sql), as in incident_outcomes_by_group_stratum.sql: no
+--   warning was given, or the warning is dated after the report. Reports whose warning
+--   status or order cannot be told ('unknown') are not listed here.
+-- Parameters: $view (filters, scope, settings: dashboard/store/macros.sql), $limit (the most
+--   rows returned).
 -- Grain: one row per incident. Besides the listed columns it carries the dates and answers the
 --   drill-down's timeline needs (registration, documentation, work-accident notification).
 SELECT
@@ -24,10 +24,7 @@ SELECT
     documentation_form,
     work_accident_reported,
     work_accident_reported_on
-FROM filtered_incidents(
-    $date_from, $date_to, $departments, $units, $types, $channels, $severities,
-    $scope_all, $scope_departments, $scope_units
-)
-WHERE without_prior_warning(police_reported, warning_on, police_reported_on)
+FROM filtered_incidents($view)
+WHERE prior_warning(police_reported, warning_given, warning_on, police_reported_on) = 'without'
 ORDER BY occurred_on DESC, incident_id
 LIMIT $limit

@@ -7,6 +7,7 @@ A connection is not shared across threads: callers take a ``cursor()`` per threa
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -16,6 +17,8 @@ from typing import Any
 
 import duckdb
 import polars as pl
+
+from dashboard.errors import DashboardError, error_message
 
 Params = Mapping[str, Any] | None
 
@@ -37,6 +40,11 @@ def _migrations() -> list[tuple[int, str]]:
 
 
 LATEST_VERSION = _migrations()[-1][0]
+
+
+def _macros() -> str:
+    """The text of ``macros.sql``: every macro the queries read through."""
+    return (resources.files("dashboard.store") / "macros.sql").read_text(encoding="utf-8")
 
 
 def fetch_all(
@@ -76,12 +84,20 @@ _REKEY_VERSION = 7
 
 def migrate(con: duckdb.DuckDBPyConnection, *, up_to: int | None = None) -> int:
     """Bring the schema to the latest version (or to ``up_to``: tests of a migration build
-    the store it starts from), each migration in its own transaction."""
+    the store it starts from), each migration in its own transaction.
+
+    At the latest version the macros of ``macros.sql`` are defined when the store does not
+    hold this very text yet (its SHA-256 is kept in ``macros_applied``): they are not part of
+    any migration, so a changed macro needs no new schema version. Then, or when a migration
+    ran, the summary tables are rebuilt with the current macros, since the summary is a
+    function of the rules they hold (and a migration may change its columns).
+    """
     fetch_all(
         con,
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)",
     )
     current = schema_version(con)
+    migrated = False
     for version, sql in _migrations():
         if version <= current or (up_to is not None and version > up_to):
             continue
@@ -102,7 +118,31 @@ def migrate(con: duckdb.DuckDBPyConnection, *, up_to: int | None = None) -> int:
             con.rollback()
             raise
         current = version
+        migrated = True
+    if current == LATEST_VERSION:
+        _apply_macros(con, force=migrated)
     return current
+
+
+def _apply_macros(con: duckdb.DuckDBPyConnection, *, force: bool) -> None:
+    """Define the macros of ``macros.sql`` and rebuild the summaries, unless the store holds
+    exactly this text already (and ``force`` is false)."""
+    text = _macros()
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    fetch_all(con, "CREATE TABLE IF NOT EXISTS macros_applied (digest VARCHAR NOT NULL)")
+    row = fetch_one(con, "SELECT max(digest) FROM macros_applied")
+    if not force and row is not None and row[0] == digest:
+        return
+    con.begin()
+    try:
+        con.execute(text)
+        refresh_summaries(con)
+        fetch_all(con, "DELETE FROM macros_applied")
+        fetch_all(con, "INSERT INTO macros_applied VALUES ($d)", {"d": digest})
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
 
 
 def connect(db_path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -146,29 +186,26 @@ def _quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return con
 
 
-class StoreBusyError(Exception):
+class StoreBusyError(DashboardError):
     """The store is opened for writing by another process (DuckDB allows one writer)."""
 
 
-class StoreUnusableError(Exception):
+class StoreUnusableError(DashboardError):
     """The store path is a folder, not a DuckDB database, or may not be written."""
 
 
-def open_for_writing(db_path: str | Path) -> duckdb.DuckDBPyConnection:
+def open_for_writing(db_path: str | Path, *, in_app: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the store for writing; a lock held by another process, or a path that cannot
-    hold the store, becomes one sentence."""
+    hold the store, becomes one sentence (``in_app``: worded for the dashboard's reader,
+    else for the command line)."""
     try:
         return connect(db_path)
     except (duckdb.IOException, OSError) as error:
+        where = "app" if in_app else "cli"
         if "lock" in str(error).lower():
-            raise StoreBusyError(
-                f"The store {db_path} is in use by another program (is the dashboard running?); "
-                "stop it and run the command again (the dashboard's Import page also imports "
-                "files and undoes imports)."
-            ) from error
+            raise StoreBusyError(error_message(f"store_busy_{where}", db=str(db_path))) from error
         raise StoreUnusableError(
-            f"The store {db_path} cannot be opened for writing (it is a folder, is not a DuckDB "
-            "database, or you may not write there); choose another file with --db or DASHBOARD_DB."
+            error_message(f"store_unusable_{where}", db=str(db_path))
         ) from error
 
 

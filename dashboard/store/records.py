@@ -33,6 +33,7 @@ import pyarrow as pa
 
 from dashboard import cpr, store
 from dashboard.contract import ID_FIELD, Kind, field_names
+from dashboard.errors import DashboardError, error_message
 from dashboard.store import fetch_all, fetch_frame, fetch_one, refresh_summaries, tokens
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,8 @@ ROW_HASH_VERSIONS: dict[Kind, tuple[tuple[str, ...], ...]] = {
             "absence_days",
             "notes",
         ),
+        # version 2 (migration 009): the first day of absence and who documented
+        ("absence_from", "documented_by"),
     ),
     "inquiries": (
         (
@@ -231,6 +234,20 @@ def _within_memory_cap(con: duckdb.DuckDBPyConnection, write: Callable[[], T]) -
     return write()
 
 
+def _written(write: Callable[[], T]) -> T:
+    """Run a write transaction; DuckDB running out of room (a full disk or a file it cannot
+    write, memory exhausted even without the cap) is a :class:`StoreWriteError`. The
+    transaction was rolled back, so the store is as it was; DuckDB's own text is logged. Any
+    other DuckDB error (a constraint, a statement) is a bug and propagates."""
+    try:
+        return write()
+    except duckdb.Error as error:
+        if not (isinstance(error, duckdb.IOException) or _out_of_memory(error)):
+            raise
+        log.error("write failed: %s", error)
+        raise StoreWriteError(error_message("store_write_failed")) from error
+
+
 def _out_of_memory(error: duckdb.Error) -> bool:
     """DuckDB could not stay within its memory limit (raised as such, or when committing)."""
     text = str(error).lower()
@@ -254,6 +271,14 @@ def _bytes(setting: str) -> float:
         return float(number) * scale[unit]
     except (ValueError, KeyError):
         return 0.0
+
+
+class ImportNotFoundError(DashboardError, LookupError):
+    """Undo of an import that does not exist or has already been undone."""
+
+
+class StoreWriteError(DashboardError):
+    """An import or undo could not be written; nothing of it was."""
 
 
 @dataclass(frozen=True)
@@ -308,7 +333,9 @@ def write_import(
     When every record equals its current version nothing is written at all.
     ``rejected`` has columns row_number (int), reasons (list[str]), raw (JSON text).
     """
-    return _within_memory_cap(con, lambda: _write_import(con, records, meta, rejected))
+    return _written(
+        lambda: _within_memory_cap(con, lambda: _write_import(con, records, meta, rejected))
+    )
 
 
 def _write_import(
@@ -499,9 +526,9 @@ def _write(
 def undo_import(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
     """Undo one import as a whole, in one transaction; returns the number of records touched.
 
-    Raises ``LookupError`` for an unknown or already undone import.
+    Raises :class:`ImportNotFoundError` (a ``LookupError``) for an unknown or already undone import.
     """
-    return _within_memory_cap(con, lambda: _undo_import(con, import_id))
+    return _written(lambda: _within_memory_cap(con, lambda: _undo_import(con, import_id)))
 
 
 def _undo_import(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
@@ -525,7 +552,7 @@ def _undo(con: duckdb.DuckDBPyConnection, import_id: int) -> tuple[Kind, int]:
         {"id": import_id},
     )
     if row is None:
-        raise LookupError(f"Import {import_id} does not exist or has already been undone.")
+        raise ImportNotFoundError(error_message("import_not_found", id=str(import_id)))
     kind: Kind = row[0]
     params = {"import_id": import_id}
     fetch_all(

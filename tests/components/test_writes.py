@@ -19,7 +19,9 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import store
 from dashboard.components import writes
+from dashboard.components.failure import as_text
 from dashboard.demo import generate_demo
+from dashboard.errors import error_message
 from dashboard.i18n import t
 from dashboard.store.seed import write_demo
 from tests.pages.conftest import ROOT, TIMEOUT
@@ -157,10 +159,11 @@ def test_a_page_opened_while_another_process_holds_the_store_says_so(db: Path) -
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
         at.run()
         assert not at.exception, [e.value for e in at.exception]
-        assert [w.value for w in at.warning] == [t("store_writes.busy", "da")]
+        busy = as_text(error_message("store_busy_app", db=str(db)).render("da"))
+        assert busy in [e.value for e in at.error]
     finally:
         holder.communicate("")  # closing stdin ends it
     at.run()  # the other program is gone: the page opens
     assert not at.exception
-    assert t("store_writes.busy", "da") not in [w.value for w in at.warning]
+    assert not at.error
     assert at.title

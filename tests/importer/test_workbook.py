@@ -126,6 +126,15 @@ def test_bad_samples_that_are_not_workbooks(name: str) -> None:
     assert_one_sentence(caught.value, name)
 
 
+def test_a_folder_is_not_a_workbook(tmp_path: Path) -> None:
+    """A folder opens for reading on Linux; reading it then raised IsADirectoryError."""
+    folder = tmp_path / "eksport.xlsx"
+    folder.mkdir()
+    with pytest.raises(NotAWorkbookError) as caught:
+        read_workbook(folder)
+    assert_one_sentence(caught.value, "eksport.xlsx")
+
+
 @needs_samples
 def test_display_name_is_used_in_the_sentence(tmp_path: Path) -> None:
     upload = tmp_path / "tmpa81f3c.upload"

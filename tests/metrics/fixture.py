@@ -170,6 +170,7 @@ def incident_frame() -> pl.DataFrame:
                 "employee_ref": None,
                 "documented": doc,
                 "documentation_form": None,
+                "documented_by": None,
                 "warning_given": warn,
                 "warning_on": warn_on,
                 "police_reported": pol,
@@ -178,6 +179,7 @@ def incident_frame() -> pl.DataFrame:
                 "work_accident_reported": wa,
                 "work_accident_reported_on": wa_on,
                 "absence_days": 0,
+                "absence_from": None,
                 "notes": None,
             }
         )
@@ -195,6 +197,7 @@ def incident_frame() -> pl.DataFrame:
         "employee_ref": pl.String,
         "documented": pl.Boolean,
         "documentation_form": pl.String,
+        "documented_by": pl.String,
         "warning_given": pl.Boolean,
         "warning_on": pl.Date,
         "police_reported": pl.Boolean,
@@ -203,6 +206,7 @@ def incident_frame() -> pl.DataFrame:
         "work_accident_reported": pl.Boolean,
         "work_accident_reported_on": pl.Date,
         "absence_days": pl.Int64,
+        "absence_from": pl.Date,
         "notes": pl.String,
     }
     frame = pl.DataFrame(rows, schema=schema)

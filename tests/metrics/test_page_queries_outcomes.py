@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from dashboard import queries, store
-from dashboard.metrics import outcomes, views
+from dashboard.metrics import outcomes, registry, views
 from dashboard.metrics.filters import ALL, Filters, Scope, query_params
 from dashboard.metrics.report import build_report
 from tests.metrics.fixture import fixture_store
@@ -37,9 +37,9 @@ def edited():
     * documentation_form: 1 screenshot, 3 witness_statement, 4 screenshot, 5 unknown (null),
       7 saved_email, and 2 screenshot although 2 is not documented (so it must not count);
     * incident 5 is reported to the police with no report date; its warning has no date either,
-      so it is a report without a prior warning (an undated warning is never prior);
-    * incident 7's report date is removed; its warning is dated (03-05), so it keeps its prior
-      warning (a dated warning counts as prior when the report date is unknown).
+      so whether it was warned first is unknown;
+    * incident 7's report date is removed; its warning is dated (03-05), but with the report
+      undated their order cannot be told: unknown too.
     """
     c = fixture_store()
     for sql in (
@@ -127,9 +127,25 @@ def test_police_without_prior_warning_limit_filters_and_scope(con) -> None:
 
 
 def test_police_without_prior_warning_edge_cases(edited) -> None:
-    # 5: reported, undated report, undated warning -> without; 7: undated report, dated warning -> with
+    # 5: reported, undated report, undated warning -> unknown; 7: undated report, dated
+    # warning -> unknown: neither is listed as without, and each is counted as unknown
     frame = queries.run(edited, "police_without_prior_warning", params())
-    assert frame["incident_id"].to_list() == ["5", "4", "3"]
+    assert frame["incident_id"].to_list() == ["4", "3"]
+    counted = queries.run(edited, "incident_outcomes_by_group_stratum", params())
+    per_unit = counted.group_by("unit").agg(
+        pl.col("police_prior_warning_unknown").sum(), pl.col("police_with_prior_warning").sum()
+    )
+    assert dict(per_unit.select("unit", "police_prior_warning_unknown").rows()) == {
+        "A1": 0,
+        "A2": 1,
+        "B1": 1,
+    }
+    # with a prior warning: only 1 (warned 01-05, reported 01-10)
+    assert dict(per_unit.select("unit", "police_with_prior_warning").rows()) == {
+        "A1": 1,
+        "A2": 0,
+        "B1": 0,
+    }
 
 
 @pytest.mark.parametrize("store", ["con", "edited"])
@@ -232,7 +248,8 @@ def test_documentation_forms_filters(edited) -> None:
 
 @pytest.fixture(scope="module")
 def report(con):
-    return build_report(con, by="unit", extract_on=EXTRACT)
+    # 13 days, so that incident 4 (notified 14 days after it, no absence) is late
+    return build_report(con, by="unit", extract_on=EXTRACT, work_accident_days=13)
 
 
 def test_outcome_totals(report) -> None:
@@ -242,7 +259,8 @@ def test_outcome_totals(report) -> None:
     assert police.rate == pytest.approx(4 / 7)
     assert police.prior_warning_share == pytest.approx(2 / 4)  # 1 and 7 warned before
     work = outcomes.outcome_totals(report.incidents, "work_accident")
-    # notified 3 (5 days), 4 (14 days), 8 (8 days): 2 of 3 within 9 days
+    # no absence anywhere, so the deadline runs from the incident date: notified 3 (5 days),
+    # 4 (14 days), 8 (8 days): 2 of 3 within 13 days
     assert (work.count, work.known) == (3, 8)
     assert work.within_deadline_share == pytest.approx(2 / 3)
     documentation = outcomes.outcome_totals(report.incidents, "documentation")
@@ -251,7 +269,8 @@ def test_outcome_totals(report) -> None:
 
 def test_outcome_totals_of_nothing() -> None:
     empty = outcomes.outcome_totals(
-        pl.DataFrame(schema={c: pl.Int64 for c in _TOTAL_COLUMNS}), "warning"
+        pl.DataFrame(schema={c: pl.Int64 for c in [*_TOTAL_COLUMNS, *registry.COUNT_COLUMNS]}),
+        "warning",
     )
     assert (empty.count, empty.rate, empty.prior_warning_share, empty.within_deadline_share) == (
         0,
@@ -314,17 +333,23 @@ def test_within_deadline_points(report) -> None:
 
 
 def test_prior_warning_shares(report) -> None:
-    shares = outcomes.prior_warning_shares(
-        report.incidents, "unit", with_label="before", without_label="not"
-    )
+    labels = {
+        "police_with_prior_warning": "before",
+        "police_without_prior_warning": "not",
+        "police_prior_warning_unknown": "?",
+    }
+    shares = outcomes.prior_warning_shares(report.incidents, "unit", labels)
     # A1: 1 with (incident 1), 1 without (3); A2: 4 without; B1: 7 with
     assert rows(shares, "unit", "warning_given", "police_reports", "share") == [
         ("A1", "before", 1, 0.5),
         ("A1", "not", 1, 0.5),
+        ("A1", "?", 0, 0.0),
         ("A2", "before", 0, 0.0),
         ("A2", "not", 1, 1.0),
+        ("A2", "?", 0, 0.0),
         ("B1", "before", 1, 1.0),
         ("B1", "not", 0, 0.0),
+        ("B1", "?", 0, 0.0),
     ]
 
 

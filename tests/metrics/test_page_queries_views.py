@@ -176,9 +176,11 @@ def test_incident_detail_refuses_an_incident_outside_the_scope(con) -> None:
 
 def test_inquiry_totals(report) -> None:
     totals = views.inquiry_totals(report.inquiries)
-    # Q1–Q5: answered Q1, Q2, Q4; open Q3, Q5 (Q5 overdue); within the deadline Q1, Q4
+    # Q1–Q5: answered Q1, Q2, Q4; open Q3, Q5 (Q5 overdue); within the deadline Q1, Q4;
+    # decided: the answered and Q5 (open past its deadline: late); Q3 is still in time
     assert (totals.inquiries, totals.answered, totals.open, totals.open_overdue) == (5, 3, 2, 1)
-    assert totals.share_within_deadline == pytest.approx(2 / 3)
+    assert totals.share_within_deadline == pytest.approx(2 / 4)
+    assert totals.share_within_deadline_answered == pytest.approx(2 / 3)
     assert views.inquiry_totals(report.inquiries.clear()).share_within_deadline is None
 
 
@@ -188,12 +190,15 @@ def test_inquiry_group_table_suppresses_small_counts(report) -> None:
     a1 = table.row(0, named=True)
     assert a1["Afdeling"] == "A1"
     assert a1["Henvendelser"] == "<5" and a1["Åbne henvendelser over fristen"] == "0"
-    assert a1["Andel besvaret inden for fristen"] == "50,0\u00a0%"
+    assert a1["Andel inden for fristen"] == "50,0\u00a0%"  # Q1 of Q1, Q2 (Q3 in time)
+    assert a1["Andel af de besvarede, besvaret inden for fristen"] == "50,0\u00a0%"
     # A1: the median of answered ones is 14, the Kaplan–Meier median 19 (Q3 open, censored)
     assert a1["Svartid i dage (median)"] == "14,0"
     assert a1["Svartid i dage (median inkl. åbne, Kaplan–Meier)"] == "19,0"
     en = views.inquiry_group_table(report.inquiries, "unit", "en")
-    assert en.row(1, named=True)["Share answered within the deadline"] == "100.0%"
+    # B1: Q4 answered in time, Q5 open past its deadline (late)
+    assert en.row(1, named=True)["Share within the deadline"] == "50.0%"
+    assert en.row(1, named=True)["Share of the answered answered within the deadline"] == "100.0%"
     # every count of the fixture is small: the chart tooltips get no n
     assert views.with_chart_n(report.inquiries, "answered")["n"].to_list() == [None, None]
     big = report.inquiries.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("small_counts"))

@@ -189,9 +189,30 @@ def test_period_totals_equal_the_report_headline(con) -> None:
 
     for filters in (Filters(), Filters(types=("violence",)), Filters(departments=("B",))):
         totals = queries.run(con, "period_totals", params(filters=filters))
-        assert headline_from_totals(totals) == headline(build_report(con, filters))
+        report = build_report(con, filters, work_accident_days=9, extract_on=EXTRACT)
+        assert headline_from_totals(totals) == headline(report)
     # by hand: 8 incidents, 4 police reports of 7 known, 2 without prior warning; 2 open, 1 overdue
     h = headline_from_totals(queries.run(con, "period_totals", params()))
     assert (h.incidents, h.police_reports, h.police_without_prior_warning) == (8, 4, 2)
     assert h.police_report_rate == pytest.approx(4 / 7)
     assert (h.inquiries, h.open, h.open_overdue) == (5, 2, 1)
+    # notified 3 (5 days), 4 (14), 8 (8), no absence: 2 within the 9 days these tests set
+    assert (h.work_accidents_within_deadline, h.work_accidents_late) == (2, 1)
+    assert h.work_accidents_within_deadline_share == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize("name", queries.names())
+def test_the_view_reaches_every_query_as_one_value(name: str) -> None:
+    """Filters, scope and settings come in $view; only query-specific values stand alone."""
+    assert queries.load(name).parameters <= {"view", "group_by", "limit", "search", "incident_id"}
+
+
+def test_the_scope_is_applied_in_one_macro() -> None:
+    """Only macros.sql's in_scope reads the scope's fields; every query and macro reaches it."""
+    from importlib import resources
+
+    macros = (resources.files("dashboard.store") / "macros.sql").read_text(encoding="utf-8")
+    code = "\n".join(line for line in macros.splitlines() if not line.lstrip().startswith("--"))
+    assert code.count("v['scope_") == 3  # scope_all, scope_departments, scope_units, in in_scope
+    for name in queries.names():
+        assert "scope_" not in queries.load(name).sql.split("\nSELECT", 1)[-1], name

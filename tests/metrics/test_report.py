@@ -56,7 +56,11 @@ def test_indirect_standardisation_by_hand(report) -> None:
 
 def test_inquiry_metrics_and_kaplan_meier(report) -> None:
     a1, b1 = row(report.inquiries, "A1"), row(report.inquiries, "B1")
-    assert a1["share_within_deadline"] == 0.5 and b1["share_within_deadline"] == 1.0
+    # A1: Q1 in time, Q2 late, Q3 open and still in time (undecided); B1: Q4 in time, Q5
+    # open past its deadline, so late; among the answered only, B1 is 1 of 1
+    assert a1["share_within_deadline"] == 0.5 and b1["share_within_deadline"] == 0.5
+    assert a1["share_within_deadline_answered"] == 0.5
+    assert b1["share_within_deadline_answered"] == 1.0
     # A1: answered after 9 and 19 days, one open for 10 days (censored):
     # S(9) = 2/3, S(19) = 0 -> KM median 19, while the median of answered ones is 14
     assert a1["median_response_days"] == 14
@@ -131,6 +135,15 @@ def test_planted_units_are_found_and_nothing_else() -> None:
     planted = {(p.unit, p.outcome) for p in data.planted if p.outcome != "response_time"}
     found = {(f.unit, f.outcome) for f in report.findings}
     assert found == planted
+    # the unit planted to leave work accidents un-notified is the one named for leaving
+    # required ones un-notified, and no other
+    under_notifying = {p.unit for p in data.planted if p.outcome == "work_accident"}
+    assert {f.unit for f in report.rule_findings} == under_notifying
+    assert all(f.share == "work_accident_compliance_rate" for f in report.rule_findings)
+    assert any(
+        f"{next(iter(under_notifying))} (" in line and "had to be notified" in line
+        for line in summary(report, "en")
+    )
     # the case-mix-only unit: raw police rate far above the funnel, but not after adjustment
     unit = row(report.incidents, CASE_MIX_ONLY_UNIT)
     assert unit["police_report_rate_signal"] == 2 and unit["police_report_oe_signal"] == 0
@@ -153,6 +166,8 @@ def test_no_more_false_findings_than_chance() -> None:
         data, report = demo_report(seed)
         planted = {(p.unit, p.outcome) for p in data.planted}
         false += sum((f.unit, f.outcome) not in planted for f in report.findings)
+        under_notifying = {p.unit for p in data.planted if p.outcome == "work_accident"}
+        false += sum(f.unit not in under_notifying for f in report.rule_findings)
     assert false <= 3
 
 

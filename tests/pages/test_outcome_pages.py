@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -61,7 +62,7 @@ def assert_clean(at: AppTest) -> None:
 def report_for(demo_db: Path, filters: Filters, by: GroupBy = "unit") -> MetricsReport:
     con = store.connect(demo_db)
     try:
-        return build_report(con, filters, by=by, work_accident_days=9, suppress_below=5)
+        return build_report(con, filters, by=by, work_accident_days=14, suppress_below=5)
     finally:
         con.close()
 
@@ -92,24 +93,27 @@ def expected_headline(report: MetricsReport, page: str, lang: Lang) -> list[tupl
             ),
         ]
     if page == "warnings.py":
-        with_prior = total("police_reports") - total("police_without_prior_warning")
+        with_prior = total("police_with_prior_warning")
         return [
             (metric_label("warnings", lang), count(total("warnings"))),
             (metric_label("warning_rate", lang), share(total("warnings"), total("warning_known"))),
             (t("warnings.prior_metric", lang), share(with_prior, total("police_reports"))),
         ]
     if page == "work_accidents.py":
-        days = format_number(9, lang)
+        days = format_number(14, lang)  # the statutory default
+        notified, missing = total("work_accident_required_notified"), total("work_accident_missing")
+        within, late = total("work_accidents_within_deadline"), total("work_accidents_late")
         return [
+            # it leads with the required ones that were not notified
+            (metric_label("work_accident_missing", lang), count(missing)),
+            (metric_label("work_accident_required", lang), count(total("work_accident_required"))),
+            (
+                metric_label("work_accident_compliance_rate", lang),
+                share(notified, notified + missing),
+            ),
             (metric_label("work_accidents", lang), count(total("work_accidents"))),
-            (
-                metric_label("work_accident_rate", lang),
-                share(total("work_accidents"), total("work_accident_known")),
-            ),
-            (
-                t("work_accidents.within_metric", lang, days=days),
-                share(total("work_accidents_within_deadline"), total("work_accidents")),
-            ),
+            (t("work_accidents.within_metric", lang, days=days), share(within, within + late)),
+            (t("rules.late_metric", lang), count(late)),
         ]
     return [
         (metric_label("documented", lang), count(total("documented"))),
@@ -157,3 +161,38 @@ def test_a_shared_link_reproduces_the_view(app, demo_db: Path) -> None:
     # the list of police reports without a prior warning is shown (the drill-down's table)
     assert len(at.dataframe) >= 2
     assert any(t("police.select_hint", "en") == c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_work_accidents_say_which_proxy_and_list_the_missing(
+    app, demo_db: Path, lang: Lang
+) -> None:
+    at = open_page("work_accidents.py", lang)
+    assert_clean(at)
+    inc = report_for(demo_db, Filters()).incidents
+
+    def count(column: str) -> str:
+        value = int(inc[column].sum())
+        return format_count(value, lang, small=0 < value < 5, threshold=5)
+
+    proxy = t(
+        "rules.proxy_note",
+        lang,
+        absence_from=count("deadline_from_absence_from"),
+        day_after=count("deadline_from_day_after"),
+        incident=count("deadline_from_incident"),
+    )
+    assert proxy in [c.value for c in at.caption]
+    # the demo gives the first day of absence for some absences, not for others
+    assert int(inc["deadline_from_absence_from"].sum()) > 0
+    assert int(inc["deadline_from_day_after"].sum()) > 0
+    # the list of required work accidents not notified: one row per such incident
+    missing = at.dataframe[0].value
+    assert len(missing) == int(inc["work_accident_missing"].sum())
+    assert {"absence_from", "deadline_on"} <= set(missing.columns)
+    # the deadline shown is 14 days from the deadline's start (day after / first day of absence)
+    start = missing["absence_from"].fillna(missing["occurred_on"] + pd.Timedelta(days=1))
+    assert ((missing["deadline_on"] - start).dt.days == 14).all()
+    # the text says 14 days after the first day of absence, nowhere 9
+    intro = t("work_accidents.intro", lang, days="14")
+    assert intro in [m.value for m in at.markdown]

@@ -23,6 +23,8 @@ def expected_headline(db: Path, filters: Filters, lang: str) -> dict[str, str]:
         "police_reports": format_number(h.police_reports, lang),  # type: ignore[arg-type]
         "police_report_rate": format_percent(h.police_report_rate, lang),  # type: ignore[arg-type]
         "documentation_rate": format_percent(h.documentation_rate, lang),  # type: ignore[arg-type]
+        "work_accident_missing": format_number(h.work_accident_missing, lang),  # type: ignore[arg-type]
+        "work_accident_compliance_rate": format_percent(h.work_accident_compliance_rate, lang),  # type: ignore[arg-type]
     }
 
 
@@ -32,7 +34,14 @@ def shown(at, lang: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {name: by_label[metric_label(name, lang)] for name in HEADLINE}
 
 
-HEADLINE = ("incidents", "police_reports", "police_report_rate", "documentation_rate")
+HEADLINE = (
+    "incidents",
+    "police_reports",
+    "police_report_rate",
+    "documentation_rate",
+    "work_accident_missing",
+    "work_accident_compliance_rate",
+)
 
 
 def test_overview_headline_equals_metrics_layer(app, demo_db: Path) -> None:

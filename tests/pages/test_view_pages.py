@@ -14,7 +14,7 @@ import pytest
 from dashboard import store
 from dashboard.components.text import literal, literal_t
 from dashboard.formatting import format_count, format_number, format_percent
-from dashboard.i18n import Lang, metric_label, t
+from dashboard.i18n import Lang, field_label, label, metric_label, t
 from dashboard.metrics.filters import Filters
 from dashboard.metrics.findings import finding_sentence, format_p
 from dashboard.metrics.report import MetricsReport, build_report
@@ -53,13 +53,14 @@ def set_lang(at, lang: Lang):
 
 def expected_inquiry_figures(report: MetricsReport, lang: Lang) -> dict[str, str]:
     inq = report.inquiries
-    answered = int(inq["answered"].sum())
+    # decided: the answered, and the open past their deadline (late)
+    decided = int(inq["answered"].sum()) + int(inq["open_overdue"].sum())
     return {
         metric_label("inquiries", lang): count(int(inq["inquiries"].sum()), lang),
         metric_label("open", lang): count(int(inq["open"].sum()), lang),
         metric_label("open_overdue", lang): count(int(inq["open_overdue"].sum()), lang),
         metric_label("share_within_deadline", lang): format_percent(
-            int(inq["answered_within_deadline"].sum()) / answered, lang
+            int(inq["answered_within_deadline"].sum()) / decided, lang
         ),
     }
 
@@ -73,8 +74,13 @@ def test_response_times(app, demo_con) -> None:
     assert any(t("response_times.km_why", "da") == i.value for i in at.info)
     assert len(at.get("vega_lite_chart")) == 3  # within deadline, response days, Kaplan–Meier
 
+    # the breakdown by inquiry type: one row per type present, labelled in Danish
+    by_type = at.dataframe[1].value
+    assert sorted(by_type[field_label("inquiry_type", "da")].tolist()) == sorted(
+        label("inquiry_type", v, "da") for v in everyone.inquiries_by_type["inquiry_type"]
+    )
     # the open list: one row per open inquiry, most overdue first, with localised headers
-    open_list = at.dataframe[1].value
+    open_list = at.dataframe[2].value
     assert len(open_list) == int(everyone.inquiries["open"].sum())
     overdue = [v for v in open_list["days_overdue"].tolist() if v == v]  # NaN: not overdue
     assert overdue == sorted(overdue, reverse=True)
@@ -90,6 +96,15 @@ def test_response_times(app, demo_con) -> None:
     one_department = build_report(demo_con, Filters(departments=(DEPT,)), by="unit")
     assert metrics(at) == expected_inquiry_figures(one_department, "en")
     assert metrics(at) != expected_inquiry_figures(everyone, "en")
+
+    # the inquiry-type filter: only the ombudsman's requests
+    at.multiselect(key="itype").set_value(["ombudsman"]).run()
+    assert_clean(at)
+    ombudsman = build_report(
+        demo_con, Filters(departments=(DEPT,), inquiry_types=("ombudsman",)), by="unit"
+    )
+    assert metrics(at) == expected_inquiry_figures(ombudsman, "en")
+    assert ombudsman.inquiries_by_type["inquiry_type"].to_list() == ["ombudsman"]
 
 
 # --------------------------------------------------------------------------- equal treatment

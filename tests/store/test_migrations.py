@@ -27,9 +27,21 @@ KINDS: tuple[Kind, ...] = ("incidents", "inquiries")
 Frames = dict[str, tuple[pl.DataFrame, pl.DataFrame]]
 
 
+def _old_columns(kind: Kind) -> list[str]:
+    """The content columns of schema versions 1-8 (before migration 009 added two fields):
+    exactly version 1 of the row hash."""
+    return list(records.ROW_HASH_VERSIONS[kind][0])
+
+
+def _with_later(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
+    """``frame`` with the fields added since, empty, in the current column order."""
+    later = [c for c in record_columns(kind) if c not in frame.columns]
+    return frame.with_columns(pl.lit(None).alias(c) for c in later).select(record_columns(kind))
+
+
 def _sha256_expression(kind: Kind) -> str:
     """The row hash of schema versions 1-5, as records.py computed it then."""
-    parts = ", ".join(f"coalesce({c}::VARCHAR, '\\N')" for c in record_columns(kind))
+    parts = ", ".join(f"coalesce({c}::VARCHAR, '\\N')" for c in _old_columns(kind))
     return f"sha256(concat_ws(chr(31), {parts}))"
 
 
@@ -39,14 +51,12 @@ def _write(con: duckdb.DuckDBPyConnection, kind: Kind, name: str, frame: pl.Data
 
 
 def _stored(con: duckdb.DuckDBPyConnection, table: str, kind: Kind) -> pl.DataFrame:
-    return store.fetch_frame(
-        con, f"SELECT {', '.join(record_columns(kind))}, row_hash FROM {table}"
-    )
+    return store.fetch_frame(con, f"SELECT {', '.join(_old_columns(kind))}, row_hash FROM {table}")
 
 
 def _import_contents(con: duckdb.DuckDBPyConnection, kind: Kind) -> list[tuple]:
     """Every (import, record, content of the version it contained), found through row_hash."""
-    cols = ", ".join(f"v.{c}" for c in record_columns(kind))
+    cols = ", ".join(f"v.{c}" for c in _old_columns(kind))
     rows = store.fetch_all(
         con,
         f"""SELECT i.import_id, i.record_id, {cols}
@@ -65,11 +75,12 @@ def v5_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[duckdb.DuckDBPyC
     con = duckdb.connect()
     store.migrate(con, up_to=5)
     monkeypatch.setattr(records, "_hash_expression", _sha256_expression)
+    monkeypatch.setattr(records, "record_columns", _old_columns)
     demo = generate_demo(7, start=date(2024, 1, 1), end=date(2024, 3, 31), scale=0.05)
     given = {
-        "incidents": demo.incidents.select(record_columns("incidents")),
+        "incidents": demo.incidents.select(_old_columns("incidents")),
         "inquiries": demo.inquiries.with_columns(deadline_source=pl.lit("file")).select(
-            record_columns("inquiries")
+            _old_columns("inquiries")
         ),
     }
     frames: Frames = {}
@@ -101,7 +112,9 @@ def test_006_recomputes_every_stored_hash(v5_store) -> None:
             stored = _stored(con, table, kind)
             assert stored.height > 0
             assert stored.schema["row_hash"] == pl.UInt64
-            expected = with_row_hash(con, kind, stored.drop("row_hash"))["row_hash"]
+            expected = with_row_hash(con, kind, _with_later(stored.drop("row_hash"), kind))[
+                "row_hash"
+            ]
             assert stored["row_hash"].to_list() == expected.to_list(), table
 
 
@@ -129,7 +142,7 @@ def test_006_store_goes_on_working(v5_store) -> None:
     store.migrate(con)
     for kind in KINDS:
         first, second = frames[kind]
-        again = _write(con, kind, "second-again.xlsx", second)
+        again = _write(con, kind, "second-again.xlsx", _with_later(second, kind))
         assert (again.stored_new, again.stored_updated, again.unchanged) == (0, 0, second.height)
         ids = store.fetch_all(
             con, "SELECT import_id FROM imports WHERE kind = $k AND undone_at IS NULL", {"k": kind}
@@ -151,6 +164,34 @@ def test_006_spells_out_the_hash_expression_of_the_code(monkeypatch: pytest.Monk
         monkeypatch.setitem(records.ROW_HASH_VERSIONS, kind, records.ROW_HASH_VERSIONS[kind][:1])
         expression = re.sub(r"\s+", "", records._hash_expression(kind))
         assert compact.count(expression) == 3, kind  # rehash table, current, history
+
+
+def test_a_store_of_the_old_code_opens_with_the_macros_of_today(v5_store) -> None:
+    """008 drops the macros 002-005 created; the macros of macros.sql replace them on
+    connect, and the summary is rebuilt with the new columns from the stored incidents."""
+    from dashboard import queries
+    from dashboard.metrics.filters import ALL, Filters, query_params
+
+    con, frames = v5_store
+    assert store.fetch_one(
+        con, "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'without_prior_warning'"
+    ) == (1,)
+    store.migrate(con)
+    names = {r[0] for r in store.fetch_all(con, "SELECT function_name FROM duckdb_functions()")}
+    assert "without_prior_warning" not in names  # gone: the rule is prior_warning now
+    assert {"in_scope", "prior_warning", "work_accident_required", "filtered_incidents"} <= names
+    incidents = frames["incidents"][1].height
+    assert store.fetch_one(con, "SELECT sum(incidents) FROM incident_summary") == (incidents,)
+    counts = queries.run(
+        con, "incident_outcomes_by_group_stratum", query_params(Filters(), ALL, group_by="unit")
+    )
+    assert int(counts["incidents"].sum()) == incidents
+    assert (
+        counts["police_with_prior_warning"]
+        + counts["police_without_prior_warning"]
+        + counts["police_prior_warning_unknown"]
+        == counts["police_reports"]
+    ).all()
 
 
 def test_every_migration_has_a_version_of_its_own() -> None:

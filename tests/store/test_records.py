@@ -279,23 +279,25 @@ def test_row_hash_is_md5_of_the_typed_text(con) -> None:
     assert with_row_hash(con, "inquiries", frame)["row_hash"][0] == expected
 
 
-# Two optional incident fields as a later contract would add them (a date and a category,
-# like absence_from and documented_by), with the migration that adds them: NULL columns.
+# The two optional incident fields version 2 of the row hash added (migration 009).
 _LATER = {"absence_from": pl.Date, "documented_by": pl.String}
 
 
-def _add_later_fields(con, monkeypatch) -> None:
+def _version_1_hashes(con, monkeypatch, frame: pl.DataFrame) -> dict[str, int]:
+    """The row hashes the code before version 2 gave ``frame`` (without the later fields)."""
     from dashboard.store import records
 
-    for table in ("incidents", "incidents_history"):
-        store.fetch_all(con, f"ALTER TABLE {table} ADD COLUMN absence_from DATE")
-        store.fetch_all(con, f"ALTER TABLE {table} ADD COLUMN documented_by VARCHAR")
-    monkeypatch.setitem(records.EXTRA_COLUMNS, "incidents", tuple(_LATER))
-    monkeypatch.setitem(
-        records.ROW_HASH_VERSIONS,
-        "incidents",
-        (*records.ROW_HASH_VERSIONS["incidents"], tuple(_LATER)),
-    )
+    with monkeypatch.context() as patch:
+        patch.setitem(
+            records.ROW_HASH_VERSIONS, "incidents", records.ROW_HASH_VERSIONS["incidents"][:1]
+        )
+        patch.setattr(
+            records,
+            "record_columns",
+            lambda kind: [c for c in records.row_hash_columns(kind)],
+        )
+        hashed = with_row_hash(con, "incidents", frame.drop(*_LATER))
+    return dict(zip(hashed["incident_id"], hashed["row_hash"], strict=True))
 
 
 def _incident_meta(name: str, n: int) -> ImportMeta:
@@ -310,18 +312,18 @@ def test_a_later_optional_field_keeps_stored_hashes(con, monkeypatch) -> None:
     from dashboard.store.records import record_columns
 
     demo = generate_demo(3, start=date(2024, 1, 1), end=date(2024, 2, 29), scale=0.05)
-    before = demo.incidents.select(record_columns("incidents"))
+    empty = demo.incidents.select(record_columns("incidents")).with_columns(
+        [pl.lit(None, dtype=dtype).alias(name) for name, dtype in _LATER.items()]
+    )
+    before = empty
     first = write_import(
         con, with_row_hash(con, "incidents", before), _incident_meta("a.xlsx", before.height)
     )
     stored = dict(store.fetch_all(con, "SELECT incident_id, row_hash FROM incidents"))
+    # the hashes are those the code before version 2 wrote: such a store needs no rehash
+    assert _version_1_hashes(con, monkeypatch, before) == stored
 
-    _add_later_fields(con, monkeypatch)
-    empty = before.with_columns(
-        [pl.lit(None, dtype=dtype).alias(name) for name, dtype in _LATER.items()]
-    )
     rehashed = with_row_hash(con, "incidents", empty)
-    assert dict(zip(rehashed["incident_id"], rehashed["row_hash"], strict=True)) == stored
     again = write_import(con, rehashed, _incident_meta("a-again.xlsx", empty.height))
     assert (again.import_id, again.stored_new, again.stored_updated) == (None, 0, 0)
     assert again.unchanged == before.height
@@ -367,3 +369,28 @@ def test_later_fields_are_told_apart(con, monkeypatch) -> None:
     hashes = [with_row_hash(con, "inquiries", f)["row_hash"][0] for f in frames]
     assert len(set(hashes)) == 4
     assert hashes[0] == before
+
+
+def test_a_write_duckdb_cannot_do_is_one_sentence_and_changes_nothing(tmp_path) -> None:
+    """Memory too small for the write even without the cap (as on a starved server): the
+    import is a StoreWriteError, and rolled back."""
+    from dashboard.demo import generate_demo
+    from dashboard.store.records import StoreWriteError, record_columns
+
+    con = store.connect(tmp_path / "store.duckdb")
+    demo = generate_demo(3, start=date(2024, 1, 1), end=date(2024, 6, 30), scale=0.3)
+    frame = demo.incidents.select(record_columns("incidents"))
+    hashed = with_row_hash(con, "incidents", frame)
+    kept = write_import(con, hashed.head(10), _incident_meta("small.xlsx", 10))
+    store.fetch_all(con, "CHECKPOINT")  # so that DuckDB can give its buffers back
+    store.fetch_all(con, "SET memory_limit = '1MB'")
+    try:
+        with pytest.raises(StoreWriteError) as caught:
+            write_import(con, hashed, _incident_meta("large.xlsx", frame.height))
+    finally:
+        store.fetch_all(con, "RESET memory_limit")
+    assert "nothing was changed" in caught.value.sentence
+    assert "intet er ændret" in caught.value.sentence_in("da")
+    assert store.fetch_all(con, "SELECT count(*) FROM incidents") == [(10,)]
+    assert import_history(con)["import_id"].to_list() == [kept.import_id]
+    con.close()

@@ -56,11 +56,13 @@ def random_incidents(n: int, seed: int, prefix: str = "") -> pl.DataFrame:
                 "severity": SEVERITIES[rng.integers(len(SEVERITIES))],
                 "documented": maybe_bool(),
                 "warning_given": warning,
-                "warning_on": after(occurred) if warning else None,
+                # a dated warning whose flag is empty, too
+                "warning_on": after(occurred) if warning or warning is None else None,
                 "police_reported": police,
                 "police_reported_on": after(occurred) if police else None,
                 "work_accident_reported": accident,
                 "work_accident_reported_on": after(occurred) if accident else None,
+                "absence_days": (None, 0, 0, 1, 4)[rng.integers(5)],
             }
         )
     template = incident_frame()
@@ -84,7 +86,12 @@ def summary_is_current(con) -> bool:
     # list() gathers the days in no particular order: compare them sorted
     lists = ", ".join(
         f"list_sort({c}) AS {c}"
-        for c in ("work_accident_delays", "police_report_delays", "warning_to_police_delays")
+        for c in (
+            "work_accident_delays",
+            "work_accident_deadline_days",
+            "police_report_delays",
+            "warning_to_police_delays",
+        )
     )
     kept = rows(f"SELECT * REPLACE ({lists}) FROM incident_summary")
     fresh = rows(f"SELECT * REPLACE ({lists}) FROM all_incident_summary_rows()")
@@ -156,12 +163,32 @@ SELECT department, CASE WHEN $group_by = 'unit' THEN unit END AS unit, harassmen
     count(*) FILTER (WHERE work_accident_reported) AS work_accidents,
     count(documented) AS documentation_known,
     count(*) FILTER (WHERE documented) AS documented,
-    count(*) FILTER (WHERE police_reported AND NOT coalesce(
-        warning_on <= coalesce(police_reported_on, warning_on), false))
+    -- the rules spelled out here, independently of macros.sql
+    count(*) FILTER (WHERE police_reported AND warning_given IS DISTINCT FROM false
+        AND warning_on <= police_reported_on) AS police_with_prior_warning,
+    count(*) FILTER (WHERE police_reported AND (warning_given = false OR (
+        warning_given IS NULL OR warning_given) AND warning_on > police_reported_on))
         AS police_without_prior_warning,
-    count(*) FILTER (WHERE work_accident_reported
-        AND work_accident_reported_on - occurred_on <= $work_accident_days)
-        AS work_accidents_within_deadline
+    count(*) FILTER (WHERE police_reported AND warning_given IS DISTINCT FROM false
+        AND (warning_on IS NULL OR police_reported_on IS NULL)) AS police_prior_warning_unknown,
+    count(*) FILTER (WHERE absence_days >= 1) AS work_accident_required,
+    count(*) FILTER (WHERE absence_days >= 1 AND work_accident_reported)
+        AS work_accident_required_notified,
+    count(*) FILTER (WHERE absence_days >= 1 AND NOT work_accident_reported)
+        AS work_accident_missing,
+    count(*) FILTER (WHERE work_accident_reported AND work_accident_reported_on
+        - (occurred_on + CASE WHEN absence_days >= 1 THEN 1 ELSE 0 END) <= $work_accident_days)
+        AS work_accidents_within_deadline,
+    count(*) FILTER (WHERE work_accident_reported AND work_accident_reported_on
+        - (occurred_on + CASE WHEN absence_days >= 1 THEN 1 ELSE 0 END) > $work_accident_days)
+        AS work_accidents_late,
+    count(*) FILTER (WHERE work_accident_reported AND work_accident_reported_on IS NULL)
+        AS work_accidents_undated,
+    0::BIGINT AS deadline_from_absence_from,
+    count(*) FILTER (WHERE work_accident_reported AND work_accident_reported_on IS NOT NULL
+        AND absence_days >= 1) AS deadline_from_day_after,
+    count(*) FILTER (WHERE work_accident_reported AND work_accident_reported_on IS NOT NULL
+        AND NOT coalesce(absence_days >= 1, false)) AS deadline_from_incident
 """
     + ROWS_IN_VIEW
 )
@@ -185,14 +212,16 @@ SELECT department, CASE WHEN $group_by = 'unit' THEN unit END AS unit,
         FILTER (WHERE police_reported AND warning_on <= police_reported_on)
         AS days_warning_to_police_median,
     count(*) FILTER (WHERE police_reported AND warning_on <= police_reported_on)
-        AS police_with_prior_warning
+        AS police_with_prior_warning_dated
 """
     + ROWS_IN_VIEW
 )
 
 
 def reference(con, sql: str, params: dict) -> pl.DataFrame:
-    return store.fetch_frame(con, sql, {k: v for k, v in params.items() if f"${k}" in sql})
+    """The plain scan with the view's fields as parameters of their own."""
+    flat = {**params["view"], **{k: v for k, v in params.items() if k != "view"}}
+    return store.fetch_frame(con, sql, {k: v for k, v in flat.items() if f"${k}" in sql})
 
 
 @pytest.fixture(scope="module")
@@ -243,7 +272,16 @@ def test_outcome_counts_equal_a_scan_of_every_incident(
     # The headline totals of a period read the summary the same way.
     totals = queries.run(filled, "period_totals", params).row(0, named=True)
     expected = counts.drop("department", "unit", "harassment_type", "severity").sum()
-    for column in ("incidents", "police_reports", "warning_known", "police_without_prior_warning"):
+    for column in (
+        "incidents",
+        "police_reports",
+        "warning_known",
+        "police_with_prior_warning",
+        "police_without_prior_warning",
+        "police_prior_warning_unknown",
+        "work_accident_required",
+        "work_accident_missing",
+    ):
         assert totals[column] == expected[column].item()
     # The days to action: quantiles over the summary's lists equal those over the rows.
     assert_frame_equal(
