@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from dashboard.errors import DashboardError
-from dashboard.server import hold_store
+from dashboard.server import hold_store, script_path
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
 EXIT_REFUSED = 2
 
 
@@ -34,7 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_REFUSED
     from streamlit.web import cli as streamlit_cli
 
-    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    # the package's copy of app.py (in the checkout a link to it), beside its .streamlit/
+    app = str(script_path())
+    sys.argv = ["streamlit", "run", app, *(sys.argv[1:] if argv is None else argv)]
     try:
         streamlit_cli.main()  # a click command: it ends with SystemExit
     except SystemExit as stop:
