@@ -70,6 +70,12 @@ def add_metrics_parser(sub: Any, add_db: Callable[[argparse.ArgumentParser], Non
         help="p-value adjustment across groups",
     )
     p.add_argument(
+        "--cmh-correction",
+        action="store_true",
+        help="continuity-correct each group's CMH test, as R's mantelhaen.test does by "
+        "default (default: uncorrected, as SAS PROC FREQ)",
+    )
+    p.add_argument(
         "--format", choices=["table", "csv", "json"], default="table", help="output format"
     )
     p.add_argument(
@@ -139,11 +145,17 @@ def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
             work_accident_days=settings.work_accident_days,
             suppress_below=settings.suppress_below,
             adjust=args.adjust,
+            cmh_correction=args.cmh_correction,
         )
     lines = summary(report, args.lang)
     if args.format == "json":
         payload = {
-            "filters": {**filters.describe(), "by": args.by, "adjust": args.adjust},
+            "filters": {
+                **filters.describe(),
+                "by": args.by,
+                "adjust": args.adjust,
+                "cmh_correction": args.cmh_correction,
+            },
             "extract_date": report.extract_date.isoformat() if report.extract_date else None,
             "incidents": rows_json(report.incidents),
             "inquiries": rows_json(report.inquiries),

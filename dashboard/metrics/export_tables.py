@@ -58,6 +58,8 @@ INQUIRY_COLUMNS = [
     "median_response_days",
     "p90_response_days",
     "km_median_response_days",
+    "km_median_response_days_ci_low",
+    "km_median_response_days_ci_high",
     "answered_within_deadline",
     "share_within_deadline",
     "share_within_deadline_ci_low",
@@ -163,8 +165,12 @@ def export_tables(
                 t("export.dof", lang): result["dof"],
                 "p": result["reported_p_value"],
                 t("export.method", lang): result["method"],
+                t("strata_tests.export_adjusted_statistic", lang): adjusted["statistic"],
+                t("strata_tests.export_adjusted_dof", lang): adjusted["dof"],
+                t("strata_tests.export_adjusted_p", lang): adjusted["p_value"],
             }
             for name, result in report.equal_treatment.items()
+            for adjusted in [report.tests_with_cmh(name)["generalised_cmh"]]
         ]
     )
     cmh_rows = [
@@ -175,6 +181,10 @@ def export_tables(
             t("export.odds_ratio", lang): row["pooled_odds_ratio"],
             "p": row["p_value"],
             t("export.p_adjusted", lang, metric="CMH"): row["p_adjusted"],
+            t("strata_tests.breslow_day_p", lang): row["breslow_day_p_value"],
+            t("strata_tests.export_correction", lang): t(
+                "common.yes" if report.cmh_correction else "common.no", lang
+            ),
         }
         for name in report.equal_treatment
         for row in report.tests_with_cmh(name)["cmh"]
@@ -249,6 +259,16 @@ def about_table(
         (t("export.about_extract_date", lang), format_date(report.extract_date, lang)),
         (t("export.about_generated", lang), f"{format_date(generated, lang)} {generated:%H:%M}"),
         (t("export.about_methods", lang), t("export.methods_text", lang)),
+        ("", t("strata_tests.methods_text", lang)),
+        (
+            "",
+            t(
+                "strata_tests.correction_on"
+                if report.cmh_correction
+                else "strata_tests.correction_off",
+                lang,
+            ),
+        ),
         (
             "",
             t(
