@@ -4,10 +4,14 @@ counted by hand from the rows (tests/metrics/fixture.py), or a value worked out 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
 import pytest
 
 from dashboard import stats
+from dashboard.i18n import LANGS, Lang, metric_label, t
+from dashboard.metrics.export_tables import about_table, export_tables
 from dashboard.metrics.report import build_report
 from tests.metrics.fixture import EXTRA, INCIDENTS, fixture_store, police_tables
 
@@ -78,12 +82,14 @@ def test_cmh_by_hand_and_the_continuity_correction(con, police) -> None:
         assert row["breslow_day_p_value"] == by_unit(police)[unit]["breslow_day_p_value"]
 
 
-def test_generalised_cmh_is_the_adjusted_global_test(con, police) -> None:
+def global_tables() -> np.ndarray:
+    """Strata × units × (yes, no) of police reports."""
     units = sorted(TABLES)
-    tables = np.array(
-        [[list(TABLES[u].get(s, (0, 0))) for u in units] for s in STRATA], dtype=float
-    )  # strata × units × (yes, no)
-    expected = stats.generalised_cmh_test(tables)
+    return np.array([[list(TABLES[u].get(s, (0, 0))) for u in units] for s in STRATA], dtype=float)
+
+
+def test_generalised_cmh_is_the_adjusted_global_test(con, police) -> None:
+    expected = stats.generalised_cmh_test(global_tables())
     got = police["generalised_cmh"]
     assert got["statistic"] == pytest.approx(expected.statistic, rel=1e-12)
     assert got["p_value"] == pytest.approx(expected.p_value, rel=1e-12)
@@ -108,3 +114,26 @@ def test_generalised_cmh_of_two_groups_is_the_mantel_haenszel_statistic(con) -> 
     warnings = report.tests_with_cmh("warning_rate")
     a = next(r for r in warnings["cmh"] if r["department"] == "A")
     assert a["statistic"] == pytest.approx(warnings["generalised_cmh"]["statistic"], rel=1e-12)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_export_carries_them(con, lang: Lang) -> None:
+    report = build_report(con, by="unit")
+    sheets = dict(export_tables(report, lang))
+    cmh = sheets[t("export.table_cmh", lang)]
+    police = cmh.filter(cmh[t("export.outcome", lang)] == metric_label("police_report_rate", lang))
+    units = police[t("filters.unit", lang)].to_list()
+    assert sorted(units) == sorted(TABLES)
+    for unit, p in zip(units, police[t("strata_tests.breslow_day_p", lang)].to_list(), strict=True):
+        assert p == pytest.approx(stats.breslow_day_test(unit_vs_rest(unit)).p_value, rel=1e-12)
+    correction = police[t("strata_tests.export_correction", lang)].to_list()
+    assert correction == [t("common.no", lang)] * 3
+    tests = sheets[t("export.table_tests", lang)].row(0, named=True)
+    assert tests[t("export.outcome", lang)] == metric_label("police_report_rate", lang)
+    expected = stats.generalised_cmh_test(global_tables())
+    assert tests[t("strata_tests.export_adjusted_p", lang)] == pytest.approx(
+        expected.p_value, rel=1e-12
+    )
+    assert tests[t("strata_tests.export_adjusted_dof", lang)] == expected.dof
+    about = about_table(report, lang, threshold=5, generated=datetime(2024, 3, 11, 12, 0))
+    assert t("strata_tests.correction_off", lang) in about.to_series(1).to_list()
