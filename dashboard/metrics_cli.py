@@ -239,7 +239,7 @@ def _print_table(report: Any, lines: list[str], out: TextIO) -> None:
         )
     print(file=out)
     print(
-        f"{'group':<48} {'inq.':>5} {'open':>5} {'overdue':>7} {'median':>6} {'p90':>5} {'KM med.':>7} {'in time':>7}",
+        f"{'group':<48} {'inq.':>5} {'open':>5} {'overdue':>7} {'median':>6} {'p90':>5} {'KM med.':>7} {'KM 95% CI':>11} {'in time':>7}",
         file=out,
     )
     for row in report.inquiries.iter_rows(named=True):
@@ -249,10 +249,12 @@ def _print_table(report: Any, lines: list[str], out: TextIO) -> None:
             row["p90_response_days"],
             row["km_median_response_days"],
         )
+        low, high = row["km_median_response_days_ci_low"], row["km_median_response_days_ci_high"]
+        km_ci = "–" if low is None else f"{low:g}–{'NA' if high is None else f'{high:g}'}"
         print(
             f"{name[:48]:<48} {row['inquiries']:>5} {row['open']:>5} {row['open_overdue']:>7} "
             f"{'–' if med is None else f'{med:.0f}':>6} {'–' if p90 is None else f'{p90:.0f}':>5} "
-            f"{'–' if km is None else f'{km:.0f}':>7} {_pct(row['share_within_deadline']):>7}",
+            f"{'–' if km is None else f'{km:g}':>7} {km_ci:>11} {_pct(row['share_within_deadline']):>7}",
             file=out,
         )
     print(file=out)
@@ -264,7 +266,8 @@ def _print_table(report: Any, lines: list[str], out: TextIO) -> None:
         "pol.w / w/o / unkn.: police reports with, without and with unknown prior warning; "
         "req.: work accidents that had to be notified; notif.: share of those notified; "
         "in time: dated notifications within the deadline; 'in time' for inquiries counts "
-        "open ones past their deadline as late.",
+        "open ones past their deadline as late; KM med.: Kaplan–Meier median (survfit's rule) "
+        "with its 95 % Brookmeyer–Crowley interval, NA where the band never reaches one half.",
         file=out,
     )
     for line in lines:

@@ -75,3 +75,14 @@ def test_json_has_the_kaplan_meier_median_with_its_interval(db: Path) -> None:
     # by hand (tests/metrics/test_report.py): A1 19 (9, NA), B1 16 (2, NA)
     assert inquiries["A1"]["km_median_response_days_ci"] == [9, None]
     assert inquiries["B1"]["km_median_response_days"] == 16
+
+
+def test_table_shows_the_kaplan_meier_interval(db: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["metrics", "--db", str(db), "--by", "unit"], stdout=out, stderr=err) == 0
+    lines = out.getvalue().splitlines()
+    header = next(i for i, line in enumerate(lines) if "KM 95% CI" in line)
+    rows = {line.split()[0]: line.split() for line in lines[header + 1 : header + 3]}
+    # group, inquiries, open, overdue, median, p90, KM median, KM interval, in time
+    assert rows["A1"][6:8] == ["19", "9–NA"]
+    assert rows["B1"][6:8] == ["16", "2–NA"]  # survfit's midpoint (2 + 30)/2

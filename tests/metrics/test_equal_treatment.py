@@ -9,10 +9,12 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from dashboard import stats
+from dashboard import stats, store
+from dashboard.demo import generate_demo
 from dashboard.i18n import LANGS, Lang, metric_label, t
 from dashboard.metrics.export_tables import about_table, export_tables
 from dashboard.metrics.report import build_report
+from dashboard.store.seed import write_demo
 from tests.metrics.fixture import EXTRA, INCIDENTS, fixture_store, police_tables
 
 TABLES = police_tables(INCIDENTS + EXTRA)
@@ -137,3 +139,17 @@ def test_the_export_carries_them(con, lang: Lang) -> None:
     assert tests[t("strata_tests.export_adjusted_dof", lang)] == expected.dof
     about = about_table(report, lang, threshold=5, generated=datetime(2024, 3, 11, 12, 0))
     assert t("strata_tests.correction_off", lang) in about.to_series(1).to_list()
+
+
+def test_generalised_cmh_on_the_demo_municipality_matches_r() -> None:
+    # Issue 13 recomputed the demo municipality's tests in R (mantelhaen.test over units ×
+    # work accident × type × severity): X² = 58.7 adjusted against the crude chi-square 372,
+    # the case mix explaining most of the crude differences between units.
+    con = store.connect(":memory:")
+    data = generate_demo(2024)
+    write_demo(con, "incidents", data.incidents, seed=2024)
+    result = build_report(con, by="unit", delays=False).tests_with_cmh("work_accident_rate")
+    con.close()
+    assert result["chi2"] == pytest.approx(372, abs=0.5)
+    assert result["generalised_cmh"]["statistic"] == pytest.approx(58.7, abs=0.05)
+    assert result["generalised_cmh"]["dof"] == result["dof"] == 26  # 27 units
