@@ -253,36 +253,36 @@ def oe_curve(incidents: pl.DataFrame, outcome: Outcome) -> pl.DataFrame | None:
 def chi2_table(result: Mapping[str, Any], lang: Lang) -> pl.DataFrame:
     """The chi-square result of one outcome as a table (measure, value); with the result of
     :meth:`MetricsReport.tests_with_cmh`, the generalised CMH test (the adjusted global test)
-    in a third column beside it."""
-    method = str(result["method"])
-    statistic = result.get("chi2")
-    dof = result.get("dof")
+    in a third column beside it, with the number of strata it used."""
 
     def number(value: Any, decimals: int = 0) -> str:
         return format_number(float(value), lang, decimals) if value is not None else "–"
 
-    rows = [
-        (t("equal_treatment.groups_compared", lang), format_number(int(result["groups"]), lang)),
-        (t("equal_treatment.chi2_statistic", lang), number(statistic, 2)),
-        (t("equal_treatment.dof", lang), number(dof)),
-        (t("equal_treatment.p_value", lang), format_p(result.get("reported_p_value"), lang)),
-        (t("equal_treatment.method", lang), t(f"equal_treatment.method_{method}", lang)),
+    measures = [
+        t("equal_treatment.groups_compared", lang),
+        t("equal_treatment.chi2_statistic", lang),
+        t("equal_treatment.dof", lang),
+        t("equal_treatment.p_value", lang),
+        t("equal_treatment.method", lang),
     ]
-    table = {
-        t("equal_treatment.measure", lang): [r[0] for r in rows],
-        t("equal_treatment.value", lang): [r[1] for r in rows],
-    }
+    groups = format_number(int(result["groups"]), lang)
+    crude = [
+        groups,
+        number(result.get("chi2"), 2),
+        number(result.get("dof")),
+        format_p(result.get("reported_p_value"), lang),
+        t(f"equal_treatment.method_{result['method']}", lang),
+    ]
+    measure = t("equal_treatment.measure", lang)
     adjusted = result.get("generalised_cmh")
     if adjusted is None:
-        return pl.DataFrame(table)
-    table[t("equal_treatment.measure", lang)].append(t("strata_tests.strata", lang))
-    table[t("equal_treatment.value", lang)].append("")
+        return pl.DataFrame({measure: measures, t("equal_treatment.value", lang): crude})
     return pl.DataFrame(
         {
-            t("equal_treatment.measure", lang): table[t("equal_treatment.measure", lang)],
-            t("strata_tests.crude", lang): table[t("equal_treatment.value", lang)],
+            measure: [*measures, t("strata_tests.strata", lang)],
+            t("strata_tests.crude", lang): [*crude, ""],
             t("strata_tests.adjusted", lang): [
-                format_number(int(result["groups"]), lang),
+                groups,
                 number(adjusted["statistic"], 2),
                 number(adjusted["dof"]),
                 format_p(adjusted["p_value"], lang),
@@ -295,8 +295,8 @@ def chi2_table(result: Mapping[str, Any], lang: Lang) -> pl.DataFrame:
 
 def cmh_table(result: Mapping[str, Any], by: GroupBy, lang: Lang) -> pl.DataFrame:
     """Each group against the rest within strata: pooled odds ratio with its interval, p,
-    adjusted p and the Breslow–Day p of a common odds ratio, as text with translated headers (the unit, then its department, when grouped
-    by unit), sorted by the adjusted p (smallest first; groups that could not be tested last)."""
+    adjusted p and the Breslow–Day p of a common odds ratio, as text with translated headers
+    (the unit, then its department, when grouped by unit), sorted by the adjusted p (smallest first; groups that could not be tested last)."""
     rows = sorted(
         result.get("cmh", []),
         key=lambda r: (r["p_adjusted"] is None, r["p_adjusted"] or 0.0, r["p_value"] or 0.0),
