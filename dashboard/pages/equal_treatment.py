@@ -1,8 +1,9 @@
 """Equal treatment: for each outcome, are comparable cases handled the same in every group?
-The case-mix adjusted O/E funnel plot, the chi-square test in words and figures, each group
-against the rest within strata (Cochran–Mantel–Haenszel), the groups with a higher or
-lower verdict by name, how the verdict was reached (null, over-dispersion), and how to read
-it all."""
+The case-mix adjusted O/E funnel plot, the chi-square test in words and figures beside the
+generalised CMH test (the same question within strata), each group against the rest within
+strata (Cochran–Mantel–Haenszel, with the Breslow–Day test of its common odds ratio), the
+groups with a higher or lower verdict by name, how the verdict was reached (null,
+over-dispersion), and how to read it all."""
 
 import streamlit as st
 
@@ -114,10 +115,17 @@ else:
 st.subheader(t("equal_treatment.chi2_title", lang))
 st.write(chi2_sentence(result, lang, view.by))
 st.dataframe(views.chi2_table(result, lang), hide_index=True, width="content")
+st.caption(t("strata_tests.global_help", lang))
 
 # Cochran–Mantel–Haenszel: each group against the rest, within strata
 st.subheader(t("equal_treatment.cmh_title", lang))
 st.caption(t("equal_treatment.cmh_help", lang))
+st.caption(
+    t(
+        "strata_tests.correction_on" if result["cmh_correction"] else "strata_tests.correction_off",
+        lang,
+    )
+)
 cmh = views.cmh_table(result, view.by, lang)
 if cmh.is_empty():
     st.write(t("equal_treatment.cmh_none", lang))
@@ -133,6 +141,7 @@ with st.expander(t("stats.how_to_read_title", lang), icon=":material/help:"):
         "stats.chi2_explained",
         "stats.p_value_explained",
         "stats.cmh_explained",
+        "strata_tests.breslow_day_help",
         "equal_treatment.adjusted_explained",
     ):
         st.markdown(t(key, lang, **group_words(view.by, lang)))

@@ -353,10 +353,13 @@ class _Builder:
         return Section(t("report.q2_title", lang), tuple(blocks))
 
     def tests_table(self) -> Table:
+        """The crude chi-square per outcome, and beside it the generalised CMH test (the same
+        question within harassment type × severity)."""
         lang = self.lang
         rows = []
         for name, result in self.report.equal_treatment.items():
             chi2 = result.get("chi2")
+            adjusted = self.report.tests_with_cmh(name)["generalised_cmh"]
             rows.append(
                 (
                     metric_label(name, lang),
@@ -364,6 +367,8 @@ class _Builder:
                     format_number(result.get("dof"), lang),
                     format_p(result.get("reported_p_value"), lang),
                     method_label(str(result["method"]), lang),
+                    format_number(adjusted["statistic"], lang, 2),
+                    format_p(adjusted["p_value"], lang),
                 )
             )
         headers = (
@@ -372,9 +377,14 @@ class _Builder:
             t("export.dof", lang),
             t("equal_treatment.p_value", lang),
             t("export.method", lang),
+            t("strata_tests.export_adjusted_statistic", lang),
+            t("strata_tests.export_adjusted_p", lang),
         )
         return Table(
-            t("report.table_tests", lang), headers, tuple(rows), (False, True, True, True, False)
+            t("report.table_tests", lang),
+            headers,
+            tuple(rows),
+            (False, True, True, True, False, True, True),
         )
 
     def warnings(self) -> Section:
@@ -549,6 +559,14 @@ class _Builder:
             self.small_note(),
             t("report.method_legal", lang, days=format_number(self.days, lang)),
             t("export.methods_text", lang),
+            t("strata_tests.methods_text", lang),
+            t(
+                "strata_tests.correction_on"
+                if self.report.cmh_correction
+                else "strata_tests.correction_off",
+                lang,
+            ),
+            t("strata_tests.km_ci_help", lang),
         ]
         return Section(t("report.appendix_title", lang), tuple(Paragraph(p) for p in paragraphs))
 
