@@ -425,14 +425,24 @@ class _Builder:
             "police_without_prior_warning",
             {**self.params, "limit": WITHOUT_WARNING_LIMIT},
         )
-        shown = outcomes.without_warning_rows(rows, lang).select(
-            "incident_id",
-            "occurred_on",
-            "unit",
-            "harassment_type",
-            "warning_given",
-            "police_reported_on",
-            "decided_by",
+        # The citizen as "Borger 1" (numbered within this table, as the Incidents page
+        # numbers its list): the stable pseudonym never leaves the store. A no-break space
+        # keeps the alias on one line in the narrow column.
+        aliases = [
+            (views.person_alias("citizen_no", n, lang) or "–").replace(" ", "\u00a0")
+            for n in rows["citizen_no"]
+        ]
+        shown = (
+            outcomes.without_warning_rows(rows, lang)
+            .with_columns(citizen_no=pl.Series(aliases, dtype=pl.String))
+            .select(
+                "incident_id",
+                "citizen_no",
+                "occurred_on",
+                "unit",
+                "police_reported_on",
+                "decided_by",
+            )
         )
         body = tuple(
             tuple(
@@ -451,7 +461,10 @@ class _Builder:
             if total > len(body)
             else ""
         )
-        headers = tuple(field_label(c, lang) for c in shown.columns)
+        headers = tuple(
+            t("person_alias.citizen_header", lang) if c == "citizen_no" else field_label(c, lang)
+            for c in shown.columns
+        )
         return [
             Table(t("report.without_title", lang), headers, body, (False,) * len(headers), note)
         ]
@@ -487,6 +500,12 @@ class _Builder:
                 "documentation_form",
                 "documented",
                 t("report.forms_title", lang),
+            )
+            blocks += self.category_table(
+                "documented_by",
+                "documented_by",
+                "documented",
+                t("report_content.documented_by_title", lang),
             )
             blocks += self.verdicts("documentation")
         return Section(t("report.q4_title", lang), tuple(blocks))
@@ -536,9 +555,47 @@ class _Builder:
             inquiries, self.report.by, lang, suppress_below=self.threshold
         )
         caption = t("report.table_inquiries", lang, group=self.words["group"])
-        return Section(
-            title, (Paragraph(paragraph), _frame_table(table, caption, note=self.small_note()))
+        blocks: list[Block] = [
+            Paragraph(paragraph),
+            _frame_table(table, caption, note=self.small_note()),
+            *self.ombudsman_inquiries(),
+        ]
+        return Section(title, tuple(blocks))
+
+    def ombudsman_inquiries(self) -> list[Block]:
+        """The ombudsman's own inquiries (inquiry type ``ombudsman``): answered within the
+        deadline, counting the open ones past it as late, and among the answered only; open;
+        open past the deadline on the extract date."""
+        lang = self.lang
+        by_type = self.report.inquiries_by_type
+        heading = Subheading(t("report_content.ombudsman_heading", lang))
+        mine = by_type.filter(pl.col("inquiry_type") == "ombudsman") if by_type.height else by_type
+        totals = views.inquiry_totals(mine)
+        if totals.inquiries == 0:
+            return [heading, Paragraph(t("report_content.ombudsman_none", lang))]
+        decided = totals.answered + totals.open_overdue
+        share, ci = self.share(totals.answered_within_deadline, decided)
+        answered_share, answered_ci = self.share(totals.answered_within_deadline, totals.answered)
+        # The share that counts the open-past-deadline inquiries as late would reveal their
+        # number when it is suppressed, so the paragraph then gives the answered-only share.
+        hidden = 0 < totals.open_overdue < self.threshold
+        text = t(
+            "report_content.ombudsman_paragraph_hidden"
+            if hidden
+            else "report_content.ombudsman_paragraph",
+            lang,
+            inquiries=self.count(totals.inquiries),
+            answered=self.count(totals.answered),
+            within=self.count(totals.answered_within_deadline),
+            share=share,
+            ci=ci,
+            answered_share=answered_share,
+            answered_ci=answered_ci,
+            open=self.count(totals.open),
+            overdue=self.count(totals.open_overdue),
+            extract=format_date(self.report.extract_date, lang),
         )
+        return [heading, Paragraph(text)]
 
     def appendix(self) -> Section:
         lang = self.lang
