@@ -6,7 +6,7 @@ limits by name, and how to read it all."""
 import streamlit as st
 
 from dashboard import charts
-from dashboard.components import context
+from dashboard.components import context, url_state
 from dashboard.components.page import analysis_page
 from dashboard.formatting import format_number, format_percent
 from dashboard.i18n import group_words, metric_label, t
@@ -24,18 +24,22 @@ cur, lang, view, report = page.cur, page.lang, page.view, page.report
 threshold = context.settings().suppress_below
 
 st.write(t("equal_treatment.intro", lang))
+# in the link as its canonical name (``?outcome=warning``), so it survives a language switch
+remember_outcome = url_state.bind(
+    "outcome", url_state.one_of(OUTCOMES), url_state.single(OUTCOMES[0]), OUTCOMES[0]
+)
 outcome = (
     st.segmented_control(
         t("equal_treatment.outcome", lang),
         list(OUTCOMES),
-        default=OUTCOMES[0],
         format_func=lambda o: metric_label(f"{o}_rate", lang),
         key="outcome",
-        bind="query-params",
+        on_change=remember_outcome,
         required=True,
     )
     or OUTCOMES[0]
 )
+url_state.publish()
 result = report.tests_with_cmh(f"{outcome}_rate")
 outcome_name = metric_label(f"{outcome}_rate", lang)
 

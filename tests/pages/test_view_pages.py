@@ -155,6 +155,29 @@ def test_equal_treatment(app, demo_con) -> None:
     assert metrics(at) != expected_outcome_figures(everyone, "warning", "en")
 
 
+def test_equal_treatment_outcome_link_is_canonical(app, demo_con) -> None:
+    """The outcome goes into the link as its canonical name, not the displayed label, so a
+    link made in Danish opens the same outcome in English (issue 17)."""
+    at = app("equal_treatment.py")
+    at.segmented_control(key="outcome").set_value("warning").run()
+    assert_clean(at)
+    assert at.query_params["outcome"] == "warning"
+    everyone = build_report(demo_con, by="unit")
+    assert metrics(at) == expected_outcome_figures(everyone, "warning", "da")
+    at = set_lang(at, "en")
+    assert at.query_params["outcome"] == "warning"
+    assert metrics(at) == expected_outcome_figures(everyone, "warning", "en")
+
+    # a shared link opened in a new session, in the other language
+    shared = app("equal_treatment.py", outcome="warning", lang="en")
+    assert_clean(shared)
+    assert shared.segmented_control(key="outcome").value == "warning"
+    assert metrics(shared) == expected_outcome_figures(everyone, "warning", "en")
+    # back at the default, the link names no outcome
+    shared.segmented_control(key="outcome").set_value("police_report").run()
+    assert "outcome" not in shared.query_params
+
+
 # --------------------------------------------------------------------------- incidents
 
 
