@@ -194,14 +194,14 @@ CASES: dict[str, tuple[Any, list[pl.DataFrame], dict[str, list[str]]]] = {
         km,
         [KM],
         {
-            "da": ["Dage siden modtagelse", "Andel endnu ikke besvaret", "Afdeling"],
+            "da": ["Dage siden modtagelse", "Andel endnu ikke besvaret", "Enhed"],
             "en": ["Days since received", "Share not yet answered", "Unit"],
         },
     ),
     "bars": (
         bars,
         [UNITS],
-        {"da": ["Andel politianmeldt", "Afdeling"], "en": ["Share reported to police", "Unit"]},
+        {"da": ["Andel politianmeldt", "Enhed"], "en": ["Share reported to police", "Unit"]},
     ),
     "stacked": (
         stacked,
@@ -319,7 +319,7 @@ def test_dot_plot_details() -> None:
     point = next(layer for layer in layers(spec) if layer["mark"]["type"] == "point")
     assert point["encoding"]["shape"]["scale"]["range"] == ["circle", "triangle-up", "square"]
     assert point["encoding"]["fill"]["scale"]["range"][0] == "white"
-    assert {"Antal sager (n)", "Andel politianmeldt", "Afdeling"} <= tooltip_titles(spec)
+    assert {"Antal sager (n)", "Andel politianmeldt", "Enhed"} <= tooltip_titles(spec)
     # a baseline rule at the municipal share
     assert any(
         layer["mark"]["type"] == "rule" and layer["encoding"]["x"]["field"] == "_baseline"

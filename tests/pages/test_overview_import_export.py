@@ -100,3 +100,40 @@ def test_response_times_without_inquiries_says_to_import_them(monkeypatch, tmp_p
     at.run()
     assert not at.exception
     assert any("no inquiries in the data yet" in i.value for i in at.info)
+
+
+def test_overview_without_inquiries_says_none_were_loaded(monkeypatch, tmp_path: Path) -> None:
+    """Issue 17: "Åbne henvendelser 0" when no inquiries were ever loaded; say so instead."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.demo import generate_demo
+    from dashboard.i18n import t
+    from dashboard.store.seed import write_demo
+    from tests.pages.conftest import ROOT, TIMEOUT
+
+    db = tmp_path / "incidents-only.duckdb"
+    con = store.connect(db)
+    write_demo(con, "incidents", generate_demo(1, scale=0.1).incidents, seed=1)
+    con.close()
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    monkeypatch.setenv("DASHBOARD_KEY_FILE", str(tmp_path / "secret.key"))
+    for lang, words in (("da", "Ingen indlæst"), ("en", "None loaded")):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+        at.query_params["lang"] = lang
+        at.run()
+        assert not at.exception
+        by_label = {m.label: m.value for m in at.metric}
+        for name in ("open", "open_overdue"):
+            assert by_label[metric_label(name, lang)] == words
+            assert t("edges.no_inquiries_loaded", lang) == words
+
+
+def test_overview_with_inquiries_counts_the_open_ones(app, demo_db: Path) -> None:
+    at = app("overview.py", lang="da")
+    con = store.connect(demo_db)
+    try:
+        h = headline(build_report(con, Filters()))
+    finally:
+        con.close()
+    by_label = {m.label: m.value for m in at.metric}
+    assert h.open and by_label[metric_label("open", "da")] == format_number(h.open, "da")
