@@ -431,8 +431,8 @@ def test_km_details() -> None:
 
 def test_bar_details() -> None:
     spec = bars("da").to_dict()
-    bar, text = layers(spec)
-    assert text["mark"]["type"] == "text"
+    bar, text, inside = layers(spec)
+    assert text["mark"]["type"] == "text" and inside["mark"]["type"] == "text"
     assert bar["encoding"]["y"]["sort"][:2] == ["Jobcenter Nord", "Ydelse Syd"]
     (data,) = spec["datasets"].values()
     assert data[0]["_text"] == f"42,0{NBSP}%"
@@ -531,3 +531,110 @@ def test_stacked_shares_sorted_by_first_segment_and_booleans_translated() -> Non
         lang="en", title="T",
     )  # fmt: skip
     empty.to_dict()
+
+
+# --------------------------------------------------------------------------- issue 17
+
+
+def test_a_percent_bar_axis_ends_at_100_percent_with_labels_inside_long_bars() -> None:
+    """Issue 17: a share of 100 % drew its axis to 110 % to make room for its label."""
+    shares = pl.DataFrame({"unit": ["A", "B", "C"], "share": [1.0, 0.9, 0.4]})
+    spec = charts.bar_chart(
+        shares, category="unit", value="share", percent=True, lang="da", title="T"
+    ).to_dict()
+    bar, outside, inside = layers(spec)
+    assert bar["encoding"]["x"]["scale"]["domain"] == [0, 1]
+    # bars over 85 % have their label inside (right-aligned, white), the rest after the bar
+    assert inside["mark"]["align"] == "right" and inside["mark"]["color"] == "white"
+    assert [t["filter"] for t in inside["transform"]] == ["datum['share'] > 0.85"]
+    assert [t["filter"] for t in outside["transform"]] == ["!(datum['share'] > 0.85)"]
+    counts = charts.bar_chart(shares, category="unit", value="share", lang="da", title="T")
+    assert counts.to_dict()["layer"][0]["encoding"]["x"]["scale"] == {"domainMax": 1.15}
+
+
+def test_a_dot_plot_of_shares_never_goes_past_100_percent() -> None:
+    high = UNITS.with_columns(pl.col("police_report_rate_ci_high") * 1.8)  # up to 0.99
+    spec = charts.rate_dot_plot(
+        high,
+        rate="police_report_rate",
+        ci_low="police_report_rate_ci_low",
+        ci_high="police_report_rate_ci_high",
+        label="unit",
+        baseline=0.22,
+        lang="da",
+        title="T",
+    ).to_dict()
+    scales = [layer["encoding"]["x"].get("scale") for layer in layers(spec)]
+    assert scales == [{"domainMax": 1, "clamp": True}] * 3
+    # low shares keep an axis fitted to them
+    assert "scale" not in layers(dot_plot("da").to_dict())[1]["encoding"]["x"]
+
+
+def test_a_dot_plot_shows_denominators_and_greys_out_small_groups() -> None:
+    """Issue 17: units with one or two cases showed 0 % and 100 % like any other. The label
+    carries the denominator ("<5" below the threshold) and a small group is faded."""
+    frame = UNITS.with_columns(pl.Series("n", [60, 2, 45, 1234, 0]))
+    spec = charts.rate_dot_plot(
+        frame,
+        rate="police_report_rate",
+        ci_low="police_report_rate_ci_low",
+        ci_high="police_report_rate_ci_high",
+        label="unit",
+        baseline=0.22,
+        lang="da",
+        title="T",
+        small_below=5,
+    ).to_dict()
+    data = spec["datasets"][spec["data"]["name"]]  # the other dataset is the baseline's
+    by_name = {r["unit"]: r["_small"] for r in data}
+    assert by_name == {
+        f"Jobcenter Nord (n{NBSP}={NBSP}60)": False,
+        f"Borgerservice (n{NBSP}<5)": True,
+        f"Ydelse Syd (n{NBSP}={NBSP}45)": False,
+        f"Hjemmeplejen (n{NBSP}={NBSP}1.234)": False,
+        f"Tandplejen (n{NBSP}={NBSP}0)": False,
+    }
+    for layer in layers(spec)[1:]:  # the interval and the point (the first is the baseline)
+        assert layer["encoding"]["opacity"]["condition"]["test"] == "datum._small"
+        assert layer["encoding"]["opacity"]["condition"]["value"] < 0.5
+
+
+def test_the_prior_warning_legend_names_what_the_colours_mean() -> None:
+    """Issue 17: the legend said "Advarsel givet" while the darkest bar meant no warning. The
+    legend takes the chart's own title and the order given, darkest first."""
+    parts = ["Med forudgående advarsel", "Uden forudgående advarsel", "Ukendt"]
+    frame = pl.DataFrame(
+        {
+            "unit": ["A"] * 3 + ["B"] * 3,
+            "warning_given": parts * 2,
+            "share": [0.2, 0.7, 0.1, 0.5, 0.4, 0.1],
+        }
+    )
+    spec = charts.bar_chart(
+        frame,
+        category="unit",
+        value="share",
+        color="warning_given",
+        percent=True,
+        lang="da",
+        title="T",
+        color_title="Advarsel før politianmeldelsen",
+        color_order=parts,
+    ).to_dict()
+    (bar,) = layers(spec)
+    color = bar["encoding"]["color"]
+    assert color["legend"]["title"] == "Advarsel før politianmeldelsen"
+    assert color["scale"]["domain"] == parts
+    assert color["scale"]["range"][0] == charts.SEQUENTIAL[0]  # darkest: warned first
+
+
+def test_the_timeline_axis_writes_no_dates_of_its_own() -> None:
+    """Issue 17: the axis labels ran into each other ("03-11-202404-11-2024"); every
+    event's date is written beside its point instead, once."""
+    spec = timeline("da").to_dict()
+    axes = [layer["encoding"]["x"]["axis"] for layer in layers(spec)]
+    assert all(axis["labels"] is False for axis in axes)
+    (data,) = spec["datasets"].values()
+    texts = [layer for layer in layers(spec) if layer["mark"]["type"] == "text"]
+    assert [layer["encoding"]["text"]["field"] for layer in texts] == ["_date"]
+    assert len({r["_date"] for r in data}) == 3

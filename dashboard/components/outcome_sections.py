@@ -53,7 +53,8 @@ def rate_by_group(
             lang=lang,
             title=t(f"{section}.rate_title", lang),
             signal=f"{outcome}_rate_signal",
-            n=None,
+            n="n",
+            small_below=context.settings().suppress_below,
         ),
         width="stretch",
     )
