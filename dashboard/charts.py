@@ -72,17 +72,24 @@ HEIGHT = 320
 ROW_STEP = 26  # pixels per group row in the horizontal charts
 INSIDE_FROM = 0.85  # a percent bar's label is written inside the bar from this share on
 
-INK = "#1a1a1a"
+# The app follows the browser's light or dark theme, and a chart cannot tell which one it
+# is drawn on (st.context.theme is unknown on a session's first run), so every colour drawn
+# straight onto the background has a contrast of at least 3:1 (WCAG 1.4.11, graphical
+# objects) against both white and Streamlit's dark background (tests/test_charts.py).
+BACKGROUNDS = ("#ffffff", "#0e1117")
+INK = "#4e79a7"  # the emphasis colour: points, the 99.8 % limits (4.6:1 light, 4.2:1 dark)
 MID_GREY = "#6f6f6f"
-LIGHT_GREY = "#bdbdbd"
+LIGHT_GREY = "#8f8f8f"  # intervals, median bars: lighter than INK in both themes
+GRID = "rgba(128, 128, 128, 0.3)"  # a faint grid on either background
 # Tableau 10: distinct hues that also differ in lightness; always paired with dash/shape.
 PALETTE = [
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
     "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
 ]  # fmt: skip
-# Sequential blues from dark to light: stacked segments stay apart in grey-scale.
+# Sequential blues from dark to light: stacked segments stay apart in grey-scale. The two
+# darkest blues of the ColorBrewer scale are left out: on the dark theme they vanished.
 SEQUENTIAL = [
-    "#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7",
+    "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7",
 ]  # fmt: skip
 DASHES: list[list[float]] = [
     [1, 0], [7, 3], [2, 2], [10, 3, 2, 3], [4, 4], [12, 3], [1, 4], [7, 3, 1, 3, 1, 3],
@@ -120,7 +127,7 @@ def finish(chart: ChartT, lang: Lang) -> ChartT:
             titleFontSize=FONT_SIZE,
             titleFontWeight="normal",
             labelLimit=260,
-            gridColor="#e6e6e6",
+            gridColor=GRID,
             domainColor=MID_GREY,
             tickColor=MID_GREY,
         )
@@ -239,7 +246,7 @@ def _with_signal(frame: pl.DataFrame, signal: str, lang: Lang) -> pl.DataFrame:
 
 
 def _signal_encodings(lang: Lang) -> dict[str, Any]:
-    """Open circle within the limits, filled grey triangle outside 95 %, filled black square
+    """Open circle within the limits, filled grey triangle outside 95 %, filled blue (INK) square
     outside 99.8 %: shape and fill carry the message, colour is not needed."""
     domain = _signal_labels(lang)
     legend = alt.Legend(title=t("charts.signal", lang))
@@ -251,7 +258,8 @@ def _signal_encodings(lang: Lang) -> dict[str, Any]:
         ),
         "fill": alt.Fill(
             "_signal:N",
-            scale=alt.Scale(domain=domain, range=["white", MID_GREY, INK]),
+            # "open" within the limits: no fill, so it reads as open on either background
+            scale=alt.Scale(domain=domain, range=["transparent", MID_GREY, INK]),
             legend=legend,
         ),
     }

@@ -318,7 +318,7 @@ def test_dot_plot_details() -> None:
     # grey-scale: filled vs open shapes by signal, not colour
     point = next(layer for layer in layers(spec) if layer["mark"]["type"] == "point")
     assert point["encoding"]["shape"]["scale"]["range"] == ["circle", "triangle-up", "square"]
-    assert point["encoding"]["fill"]["scale"]["range"][0] == "white"
+    assert point["encoding"]["fill"]["scale"]["range"][0] == "transparent"
     assert {"Antal sager (n)", "Andel politianmeldt", "Enhed"} <= tooltip_titles(spec)
     # a baseline rule at the municipal share
     assert any(
@@ -638,3 +638,56 @@ def test_the_timeline_axis_writes_no_dates_of_its_own() -> None:
     texts = [layer for layer in layers(spec) if layer["mark"]["type"] == "text"]
     assert [layer["encoding"]["text"]["field"] for layer in texts] == ["_date"]
     assert len({r["_date"] for r in data}) == 3
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2.1 relative luminance of a #rrggbb colour (the formula of its definition)."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_formula_against_published_values() -> None:
+    # WCAG 2.1: black on white is 21:1; #767676 on white is the well-known 4.54:1 grey.
+    assert _contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert _contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
+
+
+@pytest.mark.parametrize("background", charts.BACKGROUNDS)
+def test_colours_drawn_on_the_background_read_in_both_themes(background: str) -> None:
+    """Issue 17 (dark mode): every colour a chart draws straight onto the page has at least
+    3:1 contrast (WCAG 1.4.11) against the light and the dark theme's background."""
+    drawn = {
+        "INK": charts.INK,
+        "MID_GREY": charts.MID_GREY,
+        "LIGHT_GREY": charts.LIGHT_GREY,
+        "PALETTE[0]": charts.PALETTE[0],  # single-colour bars, and Streamlit's text marks
+        "SEQUENTIAL[0]": charts.SEQUENTIAL[0],  # the outer end of every stacked bar
+    }
+    weak = {name: round(_contrast(c, background), 2) for name, c in drawn.items()}
+    assert {name: ratio for name, ratio in weak.items() if ratio < 3} == {}
+
+
+def test_no_chart_hard_codes_black_or_white_on_the_page() -> None:
+    """Black points vanished on the dark theme, white "open" fills glared on it."""
+    for name, (build, _frames, _titles) in CASES.items():
+        spec = build("en").to_dict()
+        for layer in layers(spec):
+            mark = layer["mark"] if isinstance(layer["mark"], dict) else {}
+            for prop in ("color", "fill", "stroke"):
+                assert mark.get(prop) not in ("#1a1a1a", "black", "#000000"), (name, prop)
+            fill = layer.get("encoding", {}).get("fill", {}).get("scale", {}).get("range", [])
+            assert "white" not in fill, name
+
+
+def test_the_app_follows_the_browsers_theme() -> None:
+    import tomllib
+    from pathlib import Path
+
+    config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text())
+    assert "base" not in config.get("theme", {})
