@@ -137,3 +137,49 @@ def test_overview_with_inquiries_counts_the_open_ones(app, demo_db: Path) -> Non
         con.close()
     by_label = {m.label: m.value for m in at.metric}
     assert h.open and by_label[metric_label("open", "da")] == format_number(h.open, "da")
+
+
+def test_import_history_offers_a_past_imports_rejected_rows(monkeypatch, tmp_path: Path) -> None:
+    """Issue 17: the history says who imported, shows the status among the first columns
+    (it was off-screen at 1280 px), and offers the rejected rows of a past import again."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.i18n import t
+    from dashboard.importer.pipeline import import_file
+    from dashboard.importer.pseudonym import Pseudonymiser
+    from tests.importer.build import INCIDENT_HEADER, incident_row, make_xlsx
+    from tests.pages.conftest import ROOT, TIMEOUT
+
+    db = tmp_path / "store.duckdb"
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    monkeypatch.setenv("DASHBOARD_SECRET_KEY", "k" * 32)
+    rows = [INCIDENT_HEADER, incident_row(1), incident_row(2, Forvaltning=None)]
+    con = store.connect(db)
+    import_file(
+        con,
+        make_xlsx(tmp_path / "udtraek.xlsx", {"Ark1": rows}),
+        pseudonymiser=Pseudonymiser(b"k" * 32),
+    )
+    con.close()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(str(ROOT / "dashboard" / "pages" / "import_data.py"))
+    at.run()
+    assert not at.exception
+    [history] = [d.value for d in at.dataframe]
+    assert history.columns[:7].tolist() == [
+        "#",
+        t("import.history_file", "da"),
+        t("import.history_kind", "da"),
+        t("import.history_when", "da"),
+        t("import.history_status", "da"),
+        t("access.imported_by", "da"),
+        t("access.undone_by", "da"),
+    ]
+    assert history[t("import.rejected", "da")].tolist() == ["1"]
+    picker = at.selectbox(key="rejected_again_pick")
+    assert picker.options == ["#1 · udtraek.xlsx"]
+    [download] = [
+        b for b in at.get("download_button") if b.proto.label == t("import.download_rejected", "da")
+    ]
+    assert download.proto.label
