@@ -419,10 +419,16 @@ def _rejected_rows(prepared: PreparedImport, lang: Lang, digest: str) -> None:
         return
     st.caption(t("import.rejected_help", lang))
     table = rejected_table(prepared, row=t("import.row", lang), reasons=t("import.reasons", lang))
+    row, reason = t("import.row", lang), t("edges.reason", lang)
     st.dataframe(
-        table.select(t("import.row", lang), t("import.reasons", lang)),
+        # one line per reason: a row's reasons joined in one cell ran off-screen at 1280 px
+        pl.DataFrame(
+            {row: prepared.rejected["row_number"], reason: prepared.rejected["reasons"]},
+            schema={row: pl.Int64, reason: pl.List(pl.String)},
+        ).explode(reason),
         hide_index=True,
         width="stretch",
+        column_config={row: st.column_config.NumberColumn(row, format="%d", width="small")},
     )
     st.download_button(
         t("import.download_rejected", lang),

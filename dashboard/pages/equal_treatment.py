@@ -116,7 +116,11 @@ cmh = views.cmh_table(result, view.by, lang)
 if cmh.is_empty():
     st.write(t("equal_treatment.cmh_none", lang))
 else:
-    st.dataframe(cmh, hide_index=True, width="stretch")
+    # The adjusted p-value, which the help text says to judge a group by, right after the
+    # group's name: at 1280 pixels it was off-screen behind the department and odds ratio.
+    adjusted = t("equal_treatment.p_adjusted", lang)
+    first, *rest = (c for c in cmh.columns if c != adjusted)
+    st.dataframe(cmh, hide_index=True, width="stretch", column_order=[first, adjusted, *rest])
 
 with st.expander(t("stats.how_to_read_title", lang), icon=":material/help:"):
     for key in (

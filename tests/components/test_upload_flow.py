@@ -325,3 +325,18 @@ def test_skipped_rows_are_counted_in_the_right_number(
     at = upload(make_xlsx(tmp_path / "rows.xlsx", {"Ark1": rows}))
     assert not at.exception
     assert caption in [c.value for c in at.caption]
+
+
+def test_rejected_rows_show_one_reason_per_line(tmp_path: Path, upload: Any) -> None:
+    """Issue 17: a row's reasons in one cell ran off-screen at 1280 px; one line each now.
+    The row below lacks both its id and its department: two reasons, written by hand."""
+    header = ["Hændelses-ID", "Forvaltning", "Dato", "Type"]
+    rows = [header, ["H-1", "Soc", "2024-01-02", "Vold"], [None, None, "2024-01-03", "Vold"]]
+    at = upload(make_xlsx(tmp_path / "afvist.xlsx", {"Ark1": rows}))
+    assert not at.exception
+    [table] = [d.value for d in at.dataframe if "Årsag" in d.value.columns]
+    assert table["Række"].tolist() == [3, 3]
+    assert sorted(table["Årsag"].tolist()) == [
+        "Forvaltning mangler (obligatorisk)",
+        "Hændelses-ID mangler (obligatorisk)",
+    ]

@@ -225,3 +225,14 @@ def test_incident_opened_from_the_url(app, demo_con) -> None:
     at.multiselect(key="dept").set_value([OTHER_DEPT]).run()
     assert_clean(at)
     assert t("incidents.not_found", "da", id=incident_id) in [w.value for w in at.warning]
+
+
+def test_equal_treatment_shows_the_adjusted_p_value_next_to_the_group(app) -> None:
+    """Issue 17: "Justeret p-værdi", which the page says to use, was off-screen at 1280 px."""
+    for lang in ("da", "en"):
+        at = app("equal_treatment.py", lang=lang)
+        assert_clean(at)
+        cmh = at.dataframe[1]
+        order = list(cmh.proto.column_order)
+        assert order[:2] == [field_label("unit", lang), t("equal_treatment.p_adjusted", lang)]
+        assert set(order) == set(cmh.value.columns)
