@@ -70,6 +70,18 @@ def test_browser_benchmark_runs(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_report_benchmark_runs(tmp_path: Path) -> None:
+    from bench import report
+
+    report.run(SCALE, runs=1, cache_dir=tmp_path / "cache", out_dir=tmp_path / "out")
+    data = _results(tmp_path / "out", "report")
+    assert data["incidents"] == ROWS
+    assert data["report_fresh_process"]["runs"] == 1 and data["excel_in_process"]["runs"] == 1
+    assert data["pdf_bytes"] > 0 and data["xlsx_bytes"] > 0
+    assert set(data["phases"]) == {"metrics", "document", "typst"}
+    assert data["ratio_report_to_excel"] > 0
+
+
 def test_access_benchmark_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from bench import access
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import cache
+from importlib import resources
 from typing import cast
 
 import duckdb
@@ -67,8 +69,20 @@ def page_style(lang: Lang) -> None:
     )
 
 
+@cache
+def _print_css() -> str:
+    return resources.files("dashboard.components").joinpath("print.css").read_text("utf-8")
+
+
+def print_stylesheet() -> None:
+    """The stylesheet for printing a page (components/print.css); style only, so Streamlit
+    adds it without taking room on the page."""
+    st.html(f"<style>{_print_css()}</style>")
+
+
 def page_setup(cur: duckdb.DuckDBPyConnection, title_key: str) -> Lang:
     """Language switch, page title and, when the store holds demo data, the banner saying so."""
+    print_stylesheet()
     lang = language_switch()
     page_style(lang)
     st.title(t(title_key, lang))

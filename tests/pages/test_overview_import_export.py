@@ -183,3 +183,24 @@ def test_import_history_offers_a_past_imports_rejected_rows(monkeypatch, tmp_pat
         b for b in at.get("download_button") if b.proto.label == t("import.download_rejected", "da")
     ]
     assert download.proto.label
+
+
+def test_export_and_overview_offer_the_report_and_keep_the_answers(app) -> None:
+    at = app("export.py", lang="en")
+    assert not at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download the statement (PDF)" in labels
+    areas = {a.label: a for a in at.text_area}
+    assert set(areas) == {
+        "Guidelines",
+        "The procedure when a police report is considered",
+        "Who takes part in the decision",
+        "How and by whom incidents are documented",
+    }
+    areas["Guidelines"].input("We follow the staff policy.").run()
+    assert at.session_state["report_answers"]["guidelines"] == "We follow the staff policy."
+    at.switch_page(str(Path(__file__).resolve().parents[2] / "dashboard/pages/overview.py")).run()
+    assert not at.exception
+    assert "Download the statement (PDF)" in [b.label for b in at.get("download_button")]
+    # The answer typed on the Export page is still there for the Overview's report.
+    assert at.session_state["report_answers"]["guidelines"] == "We follow the staff policy."
