@@ -73,12 +73,16 @@ def test_every_page_at_1280_in_both_languages_and_themes(  # type: ignore[no-unt
     expect(page.locator(ERRORS)).to_have_count(0)
     # the browser's theme is followed: a dark page for a dark browser
     assert (sum(_background(page)) < 100) == (theme == "dark")
-    # no headline label is cut ("Politianmeldt uden forudgående adv…")
-    cut = page.evaluate(
-        """[...document.querySelectorAll('[data-testid="stMetricLabel"] p, '
-             + '[data-testid="stMetricLabel"] div')]
-             .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
-    )
+    # no headline label is cut ("Politianmeldt uden forudgående adv…"); the style sheet that
+    # lets them wrap arrives with the page's elements, so poll until it has (or time out)
+    cut = page.wait_for_function(
+        """() => {
+            const cut = [...document.querySelectorAll('[data-testid="stMetricLabel"] *')]
+                .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText);
+            return cut.length === 0 ? [] : null;
+        }""",
+        timeout=20_000,
+    ).json_value()
     assert cut == []
     charts = page.locator('[data-testid="stVegaLiteChart"]')
     if charts.count():
@@ -98,23 +102,32 @@ def test_streamlits_own_english_is_replaced(server, with_data, page, lang: str) 
     settle(page)
     zone = page.locator('[data-testid="stFileUploaderDropzone"]')
     zone.wait_for()
-    shown = zone.evaluate(
-        """zone => [zone.querySelector('button [data-testid="stMarkdownContainer"] p'),
-                    zone.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] span')]
-            .map(e => [getComputedStyle(e).fontSize,
-                       getComputedStyle(e, '::after').content])"""
-    )
-    assert shown == [
+    expected = [
         ["0px", f'"{t("edges.upload_button", lang)}"'],
         ["0px", f'"{t("edges.upload_limits", lang, limit="200")}"'],
     ]
+    # poll: Streamlit attaches the page's style sheet a moment after the widgets
+    page.wait_for_function(
+        """expected => {
+            const zone = document.querySelector('[data-testid="stFileUploaderDropzone"]');
+            const shown = [zone.querySelector('button [data-testid="stMarkdownContainer"] p'),
+                           zone.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] span')]
+                .map(e => [getComputedStyle(e).fontSize, getComputedStyle(e, '::after').content]);
+            return JSON.stringify(shown) === JSON.stringify(expected);
+        }""",
+        arg=expected,
+        timeout=20_000,
+    )
     # a filter's list offers no English "Select all" (an empty filter already means all)
     page.goto(f"{server.url}/?lang={lang}")
     settle(page)
+    page.locator("h1").first.wait_for()
     sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.locator('[data-testid="stMultiSelect"]').filter(
+    picker = sidebar.locator('[data-testid="stMultiSelect"]').filter(
         has_text=t("filters.harassment_type", lang)
-    ).click()
+    )
+    picker.scroll_into_view_if_needed()
+    picker.locator("input").click()
     expect(page.get_by_role("option").first).to_be_visible()
     expect(page.get_by_role("option", name="Select all")).to_have_count(0)
     page.keyboard.press("Escape")
