@@ -112,7 +112,7 @@ def _rejected_again(
     row = next(r for r in with_rejected if r["import_id"] == chosen)
     name = "demo" if row["is_demo"] else str(row["file_name"]).rsplit(".", 1)[0]
     right.download_button(
-        t("import.download_rejected", lang),
+        t("edges.download_rejected_again", lang),  # not the upload's own button's label
         # written when clicked: a large import's rejected rows take seconds to write
         data=partial(_rejected_workbook, cur, int(chosen), lang),  # type: ignore[call-overload]
         file_name=f"{name}-rejected.xlsx",

@@ -84,6 +84,12 @@ def test_every_page_at_1280_in_both_languages_and_themes(  # type: ignore[no-unt
         timeout=20_000,
     ).json_value()
     assert cut == []
+    # everything drawn before the screenshot: no element still loading, the style sheets on
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stSkeleton"]')
+                 && document.querySelectorAll('[data-testid="stHtml"] style').length >= 2""",
+        timeout=30_000,
+    )
     charts = page.locator('[data-testid="stVegaLiteChart"]')
     if charts.count():
         expect(charts.first.locator("canvas, svg").first).to_be_visible()

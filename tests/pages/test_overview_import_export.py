@@ -180,7 +180,9 @@ def test_import_history_offers_a_past_imports_rejected_rows(monkeypatch, tmp_pat
     picker = at.selectbox(key="rejected_again_pick")
     assert picker.options == ["#1 · udtraek.xlsx"]
     [download] = [
-        b for b in at.get("download_button") if b.proto.label == t("import.download_rejected", "da")
+        b
+        for b in at.get("download_button")
+        if b.proto.label == t("edges.download_rejected_again", "da")
     ]
     assert download.proto.label
 
