@@ -1,5 +1,5 @@
-"""``python -m bench [import] [metrics] [browser] [access] [report] [--out DIR] [--rows N ...]``: run
-benchmarks.
+"""``python -m bench [import] [metrics] [browser] [access] [report] [load] [--out DIR] [--rows N ...]``:
+run benchmarks.
 
 All of them run by default. Results go to ``bench/results/<name>.json`` and ``.md`` (and into
 ``bench/README.md``); ``--out DIR`` writes them to DIR instead and leaves the README alone.
@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ("import", "metrics", "browser", "access", "report")
+BENCHMARKS = ("import", "metrics", "browser", "access", "report", "load")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         "names",
         nargs="*",
         metavar="NAME",
-        help="import, metrics, browser, access or report (default: all)",
+        help="import, metrics, browser, access, report or load (default: all)",
     )
     parser.add_argument("--out", type=Path, default=None, help="write results here instead")
     parser.add_argument(
@@ -68,10 +68,14 @@ def main(argv: list[str] | None = None) -> int:
             from bench import report
 
             report.run(out_dir=args.out, argv=argv_text)
-        else:
+        elif name == "browser":
             from bench import browser
 
             browser.run(out_dir=args.out, argv=argv_text)
+        else:
+            from bench import load
+
+            load.run(out_dir=args.out, argv=argv_text)
     print(f"[bench] {', '.join(names)} done in {time.perf_counter() - start:.0f} s", flush=True)
     return 0
 

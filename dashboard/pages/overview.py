@@ -4,7 +4,7 @@ and the plain-language findings of the equal-treatment analysis."""
 import streamlit as st
 
 from dashboard import charts
-from dashboard.components import context, layout, report_download
+from dashboard.components import chart_cache, context, layout, report_download
 from dashboard.components.page import analysis_page
 from dashboard.formatting import format_date, format_percent
 from dashboard.i18n import metric_label, t
@@ -90,13 +90,11 @@ monthly = hide_small_counts(
     series,
     context.settings().suppress_below,
 )
-st.altair_chart(
-    charts.trend_chart(
-        monthly,
-        series=series,
-        lang=lang,
-        title=t("overview.trend_title", lang),
-    ),
-    width="stretch",
+chart_cache.draw(
+    charts.trend_chart,
+    monthly,
+    series=series,
+    lang=lang,
+    title=t("overview.trend_title", lang),
 )
 st.caption(t("overview.small_hidden", lang, max_small=str(context.settings().suppress_below - 1)))

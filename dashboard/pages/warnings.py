@@ -37,18 +37,16 @@ outcome_sections.chart_section(
     t("warnings.prior_help", lang),
     t("warnings.prior_none", lang),
     outcomes.prior_warning_shares(report.incidents, view.by, prior_parts),
-    lambda frame: charts.bar_chart(
-        frame,
-        category=view.by,
-        value="share",
-        color="warning_given",
-        percent=True,
-        lang=lang,
-        title=t("warnings.prior_title", lang),
-        value_title=t("warnings.prior_share", lang),
-        color_title=t("edges.prior_legend", lang),
-        color_order=list(prior_parts.values()),
-    ),
+    charts.bar_chart,
+    category=view.by,
+    value="share",
+    color="warning_given",
+    percent=True,
+    lang=lang,
+    title=t("warnings.prior_title", lang),
+    value_title=t("warnings.prior_share", lang),
+    color_title=t("edges.prior_legend", lang),
+    color_order=list(prior_parts.values()),
 )
 
 # Days from the warning to the police report
@@ -57,14 +55,12 @@ outcome_sections.chart_section(
     t("warnings.gap_help", lang),
     t("warnings.gap_none", lang),
     outcomes.warning_to_police_points(report.incidents, view.by),
-    lambda frame: charts.bar_chart(
-        frame,
-        category=view.by,
-        value="days_warning_to_police_median",
-        lang=lang,
-        title=t("warnings.gap_title", lang),
-        value_title=t("warnings.gap_axis", lang),
-    ),
+    charts.bar_chart,
+    category=view.by,
+    value="days_warning_to_police_median",
+    lang=lang,
+    title=t("warnings.gap_title", lang),
+    value_title=t("warnings.gap_axis", lang),
 )
 
 outcome_sections.group_table(
