@@ -538,7 +538,9 @@ def funnel_plot(
         for side, align, dx in sides:
             layers.append(
                 alt.Chart()
-                .mark_text(align=align, baseline="bottom", dx=dx, dy=-4, fontSize=FONT_SIZE)
+                .mark_text(
+                    align=align, baseline="bottom", dx=dx, dy=-4, fontSize=FONT_SIZE, color=INK
+                )
                 .encode(x=x_enc, y=y_enc, text=alt.Text(f"{_field(label)}:N"))
                 .transform_filter(alt.FieldOneOfPredicate(field=signal, oneOf=[-2, 2]))
                 .transform_filter(alt.FieldEqualPredicate(field="_label_side", equal=side))
@@ -854,12 +856,13 @@ def bar_chart(
         layers = [bars]
     else:
         bars = alt.Chart().mark_bar(color=PALETTE[0]).encode(x=x, y=y, tooltip=tooltip)
-        text = alt.Chart().mark_text(baseline="middle", fontSize=FONT_SIZE)
+        # text takes INK: Vega's default black vanished on the dark theme
+        text = alt.Chart().mark_text(baseline="middle", fontSize=FONT_SIZE, color=INK)
         labels = text.encode(x=x, y=y, text=alt.Text("_text:N"), tooltip=tooltip)
         if percent:  # beyond 85 % the label would run past 100 %: write it inside the bar
             inside = f"datum[{_field(value)!r}] > {INSIDE_FROM}"
             labels = labels.transform_filter(f"!({inside})").mark_text(
-                align="left", baseline="middle", dx=4, fontSize=FONT_SIZE
+                align="left", baseline="middle", dx=4, fontSize=FONT_SIZE, color=INK
             )
             layers = [
                 bars,
@@ -873,7 +876,9 @@ def bar_chart(
         else:
             layers = [
                 bars,
-                labels.mark_text(align="left", baseline="middle", dx=4, fontSize=FONT_SIZE),
+                labels.mark_text(
+                    align="left", baseline="middle", dx=4, fontSize=FONT_SIZE, color=INK
+                ),
             ]
     chart = alt.LayerChart(data=data, layer=layers).properties(
         title=_title(title), width=WIDTH, height=alt.Step(ROW_STEP), description=title
@@ -989,7 +994,7 @@ def timeline_chart(
     dots = alt.Chart().mark_point(filled=True, size=90, color=INK).encode(x=x, y=y, tooltip=tooltip)
     labels = (
         alt.Chart()
-        .mark_text(align="left", baseline="middle", dx=9, fontSize=FONT_SIZE)
+        .mark_text(align="left", baseline="middle", dx=9, fontSize=FONT_SIZE, color=INK)
         .encode(x=x, y=y, text=alt.Text("_date:N"), tooltip=tooltip)
     )
     chart = alt.LayerChart(data=data, layer=[span, dots, labels]).properties(

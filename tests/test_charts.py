@@ -681,6 +681,8 @@ def test_no_chart_hard_codes_black_or_white_on_the_page() -> None:
             mark = layer["mark"] if isinstance(layer["mark"], dict) else {}
             for prop in ("color", "fill", "stroke"):
                 assert mark.get(prop) not in ("#1a1a1a", "black", "#000000"), (name, prop)
+            if mark.get("type") == "text" and mark.get("color") != "white":  # white: inside a bar
+                assert mark.get("color") == charts.INK, name  # Vega's default is black
             fill = layer.get("encoding", {}).get("fill", {}).get("scale", {}).get("range", [])
             assert "white" not in fill, name
 
