@@ -57,7 +57,7 @@ def _rate(part: int, whole: int) -> float | None:
 
 def headline(report: MetricsReport) -> Headline:
     """Sum the groups of a report into municipality-level (or filtered) totals."""
-    inc, inq = report.incidents, report.inquiries
+    inc, inq = report.focus_incidents, report.inquiries
 
     def total(frame: pl.DataFrame, column: str) -> int:
         return int(frame[column].sum()) if frame.height else 0

@@ -4,7 +4,7 @@ equal-treatment tests and the plain-language findings. Used by the CLI and by th
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal, cast
 
@@ -21,7 +21,13 @@ from dashboard.metrics.equal_treatment import (
     rule_outliers,
 )
 from dashboard.metrics.filters import ALL, GROUP_BY, Filters, GroupBy, Scope, query_params
-from dashboard.metrics.incidents import DELAY_SCHEMA, OUTCOMES, Outcome, incident_metrics
+from dashboard.metrics.incidents import (
+    DELAY_SCHEMA,
+    OUTCOMES,
+    Outcome,
+    OutcomeScreening,
+    incident_metrics,
+)
 from dashboard.metrics.inquiries import INQUIRY_TYPE_KEYS, inquiry_metrics
 
 Adjust = Literal["holm", "fdr_bh"]
@@ -54,7 +60,18 @@ class MetricsReport:
     rule_findings: list[RuleFinding] = field(default_factory=list)
     suppress_below: int = 5
     adjust: Adjust = "holm"
+    # per outcome: the null, over-dispersion and level behind the verdicts
+    screenings: dict[Outcome, OutcomeScreening] = field(default_factory=dict)
     _cmh: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def focus_incidents(self) -> pl.DataFrame:
+        """The rows of ``incidents`` that the department/unit filter is about (every row
+        without such a filter): what headline totals add up. ``incidents`` itself holds every
+        group in the viewer's scope, the focus rows first."""
+        if not (self.filters.departments or self.filters.units):
+            return self.incidents
+        return self.incidents.filter(pl.col("focus"))
 
     def tests_with_cmh(self, name: str) -> dict[str, Any]:
         """The equal-treatment results of one rate (e.g. ``"police_report_rate"``) with the
@@ -87,26 +104,54 @@ def build_report(
         raise ValueError(f"Group by one of {', '.join(GROUP_BY)}, not {by!r}.")
     filters = filters or Filters()
     extract = extract_date(con, extract_on)
-    params = query_params(
-        filters,
-        scope,
-        group_by=by,
-        work_accident_days=work_accident_days,
-        extract_date=extract or date.today(),
+    # The groups shown: every group in the viewer's scope, the department/unit filter being
+    # the focus; the reference: the whole municipality (no focus, no scope) within the other
+    # filters. Both from the same query, so their counts are those of the same incidents.
+    # Grouped by department, a unit filter narrows the departments' counts to those units:
+    # there the filtered departments are the rows shown (still against the municipality).
+    narrowed = by == "department" and bool(filters.units)
+    unfocused = replace(filters, departments=(), units=())
+
+    def params_for(view_filters: Filters, view_scope: Scope) -> dict[str, Any]:
+        return query_params(
+            view_filters,
+            view_scope,
+            group_by=by,
+            work_accident_days=work_accident_days,
+            extract_date=extract or date.today(),
+        )
+
+    params = params_for(filters, scope)
+    shown_params = params if narrowed else params_for(unfocused, scope)
+    strata = queries.run(con, "incident_outcomes_by_group_stratum", shown_params)
+    reference = (
+        strata
+        if scope.everything and not narrowed
+        else queries.run(con, "incident_outcomes_by_group_stratum", params_for(unfocused, ALL))
     )
-    strata = queries.run(con, "incident_outcomes_by_group_stratum", params)
     delay_rows = (
-        queries.run(con, "incident_delays_by_group", params)
+        queries.run(con, "incident_delays_by_group", shown_params)
         if delays
         else pl.DataFrame(schema=DELAY_SCHEMA)
     )
-    incidents = incident_metrics(strata, delay_rows, adjust=adjust, suppress_below=suppress_below)
+    incidents, screenings = incident_metrics(
+        strata,
+        delay_rows,
+        reference=reference,
+        # narrowed: every department shown is the focus (each holds the filtered units)
+        focus=(tuple(strata["department"].unique().drop_nulls()), ())
+        if narrowed
+        else (filters.departments, filters.units),
+        suppress_below=suppress_below,
+    )
     durations = queries.run(con, "inquiry_durations_by_group", params)
     inquiries = inquiry_metrics(durations, suppress_below=suppress_below)
     inquiries_by_type = inquiry_metrics(
         durations, suppress_below=suppress_below, keys=INQUIRY_TYPE_KEYS
     )
-    findings = [f for outcome in OUTCOMES for f in outliers(incidents, outcome)]
+    findings = [
+        f for outcome in OUTCOMES for f in outliers(incidents, outcome, screenings[outcome])
+    ]
     return MetricsReport(
         filters=filters,
         scope=scope,
@@ -115,12 +160,13 @@ def build_report(
         incidents=incidents,
         inquiries=inquiries,
         strata=strata,
-        equal_treatment=equal_treatment(incidents, strata, adjust=adjust),
+        equal_treatment=equal_treatment(incidents, strata, screenings),
         findings=findings,
         inquiries_by_type=inquiries_by_type,
         rule_findings=rule_outliers(incidents),
         suppress_below=suppress_below,
         adjust=adjust,
+        screenings=screenings,
     )
 
 

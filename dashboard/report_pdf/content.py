@@ -159,14 +159,15 @@ def _rate_chart(report: MetricsReport, outcome: Outcome, lang: Lang) -> alt.TopL
         baseline=outcomes.outcome_totals(report.incidents, outcome).rate,
         lang=lang,
         title="",
-        signal=f"{outcome}_rate_signal",
+        signal=f"{outcome}_verdict",
         n=None,
     )
 
 
 def _funnel_chart(report: MetricsReport, outcome: Outcome, lang: Lang) -> alt.TopLevelMixin | None:
-    curve = views.oe_curve(report.incidents, outcome)
-    if curve is None:
+    screening = report.screenings.get(outcome)
+    curve = views.oe_curve(report.incidents, outcome, screening)
+    if curve is None or screening is None:
         return None
     return charts.funnel_plot(
         views.oe_points(report.incidents, outcome, report.by),
@@ -177,7 +178,8 @@ def _funnel_chart(report: MetricsReport, outcome: Outcome, lang: Lang) -> alt.To
         kind="ratio",
         lang=lang,
         title="",
-        signal=f"{outcome}_oe_signal",
+        signal=f"{outcome}_verdict",
+        limit_labels=views.verdict_limit_labels(screening, lang),
     )
 
 
@@ -224,7 +226,7 @@ class _Builder:
         )
 
     def outcome_figures(self, outcome: Outcome) -> dict[str, str]:
-        totals = outcomes.outcome_totals(self.report.incidents, outcome)
+        totals = outcomes.outcome_totals(self.report.focus_incidents, outcome)
         rate, ci = self.share(totals.count, totals.known)
         return {
             "count": self.count(totals.count),
@@ -380,7 +382,7 @@ class _Builder:
         title = t("report.q3_title", lang)
         if self.report.incidents.is_empty():
             return Section(title, (Paragraph(t("report.no_incidents", lang)),))
-        totals = outcomes.outcome_totals(self.report.incidents, "warning")
+        totals = outcomes.outcome_totals(self.report.focus_incidents, "warning")
         share, _ = self.share(
             totals.counts["police_without_prior_warning"], totals.counts["police_reports"]
         )
@@ -484,7 +486,7 @@ class _Builder:
         title = t("report.q5_title", lang)
         if self.report.incidents.is_empty():
             return Section(title, (Paragraph(t("report.no_incidents", lang)),))
-        within = int(self.report.incidents["work_accidents_within_deadline"].sum())
+        within = int(self.report.focus_incidents["work_accidents_within_deadline"].sum())
         blocks: list[Block] = [
             Paragraph(
                 t(

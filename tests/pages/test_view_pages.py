@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from dashboard import store
+from dashboard.components.text import literal, literal_t
 from dashboard.formatting import format_count, format_number, format_percent
 from dashboard.i18n import Lang, field_label, label, metric_label, t
 from dashboard.metrics.filters import Filters
@@ -115,13 +116,13 @@ def expected_outcome_figures(report: MetricsReport, outcome: str, lang: Lang) ->
         "police_report": ("police_reports", "police_report_known"),
         "warning": ("warnings", "warning_known"),
     }[outcome]
-    inc = report.incidents
+    inc = report.focus_incidents
     return {
         metric_label(f"{outcome}_rate", lang): format_percent(
             int(inc[counts[0]].sum()) / int(inc[counts[1]].sum()), lang
         ),
         t("equal_treatment.groups_compared", lang): format_number(result["groups"], lang),
-        t("equal_treatment.outside_998", lang): format_number(len(result["outside_99_8"]), lang),
+        t("verdict.named", lang): format_number(len(result["verdicts"]), lang),
         t("equal_treatment.chi2_p", lang): format_p(result["reported_p_value"], lang),
     }
 
@@ -136,10 +137,10 @@ def test_equal_treatment(app, demo_con) -> None:
     assert police_findings
     shown = "\n".join(m.value for m in at.markdown)
     for finding in police_findings:
-        assert finding_sentence(finding, "da") in shown
-    assert len(at.dataframe) == 2  # chi-square figures, CMH per group
+        assert literal(finding_sentence(finding, "da")) in shown  # escaped for Markdown
+    assert len(at.dataframe) == 3  # how the verdict was reached, chi-square, CMH per group
     assert len(at.get("vega_lite_chart")) == 1  # the funnel plot
-    assert len(at.dataframe[1].value) == everyone.equal_treatment["police_report_rate"]["groups"]
+    assert len(at.dataframe[2].value) == everyone.equal_treatment["police_report_rate"]["groups"]
 
     at = set_lang(at, "en")
     assert_clean(at)
@@ -196,7 +197,9 @@ def test_incidents(app, demo_con) -> None:
     # searching for a department finds exactly that department's incidents
     at.text_input(key="q").set_value(DEPT.lower()).run()
     assert_clean(at)
-    in_dept = int(build_report(demo_con, Filters(departments=(DEPT,))).incidents["incidents"].sum())
+    in_dept = int(
+        build_report(demo_con, Filters(departments=(DEPT,))).focus_incidents["incidents"].sum()
+    )
     assert showing(min(in_dept, 1000), in_dept, "da") in [c.value for c in at.caption]
     assert set(at.dataframe[0].value["department"]) == {DEPT}
 
@@ -216,7 +219,9 @@ def test_incident_opened_from_the_url(app, demo_con) -> None:
     at.query_params["incident"] = incident_id
     at.run()
     assert_clean(at)
-    assert t("incidents.detail_title", "da", id=incident_id) in [s.value for s in at.subheader]
+    assert literal_t("incidents.detail_title", "da", id=incident_id) in [
+        s.value for s in at.subheader
+    ]
     assert at.get("vega_lite_chart"), "no timeline chart"
     facts = at.dataframe[1].value
     assert incident_id in facts.iloc[:, 1].tolist() and department in facts.iloc[:, 1].tolist()
@@ -224,7 +229,7 @@ def test_incident_opened_from_the_url(app, demo_con) -> None:
     # outside the filters (and so outside what a restricted viewer may see): not shown
     at.multiselect(key="dept").set_value([OTHER_DEPT]).run()
     assert_clean(at)
-    assert t("incidents.not_found", "da", id=incident_id) in [w.value for w in at.warning]
+    assert literal_t("incidents.not_found", "da", id=incident_id) in [w.value for w in at.warning]
 
 
 def test_equal_treatment_shows_the_adjusted_p_value_next_to_the_group(app) -> None:
