@@ -237,7 +237,8 @@ def test_equal_treatment_shows_the_adjusted_p_value_next_to_the_group(app) -> No
     for lang in ("da", "en"):
         at = app("equal_treatment.py", lang=lang)
         assert_clean(at)
-        cmh = at.dataframe[1]
+        adjusted = t("equal_treatment.p_adjusted", lang)
+        [cmh] = [d for d in at.dataframe if adjusted in d.value.columns]
         order = list(cmh.proto.column_order)
-        assert order[:2] == [field_label("unit", lang), t("equal_treatment.p_adjusted", lang)]
+        assert order[:2] == [field_label("unit", lang), adjusted]
         assert set(order) == set(cmh.value.columns)
