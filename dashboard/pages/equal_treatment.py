@@ -128,9 +128,9 @@ if cmh.is_empty():
 else:
     # The adjusted p-value, which the help text says to judge a group by, right after the
     # group's name: at 1280 pixels it was off-screen behind the department and odds ratio.
-    adjusted = t("equal_treatment.p_adjusted", lang)
-    first, *rest = (c for c in cmh.columns if c != adjusted)
-    st.dataframe(cmh, hide_index=True, width="stretch", column_order=[first, adjusted, *rest])
+    adjusted_p = t("equal_treatment.p_adjusted", lang)
+    first, *rest = (c for c in cmh.columns if c != adjusted_p)
+    st.dataframe(cmh, hide_index=True, width="stretch", column_order=[first, adjusted_p, *rest])
 
 with st.expander(t("stats.how_to_read_title", lang), icon=":material/help:"):
     st.markdown(t("verdict.how_to_read", lang, **group_words(view.by, lang)))
