@@ -28,18 +28,22 @@ cur, lang, view, report = page.cur, page.lang, page.view, page.report
 threshold = context.settings().suppress_below
 
 st.write(t("equal_treatment.intro", lang))
+# in the link as its canonical name (``?outcome=warning``), so it survives a language switch
+remember_outcome = url_state.bind(
+    "outcome", url_state.one_of(OUTCOMES), url_state.single(OUTCOMES[0]), OUTCOMES[0]
+)
 outcome = (
     st.segmented_control(
         t("equal_treatment.outcome", lang),
         list(OUTCOMES),
-        default=OUTCOMES[0],
         format_func=lambda o: metric_label(f"{o}_rate", lang),
         key="outcome",
-        bind="query-params",
+        on_change=remember_outcome,
         required=True,
     )
     or OUTCOMES[0]
 )
+url_state.publish()
 result = report.tests_with_cmh(f"{outcome}_rate")
 outcome_name = metric_label(f"{outcome}_rate", lang)
 
@@ -130,7 +134,11 @@ cmh = views.cmh_table(result, view.by, lang)
 if cmh.is_empty():
     st.write(t("equal_treatment.cmh_none", lang))
 else:
-    st.dataframe(cmh, hide_index=True, width="stretch")
+    # The adjusted p-value, which the help text says to judge a group by, right after the
+    # group's name: at 1280 pixels it was off-screen behind the department and odds ratio.
+    adjusted_p = t("equal_treatment.p_adjusted", lang)
+    first, *rest = (c for c in cmh.columns if c != adjusted_p)
+    st.dataframe(cmh, hide_index=True, width="stretch", column_order=[first, adjusted_p, *rest])
 
 with st.expander(t("stats.how_to_read_title", lang), icon=":material/help:"):
     st.markdown(t("verdict.how_to_read", lang, **group_words(view.by, lang)))

@@ -186,9 +186,9 @@ def test_inquiry_totals(report) -> None:
 
 def test_inquiry_group_table_suppresses_small_counts(report) -> None:
     table = views.inquiry_group_table(report.inquiries, "unit", "da")
-    assert table.columns[0] == "Afdeling"
+    assert table.columns[0] == "Enhed"
     a1 = table.row(0, named=True)
-    assert a1["Afdeling"] == "A1"
+    assert a1["Enhed"] == "A1"
     assert a1["Henvendelser"] == "<5" and a1["Åbne henvendelser over fristen"] == "0"
     assert a1["Andel inden for fristen"] == "50,0\u00a0%"  # Q1 of Q1, Q2 (Q3 in time)
     assert a1["Andel af de besvarede, besvaret inden for fristen"] == "50,0\u00a0%"

@@ -119,7 +119,7 @@ def test_filters_change_the_report() -> None:
     ("by", "lang", "words"),
     [
         ("department", "da", "mellem forvaltningerne"),
-        ("unit", "da", "mellem afdelingerne"),
+        ("unit", "da", "mellem enhederne"),
         ("department", "en", "between the departments"),
         ("unit", "en", "between the units"),
     ],
