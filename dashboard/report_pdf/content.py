@@ -264,7 +264,43 @@ class _Builder:
             outcome=metric_label(COLUMNS[outcome].count, self.lang),
             group=self.words["group"],
         )
-        return _frame_table(frame, caption, note=self.small_note())
+        # The verdict of each row (the pages show it as the charts' shapes), and the rows of
+        # the department/unit filter first: the same order as the pages' table.
+        groups = views.with_group_label(self.report.incidents, self.report.by).sort(
+            self.report.by, nulls_last=True
+        )
+        verdict = t("verdict.legend", self.lang)
+        frame = (
+            frame.with_columns(
+                pl.Series(
+                    verdict,
+                    [t(f"verdict.{v}", self.lang) for v in groups[f"{outcome}_verdict"]],
+                    dtype=pl.String,
+                ),
+                _focus=groups["focus"],
+            )
+            .sort("_focus", descending=True, maintain_order=True)
+            .drop("_focus")
+        )
+        table = _frame_table(frame, caption, note=self.small_note())
+        focused = int(groups["focus"].sum())
+        note = table.note
+        if focused:
+            focus = t("report_figures.focus_rows", self.lang, n=format_number(focused, self.lang))
+            note = f"{focus} {note}".strip()
+        numeric = (*table.numeric[:-1], False)  # the verdict is a word
+        return Table(table.caption, table.headers, table.rows, numeric, note)
+
+    def rate_caption(self, outcome: Outcome) -> str:
+        caption = t(
+            "report.fig_rate",
+            self.lang,
+            outcome=metric_label(f"{outcome}_rate", self.lang),
+            group=self.words["group"],
+        )
+        if self.report.filters.departments or self.report.filters.units:
+            caption += " " + t("report_figures.focus_points", self.lang, **self.words)
+        return caption
 
     def small_note(self) -> str:
         return t(
@@ -346,12 +382,7 @@ class _Builder:
         blocks.append(
             Paragraph(t("report.police_paragraph", lang, **self.outcome_figures("police_report")))
         )
-        rate_caption = t(
-            "report.fig_rate",
-            lang,
-            outcome=metric_label("police_report_rate", lang),
-            group=self.words["group"],
-        )
+        rate_caption = self.rate_caption("police_report")
         blocks += _chart(_rate_chart(self.report, "police_report", lang), rate_caption)
         blocks.append(self.outcome_table("police_report", ["police_without_prior_warning"]))
         blocks += self.category_table(
@@ -510,13 +541,10 @@ class _Builder:
                     )
                 )
             )
-            caption = t(
-                "report.fig_rate",
-                lang,
-                outcome=metric_label("documentation_rate", lang),
-                group=self.words["group"],
+            blocks += _chart(
+                _rate_chart(self.report, "documentation", lang),
+                self.rate_caption("documentation"),
             )
-            blocks += _chart(_rate_chart(self.report, "documentation", lang), caption)
             blocks.append(self.outcome_table("documentation"))
             blocks += self.category_table(
                 "documentation_forms",

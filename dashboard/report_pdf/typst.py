@@ -54,6 +54,25 @@ def _strings(texts: Iterable[str]) -> str:
     return ", ".join(string(x) for x in texts)
 
 
+# An interval or range of figures ("82,3–85,6 %", "0,61–1,31", "2.1–3.0%"): kept on one line
+_RANGE = re.compile(r"\d(?:[\d.,]*\d)?\u00a0?%?–\d(?:[\d.,]*\d)?(?:\u00a0?%)?")
+
+
+def prose(text: str) -> str:
+    """A Typst expression printing ``text`` literally, with every range of figures in an
+    unbreakable box: "82,3–" at the end of a line and "85,6 %" on the next read as two
+    numbers. (A word joiner would do it too, but pdftotext extracts it into the text.)"""
+    parts, start = [], 0
+    for match in _RANGE.finditer(text):
+        if match.start() > start:
+            parts.append(string(text[start : match.start()]))
+        parts.append(f"box({string(match.group())})")
+        start = match.end()
+    if start < len(text) or not parts:
+        parts.append(string(text[start:]))
+    return " + ".join(parts)
+
+
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 
 
@@ -90,7 +109,8 @@ def svg(spec: dict[str, object]) -> str:
 _FIGURE_EM, _HEADER_EM = 0.58, 0.62
 _HEADER_WORDS = (14, 12, 10, 8, 7, 6, 5)  # header letters kept on one line, most first
 _CELL_INSET_PT = 4  # table inset on each side
-_FIGURES_SHARE = 0.8  # at most this much of the width goes to the figures' columns
+# a text column keeps room for this many letters of about 0.5 em before the figures widen
+_TEXT_LETTERS, _TEXT_EM = 14, 0.5
 
 
 def _columns(block: Table, numeric: tuple[bool, ...], size_pt: float) -> list[str]:
@@ -111,7 +131,8 @@ def _columns(block: Table, numeric: tuple[bool, ...], size_pt: float) -> list[st
             for n, w, x in zip(longest, words, numeric, strict=True)
             if x
         ]
-        if weights and sum(figures) <= _FIGURES_SHARE * room:
+        text_room = sum(min(w, _TEXT_LETTERS) * _TEXT_EM + inset for w in weights)
+        if weights and sum(figures) + text_room <= room:
             f, t = iter(figures), iter(weights)
             return [f"{next(f):.2f}em" if x else f"{next(t)}fr" for x in numeric]
     # Too many figures for their natural widths (or no text column): every column by its
@@ -168,11 +189,11 @@ def _chart(block: Chart) -> str:
 
 def _block(block: Block, numbering: str = "") -> str:
     if isinstance(block, Paragraph):
-        return f"#par({string(block.text)})"
+        return f"#par({prose(block.text)})"
     if isinstance(block, Subheading):
         return f"#heading(level: 2{numbering}, {string(block.text)})"
     if isinstance(block, Bullets):
-        return f"#list({_strings(block.items)})"
+        return f"#list({', '.join(prose(item) for item in block.items)})"
     if isinstance(block, Table):
         return _table(block)
     if isinstance(block, Chart):
