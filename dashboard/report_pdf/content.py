@@ -30,17 +30,16 @@ from dashboard.formatting import (
     format_percent,
 )
 from dashboard.i18n import Lang, field_label, group_words, label, metric_label, t
-from dashboard.metrics import outcomes, registry, views
+from dashboard.metrics import methods, outcomes, registry, views
 from dashboard.metrics.export_tables import method_label, scope_text
 from dashboard.metrics.filters import query_params
 from dashboard.metrics.findings import (
-    CHI2_ALPHA,
     chi2_sentence,
     finding_sentence,
     format_p,
     rule_finding_sentence,
 )
-from dashboard.metrics.incidents import COLUMNS, FUNNEL_CONFIDENCES, STRATUM_KEYS, Outcome
+from dashboard.metrics.incidents import COLUMNS, FUNNEL_CONFIDENCES, Outcome
 from dashboard.metrics.report import MetricsReport
 
 # The questions the data cannot answer: one Markdown file each in the answers folder.
@@ -390,7 +389,7 @@ class _Builder:
         )
         blocks.append(Subheading(t("report.uniform_heading", lang)))
         screening = self.report.screenings.get("police_report")
-        level = level_text(screening.confidence, lang) if screening else ""
+        level = methods.level_text(screening.confidence, lang) if screening else ""
         blocks.append(Paragraph(t("report_figures.uniform_intro", lang, level=level, **self.words)))
         blocks += _chart(
             _funnel_chart(self.report, "police_report", lang),
@@ -398,7 +397,7 @@ class _Builder:
                 "report_figures.fig_funnel",
                 lang,
                 group=self.words["group"],
-                inner=level_text(FUNNEL_CONFIDENCES[0], lang),
+                inner=methods.level_text(FUNNEL_CONFIDENCES[0], lang),
                 level=level,
             ),
         )
@@ -573,7 +572,7 @@ class _Builder:
         def total(column: str) -> int:
             return int(focus[column].sum())
 
-        interval = level_text(stats.INTERVAL_CONFIDENCE, lang)
+        interval = methods.level_text(stats.INTERVAL_CONFIDENCE, lang)
         figures = self.outcome_figures("work_accident")
         paragraphs = [
             t("report_figures.work_accident_paragraph", lang, **figures, interval=interval)
@@ -686,10 +685,9 @@ class _Builder:
         return [heading, Paragraph(text)]
 
     def method_values(self) -> dict[str, str]:
-        """Every level and threshold the appendix names, formatted from the declaration the
-        figures are computed with (no second copy of any of them)."""
+        """Every level and threshold the appendix names (:func:`methods.method_values`) and
+        the settings it states: the work-accident deadline and the inquiry deadlines."""
         lang = self.lang
-        inner, outer = FUNNEL_CONFIDENCES[0], FUNNEL_CONFIDENCES[-1]
         deadlines = ", ".join(
             t(
                 "report_method.deadline_item",
@@ -700,19 +698,7 @@ class _Builder:
             for kind, days in self.deadlines.items()
         )
         return {
-            **self.words,
-            "interval": level_text(stats.INTERVAL_CONFIDENCE, lang),
-            "inner": level_text(inner, lang),
-            "outer": level_text(outer, lang),
-            "strata": " × ".join(field_label(k, lang).lower() for k in STRATUM_KEYS),
-            "max_rate": level_text(stats.NULL_MAX_RATE, lang),
-            "min_expected": format_number(stats.MIN_EXPECTED, lang),
-            "trim": level_text(stats.WINSOR_FRACTION, lang),
-            "od_alpha": format_number(stats.OVERDISPERSION_ALPHA, lang, 2),
-            "fdr": level_text(stats.SCREENING_FDR, lang),
-            "tables": format_number(stats.MONTE_CARLO_TABLES, lang),
-            "chi2_alpha": format_number(CHI2_ALPHA, lang, 2),
-            "adjust": t(f"report.adjust_{self.report.adjust}", lang),
+            **methods.method_values(lang, self.report.by, adjust=self.report.adjust),
             "days": format_number(self.days, lang),
             "deadlines": deadlines,
         }
@@ -809,12 +795,6 @@ class _Builder:
             Bullets(tuple(t(f"report_method.source_{key}", lang) for key in SOURCES)),
         ]
         return Section(t("report.appendix_title", lang), tuple(blocks))
-
-
-def level_text(fraction: float, lang: Lang) -> str:
-    """A level or rate as the appendix names it: 0.05 -> "5 %", 0.998 -> "99,8 %"."""
-    decimals = 0 if round(100 * fraction, 6).is_integer() else 1
-    return format_percent(fraction, lang, decimals)
 
 
 def _filters_text(report: MetricsReport, lang: Lang) -> str:

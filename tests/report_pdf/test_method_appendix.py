@@ -19,9 +19,8 @@ import pytest
 
 from dashboard import stats, store
 from dashboard.i18n import LANGS, Lang, label
-from dashboard.metrics import findings, incidents
+from dashboard.metrics import findings, incidents, methods
 from dashboard.metrics.report import MetricsReport, build_report
-from dashboard.report_pdf import content
 from dashboard.report_pdf.content import Bullets, Paragraph, Subheading, Table, build_document
 
 GENERATED = datetime(2026, 12, 4, 9, 30).astimezone()
@@ -160,7 +159,7 @@ def test_the_appendix_follows_a_changed_declaration(
     monkeypatch.setattr(stats, "MIN_EXPECTED", 3.0)
     monkeypatch.setattr(stats, "MONTE_CARLO_TABLES", 999)
     monkeypatch.setattr(stats, "INTERVAL_CONFIDENCE", 0.9)
-    monkeypatch.setattr(content, "FUNNEL_CONFIDENCES", (0.8, 0.999))
+    monkeypatch.setattr(methods, "FUNNEL_CONFIDENCES", (0.8, 0.999))
     text = _prose(_appendix(con, report, lang))
     assert set(re.findall(r"\d+(?:[.,]\d+)? ?%", text)) == {
         _percent(v, lang) for v in (0.1, 0.2, 0.15, 0.8, 0.999, 0.9)
