@@ -49,7 +49,7 @@ def rate_by_group(
             ci_low=f"{outcome}_rate_ci_low",
             ci_high=f"{outcome}_rate_ci_high",
             label=by,
-            baseline=outcomes.outcome_totals(report.incidents, outcome).rate,
+            baseline=outcomes.outcome_totals(report.totals, outcome).rate,
             lang=lang,
             title=t(f"{section}.rate_title", lang),
             signal=f"{outcome}_rate_signal",

@@ -193,16 +193,21 @@ def equal_treatment(
     for outcome in OUTCOMES:
         result[f"{outcome}_rate"] = {
             **chi2_for(metrics, outcome),
-            "outside_99_8": [
-                {
-                    "department": f.department,
-                    "unit": f.unit,
-                    "observed": f.observed,
-                    "expected": round(f.expected, 2),
-                    "oe": round(f.ratio, 3),
-                    "direction": f.direction,
-                }
-                for f in outliers(metrics, outcome)
-            ],
+            "outside_99_8": outside_99_8(metrics, outcome),
         }
     return result
+
+
+def outside_99_8(metrics: pl.DataFrame, outcome: Outcome) -> list[dict[str, Any]]:
+    """The groups outside the 99.8 % limits of one outcome's O/E funnel, as JSON objects."""
+    return [
+        {
+            "department": f.department,
+            "unit": f.unit,
+            "observed": f.observed,
+            "expected": round(f.expected, 2),
+            "oe": round(f.ratio, 3),
+            "direction": f.direction,
+        }
+        for f in outliers(metrics, outcome)
+    ]

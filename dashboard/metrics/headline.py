@@ -56,14 +56,9 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def headline(report: MetricsReport) -> Headline:
-    """Sum the groups of a report into municipality-level (or filtered) totals."""
-    inc, inq = report.incidents, report.inquiries
-
-    def total(frame: pl.DataFrame, column: str) -> int:
-        return int(frame[column].sum()) if frame.height else 0
-
-    counts = {c: total(inc, c) for c in registry.SUMMED_COLUMNS}
-    counts |= {c: total(inq, c) for c in INQUIRY_TOTALS}
+    """The municipality-level (or filtered) totals of a report, summed over its groups
+    before suppression (``report.totals``)."""
+    counts = {c: report.totals[c] for c in (*registry.SUMMED_COLUMNS, *INQUIRY_TOTALS)}
     return Headline(counts)
 
 

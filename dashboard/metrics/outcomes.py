@@ -89,11 +89,14 @@ class OutcomeTotals:
         return self.share("work_accidents_within_deadline_share")
 
 
-def outcome_totals(incidents: pl.DataFrame, outcome: Outcome) -> OutcomeTotals:
-    """Sum ``report.incidents`` over its groups for one outcome."""
+def outcome_totals(incidents: pl.DataFrame | Mapping[str, int], outcome: Outcome) -> OutcomeTotals:
+    """The totals of one outcome: ``report.totals`` (summed before suppression), or an
+    unsuppressed metrics frame summed over its groups."""
     cols = COLUMNS[outcome]
 
     def total(column: str) -> int:
+        if not isinstance(incidents, pl.DataFrame):
+            return int(incidents.get(column, 0))
         return int(incidents[column].sum()) if incidents.height and column in incidents else 0
 
     return OutcomeTotals(
@@ -232,28 +235,37 @@ def count_cells(
 ) -> pl.DataFrame:
     """The count ``columns`` as text in ``lang``, counts from 1 to ``suppress_below`` − 1 as
     "<5". A count is small when its column is listed in the row's ``small_counts`` (when the
-    frame has that column) or when its value is in that range."""
-    listed = (
-        frame["small_counts"].to_list()
-        if "small_counts" in frame.columns
-        else [None] * frame.height
-    )
+    frame has that column) or when its value is in that range; a count listed only in
+    ``suppressed_counts`` (hidden so that a small one cannot be recovered) is "skjult"."""
+
+    def listed(name: str) -> list[Any]:
+        return frame[name].to_list() if name in frame.columns else [None] * frame.height
+
+    hidden_word = t("disclosure.hidden", lang)
     cells = {}
     for column in columns:
-        cells[column] = pl.Series(
-            column,
-            [
+        texts = []
+        for value, small, hidden in zip(
+            frame[column].to_list(),
+            listed("small_counts"),
+            listed("suppressed_counts"),
+            strict=True,
+        ):
+            is_small = (value is not None and 0 < value < suppress_below) or column in (
+                small or ()
+            )
+            if not is_small and column in (hidden or ()):
+                texts.append(hidden_word)
+                continue
+            texts.append(
                 format_count(
                     None if value is None else int(value),
                     lang,
-                    small=(value is not None and 0 < value < suppress_below)
-                    or column in (small or ()),
+                    small=is_small,
                     threshold=suppress_below,
                 )
-                for value, small in zip(frame[column].to_list(), listed, strict=True)
-            ],
-            dtype=pl.String,
-        )
+            )
+        cells[column] = pl.Series(column, texts, dtype=pl.String)
     return frame.with_columns(*cells.values())
 
 

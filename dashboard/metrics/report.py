@@ -12,12 +12,14 @@ import duckdb
 import polars as pl
 
 from dashboard import queries
+from dashboard.metrics import disclosure, registry
 from dashboard.metrics.equal_treatment import (
     GroupFinding,
     RuleFinding,
     cmh_for,
     equal_treatment,
     outliers,
+    outside_99_8,
     rule_outliers,
 )
 from dashboard.metrics.filters import ALL, GROUP_BY, Filters, GroupBy, Scope, query_params
@@ -54,6 +56,10 @@ class MetricsReport:
     rule_findings: list[RuleFinding] = field(default_factory=list)
     suppress_below: int = 5
     adjust: Adjust = "holm"
+    # every count summed over the groups before suppression (the headline and page totals)
+    totals: dict[str, int] = field(default_factory=dict)
+    # False only for an analyst's explicit --unsuppressed / export option (audit-logged)
+    suppressed: bool = True
     _cmh: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
 
     def tests_with_cmh(self, name: str) -> dict[str, Any]:
@@ -62,8 +68,24 @@ class MetricsReport:
         only the equal-treatment page, the export and the CLI need it."""
         if name not in self._cmh:
             outcome = cast(Outcome, name.removesuffix("_rate"))
-            self._cmh[name] = cmh_for(self.strata, outcome, adjust=self.adjust).to_dicts()
+            rows = cmh_for(self.strata, outcome, adjust=self.adjust).to_dicts()
+            self._cmh[name] = [self._suppress_cmh(row, outcome) for row in rows]
         return {**self.equal_treatment[name], "cmh": self._cmh[name]}
+
+    def _suppress_cmh(self, row: dict[str, Any], outcome: Outcome) -> dict[str, Any]:
+        """A group's CMH result with its figures null where its count or denominator is
+        suppressed: the statistic and the odds ratio of one group would give them back."""
+        if not self.suppressed:
+            return row
+        spec = registry.BY_NAME[outcome]
+        hidden = self.incidents.filter(
+            pl.col("department").eq_missing(row.get("department")),
+            pl.col("unit").eq_missing(row.get("unit")),
+        )["suppressed_counts"].to_list()
+        if not any(spec.count in h or spec.known in h for h in hidden):
+            return row
+        keep = ("department", "unit")
+        return {k: (v if k in keep else None) for k, v in row.items()}
 
 
 def build_report(
@@ -77,11 +99,16 @@ def build_report(
     suppress_below: int = 5,
     adjust: Adjust = "holm",
     delays: bool = True,
+    unsuppressed: bool = False,
 ) -> MetricsReport:
     """Run the queries of one view and compute every metric and test.
 
     ``delays=False`` leaves out the days-to-action quantiles (their columns are null) for
     pages that do not show them: the quantiles cost as much as all the counts together.
+
+    The per-group frames are suppressed (:func:`dashboard.metrics.disclosure.suppress`)
+    before they leave: small counts and whatever would give them back are null.
+    ``unsuppressed=True`` leaves them in; only an analyst may ask, and the caller logs it.
     """
     if by not in GROUP_BY:
         raise ValueError(f"Group by one of {', '.join(GROUP_BY)}, not {by!r}.")
@@ -106,7 +133,21 @@ def build_report(
     inquiries_by_type = inquiry_metrics(
         durations, suppress_below=suppress_below, keys=INQUIRY_TYPE_KEYS
     )
+    totals = {
+        **{c: _total(incidents, c) for c in registry.SUMMED_COLUMNS},
+        **{c: _total(inquiries, c) for c in disclosure.INQUIRIES.counts},
+    }
+    tests = equal_treatment(incidents, strata, adjust=adjust)
+    if not unsuppressed:
+        incidents = disclosure.suppress(incidents, disclosure.INCIDENTS, suppress_below)
+        inquiries = disclosure.suppress(inquiries, disclosure.INQUIRIES, suppress_below)
+        inquiries_by_type = disclosure.suppress(
+            inquiries_by_type, disclosure.INQUIRIES, suppress_below
+        )
+    # from the frame shown: a group whose O/E is suppressed is not named with its figures
     findings = [f for outcome in OUTCOMES for f in outliers(incidents, outcome)]
+    for outcome in OUTCOMES:
+        tests[f"{outcome}_rate"]["outside_99_8"] = outside_99_8(incidents, outcome)
     return MetricsReport(
         filters=filters,
         scope=scope,
@@ -115,13 +156,19 @@ def build_report(
         incidents=incidents,
         inquiries=inquiries,
         strata=strata,
-        equal_treatment=equal_treatment(incidents, strata, adjust=adjust),
+        equal_treatment=tests,
         findings=findings,
         inquiries_by_type=inquiries_by_type,
         rule_findings=rule_outliers(incidents),
         suppress_below=suppress_below,
         adjust=adjust,
+        totals=totals,
+        suppressed=not unsuppressed,
     )
+
+
+def _total(frame: pl.DataFrame, column: str) -> int:
+    return int(frame[column].sum()) if frame.height and column in frame.columns else 0
 
 
 def _clean(value: Any) -> Any:

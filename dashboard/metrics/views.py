@@ -114,10 +114,13 @@ class InquiryTotals:
         return self.answered_within_deadline / self.answered if self.answered else None
 
 
-def inquiry_totals(inquiries: pl.DataFrame) -> InquiryTotals:
-    """Sum ``report.inquiries`` over its groups."""
+def inquiry_totals(inquiries: pl.DataFrame | Mapping[str, int]) -> InquiryTotals:
+    """The inquiry totals: ``report.totals`` (summed before suppression), or an
+    unsuppressed ``report.inquiries`` summed over its groups."""
 
     def total(column: str) -> int:
+        if not isinstance(inquiries, pl.DataFrame):
+            return int(inquiries.get(column, 0))
         return int(inquiries[column].sum()) if inquiries.height else 0
 
     return InquiryTotals(
@@ -152,10 +155,13 @@ def inquiry_group_table(
         rows[metric_label(column, lang)] = []
     for row in labelled.iter_rows(named=True):
         small = set(row["small_counts"] or [])
+        hidden = set(row.get("suppressed_counts") or []) - small
         rows[group].append(str(row[by]))
         for column in counts:
             rows[metric_label(column, lang)].append(
-                _count(row[column], column in small, lang, suppress_below)
+                t("disclosure.hidden", lang)
+                if column in hidden
+                else _count(row[column], column in small, lang, suppress_below)
             )
         for column in shares:
             rows[metric_label(column, lang)].append(format_percent(row[column], lang))

@@ -11,7 +11,7 @@ from dashboard.metrics import outcomes
 
 page = analysis_page("nav.documentation")
 cur, lang, view, report = page.cur, page.lang, page.view, page.report
-totals = outcomes.outcome_totals(report.incidents, "documentation")
+totals = outcomes.outcome_totals(report.totals, "documentation")
 
 st.write(t("documentation.intro", lang))
 outcome_sections.headline(

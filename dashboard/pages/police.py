@@ -15,7 +15,7 @@ LIST_LIMIT = 500
 
 page = analysis_page("nav.police", delays=True)
 cur, lang, view, report = page.cur, page.lang, page.view, page.report
-totals = outcomes.outcome_totals(report.incidents, "police_report")
+totals = outcomes.outcome_totals(report.totals, "police_report")
 
 st.write(t("police.intro", lang))
 outcome_sections.headline(

@@ -25,7 +25,7 @@ st.write(t("response_times.intro", lang, date=format_date(extract, lang)))
 st.caption(t("response_times.filters_note", lang))
 
 # Key figures
-totals = views.inquiry_totals(report.inquiries)
+totals = views.inquiry_totals(report.totals)
 st.subheader(t("response_times.headline", lang))
 figures = st.columns(4)
 figures[0].metric(

@@ -16,7 +16,7 @@ LIST_LIMIT = 500
 
 page = analysis_page("nav.work_accidents", delays=True)
 cur, lang, view, report = page.cur, page.lang, page.view, page.report
-totals = outcomes.outcome_totals(report.incidents, "work_accident")
+totals = outcomes.outcome_totals(report.totals, "work_accident")
 counts = totals.counts
 days = format_number(context.settings().work_accident_days, lang)
 

@@ -33,7 +33,7 @@ def con():
 
 @pytest.fixture(scope="module")
 def report(con):
-    return build_report(con, by="unit")
+    return build_report(con, by="unit", unsuppressed=True)
 
 
 def params(filters: Filters | None = None, scope: Scope = ALL, **extra) -> dict:
