@@ -26,7 +26,7 @@ the frames are a few hundred rows, so the greedy Danmarks Statistik rule is enou
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,151 +108,162 @@ INQUIRIES = SuppressionSpec(
 )
 
 
-def _protect(values: np.ndarray, hidden: np.ndarray, threshold: int) -> bool:
-    """Make one line (a column, or a row relation's parts) safe: the hidden cells at least
-    two and summing to at least ``threshold``. Hides the next-smallest positive cell shown
-    in place (``hidden``); returns False when no cell is left to hide, so that the line's
-    total must be hidden. A line with no hidden cell is safe."""
-    if not hidden.any():
-        return True
-    while hidden.sum() < 2 or values[hidden].sum() < threshold:
-        candidates = np.flatnonzero(~hidden & (values > 0))
-        if not candidates.size:
-            return False
-        hidden[candidates[np.argmin(values[candidates])]] = True
-    return True
+Cell = tuple[int, str]  # (row, count column); row == frame.height is the row of totals
+
+
+def _lines(height: int, spec: SuppressionSpec, counts: list[str]) -> list[tuple[Cell, list[Cell]]]:
+    """Every (total, parts) relation a reader can use: each column adds up to its total
+    (the row of totals), and each declared relation holds in every row, the totals' too."""
+    lines = [((height, c), [(r, c) for r in range(height)]) for c in counts]
+    for total, parts in spec.relations:
+        if total in counts and all(p in counts for p in parts):
+            lines += [((r, total), [(r, p) for p in parts]) for r in range(height + 1)]
+    return lines
+
+
+def _protect_line(
+    total: Cell, parts: list[Cell], values: dict[Cell, int], hidden: set[Cell], threshold: int
+) -> None:
+    """Make one line safe, adding to ``hidden``: when its total is shown, the hidden parts
+    must be at least two and sum to at least ``threshold`` (the next-smallest positive part
+    is hidden until they do, and the total when no part is left); when its total is hidden,
+    at least one positive part must be hidden too, or the parts would add up to it."""
+    hidden_parts = [p for p in parts if p in hidden]
+    if total in hidden:
+        if not hidden_parts:
+            shown = sorted((values[p], p) for p in parts if values[p] > 0)
+            if shown:
+                hidden.add(shown[0][1])
+        return
+    if not hidden_parts:
+        return
+    while len(hidden_parts) < 2 or sum(values[p] for p in hidden_parts) < threshold:
+        shown = sorted((values[p], p) for p in parts if p not in hidden and values[p] > 0)
+        if not shown:
+            hidden.add(total)
+            return
+        hidden.add(shown[0][1])
+        hidden_parts.append(shown[0][1])
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A suppressed frame and the count columns whose total over its rows must be hidden
+    too (the headline shows them as hidden)."""
+
+    frame: pl.DataFrame
+    hidden_totals: frozenset[str]
 
 
 def suppression_mask(
     frame: pl.DataFrame, spec: SuppressionSpec, threshold: int
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """For each count column of ``spec`` in ``frame``: (primary, all) boolean masks of the
-    rows where it is suppressed; ``all`` includes the secondary cells."""
+) -> tuple[set[Cell], set[Cell]]:
+    """The (primary, all) suppressed cells of ``frame``'s count columns; ``all`` includes
+    the secondary cells, and row ``frame.height`` stands for the totals over the rows."""
     counts = [c for c in spec.counts if c in frame.columns]
-    values = {c: frame[c].fill_null(0).to_numpy().astype(np.int64) for c in counts}
-    primary = {c: (values[c] >= 1) & (values[c] < threshold) for c in counts}
-    hidden = {c: primary[c].copy() for c in counts}
-    changed = True
-    while changed:
-        before = sum(int(m.sum()) for m in hidden.values())
-        for c in counts:
-            # the column's total is shown (the headline); when it is itself small it shows
-            # as "<5", so a column whose hidden cells cannot reach the threshold is safe
-            _protect(values[c], hidden[c], threshold)
-        for total, parts in spec.relations:
-            if total not in values or any(p not in values for p in parts):
-                continue
-            for row in range(frame.height):
-                line = np.array([values[p][row] for p in parts])
-                line_hidden = np.array([hidden[p][row] for p in parts])
-                if hidden[total][row]:
-                    # a hidden total is the sum of its parts when they are all shown
-                    shown = np.flatnonzero(~line_hidden & (line > 0))
-                    if not line_hidden.any() and shown.size:
-                        line_hidden[shown[np.argmin(line[shown])]] = True
-                elif not _protect(line, line_hidden, threshold):
-                    hidden[total][row] = True
-                for p, h in zip(parts, line_hidden, strict=True):
-                    hidden[p][row] = h
-        changed = sum(int(m.sum()) for m in hidden.values()) != before
-    return primary, hidden
+    n = frame.height
+    values: dict[Cell, int] = {}
+    for c in counts:
+        column = [int(v) for v in frame[c].fill_null(0).to_list()]
+        values |= {(r, c): v for r, v in enumerate(column)}
+        values[(n, c)] = sum(column)
+    primary = {cell for cell, v in values.items() if 1 <= v < threshold}
+    hidden = set(primary)
+    lines = _lines(n, spec, counts)
+    while True:
+        before = len(hidden)
+        for total, parts in lines:
+            _protect_line(total, parts, values, hidden, threshold)
+        if len(hidden) == before:
+            return primary, hidden
 
 
-def suppress(frame: pl.DataFrame, spec: SuppressionSpec, threshold: int) -> pl.DataFrame:
+def suppress(frame: pl.DataFrame, spec: SuppressionSpec, threshold: int) -> Suppressed:
     """``frame`` with the suppressed counts and everything computed from them set to null,
     ``small_counts`` (primary) and ``suppressed_counts`` (primary and secondary) listing
-    the hidden count columns of each row. See the module's docstring for the rule."""
+    the hidden count columns of each row, and the columns whose total must be hidden. See
+    the module's docstring for the rule."""
     if frame.is_empty():
-        return frame.with_columns(
-            small_counts=pl.lit([], dtype=pl.List(pl.String)),
-            suppressed_counts=pl.lit([], dtype=pl.List(pl.String)),
+        return Suppressed(
+            frame.with_columns(
+                small_counts=pl.lit([], dtype=pl.List(pl.String)),
+                suppressed_counts=pl.lit([], dtype=pl.List(pl.String)),
+            ),
+            frozenset(),
         )
     primary, hidden = suppression_mask(frame, spec, threshold)
-    counts = list(hidden)
+    n = frame.height
+    counts = [c for c in spec.counts if c in frame.columns]
 
-    def listed(masks: dict[str, np.ndarray]) -> pl.Series:
+    def mask(column: str) -> np.ndarray:
+        return np.array([(r, column) in hidden for r in range(n)], dtype=bool)
+
+    def listed(cells: set[Cell]) -> pl.Series:
         return pl.Series(
-            [[c for c in counts if masks[c][row]] for row in range(frame.height)],
-            dtype=pl.List(pl.String),
+            [[c for c in counts if (r, c) in cells] for r in range(n)], dtype=pl.List(pl.String)
         )
 
-    nulls = {c: hidden[c] for c in counts}
+    nulls = {c: mask(c) for c in counts}
     for column, needs in spec.dependents.items():
         if column in frame.columns:
-            mask = np.zeros(frame.height, dtype=bool)
-            for need in needs:
-                if need in hidden:
-                    mask |= hidden[need]
-            nulls[column] = mask
-    return frame.with_columns(
+            nulls[column] = np.logical_or.reduce(
+                [mask(need) for need in needs if need in counts] or [np.zeros(n, dtype=bool)]
+            )
+    shown = frame.with_columns(
         *(
-            pl.when(pl.Series(mask)).then(None).otherwise(pl.col(column)).alias(column)
-            for column, mask in nulls.items()
+            pl.when(pl.Series(m)).then(None).otherwise(pl.col(column)).alias(column)
+            for column, m in nulls.items()
         ),
         small_counts=listed(primary),
         suppressed_counts=listed(hidden),
     )
+    # a total of 1 to threshold − 1 is shown as "<5" wherever it is, so it is not listed
+    totals = frozenset(c for c in counts if (n, c) in hidden and (n, c) not in primary)
+    return Suppressed(shown, totals)
 
 
-def recoverable(
-    shown: pl.DataFrame,
-    truth: pl.DataFrame,
-    spec: SuppressionSpec,
-    totals: Mapping[str, int],
-    threshold: int,
-    *,
-    outcomes: Sequence[str] = registry.OUTCOME_NAMES,
-) -> list[str]:
-    """The counts of 1 to ``threshold`` − 1 in ``truth`` that ``shown`` (the same rows, after
-    suppression) gives back, each as a sentence naming the recovery: rate × denominator,
-    O/E × expected, interval inversion (a Wilson interval fixes count and denominator),
-    and a column or row total minus the other cells. Empty when nothing is recoverable.
-    ``totals`` are the column totals a reader sees (the headline)."""
-    found: list[str] = []
-    small = {
-        c: [(r, v) for r, v in enumerate(truth[c].to_list()) if v is not None and 0 < v < threshold]
-        for c in spec.counts
-        if c in truth.columns
+def suppress_breakdown(
+    frame: pl.DataFrame, count: str, groups: pl.DataFrame, threshold: int
+) -> pl.DataFrame:
+    """A group × category table of ``count`` (``documented_by`` …) suppressed by the same
+    rule: its small cells hidden, and in each group's line a second one, the group's total
+    being its ``count`` in ``groups`` (the suppressed metrics frame), known unless hidden
+    there. The hidden cells are null and listed in ``small_counts`` / ``suppressed_counts``."""
+    keys = ["department", "unit"]
+    empty: list[str] = []
+    if frame.is_empty():
+        return frame.with_columns(
+            small_counts=pl.lit(empty, dtype=pl.List(pl.String)),
+            suppressed_counts=pl.lit(empty, dtype=pl.List(pl.String)),
+        )
+    hidden_totals = {
+        (row["department"], row["unit"])
+        for row in groups.select(*keys, "suppressed_counts").iter_rows(named=True)
+        if count in (row["suppressed_counts"] or [])
     }
-    for c, cells in small.items():
-        for row, value in cells:
-            if shown[c][row] is not None:
-                found.append(f"{c}[{row}] = {value} is shown")
-    # rate × denominator and interval inversion: the rate or its interval of a small count
-    for o in outcomes:
-        spec_o = registry.BY_NAME[o]  # type: ignore[index]
-        for row, value in small.get(spec_o.count, []):
-            for col in (f"{o}_rate", f"{o}_rate_ci_low", f"{o}_rate_ci_high"):
-                if col in shown.columns and shown[col][row] is not None:
-                    found.append(f"{spec_o.count}[{row}] = {value} from {col}")
-            for col in (f"{o}_oe", f"{o}_expected", f"{o}_oe_ci_low", f"{o}_p"):
-                if col in shown.columns and shown[col][row] is not None:
-                    found.append(f"{spec_o.count}[{row}] = {value} from {col} (O/E × expected)")
-    for share in registry.SHARES:
-        for row, value in small.get(share.part, []):
-            if share.name in shown.columns and shown[share.name][row] is not None:
-                found.append(f"{share.part}[{row}] = {value} from {share.name}")
-    # totals minus the other cells: a column with one hidden cell, or hidden cells whose
-    # sum is small, gives back that sum
-    for c in small:
-        hidden = [r for r, v in enumerate(shown[c].to_list()) if v is None]
-        true_values = truth[c].fill_null(0).to_list()
-        total = totals.get(c)
-        if total is None or not hidden or 0 < total < threshold:
-            continue
-        hidden_sum = sum(true_values[r] for r in hidden)
-        if len(hidden) == 1 or 0 < hidden_sum < threshold:
-            found.append(f"{c}: total {total} minus the cells shown gives {hidden_sum}")
-    for total_col, parts in spec.relations:
-        for row in range(shown.height):
-            cells = [total_col, *parts]
-            hidden = [c for c in cells if shown[c][row] is None and truth[c][row]]
-            if not hidden:
-                continue
-            if len(hidden) == 1:
-                found.append(f"row {row}: {hidden[0]} from {total_col} = sum of {parts}")
-            elif total_col not in hidden:
-                hidden_sum = sum(truth[c][row] for c in hidden)
-                if hidden_sum < threshold:
-                    found.append(f"row {row}: {hidden} sum to {hidden_sum}, from {total_col}")
-    return found
+    values = [int(v or 0) for v in frame[count].to_list()]
+    group_of = list(zip(frame["department"].to_list(), frame["unit"].to_list(), strict=True))
+    cells: dict[Cell, int] = {(r, count): v for r, v in enumerate(values)}
+    primary = {cell for cell, v in cells.items() if 1 <= v < threshold}
+    hidden = set(primary)
+    lines: dict[tuple[object, object], list[Cell]] = {}
+    for r, group in enumerate(group_of):
+        lines.setdefault(group, []).append((r, count))
+    for number, (group, parts) in enumerate(lines.items()):
+        # the group's total as a cell of its own, hidden when the metrics frame hides it
+        total: Cell = (-1 - number, count)
+        cells[total] = sum(cells[p] for p in parts)
+        if group in hidden_totals:
+            hidden.add(total)
+        _protect_line(total, parts, cells, hidden, threshold)
+    mask = [(r, count) in hidden for r in range(frame.height)]
+    return frame.with_columns(
+        pl.when(pl.Series(mask)).then(None).otherwise(pl.col(count)).alias(count),
+        small_counts=pl.Series(
+            [[count] if (r, count) in primary else empty for r in range(frame.height)],
+            dtype=pl.List(pl.String),
+        ),
+        suppressed_counts=pl.Series(
+            [[count] if m else empty for m in mask], dtype=pl.List(pl.String)
+        ),
+    )

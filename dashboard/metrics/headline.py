@@ -28,10 +28,11 @@ class Headline:
     shares computed from them (``value(name)``; attribute access works too:
     ``h.police_report_rate``)."""
 
-    counts: Mapping[str, int] = field(default_factory=dict)
+    counts: Mapping[str, int | None] = field(default_factory=dict)
 
     def value(self, name: str) -> int | float | None:
-        """A count, an outcome's rate or a registry share by its metric name."""
+        """A count, an outcome's rate or a registry share by its metric name; None for a
+        count whose total the metrics layer hides, and for the rates computed from it."""
         if name in self.counts:
             return self.counts[name]
         for spec in registry.OUTCOMES:
@@ -39,7 +40,9 @@ class Headline:
                 return _rate(self.counts[spec.count], self.counts[spec.known])
         for share in registry.SHARES:
             if name == share.name:
-                return _rate(self.counts[share.part], sum(self.counts[c] for c in share.whole))
+                whole = [self.counts[c] for c in share.whole]
+                total = None if None in whole else sum(w for w in whole if w is not None)
+                return _rate(self.counts[share.part], total)
         raise KeyError(f"no headline figure {name!r}")
 
     def __getattr__(self, name: str) -> int | float | None:
@@ -51,7 +54,9 @@ class Headline:
             raise AttributeError(name) from None
 
 
-def _rate(part: int, whole: int) -> float | None:
+def _rate(part: int | None, whole: int | None) -> float | None:
+    if part is None or whole is None:
+        return None
     return part / whole if whole else None
 
 

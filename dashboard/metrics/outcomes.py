@@ -54,28 +54,31 @@ __all__ = [
 
 @dataclass(frozen=True)
 class OutcomeTotals:
-    """The figures of one outcome summed over the groups of a report."""
+    """The figures of one outcome summed over the groups of a report; a count is None where
+    the metrics layer hides the total (so that a hidden cell cannot be worked out from it),
+    and so is every figure computed from it."""
 
-    incidents: int
-    count: int  # incidents where the thing was done (police reports, warnings …)
-    known: int  # incidents where it is known whether it was done
-    counts: Mapping[str, int]  # every count of the metrics frame, summed
+    incidents: int | None
+    count: int | None  # incidents where the thing was done (police reports, warnings …)
+    known: int | None  # incidents where it is known whether it was done
+    counts: Mapping[str, int | None]  # every count of the metrics frame, summed
 
     @property
     def rate(self) -> float | None:
         """Share of the incidents where it is known that were done (None when none is known)."""
-        return self.count / self.known if self.known else None
+        return _ratio(self.count, [self.known])
 
     @property
-    def unknown(self) -> int:
+    def unknown(self) -> int | None:
         """Incidents where it is not known whether the thing was done."""
+        if self.incidents is None or self.known is None:
+            return None
         return self.incidents - self.known
 
     def share(self, name: str) -> float | None:
         """A share of the registry (``work_accident_compliance_rate`` …) over the totals."""
         spec = next(s for s in registry.SHARES if s.name == name)
-        whole = sum(self.counts[c] for c in spec.whole)
-        return self.counts[spec.part] / whole if whole else None
+        return _ratio(self.counts[spec.part], [self.counts[c] for c in spec.whole])
 
     @property
     def prior_warning_share(self) -> float | None:
@@ -89,14 +92,25 @@ class OutcomeTotals:
         return self.share("work_accidents_within_deadline_share")
 
 
-def outcome_totals(incidents: pl.DataFrame | Mapping[str, int], outcome: Outcome) -> OutcomeTotals:
-    """The totals of one outcome: ``report.totals`` (summed before suppression), or an
-    unsuppressed metrics frame summed over its groups."""
+def _ratio(part: int | None, whole: Sequence[int | None]) -> float | None:
+    """``part / sum(whole)``; None when the whole is 0 or any of them is hidden (None)."""
+    if part is None or any(w is None for w in whole):
+        return None
+    total = sum(w for w in whole if w is not None)
+    return part / total if total else None
+
+
+def outcome_totals(
+    incidents: pl.DataFrame | Mapping[str, int | None], outcome: Outcome
+) -> OutcomeTotals:
+    """The totals of one outcome: ``report.totals`` (summed before suppression, None where
+    hidden), or an unsuppressed metrics frame summed over its groups."""
     cols = COLUMNS[outcome]
 
-    def total(column: str) -> int:
+    def total(column: str) -> int | None:
         if not isinstance(incidents, pl.DataFrame):
-            return int(incidents.get(column, 0))
+            value = incidents.get(column, 0)
+            return None if value is None else int(value)
         return int(incidents[column].sum()) if incidents.height and column in incidents else 0
 
     return OutcomeTotals(
@@ -251,9 +265,7 @@ def count_cells(
             listed("suppressed_counts"),
             strict=True,
         ):
-            is_small = (value is not None and 0 < value < suppress_below) or column in (
-                small or ()
-            )
+            is_small = (value is not None and 0 < value < suppress_below) or column in (small or ())
             if not is_small and column in (hidden or ()):
                 texts.append(hidden_word)
                 continue

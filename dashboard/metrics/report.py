@@ -56,8 +56,9 @@ class MetricsReport:
     rule_findings: list[RuleFinding] = field(default_factory=list)
     suppress_below: int = 5
     adjust: Adjust = "holm"
-    # every count summed over the groups before suppression (the headline and page totals)
-    totals: dict[str, int] = field(default_factory=dict)
+    # every count summed over the groups before suppression (the headline and page totals);
+    # None for a total hidden so that a hidden cell cannot be worked out from it
+    totals: dict[str, int | None] = field(default_factory=dict)
     # False only for an analyst's explicit --unsuppressed / export option (audit-logged)
     suppressed: bool = True
     _cmh: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
@@ -71,6 +72,13 @@ class MetricsReport:
             rows = cmh_for(self.strata, outcome, adjust=self.adjust).to_dicts()
             self._cmh[name] = [self._suppress_cmh(row, outcome) for row in rows]
         return {**self.equal_treatment[name], "cmh": self._cmh[name]}
+
+    def shown_breakdown(self, frame: pl.DataFrame, count: str) -> pl.DataFrame:
+        """A group × category table of ``count`` from a breakdown query (``documented_by``
+        …) of this view, suppressed as the metrics frame is (unless the report is not)."""
+        if not self.suppressed:
+            return frame
+        return disclosure.suppress_breakdown(frame, count, self.incidents, self.suppress_below)
 
     def _suppress_cmh(self, row: dict[str, Any], outcome: Outcome) -> dict[str, Any]:
         """A group's CMH result with its figures null where its count or denominator is
@@ -133,16 +141,23 @@ def build_report(
     inquiries_by_type = inquiry_metrics(
         durations, suppress_below=suppress_below, keys=INQUIRY_TYPE_KEYS
     )
-    totals = {
+    totals: dict[str, int | None] = {
         **{c: _total(incidents, c) for c in registry.SUMMED_COLUMNS},
         **{c: _total(inquiries, c) for c in disclosure.INQUIRIES.counts},
     }
     tests = equal_treatment(incidents, strata, adjust=adjust)
     if not unsuppressed:
-        incidents = disclosure.suppress(incidents, disclosure.INCIDENTS, suppress_below)
-        inquiries = disclosure.suppress(inquiries, disclosure.INQUIRIES, suppress_below)
-        inquiries_by_type = disclosure.suppress(
-            inquiries_by_type, disclosure.INQUIRIES, suppress_below
+        shown = disclosure.suppress(incidents, disclosure.INCIDENTS, suppress_below)
+        shown_inquiries = disclosure.suppress(inquiries, disclosure.INQUIRIES, suppress_below)
+        # the types' totals are the groups' totals: one hidden there is hidden here too
+        by_type = disclosure.suppress(inquiries_by_type, disclosure.INQUIRIES, suppress_below)
+        hidden = shown.hidden_totals | shown_inquiries.hidden_totals | by_type.hidden_totals
+        totals |= dict.fromkeys(hidden)
+        incidents, inquiries = shown.frame, shown_inquiries.frame
+        inquiries_by_type = by_type.frame
+    else:  # nothing is marked small in what an analyst asked to see in full
+        incidents, inquiries, inquiries_by_type = (
+            f.drop("small_counts", strict=False) for f in (incidents, inquiries, inquiries_by_type)
         )
     # from the frame shown: a group whose O/E is suppressed is not named with its figures
     findings = [f for outcome in OUTCOMES for f in outliers(incidents, outcome)]

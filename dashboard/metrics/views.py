@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import polars as pl
 
@@ -92,35 +92,41 @@ def _yes_no(value: bool | None, lang: Lang) -> str:
 
 @dataclass(frozen=True)
 class InquiryTotals:
-    """Inquiry figures summed over the groups of a report."""
+    """Inquiry figures summed over the groups of a report; None where the metrics layer
+    hides a total (so that a hidden cell cannot be worked out), with the shares from it."""
 
-    inquiries: int
-    answered: int
-    open: int
-    open_overdue: int
-    answered_within_deadline: int
+    inquiries: int | None
+    answered: int | None
+    open: int | None
+    open_overdue: int | None
+    answered_within_deadline: int | None
 
     @property
     def share_within_deadline(self) -> float | None:
         """Share answered within the deadline among the inquiries whose deadline is decided:
         the answered ones and the open ones past their deadline, which count as late (None
         if there are none)."""
-        decided = self.answered + self.open_overdue
-        return self.answered_within_deadline / decided if decided else None
+        if None in (self.answered, self.open_overdue, self.answered_within_deadline):
+            return None
+        decided = cast(int, self.answered) + cast(int, self.open_overdue)
+        return cast(int, self.answered_within_deadline) / decided if decided else None
 
     @property
     def share_within_deadline_answered(self) -> float | None:
         """Share of the answered inquiries answered within the deadline (None if none)."""
+        if self.answered is None or self.answered_within_deadline is None:
+            return None
         return self.answered_within_deadline / self.answered if self.answered else None
 
 
-def inquiry_totals(inquiries: pl.DataFrame | Mapping[str, int]) -> InquiryTotals:
-    """The inquiry totals: ``report.totals`` (summed before suppression), or an
-    unsuppressed ``report.inquiries`` summed over its groups."""
+def inquiry_totals(inquiries: pl.DataFrame | Mapping[str, int | None]) -> InquiryTotals:
+    """The inquiry totals: ``report.totals`` (summed before suppression, None where
+    hidden), or an unsuppressed ``report.inquiries`` summed over its groups."""
 
-    def total(column: str) -> int:
+    def total(column: str) -> int | None:
         if not isinstance(inquiries, pl.DataFrame):
-            return int(inquiries.get(column, 0))
+            value = inquiries.get(column, 0)
+            return None if value is None else int(value)
         return int(inquiries[column].sum()) if inquiries.height else 0
 
     return InquiryTotals(
@@ -154,7 +160,7 @@ def inquiry_group_table(
     for column in [*counts, *shares, *days]:
         rows[metric_label(column, lang)] = []
     for row in labelled.iter_rows(named=True):
-        small = set(row["small_counts"] or [])
+        small = set(row.get("small_counts") or [])
         hidden = set(row.get("suppressed_counts") or []) - small
         rows[group].append(str(row[by]))
         for column in counts:

@@ -72,7 +72,7 @@ rows = context.view_query(cur, "police_without_prior_warning", view.filters, lim
 if rows.is_empty():
     st.info(t("police.without_none", lang))
     st.stop()
-if totals.counts["police_without_prior_warning"] > rows.height:
+if (totals.counts["police_without_prior_warning"] or 0) > rows.height:  # None: hidden, small
     st.caption(
         t(
             "police.without_shown",

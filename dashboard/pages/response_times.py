@@ -112,7 +112,7 @@ open_rows = context.view_query(
 if open_rows.is_empty():
     st.write(t("response_times.open_none", lang))
 else:
-    if totals.open > open_rows.height:
+    if (totals.open or 0) > open_rows.height:  # None: a hidden total, never this large
         st.caption(
             t(
                 "response_times.open_shown",

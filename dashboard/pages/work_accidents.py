@@ -74,7 +74,7 @@ missing = context.view_query(cur, "work_accidents_missing", view.filters, limit=
 if missing.is_empty():
     st.info(t("rules.missing_none", lang))
 else:
-    if counts["work_accident_missing"] > missing.height:
+    if (counts["work_accident_missing"] or 0) > missing.height:  # None: hidden, small
         st.caption(
             t(
                 "rules.missing_shown",

@@ -184,12 +184,12 @@ def test_inquiry_totals(report) -> None:
     assert views.inquiry_totals(report.inquiries.clear()).share_within_deadline is None
 
 
-def test_inquiry_group_table_suppresses_small_counts(report) -> None:
+def test_inquiry_group_table_suppresses_small_counts(con, report) -> None:
     table = views.inquiry_group_table(report.inquiries, "unit", "da")
     assert table.columns[0] == "Afdeling"
     a1 = table.row(0, named=True)
     assert a1["Afdeling"] == "A1"
-    assert a1["Henvendelser"] == "<5" and a1["Åbne henvendelser over fristen"] == "0"
+    assert a1["Henvendelser"] == "3" and a1["Åbne henvendelser over fristen"] == "0"
     assert a1["Andel inden for fristen"] == "50,0\u00a0%"  # Q1 of Q1, Q2 (Q3 in time)
     assert a1["Andel af de besvarede, besvaret inden for fristen"] == "50,0\u00a0%"
     # A1: the median of answered ones is 14, the Kaplan–Meier median 19 (Q3 open, censored)
@@ -199,10 +199,15 @@ def test_inquiry_group_table_suppresses_small_counts(report) -> None:
     # B1: Q4 answered in time, Q5 open past its deadline (late)
     assert en.row(1, named=True)["Share within the deadline"] == "50.0%"
     assert en.row(1, named=True)["Share of the answered answered within the deadline"] == "100.0%"
-    # every count of the fixture is small: the chart tooltips get no n
-    assert views.with_chart_n(report.inquiries, "answered")["n"].to_list() == [None, None]
     big = report.inquiries.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("small_counts"))
     assert views.with_chart_n(big, "answered")["n"].to_list() == [2, 1]
+    # suppressed, as every page gets it: every count of the fixture is small, so the table
+    # shows "<5" and no share or median computed from them, and the tooltips get no n
+    shown = build_report(con, by="unit")
+    a1 = views.inquiry_group_table(shown.inquiries, "unit", "da").row(0, named=True)
+    assert a1["Henvendelser"] == "<5" and a1["Åbne henvendelser over fristen"] == "0"
+    assert a1["Andel inden for fristen"] == "–" and a1["Svartid i dage (median)"] == "–"
+    assert views.with_chart_n(shown.inquiries, "answered")["n"].to_list() == [None, None]
 
 
 def test_open_inquiry_rows_translate_the_type(con) -> None:

@@ -68,7 +68,8 @@ def test_inquiry_metrics_and_kaplan_meier(report) -> None:
     assert b1["km_median_response_days"] == 2
 
 
-def test_small_counts_are_marked(report) -> None:
+def test_small_counts_are_marked() -> None:
+    report = build_report(fixture_store(), by="unit")
     a1 = row(report.incidents, "A1")
     assert "incidents" in a1["small_counts"] and "police_reports" in a1["small_counts"]
     assert row(report.inquiries, "B1")["small_counts"] == [
@@ -99,9 +100,7 @@ def test_json_rows_pair_intervals(report) -> None:
 
 def test_filters_change_the_report() -> None:
     con = fixture_store()
-    violence = build_report(
-        con, Filters(types=("violence",)), by="department", unsuppressed=True
-    )
+    violence = build_report(con, Filters(types=("violence",)), by="department", unsuppressed=True)
     assert violence.incidents["incidents"].to_list() == [2, 1]
 
 

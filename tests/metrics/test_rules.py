@@ -69,9 +69,7 @@ def make_store(
 
 
 def totals(con: duckdb.DuckDBPyConnection, **kwargs: Any) -> dict[str, Any]:
-    report = build_report(
-        con, by="department", extract_on=EXTRACT, unsuppressed=True, **kwargs
-    )
+    report = build_report(con, by="department", extract_on=EXTRACT, unsuppressed=True, **kwargs)
     assert report.incidents.height == 1
     return report.incidents.row(0, named=True)
 
