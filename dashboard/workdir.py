@@ -20,8 +20,10 @@ import contextlib
 import logging
 import os
 import shutil
+import stat
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,14 +88,21 @@ def start(root: Path) -> Path:
         return folder
 
 
+LEGACY_QUIET_SECONDS = 3600
+
+
 def _remove_legacy_copies() -> None:
     """Remove the clear-text copies earlier releases left in the system's temporary folder
     (``dashboard-uploads/``, ``xlsx-import-*``), where they stayed for good after a kill;
-    only this user's own."""
+    only this user's own, and only those untouched for longer than any import of those
+    releases could run (their reader's limit was 300 s): a folder changed since may still be
+    read by a process of an earlier release running beside this one."""
     tmp = Path(tempfile.gettempdir())
+    before = time.time() - LEGACY_QUIET_SECONDS
     for item in [tmp / "dashboard-uploads", *tmp.glob("xlsx-import-*")]:
         with contextlib.suppress(OSError):
-            if item.is_dir() and not item.is_symlink() and item.stat().st_uid == os.getuid():
+            info = item.lstat()
+            if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and info.st_mtime < before:
                 shutil.rmtree(item, ignore_errors=True)
 
 

@@ -187,7 +187,11 @@ def test_the_installed_app_serves_its_first_page(installed: Installed, served: s
     check = (
         "import sys\n"
         "from streamlit.testing.v1 import AppTest\n"
+        "from streamlit import config\n"
         "from dashboard.server import script_path\n"
+        # as `dashboard serve` runs it: listening on loopback only, so local mode (no sign-in
+        # configured) serves the page; an empty folder has no .streamlit/config.toml to say so
+        "config.set_option('server.address', '127.0.0.1')\n"
         "at = AppTest.from_file(str(script_path()), default_timeout=120).run()\n"
         "assert not at.exception, [e.value for e in at.exception]\n"
         "assert not at.error, [e.value for e in at.error]\n"

@@ -10,6 +10,7 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,10 @@ def test_the_copies_earlier_releases_left_in_the_temporary_folder_go(
     for name in ("dashboard-uploads", "xlsx-import-abc123", "someone-elses"):
         (system_tmp / name).mkdir(parents=True)
         (system_tmp / name / "upload.xlsx").write_bytes(b"0101901234")
+        old = time.time() - workdir.LEGACY_QUIET_SECONDS - 60
+        os.utime(system_tmp / name, (old, old))
+    # a folder an earlier release's process is still working in (changed within the hour)
+    (system_tmp / "xlsx-import-busy").mkdir()
     monkeypatch.setattr(workdir.tempfile, "tempdir", str(system_tmp))
     workdir.start(root)
-    assert [p.name for p in system_tmp.iterdir()] == ["someone-elses"]
+    assert sorted(p.name for p in system_tmp.iterdir()) == ["someone-elses", "xlsx-import-busy"]
