@@ -26,7 +26,7 @@ the frames are a few hundred rows, so the greedy Danmarks Statistik rule is enou
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -147,6 +147,34 @@ def _protect_line(
 
 
 @dataclass(frozen=True)
+class Totals(Mapping[str, "int | None"]):
+    """The counts summed over a report's groups before suppression: None where the total is
+    hidden (so that a hidden cell cannot be worked out from it). ``suppress_below`` is the
+    threshold of a suppressed report (0 for an unsuppressed one): a total from 1 to it − 1 is
+    shown as "<5", and :meth:`for_ratio` withholds it, as a rate or share of it would give
+    it back."""
+
+    counts: Mapping[str, int | None]
+    suppress_below: int = 0
+
+    def __getitem__(self, key: str) -> int | None:
+        return self.counts[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.counts)
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def for_ratio(self, key: str) -> int | None:
+        """The total to compute a rate or share from: None when hidden or small."""
+        value = self.counts.get(key, 0)
+        if value is None or 0 < value < self.suppress_below:
+            return None
+        return value
+
+
+@dataclass(frozen=True)
 class Suppressed:
     """A suppressed frame and the count columns whose total over its rows must be hidden
     too (the headline shows them as hidden)."""
@@ -228,11 +256,13 @@ def suppress_breakdown(
     """A group × category table of ``count`` (``documented_by`` …) suppressed by the same
     rule: its small cells hidden, and in each group's line a second one, the group's total
     being its ``count`` in ``groups`` (the suppressed metrics frame), known unless hidden
-    there. The hidden cells are null and listed in ``small_counts`` / ``suppressed_counts``."""
+    there. The hidden cells are null and listed in ``small_counts`` / ``suppressed_counts``;
+    ``share`` is each category's share of its group's ``count`` (null where hidden)."""
     keys = ["department", "unit"]
     empty: list[str] = []
     if frame.is_empty():
         return frame.with_columns(
+            share=pl.lit(None, dtype=pl.Float64),
             small_counts=pl.lit(empty, dtype=pl.List(pl.String)),
             suppressed_counts=pl.lit(empty, dtype=pl.List(pl.String)),
         )
@@ -257,8 +287,14 @@ def suppress_breakdown(
             hidden.add(total)
         _protect_line(total, parts, cells, hidden, threshold)
     mask = [(r, count) in hidden for r in range(frame.height)]
+    hide = pl.Series(mask)
     return frame.with_columns(
-        pl.when(pl.Series(mask)).then(None).otherwise(pl.col(count)).alias(count),
+        pl.when(hide).then(None).otherwise(pl.col(count)).alias(count),
+        # the category's share of its group, from the real counts, hidden with its count
+        pl.when(hide)
+        .then(None)
+        .otherwise(pl.col(count) / pl.col(count).sum().over(keys))
+        .alias("share"),
         small_counts=pl.Series(
             [[count] if (r, count) in primary else empty for r in range(frame.height)],
             dtype=pl.List(pl.String),
@@ -267,3 +303,12 @@ def suppress_breakdown(
             [[count] if m else empty for m in mask], dtype=pl.List(pl.String)
         ),
     )
+
+
+def suppress_series(frame: pl.DataFrame, series: list[str], threshold: int) -> pl.DataFrame:
+    """A table of counts over time (one row a month, one column a series) for a chart, which
+    can leave a point out but not write "<5": small counts null, and in each series the
+    next-smallest month too, so that the total (the headline's) minus the months drawn does
+    not give a small one back."""
+    spec = SuppressionSpec(counts=tuple(series), relations=(), dependents={})
+    return suppress(frame, spec, threshold).frame.drop("small_counts", "suppressed_counts")

@@ -145,7 +145,7 @@ def _breakdown(
 ) -> pl.DataFrame:
     """A group × category count table (suppressed by :meth:`MetricsReport.shown_breakdown`)
     with the category's label and hidden counts as "<5" or hidden."""
-    labelled = frame.with_columns(category_labels(category, lang))
+    labelled = frame.drop("share", strict=False).with_columns(category_labels(category, lang))
     shown = suppress(labelled, [count], threshold, t("disclosure.hidden", lang))
     shown = shown.drop("small_counts", strict=False)
     return shown.rename(
@@ -274,7 +274,9 @@ def about_table(
                 lang,
                 max_small=str(threshold - 1),
                 threshold=str(threshold),
-            ),
+            )
+            if report.suppressed
+            else t("disclosure.unsuppressed", lang),
         ),
     ]
     return pl.DataFrame(

@@ -29,6 +29,8 @@ class Headline:
     ``h.police_report_rate``)."""
 
     counts: Mapping[str, int | None] = field(default_factory=dict)
+    # the threshold of a suppressed report: no rate or share of a total from 1 to it − 1
+    small_below: int = 0
 
     def value(self, name: str) -> int | float | None:
         """A count, an outcome's rate or a registry share by its metric name; None for a
@@ -37,16 +39,20 @@ class Headline:
             return self.counts[name]
         for spec in registry.OUTCOMES:
             if name == spec.rate:
-                return _rate(self.counts[spec.count], self.counts[spec.known])
+                return _rate(self._usable(spec.count), self._usable(spec.known))
         for share in registry.SHARES:
             if name == share.name:
-                whole = [self.counts[c] for c in share.whole]
+                whole = [self._usable(c) for c in share.whole]
                 total = None if None in whole else sum(w for w in whole if w is not None)
-                return _rate(self.counts[share.part], total)
+                return _rate(self._usable(share.part), total)
         raise KeyError(f"no headline figure {name!r}")
 
+    def _usable(self, name: str) -> int | None:
+        value = self.counts[name]
+        return None if value is not None and 0 < value < self.small_below else value
+
     def __getattr__(self, name: str) -> int | float | None:
-        if name.startswith("_") or name == "counts":
+        if name.startswith("_") or name in ("counts", "small_below"):
             raise AttributeError(name)
         try:
             return self.value(name)
@@ -64,7 +70,7 @@ def headline(report: MetricsReport) -> Headline:
     """The municipality-level (or filtered) totals of a report, summed over its groups
     before suppression (``report.totals``)."""
     counts = {c: report.totals[c] for c in (*registry.SUMMED_COLUMNS, *INQUIRY_TOTALS)}
-    return Headline(counts)
+    return Headline(counts, small_below=report.totals.suppress_below)
 
 
 def headline_from_totals(totals: pl.DataFrame) -> Headline:

@@ -26,6 +26,7 @@ from dashboard.formatting import (
 )
 from dashboard.i18n import Lang, field_label, metric_label, t
 from dashboard.metrics import registry
+from dashboard.metrics.disclosure import Totals
 from dashboard.metrics.filters import GroupBy
 from dashboard.metrics.incidents import COLUMNS, Outcome
 from dashboard.metrics.views import category_labels, with_group_label, yes_no_words
@@ -62,11 +63,16 @@ class OutcomeTotals:
     count: int | None  # incidents where the thing was done (police reports, warnings …)
     known: int | None  # incidents where it is known whether it was done
     counts: Mapping[str, int | None]  # every count of the metrics frame, summed
+    # the threshold of a suppressed report: no rate or share of a total from 1 to it − 1
+    small_below: int = 0
+
+    def _usable(self, value: int | None) -> int | None:
+        return None if value is not None and 0 < value < self.small_below else value
 
     @property
     def rate(self) -> float | None:
         """Share of the incidents where it is known that were done (None when none is known)."""
-        return _ratio(self.count, [self.known])
+        return _ratio(self._usable(self.count), [self._usable(self.known)])
 
     @property
     def unknown(self) -> int | None:
@@ -78,7 +84,9 @@ class OutcomeTotals:
     def share(self, name: str) -> float | None:
         """A share of the registry (``work_accident_compliance_rate`` …) over the totals."""
         spec = next(s for s in registry.SHARES if s.name == name)
-        return _ratio(self.counts[spec.part], [self.counts[c] for c in spec.whole])
+        return _ratio(
+            self._usable(self.counts[spec.part]), [self._usable(self.counts[c]) for c in spec.whole]
+        )
 
     @property
     def prior_warning_share(self) -> float | None:
@@ -118,6 +126,7 @@ def outcome_totals(
         count=total(cols.count),
         known=total(cols.known),
         counts={c: total(c) for c in registry.COUNT_COLUMNS},
+        small_below=incidents.suppress_below if isinstance(incidents, Totals) else 0,
     )
 
 
@@ -226,19 +235,19 @@ def prior_warning_shares(
 
 
 def category_shares(frame: pl.DataFrame, by: GroupBy, *, category: str, count: str) -> pl.DataFrame:
-    """Rows of ``police_decided_by`` / ``documentation_forms`` (group × category with a count)
-    with the group's display label and ``share``: the category's share of the group's count;
+    """Rows of ``police_decided_by`` / ``documentation_forms`` (group × category with a count,
+    suppressed by :meth:`MetricsReport.shown_breakdown`, which gives the shares) with the
+    group's display label and ``share``: the category's share of the group's count;
     for a stacked :func:`dashboard.charts.bar_chart` coloured by ``category``."""
     if frame.is_empty():
         return pl.DataFrame(
             schema={by: pl.String, category: pl.String, count: pl.Int64, "share": pl.Float64}
         )
-    return with_group_label(
-        frame.with_columns(
+    if "share" not in frame.columns:  # a suppressed breakdown has its shares already
+        frame = frame.with_columns(
             (pl.col(count) / pl.col(count).sum().over("department", "unit")).alias("share")
-        ),
-        by,
-    ).select(by, category, count, "share")
+        )
+    return with_group_label(frame, by).select(by, category, count, "share")
 
 
 # --------------------------------------------------------------------------- tables

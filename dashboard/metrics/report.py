@@ -58,7 +58,7 @@ class MetricsReport:
     adjust: Adjust = "holm"
     # every count summed over the groups before suppression (the headline and page totals);
     # None for a total hidden so that a hidden cell cannot be worked out from it
-    totals: dict[str, int | None] = field(default_factory=dict)
+    totals: disclosure.Totals = field(default_factory=lambda: disclosure.Totals({}))
     # False only for an analyst's explicit --unsuppressed / export option (audit-logged)
     suppressed: bool = True
     _cmh: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
@@ -177,7 +177,7 @@ def build_report(
         rule_findings=rule_outliers(incidents),
         suppress_below=suppress_below,
         adjust=adjust,
-        totals=totals,
+        totals=disclosure.Totals(totals, 0 if unsuppressed else suppress_below),
         suppressed=not unsuppressed,
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import polars as pl
 
@@ -25,10 +25,11 @@ from dashboard.formatting import (
     format_ratio,
 )
 from dashboard.i18n import Lang, field_label, label, metric_label, t
+from dashboard.metrics.disclosure import Totals
 from dashboard.metrics.filters import GroupBy
 from dashboard.metrics.findings import format_p
 from dashboard.metrics.funnel import funnel_curve
-from dashboard.metrics.incidents import COLUMNS, Outcome
+from dashboard.metrics.incidents import Outcome
 
 # --------------------------------------------------------------------------- shared
 
@@ -100,23 +101,33 @@ class InquiryTotals:
     open: int | None
     open_overdue: int | None
     answered_within_deadline: int | None
+    # the threshold of a suppressed report: no share of a total from 1 to it − 1
+    small_below: int = 0
+
+    def _usable(self, value: int | None) -> int | None:
+        return None if value is not None and 0 < value < self.small_below else value
 
     @property
     def share_within_deadline(self) -> float | None:
         """Share answered within the deadline among the inquiries whose deadline is decided:
         the answered ones and the open ones past their deadline, which count as late (None
         if there are none)."""
-        if None in (self.answered, self.open_overdue, self.answered_within_deadline):
+        answered, overdue, within = (
+            self._usable(v)
+            for v in (self.answered, self.open_overdue, self.answered_within_deadline)
+        )
+        if answered is None or overdue is None or within is None:
             return None
-        decided = cast(int, self.answered) + cast(int, self.open_overdue)
-        return cast(int, self.answered_within_deadline) / decided if decided else None
+        decided = answered + overdue
+        return within / decided if decided else None
 
     @property
     def share_within_deadline_answered(self) -> float | None:
         """Share of the answered inquiries answered within the deadline (None if none)."""
-        if self.answered is None or self.answered_within_deadline is None:
+        answered, within = self._usable(self.answered), self._usable(self.answered_within_deadline)
+        if answered is None or within is None:
             return None
-        return self.answered_within_deadline / self.answered if self.answered else None
+        return within / answered if answered else None
 
 
 def inquiry_totals(inquiries: pl.DataFrame | Mapping[str, int | None]) -> InquiryTotals:
@@ -135,6 +146,7 @@ def inquiry_totals(inquiries: pl.DataFrame | Mapping[str, int | None]) -> Inquir
         open=total("open"),
         open_overdue=total("open_overdue"),
         answered_within_deadline=total("answered_within_deadline"),
+        small_below=inquiries.suppress_below if isinstance(inquiries, Totals) else 0,
     )
 
 
@@ -296,15 +308,6 @@ def cmh_table(result: Mapping[str, Any], by: GroupBy, lang: Lang) -> pl.DataFram
     return pl.DataFrame(
         dict(zip(headers, values, strict=True)), schema=dict.fromkeys(headers, pl.String)
     )
-
-
-def outcome_rate(incidents: pl.DataFrame, outcome: Outcome) -> float | None:
-    """The outcome's share over all groups (where it is known)."""
-    cols = COLUMNS[outcome]
-    if incidents.is_empty():
-        return None
-    known = int(incidents[cols.known].sum())
-    return int(incidents[cols.count].sum()) / known if known else None
 
 
 # --------------------------------------------------------------------------- incidents

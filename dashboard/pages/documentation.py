@@ -33,6 +33,7 @@ outcome_sections.category_shares_section(
     category="documentation_form",
     count="documented",
     texts="documentation.forms",
+    report=report,
 )
 
 # Who documented
@@ -43,6 +44,7 @@ outcome_sections.category_shares_section(
     category="documented_by",
     count="documented",
     texts="rules.documented_by",
+    report=report,
 )
 
 outcome_sections.oe_funnel(report, "documentation", view.by, lang, "documentation")

@@ -10,7 +10,7 @@ from dashboard.components import context
 from dashboard.components.page import analysis_page
 from dashboard.formatting import format_number, format_percent
 from dashboard.i18n import group_words, metric_label, t
-from dashboard.metrics import registry, views
+from dashboard.metrics import outcomes, registry, views
 from dashboard.metrics.findings import (
     chi2_sentence,
     finding_sentence,
@@ -41,7 +41,9 @@ outcome_name = metric_label(f"{outcome}_rate", lang)
 
 figures = st.columns(4)
 figures[0].metric(
-    outcome_name, format_percent(views.outcome_rate(report.incidents, outcome), lang), border=True
+    outcome_name,
+    format_percent(outcomes.outcome_totals(report.totals, outcome).rate, lang),
+    border=True,
 )
 figures[1].metric(
     t("equal_treatment.groups_compared", lang),

@@ -6,6 +6,7 @@ from functools import partial
 
 import streamlit as st
 
+from dashboard.access import Right
 from dashboard.components import auth, context, layout
 from dashboard.components.page import analysis_page
 from dashboard.excel_out import csv_text, xlsx_bytes
@@ -21,7 +22,21 @@ layout.data_as_of(report.extract_date, lang)
 breakdowns = {
     name: context.view_query(page.cur, name, view.filters, group_by=view.by) for name in BREAKDOWNS
 }
-tables = export_tables(report, lang, threshold=threshold, breakdowns=breakdowns)
+shown_tables = export_tables(report, lang, threshold=threshold, breakdowns=breakdowns)
+tables, full = shown_tables, False
+found = auth.viewer()
+if found is not None and found.may(Right.UNSUPPRESSED):
+    full = st.toggle(
+        t("disclosure.unsuppressed", lang),
+        help=t("disclosure.unsuppressed_help", lang, max_small=str(threshold - 1)),
+        key="export_unsuppressed",
+    )
+    if full:  # the downloads only; the preview below stays suppressed
+        report = context.view_report(
+            page.cur, view.filters, view.by, delays=True, unsuppressed=True
+        )
+        tables = export_tables(report, lang, threshold=threshold, breakdowns=breakdowns)
+audit_details = {"unsuppressed": True} if full else {}
 about = (
     t("export.sheet_about", lang),
     about_table(report, lang, threshold=threshold, generated=datetime.now()),
@@ -31,7 +46,11 @@ st.download_button(
     t("export.download_excel", lang),
     # written (and logged) when clicked, not on every rerun
     data=auth.audited(
-        "export", "export", partial(xlsx_bytes, [about, *tables]), sum(f.height for _, f in tables)
+        "export",
+        "export",
+        partial(xlsx_bytes, [about, *tables]),
+        sum(f.height for _, f in tables),
+        **audit_details,
     ),
     file_name=f"chikane-{stamp}.xlsx" if lang == "da" else f"harassment-{stamp}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -52,6 +71,7 @@ st.download_button(
             csv_text, table, separator=";" if lang == "da" else ",", decimal_comma=lang == "da"
         ),
         table.height,
+        **audit_details,
     ),
     file_name=f"{chosen}-{stamp}.csv",
     mime="text/csv",
@@ -59,4 +79,4 @@ st.download_button(
     key="download_csv",
 )
 st.subheader(t("export.preview", lang))
-st.dataframe(for_display(table), hide_index=True, width="stretch")
+st.dataframe(for_display(dict(shown_tables)[chosen]), hide_index=True, width="stretch")

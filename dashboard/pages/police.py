@@ -51,6 +51,7 @@ outcome_sections.category_shares_section(
     category="decided_by",
     count="police_reports",
     texts="police.decided",
+    report=report,
 )
 
 # Days from the incident to the report

@@ -10,7 +10,7 @@ import pytest
 
 from dashboard import queries
 from dashboard.formatting import format_ratio
-from dashboard.metrics import views
+from dashboard.metrics import outcomes, views
 from dashboard.metrics.filters import ALL, Filters, Scope, query_params
 from dashboard.metrics.findings import format_p
 from dashboard.metrics.report import build_report
@@ -279,7 +279,7 @@ def test_oe_points_curve_and_rate(report) -> None:
     assert curve is not None and curve["x"].max() == pytest.approx(5 / 3)
     assert views.oe_curve(report.incidents.clear(), "police_report") is None
     # police reports 4 of 7 known (incident 5 unknown)
-    assert views.outcome_rate(report.incidents, "police_report") == pytest.approx(4 / 7)
+    assert outcomes.outcome_totals(report.totals, "police_report").rate == pytest.approx(4 / 7)
 
 
 # --------------------------------------------------------------------------- views: incidents

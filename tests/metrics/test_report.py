@@ -208,10 +208,18 @@ def test_report_without_delays_has_the_same_columns(report) -> None:
     assert dict(real.schema) == DELAY_SCHEMA  # the declared schema is the query's
 
 
-def test_hide_small_counts_for_charts() -> None:
-    from dashboard.metrics.incidents import hide_small_counts
+def test_the_monthly_series_hide_small_months_and_the_next_smallest() -> None:
+    from dashboard.metrics.disclosure import suppress_series
 
-    frame = pl.DataFrame({"month": [1, 2, 3, 4], "incidents": [0, 1, 4, 5], "other": [2, 2, 2, 2]})
-    shown = hide_small_counts(frame, ["incidents"], 5)
-    assert shown["incidents"].to_list() == [0, None, None, 5]
-    assert shown["other"].to_list() == [2, 2, 2, 2]
+    # incidents 0, 1, 4, 5, 9: the 1 and 4 are small but sum to 5, so no more is hidden;
+    # other 2, 2, 2, 6, 6: the three 2s (sum 6) are hidden, the rest drawn
+    frame = pl.DataFrame(
+        {"month": [1, 2, 3, 4, 5], "incidents": [0, 1, 4, 5, 9], "other": [2, 2, 2, 6, 6]}
+    )
+    shown = suppress_series(frame, ["incidents", "other"], 5)
+    assert shown.columns == ["month", "incidents", "other"]
+    assert shown["incidents"].to_list() == [0, None, None, 5, 9]
+    assert shown["other"].to_list() == [None, None, None, 6, 6]
+    # a lone small month takes the next-smallest with it (else the total minus the rest)
+    lone = suppress_series(pl.DataFrame({"incidents": [3, 8, 20]}), ["incidents"], 5)
+    assert lone["incidents"].to_list() == [None, None, 20]
