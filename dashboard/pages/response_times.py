@@ -146,7 +146,9 @@ durations = context.view_query(
 )
 st.altair_chart(
     charts.km_chart(
-        kaplan_meier_curve(durations, ["department"]),
+        kaplan_meier_curve(
+            durations, ["department"], suppress_below=context.settings().suppress_below
+        ),
         group="department",
         lang=lang,
         title=t("response_times.km_curve_title", lang),
