@@ -1,6 +1,7 @@
-"""``python -m bench [import] [metrics] [browser] [--out DIR] [--rows N ...]``: run benchmarks.
+"""``python -m bench [import] [metrics] [browser] [access] [report] [load] [--out DIR] [--rows N ...]``:
+run benchmarks.
 
-All three run by default. Results go to ``bench/results/<name>.json`` and ``.md`` (and into
+All of them run by default. Results go to ``bench/results/<name>.json`` and ``.md`` (and into
 ``bench/README.md``); ``--out DIR`` writes them to DIR instead and leaves the README alone.
 ``--rows N`` restricts the import benchmark to the workbooks of N rows (repeatable; by
 default every size is measured).
@@ -13,14 +14,17 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ("import", "metrics", "browser", "access")
+BENCHMARKS = ("import", "metrics", "browser", "access", "report", "load")
 
 
 def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
-        "names", nargs="*", metavar="NAME", help="import, metrics or browser (default: all three)"
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="import, metrics, browser, access, report or load (default: all)",
     )
     parser.add_argument("--out", type=Path, default=None, help="write results here instead")
     parser.add_argument(
@@ -60,10 +64,18 @@ def main(argv: list[str] | None = None) -> int:
             from bench import access
 
             access.run(out_dir=args.out)
-        else:
+        elif name == "report":
+            from bench import report
+
+            report.run(out_dir=args.out, argv=argv_text)
+        elif name == "browser":
             from bench import browser
 
             browser.run(out_dir=args.out, argv=argv_text)
+        else:
+            from bench import load
+
+            load.run(out_dir=args.out, argv=argv_text)
     print(f"[bench] {', '.join(names)} done in {time.perf_counter() - start:.0f} s", flush=True)
     return 0
 

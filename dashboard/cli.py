@@ -33,6 +33,7 @@ from dashboard.importer.mappings import parse_map_option
 from dashboard.importer.pipeline import FileReport, PreparedImport, import_file, rejected_table
 from dashboard.importer.pseudonym import Pseudonymiser, load_or_create_key, mask_cpr
 from dashboard.metrics_cli import add_metrics_parser, run_metrics
+from dashboard.report_cli import add_report_parser, run_report
 from dashboard.store.records import import_history, undo_import
 
 EXIT_OK, EXIT_REFUSED = 0, 2
@@ -104,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_metrics_parser(sub, add_db)
     add_access_parsers(sub, add_db)
+    add_report_parser(sub, add_db)
 
     p_serve = sub.add_parser(
         "serve", help="serve the dashboard (Streamlit, headless) from the installed package"
@@ -185,6 +187,11 @@ def main(
             return EXIT_OK
         if args.command == "metrics":
             return run_metrics(args, settings, out, err)
+        if args.command == "report":
+            status = run_report(args, settings, out, err)
+            if status == EXIT_OK:  # a PDF of the data left the store: logged like an export
+                _audit_cli(settings, "report", 0, out=str(args.out), lang=args.lang)
+            return status
         if args.command == "access":
             return run_access(args, settings, out, err)
         if args.command == "audit":
@@ -199,7 +206,7 @@ def main(
 
 
 def _audit_cli(settings: Settings, action: Action, rows: int, **details: object) -> None:
-    """Log an import or undo made on the command line (by the operating-system user)."""
+    """Log an import, undo or report made on the command line (by the operating-system user)."""
     access.log(
         settings.db_path,
         access.AuditEntry(

@@ -25,6 +25,24 @@ def add_metrics_parser(sub: Any, add_db: Callable[[argparse.ArgumentParser], Non
     p = sub.add_parser("metrics", help="metrics and equal-treatment tests by department or unit")
     add_db(p)
     p.add_argument("--by", choices=GROUP_BY, required=True, help="group by department or unit")
+    add_view_arguments(p)
+    p.add_argument(
+        "--format", choices=["table", "csv", "json"], default="table", help="output format"
+    )
+    p.add_argument(
+        "--lang", choices=["en", "da"], default="en", help="language of the plain-language summary"
+    )
+    p.add_argument(
+        "--unsuppressed",
+        action="store_true",
+        help="show counts of 1 to DASHBOARD_SUPPRESS_BELOW - 1 and what is computed from "
+        "them (for analysts; written to the audit log)",
+    )
+
+
+def add_view_arguments(p: argparse.ArgumentParser) -> None:
+    """The options that choose a view (period, filters, extract date, p-value adjustment),
+    shared by ``metrics`` and ``report``."""
     p.add_argument(
         "--from",
         dest="date_from",
@@ -69,18 +87,6 @@ def add_metrics_parser(sub: Any, add_db: Callable[[argparse.ArgumentParser], Non
         default="holm",
         help="p-value adjustment across groups",
     )
-    p.add_argument(
-        "--format", choices=["table", "csv", "json"], default="table", help="output format"
-    )
-    p.add_argument(
-        "--lang", choices=["en", "da"], default="en", help="language of the plain-language summary"
-    )
-    p.add_argument(
-        "--unsuppressed",
-        action="store_true",
-        help="show counts of 1 to DASHBOARD_SUPPRESS_BELOW - 1 and what is computed from "
-        "them (for analysts; written to the audit log)",
-    )
 
 
 def _date(text: str | None) -> date | None:
@@ -91,16 +97,9 @@ def _categories(values: list[str], vocabulary: str) -> tuple[str, ...]:
     return tuple(parse_category(v, vocabulary) for v in values)
 
 
-def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    """Compute and print the metrics; exit 2 with one sentence on a bad option."""
-    # Imported here, not at the top: they bring scipy and statsmodels (about 0.9 s even with
-    # compiled bytecode), which every other subcommand, --help included, would pay for.
-    from dashboard import queries
-    from dashboard.metrics.export_tables import BREAKDOWNS
-    from dashboard.metrics.filters import ALL, query_params
-    from dashboard.metrics.findings import summary
-    from dashboard.metrics.report import build_report, rows_json
-
+def view_from_args(args: argparse.Namespace, err: TextIO) -> tuple[Filters, date | None] | None:
+    """The filters and extract date of the options; None (after one sentence on ``err``)
+    when an option is not understood."""
     try:
         filters = Filters(
             date_from=_date(args.date_from),
@@ -115,14 +114,31 @@ def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
         extract_on = _date(args.extract_date)
     except ParseError as error:
         print(f"Option not understood: {error}.", file=err)
-        return EXIT_USAGE
+        return None
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         print(
             f"--from {filters.date_from.isoformat()} is after --to {filters.date_to.isoformat()}; "
             "swap them.",
             file=err,
         )
+        return None
+    return filters, extract_on
+
+
+def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    """Compute and print the metrics; exit 2 with one sentence on a bad option."""
+    # Imported here, not at the top: they bring scipy and statsmodels (about 0.9 s even with
+    # compiled bytecode), which every other subcommand, --help included, would pay for.
+    from dashboard import queries
+    from dashboard.metrics.export_tables import BREAKDOWNS
+    from dashboard.metrics.filters import ALL, query_params
+    from dashboard.metrics.findings import summary
+    from dashboard.metrics.report import build_report, rows_json
+
+    chosen = view_from_args(args, err)
+    if chosen is None:
         return EXIT_USAGE
+    filters, extract_on = chosen
     with store.open_for_writing(settings.db_path) as con:
         report = build_report(
             con,

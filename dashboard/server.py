@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -67,6 +68,12 @@ def serve(port: int, address: str, db: str | None) -> int:
     check_address(address, port)
     if db:
         os.environ["DASHBOARD_DB"] = db  # the app's pages read the settings from the environment
+    # imports and every page's default view prepared before anyone is served (dashboard.serve)
+    from dashboard.serve import prime, warm
+
+    warm()
+    if (problem := prime()) is not None:
+        print(problem, file=sys.stderr, flush=True)
     try:
         streamlit_cli.main.main(args=streamlit_arguments(port, address), prog_name="streamlit")
     except SystemExit as stop:  # Streamlit ends with 0, or 1 after saying why in a line

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bench import browser, imports, metrics
+from bench import browser, imports, load, metrics
 
 ROWS = 2_000
 SCALE = ROWS / 6_000  # dashboard.demo makes 6,000 incidents per unit of scale
@@ -70,6 +70,18 @@ def test_browser_benchmark_runs(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_report_benchmark_runs(tmp_path: Path) -> None:
+    from bench import report
+
+    report.run(SCALE, runs=1, cache_dir=tmp_path / "cache", out_dir=tmp_path / "out")
+    data = _results(tmp_path / "out", "report")
+    assert data["incidents"] == ROWS
+    assert data["report_fresh_process"]["runs"] == 1 and data["excel_in_process"]["runs"] == 1
+    assert data["pdf_bytes"] > 0 and data["xlsx_bytes"] > 0
+    assert set(data["phases"]) == {"metrics", "document", "typst"}
+    assert data["ratio_report_to_excel"] > 0
+
+
 def test_access_benchmark_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from bench import access
 
@@ -78,3 +90,26 @@ def test_access_benchmark_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     data = _results(tmp_path / "out", "access")
     assert data["reruns"] == 1 and len(data["raw_s"]["signed_in"]) == 1
     assert data["grant_check_ms"] > 0 and data["audit_write_ms"] > 0
+
+
+@pytest.mark.slow
+def test_load_benchmark_runs(tmp_path: Path) -> None:
+    load.run(
+        tmp_path / "out",
+        scale=SCALE,
+        sessions=3,
+        duration=6,
+        repeats=1,
+        switch_scale=SCALE,
+        first_repeats=1,
+        cache_dir=tmp_path / "cache",
+    )
+    data = _results(tmp_path / "out", "load")
+    dashboard, minimal = data["runs"]
+    for run in (dashboard, minimal):
+        assert run["reruns"] > 0 and not run["hung"] and run["errors"] == []
+        assert run["health_failures"] == 0 and run["rss_peak_mib"] > 0
+    assert set(data["page_switches"]["pages"]) == {
+        page or "overview" for page in load.DASHBOARD_PAGES
+    }
+    assert all(f["first_page"]["runs"] == 1 for f in data["first_page"].values())

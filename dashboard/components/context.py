@@ -2,8 +2,15 @@
 
 Only this layer and the pages import streamlit. The connection is cached per process with
 ``st.cache_resource`` and every script run (one thread) takes its own cursor. Results are
-cached with ``st.cache_data`` keyed on the store's data version, so an import or an undo
-invalidates them.
+cached keyed on the store's data version, so an import or an undo invalidates them.
+
+Results are kept with ``st.cache_resource``, not ``st.cache_data``: one object shared by
+every session, never pickled. ``st.cache_data`` unpickles a cached Polars frame on every
+hit (``DataFrame.__setstate__``, which deserialises through Polars' thread pool from the
+script thread): that is Polars work on every rerun of every session, and it is where the
+thread dumps of the server that stopped answering under load showed its threads (issue 17).
+Nothing changes a result after it is made: Polars frames are only ever read or used to
+make new frames, and a ``MetricsReport`` is frozen.
 """
 
 from __future__ import annotations
@@ -82,7 +89,7 @@ def data_version(cur: duckdb.DuckDBPyConnection) -> DataVersion:
     return (int(row[0]), int(row[1]), str(row[2]))
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_resource(show_spinner=False, max_entries=128)
 def report(
     _cur: duckdb.DuckDBPyConnection,
     db: str,
@@ -134,7 +141,7 @@ def view_report(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_resource(show_spinner=False, max_entries=256)
 def query(
     _cur: duckdb.DuckDBPyConnection,
     db: str,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
+from importlib import resources
 from typing import cast
 
 import duckdb
@@ -35,8 +37,20 @@ def language_switch() -> Lang:
     return cast(Lang, lang or DEFAULT_LANG)
 
 
+@cache
+def _print_css() -> str:
+    return resources.files("dashboard.components").joinpath("print.css").read_text("utf-8")
+
+
+def print_stylesheet() -> None:
+    """The stylesheet for printing a page (components/print.css); style only, so Streamlit
+    adds it without taking room on the page."""
+    st.html(f"<style>{_print_css()}</style>")
+
+
 def page_setup(cur: duckdb.DuckDBPyConnection, title_key: str) -> Lang:
     """Language switch, page title and, when the store holds demo data, the banner saying so."""
+    print_stylesheet()
     lang = language_switch()
     st.title(t(title_key, lang))
     auth.local_banner(lang)

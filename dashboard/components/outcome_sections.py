@@ -6,6 +6,7 @@ only lays out what :mod:`dashboard.metrics.outcomes` and :mod:`dashboard.charts`
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import altair as alt
 import duckdb
@@ -13,7 +14,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts
-from dashboard.components import context
+from dashboard.components import chart_cache, context
 from dashboard.components.filters import View
 from dashboard.formatting import format_number
 from dashboard.i18n import Lang, group_words, t
@@ -42,20 +43,18 @@ def rate_by_group(
     if points.is_empty():
         st.info(t("common.no_data", lang))
         return
-    st.altair_chart(
-        charts.rate_dot_plot(
-            points,
-            rate=f"{outcome}_rate",
-            ci_low=f"{outcome}_rate_ci_low",
-            ci_high=f"{outcome}_rate_ci_high",
-            label=by,
-            baseline=outcomes.outcome_totals(report.totals, outcome).rate,
-            lang=lang,
-            title=t(f"{section}.rate_title", lang),
-            signal=f"{outcome}_rate_signal",
-            n=None,
-        ),
-        width="stretch",
+    chart_cache.draw(
+        charts.rate_dot_plot,
+        points,
+        rate=f"{outcome}_rate",
+        ci_low=f"{outcome}_rate_ci_low",
+        ci_high=f"{outcome}_rate_ci_high",
+        label=by,
+        baseline=outcomes.outcome_totals(report.totals, outcome).rate,
+        lang=lang,
+        title=t(f"{section}.rate_title", lang),
+        signal=f"{outcome}_rate_signal",
+        n=None,
     )
 
 
@@ -78,19 +77,17 @@ def oe_funnel(
     if curve is None:
         st.info(t(f"{section}.oe_none", lang))
         return
-    st.altair_chart(
-        charts.funnel_plot(
-            views.oe_points(report.incidents, outcome, by),
-            curve,
-            x=f"{outcome}_expected",
-            y=f"{outcome}_oe",
-            label=by,
-            kind="ratio",
-            lang=lang,
-            title=t(f"{section}.oe_title", lang),
-            signal=f"{outcome}_oe_signal",
-        ),
-        width="stretch",
+    chart_cache.draw(
+        charts.funnel_plot,
+        views.oe_points(report.incidents, outcome, by),
+        curve,
+        x=f"{outcome}_expected",
+        y=f"{outcome}_oe",
+        label=by,
+        kind="ratio",
+        lang=lang,
+        title=t(f"{section}.oe_title", lang),
+        signal=f"{outcome}_oe_signal",
     )
 
 
@@ -109,15 +106,13 @@ def delay_section(
         t(f"{section}.delay_help", lang, **text),
         t(f"{section}.delay_none", lang),
         outcomes.delay_points(report.incidents, outcome, by),
-        lambda frame: charts.delay_chart(
-            frame,
-            label=by,
-            median=f"days_to_{outcome}_median",
-            p90=f"days_to_{outcome}_p90",
-            lang=lang,
-            title=t(f"{section}.delay_title", lang),
-            n=None,
-        ),
+        charts.delay_chart,
+        label=by,
+        median=f"days_to_{outcome}_median",
+        p90=f"days_to_{outcome}_p90",
+        lang=lang,
+        title=t(f"{section}.delay_title", lang),
+        n=None,
     )
 
 
@@ -148,16 +143,14 @@ def category_shares_section(
             category=category,
             count=count,
         ),
-        lambda frame: charts.bar_chart(
-            frame,
-            category=view.by,
-            value="share",
-            color=category,
-            percent=True,
-            lang=lang,
-            title=t(f"{texts}_title", lang),
-            value_title=t(f"{texts}_axis", lang),
-        ),
+        charts.bar_chart,
+        category=view.by,
+        value="share",
+        color=category,
+        percent=True,
+        lang=lang,
+        title=t(f"{texts}_title", lang),
+        value_title=t(f"{texts}_axis", lang),
     )
 
 
@@ -200,12 +193,22 @@ def chart_section(
     help_text: str,
     empty_text: str,
     frame: pl.DataFrame,
-    chart: Callable[[pl.DataFrame], alt.Chart | alt.LayerChart],
+    chart: Callable[..., alt.Chart | alt.LayerChart],
+    /,
+    **chart_args: Any,
 ) -> None:
-    """A titled chart with its explanation, or a notice when the filters leave nothing."""
+    """A titled chart with its explanation, or a notice when the filters leave nothing.
+
+    The chart is ``chart(frame, **chart_args)``: a module-level chart function, drawn from a
+    spec built once per distinct input (:mod:`dashboard.components.chart_cache`). A lambda
+    or closure still draws, but is built and converted again on every rerun.
+    """
     st.subheader(title)
     st.caption(help_text)
     if frame.is_empty():
         st.info(empty_text)
         return
-    st.altair_chart(chart(frame), width="stretch")
+    if "<" in chart.__qualname__:
+        st.altair_chart(chart(frame, **chart_args), width="stretch")
+        return
+    chart_cache.draw(chart, frame, **chart_args)

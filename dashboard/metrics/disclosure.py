@@ -312,3 +312,15 @@ def suppress_series(frame: pl.DataFrame, series: list[str], threshold: int) -> p
     not give a small one back."""
     spec = SuppressionSpec(counts=tuple(series), relations=(), dependents={})
     return suppress(frame, spec, threshold).frame.drop("small_counts", "suppressed_counts")
+
+
+def hidden_in_line(values: list[int], threshold: int) -> list[bool]:
+    """Which of the cells of one line whose total is shown (e.g. the categories of a count
+    over the whole view) must be hidden: the small ones, and the next-smallest until the
+    hidden ones are at least two and sum to at least ``threshold``."""
+    cells: dict[Cell, int] = {(r, "n"): v for r, v in enumerate(values)}
+    total: Cell = (len(values), "n")
+    cells[total] = sum(values)
+    hidden = {cell for cell, v in cells.items() if 1 <= v < threshold and cell != total}
+    _protect_line(total, [(r, "n") for r in range(len(values))], cells, hidden, threshold)
+    return [(r, "n") in hidden for r in range(len(values))]

@@ -1,17 +1,22 @@
 """The current view's tables for export, with headers in the reader's language and counts
-of 1–4 replaced by "<5" (the disclosure rule), plus a sheet describing filters and methods."""
+of 1–4 replaced by "<5" (the disclosure rule), plus a sheet describing filters and methods.
+
+Every table is a :class:`~dashboard.excel_out.Sheet` that says what each column holds
+(:func:`column_kind`, decided by the metric's name), so the workbook keeps exact values behind
+readable number formats and the CSV rounds them the same way."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import polars as pl
 
-from dashboard.formatting import format_date
+from dashboard.excel_out import ColumnKind, Sheet
 from dashboard.i18n import Lang, field_label, label, metric_label, t
 from dashboard.metrics import registry
+from dashboard.metrics.filters import Scope
 from dashboard.metrics.findings import summary
 from dashboard.metrics.incidents import COUNT_COLUMNS
 from dashboard.metrics.inquiries import INQUIRY_COUNTS
@@ -118,19 +123,47 @@ def suppress(
     return pl.DataFrame(out)
 
 
+def column_kind(column: str) -> ColumnKind | None:
+    """What a metrics column holds, from its name (so a new metric needs no entry here when
+    it follows the naming of the others)."""
+    if column in COUNT_COLUMNS or column in INQUIRY_COUNTS:
+        return "count"
+    if column.endswith("_p_adjusted") or column.endswith("_p_value"):
+        return "p"
+    for suffix in ("_ci_low", "_ci_high"):
+        column = column.removesuffix(suffix)
+    if column.endswith(("_rate", "_share")) or column.startswith("share_"):
+        return "percent"
+    if column.endswith("_oe"):
+        return "ratio"
+    if column.endswith("_expected"):
+        return "decimal"
+    if column.startswith("days_") or column.endswith("_days"):
+        return "days"
+    return None
+
+
 def _group_table(
+    name: str,
     frame: pl.DataFrame,
     columns: list[str],
     counts: list[str],
     lang: Lang,
     threshold: int,
     keys: tuple[str, ...] = ("department", "unit"),
-) -> pl.DataFrame:
+) -> Sheet:
     marks = [c for c in ("small_counts", "suppressed_counts") if c in frame.columns]
     keep = [*keys, *[c for c in columns if c in frame.columns], *marks]
     shown = suppress(frame.select(keep), counts, threshold, t("disclosure.hidden", lang))
     shown = shown.drop("small_counts", strict=False)
-    return shown.rename({c: _header(c, lang) for c in shown.columns})
+    headers = {c: _header(c, lang) for c in shown.columns}
+    kinds = {headers[c]: kind for c in shown.columns if (kind := column_kind(c))}
+    return Sheet(name, shown.rename(headers), kinds)
+
+
+def method_label(method: str, lang: Lang) -> str:
+    """A test's method name (``pearson_chi2``) as the reader's words."""
+    return t(f"equal_treatment.method_{method}", lang)
 
 
 # The breakdowns of documented incidents a caller may add: query name -> (category, count).
@@ -140,15 +173,13 @@ BREAKDOWNS = {
 }
 
 
-def _breakdown(
-    frame: pl.DataFrame, category: str, count: str, lang: Lang, threshold: int
-) -> pl.DataFrame:
+def _breakdown(frame: pl.DataFrame, category: str, count: str, lang: Lang, threshold: int) -> Sheet:
     """A group × category count table (suppressed by :meth:`MetricsReport.shown_breakdown`)
     with the category's label and hidden counts as "<5" or hidden."""
     labelled = frame.drop("share", strict=False).with_columns(category_labels(category, lang))
     shown = suppress(labelled, [count], threshold, t("disclosure.hidden", lang))
     shown = shown.drop("small_counts", strict=False)
-    return shown.rename(
+    frame = shown.rename(
         {
             "department": t("filters.department", lang),
             "unit": t("filters.unit", lang),
@@ -156,6 +187,7 @@ def _breakdown(
             count: metric_label(count, lang),
         }
     )
+    return Sheet(field_label(category, lang), frame, {metric_label(count, lang): "count"})
 
 
 def export_tables(
@@ -164,88 +196,140 @@ def export_tables(
     *,
     threshold: int = 5,
     breakdowns: Mapping[str, pl.DataFrame] | None = None,
-) -> list[tuple[str, pl.DataFrame]]:
-    """(sheet name, table) for every table of the view, in reading order; ``breakdowns``
-    adds the results of the :data:`BREAKDOWNS` queries (forms and who documented, by group)
-    as sheets of their own."""
+) -> list[Sheet]:
+    """Every table of the view, in reading order; ``breakdowns`` adds the results of the
+    :data:`BREAKDOWNS` queries (forms and who documented, by group) as sheets of their own."""
+    outcome, statistic, dof = (
+        t("export.outcome", lang),
+        t("export.statistic", lang),
+        t("export.dof", lang),
+    )
+    p_value, method = t("equal_treatment.p_value", lang), t("export.method", lang)
     tests = pl.DataFrame(
         [
             {
-                t("export.outcome", lang): metric_label(name, lang),
-                t("export.statistic", lang): result["chi2"],
-                t("export.dof", lang): result["dof"],
-                "p": result["reported_p_value"],
-                t("export.method", lang): result["method"],
+                outcome: metric_label(name, lang),
+                statistic: result["chi2"],
+                dof: result["dof"],
+                p_value: result["reported_p_value"],
+                method: method_label(str(result["method"]), lang),
             }
             for name, result in report.equal_treatment.items()
-        ]
+        ],
+        schema={
+            outcome: pl.String,
+            statistic: pl.Float64,
+            dof: pl.Int64,
+            p_value: pl.Float64,
+            method: pl.String,
+        },
     )
-    cmh_rows = [
-        {
-            t("export.outcome", lang): metric_label(name, lang),
-            t("filters.department", lang): row["department"],
-            t("filters.unit", lang): row["unit"],
-            t("export.odds_ratio", lang): row["pooled_odds_ratio"],
-            "p": row["p_value"],
-            t("export.p_adjusted", lang, metric="CMH"): row["p_adjusted"],
-        }
-        for name in report.equal_treatment
-        for row in report.tests_with_cmh(name)["cmh"]
-    ]
+    department, unit = t("filters.department", lang), t("filters.unit", lang)
+    odds_ratio = t("export.odds_ratio", lang)
+    p_adjusted = t("export.p_adjusted", lang, metric="CMH")
+    cmh = pl.DataFrame(
+        [
+            {
+                outcome: metric_label(name, lang),
+                department: row["department"],
+                unit: row["unit"],
+                odds_ratio: row["pooled_odds_ratio"],
+                p_value: row["p_value"],
+                p_adjusted: row["p_adjusted"],
+            }
+            for name in report.equal_treatment
+            for row in report.tests_with_cmh(name)["cmh"]
+        ],
+        schema={
+            outcome: pl.String,
+            department: pl.String,
+            unit: pl.String,
+            odds_ratio: pl.Float64,
+            p_value: pl.Float64,
+            p_adjusted: pl.Float64,
+        },
+    )
     findings = pl.DataFrame(
         {t("export.finding", lang): summary(report, lang)},
         schema={t("export.finding", lang): pl.String},
     )
     return [
-        (
+        _group_table(
             t("export.table_incidents", lang),
-            _group_table(report.incidents, _incident_columns(), COUNT_COLUMNS, lang, threshold),
+            report.incidents,
+            _incident_columns(),
+            COUNT_COLUMNS,
+            lang,
+            threshold,
         ),
-        (
+        _group_table(
             t("export.table_inquiries", lang),
-            _group_table(report.inquiries, INQUIRY_COLUMNS, INQUIRY_COUNTS, lang, threshold),
+            report.inquiries,
+            INQUIRY_COLUMNS,
+            INQUIRY_COUNTS,
+            lang,
+            threshold,
         ),
-        (
-            t("rules.by_type_title", lang),
-            _by_type(report, lang, threshold),
-        ),
+        _by_type(report, lang, threshold),
         *(
-            (
-                field_label(BREAKDOWNS[name][0], lang),
-                _breakdown(
-                    report.shown_breakdown(frame, BREAKDOWNS[name][1]),
-                    *BREAKDOWNS[name],
-                    lang,
-                    threshold,
-                ),
+            _breakdown(
+                report.shown_breakdown(frame, BREAKDOWNS[name][1]),
+                *BREAKDOWNS[name],
+                lang,
+                threshold,
             )
             for name, frame in (breakdowns or {}).items()
         ),
-        (t("export.table_tests", lang), tests),
-        (t("export.table_cmh", lang), pl.DataFrame(cmh_rows) if cmh_rows else pl.DataFrame()),
-        (t("export.table_findings", lang), findings),
+        Sheet(
+            t("export.table_tests", lang),
+            tests,
+            {statistic: "statistic", dof: "integer", p_value: "p"},
+        ),
+        Sheet(
+            t("export.table_cmh", lang),
+            cmh,
+            {odds_ratio: "ratio", p_value: "p", p_adjusted: "p"},
+        ),
+        Sheet(t("export.table_findings", lang), findings),
     ]
 
 
-def _by_type(report: MetricsReport, lang: Lang, threshold: int) -> pl.DataFrame:
+def _by_type(report: MetricsReport, lang: Lang, threshold: int) -> Sheet:
     """The inquiry figures per inquiry type, the type by its label in ``lang``."""
     frame = report.inquiries_by_type
     if frame.is_empty() or "inquiry_type" not in frame.columns:
-        return pl.DataFrame()
+        return Sheet(t("rules.by_type_title", lang), pl.DataFrame())
     labelled = ombudsman_first(frame).with_columns(
         pl.col("inquiry_type").map_elements(
             lambda v: label("inquiry_type", v, lang), return_dtype=pl.String
         )
     )
     return _group_table(
-        labelled, INQUIRY_COLUMNS, INQUIRY_COUNTS, lang, threshold, keys=("inquiry_type",)
+        t("rules.by_type_title", lang),
+        labelled,
+        INQUIRY_COLUMNS,
+        INQUIRY_COUNTS,
+        lang,
+        threshold,
+        keys=("inquiry_type",),
     )
+
+
+def scope_text(scope: Scope, lang: Lang) -> str:
+    """The viewer's scope in words: the whole municipality, or the departments and units."""
+    if scope.everything:
+        return t("exports.scope_all", lang)
+    named = [*scope.departments, *scope.units]
+    return ", ".join(named) if named else t("exports.scope_nothing", lang)
 
 
 def about_table(
     report: MetricsReport, lang: Lang, *, threshold: int, generated: datetime
 ) -> pl.DataFrame:
-    """The sheet that says what was exported: filters, grouping, extract date, methods."""
+    """The sheet that says what was exported: filters, scope, grouping, extract date, methods.
+
+    Dates are dates (the workbook shows them as dates); the value column mixes dates and text.
+    """
     f = report.filters
     everything = t("filters.all", lang)
 
@@ -254,9 +338,10 @@ def about_table(
             return everything
         return ", ".join(label(vocabulary, v, lang) if vocabulary else v for v in values)
 
-    items = [
-        (t("filters.from", lang), format_date(f.date_from, lang) if f.date_from else everything),
-        (t("filters.to", lang), format_date(f.date_to, lang) if f.date_to else everything),
+    items: list[tuple[str, str | date | datetime]] = [
+        (t("filters.from", lang), f.date_from or everything),
+        (t("filters.to", lang), f.date_to or everything),
+        (t("exports.scope", lang), scope_text(report.scope, lang)),
         (t("filters.department", lang), listed(f.departments)),
         (t("filters.unit", lang), listed(f.units)),
         (t("filters.harassment_type", lang), listed(f.types, "harassment_type")),
@@ -264,8 +349,8 @@ def about_table(
         (t("filters.severity", lang), listed(f.severities, "severity")),
         (t("rules.inquiry_type_filter", lang), listed(f.inquiry_types, "inquiry_type")),
         (t("export.about_grouping", lang), t(f"filters.by_{report.by}", lang)),
-        (t("export.about_extract_date", lang), format_date(report.extract_date, lang)),
-        (t("export.about_generated", lang), f"{format_date(generated, lang)} {generated:%H:%M}"),
+        (t("export.about_extract_date", lang), report.extract_date or "–"),
+        (t("export.about_generated", lang), generated.replace(second=0, microsecond=0)),
         (t("export.about_methods", lang), t("export.methods_text", lang)),
         (
             "",
@@ -282,9 +367,25 @@ def about_table(
     return pl.DataFrame(
         {
             t("export.about_item", lang): [i[0] for i in items],
-            t("export.about_value", lang): [i[1] for i in items],
+            t("export.about_value", lang): pl.Series([i[1] for i in items], dtype=pl.Object),
         }
     )
+
+
+def workbook_sheets(
+    report: MetricsReport,
+    lang: Lang,
+    *,
+    threshold: int,
+    generated: datetime,
+    breakdowns: Mapping[str, pl.DataFrame] | None = None,
+) -> list[Sheet]:
+    """The export workbook: the sheet describing the view first, then every table."""
+    about = Sheet(
+        t("export.sheet_about", lang),
+        about_table(report, lang, threshold=threshold, generated=generated),
+    )
+    return [about, *export_tables(report, lang, threshold=threshold, breakdowns=breakdowns)]
 
 
 def for_display(frame: pl.DataFrame) -> pl.DataFrame:

@@ -6,7 +6,7 @@ limits by name, and how to read it all."""
 import streamlit as st
 
 from dashboard import charts
-from dashboard.components import context
+from dashboard.components import chart_cache, context
 from dashboard.components.page import analysis_page
 from dashboard.formatting import format_number, format_percent
 from dashboard.i18n import group_words, metric_label, t
@@ -67,19 +67,17 @@ if curve is None:
         t("stats.chi2_not_testable", lang, **group_words(view.by, lang)), icon=":material/info:"
     )
 else:
-    st.altair_chart(
-        charts.funnel_plot(
-            views.oe_points(report.incidents, outcome, view.by),
-            curve,
-            x=f"{outcome}_expected",
-            y=f"{outcome}_oe",
-            label=view.by,
-            kind="ratio",
-            lang=lang,
-            title=title,
-            signal=f"{outcome}_oe_signal",
-        ),
-        width="stretch",
+    chart_cache.draw(
+        charts.funnel_plot,
+        views.oe_points(report.incidents, outcome, view.by),
+        curve,
+        x=f"{outcome}_expected",
+        y=f"{outcome}_oe",
+        label=view.by,
+        kind="ratio",
+        lang=lang,
+        title=title,
+        signal=f"{outcome}_oe_signal",
     )
     st.caption(t("stats.funnel_how_to_read", lang, **group_words(view.by, lang)))
 

@@ -1,5 +1,6 @@
 """Export: the current view's tables as one Excel workbook (a sheet per table and one that
-describes filters, extract date and methods) or one table as CSV."""
+describes filters, extract date and methods) or one table as CSV, and the view's report to
+the ombudsman as a PDF with the administration's answers typed here."""
 
 from datetime import datetime
 from functools import partial
@@ -7,11 +8,11 @@ from functools import partial
 import streamlit as st
 
 from dashboard.access import Right
-from dashboard.components import auth, context, layout
+from dashboard.components import auth, context, layout, report_download
 from dashboard.components.page import analysis_page
-from dashboard.excel_out import csv_text, xlsx_bytes
+from dashboard.excel_out import csv_bytes, xlsx_bytes
 from dashboard.i18n import t
-from dashboard.metrics.export_tables import BREAKDOWNS, about_table, export_tables, for_display
+from dashboard.metrics.export_tables import BREAKDOWNS, for_display, workbook_sheets
 
 page = analysis_page("nav.export", needs="nothing", delays=True)
 lang, view, report = page.lang, page.view, page.report
@@ -22,8 +23,10 @@ layout.data_as_of(report.extract_date, lang)
 breakdowns = {
     name: context.view_query(page.cur, name, view.filters, group_by=view.by) for name in BREAKDOWNS
 }
-shown_tables = export_tables(report, lang, threshold=threshold, breakdowns=breakdowns)
-tables, full = shown_tables, False
+shown_tables = workbook_sheets(
+    report, lang, threshold=threshold, generated=datetime.now(), breakdowns=breakdowns
+)[1:]  # the tables after the sheet that describes them
+full = False
 found = auth.viewer()
 if found is not None and found.may(Right.UNSUPPRESSED):
     full = st.toggle(
@@ -31,16 +34,17 @@ if found is not None and found.may(Right.UNSUPPRESSED):
         help=t("disclosure.unsuppressed_help", lang, max_small=str(threshold - 1)),
         key="export_unsuppressed",
     )
-    if full:  # the downloads only; the preview below stays suppressed
-        report = context.view_report(
-            page.cur, view.filters, view.by, delays=True, unsuppressed=True
-        )
-        tables = export_tables(report, lang, threshold=threshold, breakdowns=breakdowns)
-audit_details = {"unsuppressed": True} if full else {}
-about = (
-    t("export.sheet_about", lang),
-    about_table(report, lang, threshold=threshold, generated=datetime.now()),
+# the downloads follow the switch; the preview below stays suppressed
+download_report = (
+    context.view_report(page.cur, view.filters, view.by, delays=True, unsuppressed=True)
+    if full
+    else report
 )
+sheets = workbook_sheets(
+    download_report, lang, threshold=threshold, generated=datetime.now(), breakdowns=breakdowns
+)
+tables = sheets[1:]
+audit_details = {"unsuppressed": True} if full else {}
 stamp = f"{report.extract_date or datetime.now().date():%Y-%m-%d}"
 st.download_button(
     t("export.download_excel", lang),
@@ -48,8 +52,8 @@ st.download_button(
     data=auth.audited(
         "export",
         "export",
-        partial(xlsx_bytes, [about, *tables]),
-        sum(f.height for _, f in tables),
+        partial(xlsx_bytes, sheets, lang=lang),
+        sum(sheet.frame.height for sheet in tables),
         **audit_details,
     ),
     file_name=f"chikane-{stamp}.xlsx" if lang == "da" else f"harassment-{stamp}.xlsx",
@@ -59,24 +63,23 @@ st.download_button(
     key="download_xlsx",
 )
 
-names = [name for name, _ in tables]
+names = [sheet.name for sheet in tables]
 chosen = st.selectbox(t("export.csv_table", lang), names, key="csv_table")
-table = dict(tables)[chosen]
+table = tables[names.index(chosen)]
 st.download_button(
     t("export.download_csv", lang),
     data=auth.audited(
-        "export",
-        "export",
-        partial(
-            csv_text, table, separator=";" if lang == "da" else ",", decimal_comma=lang == "da"
-        ),
-        table.height,
-        **audit_details,
+        "export", "export", partial(csv_bytes, table, lang), table.frame.height, **audit_details
     ),
     file_name=f"{chosen}-{stamp}.csv",
-    mime="text/csv",
+    mime="text/csv; charset=utf-8",
     on_click="ignore",
     key="download_csv",
 )
 st.subheader(t("export.preview", lang))
-st.dataframe(for_display(dict(shown_tables)[chosen]), hide_index=True, width="stretch")
+st.dataframe(for_display(shown_tables[names.index(chosen)].frame), hide_index=True, width="stretch")
+
+st.subheader(t("report.page_title", lang))
+st.write(t("report.page_intro", lang))
+report_download.answers_form(lang)
+report_download.report_button(page.cur, report, lang, key="download_report", page="export")

@@ -4,7 +4,7 @@ incident's course of events and details when a row is selected (or opened by ?in
 import streamlit as st
 
 from dashboard import charts
-from dashboard.components import context, layout
+from dashboard.components import chart_cache, context, layout
 from dashboard.components.page import analysis_page
 from dashboard.formatting import format_number
 from dashboard.i18n import t
@@ -88,9 +88,8 @@ if incident_id:
     else:
         incident = views.numbered_as_listed(detail.row(0, named=True), rows)
         events = views.timeline_events(incident, lang)
-        st.altair_chart(
-            charts.timeline_chart(events, lang=lang, title=t("incidents.timeline_title", lang)),
-            width="stretch",
+        chart_cache.draw(
+            charts.timeline_chart, events, lang=lang, title=t("incidents.timeline_title", lang)
         )
         for note in views.undated_steps(incident, lang):
             st.caption(note)

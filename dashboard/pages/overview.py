@@ -4,7 +4,7 @@ and the plain-language findings of the equal-treatment analysis."""
 import streamlit as st
 
 from dashboard import charts
-from dashboard.components import context, layout
+from dashboard.components import chart_cache, context, layout, report_download
 from dashboard.components.page import analysis_page
 from dashboard.formatting import format_date, format_percent
 from dashboard.i18n import metric_label, t
@@ -72,6 +72,7 @@ layout.data_as_of(report.extract_date, lang)
 st.subheader(t("overview.findings", lang))
 st.caption(t("overview.findings_help", lang))
 st.markdown("\n".join(f"- {line}" for line in summary(report, lang)))
+report_download.report_button(cur, report, lang, key="overview_report", page="overview")
 
 st.subheader(t("overview.trend", lang))
 series = ["incidents", "police_reports", "warnings", "work_accidents"]
@@ -80,13 +81,11 @@ monthly = suppress_series(
     series,
     context.settings().suppress_below,
 )
-st.altair_chart(
-    charts.trend_chart(
-        monthly,
-        series=series,
-        lang=lang,
-        title=t("overview.trend_title", lang),
-    ),
-    width="stretch",
+chart_cache.draw(
+    charts.trend_chart,
+    monthly,
+    series=series,
+    lang=lang,
+    title=t("overview.trend_title", lang),
 )
 st.caption(t("overview.small_hidden", lang, max_small=str(context.settings().suppress_below - 1)))

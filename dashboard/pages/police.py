@@ -5,7 +5,7 @@ each of which can be opened to see the incident's course."""
 import streamlit as st
 
 from dashboard import charts
-from dashboard.components import context, layout, outcome_sections
+from dashboard.components import chart_cache, context, layout, outcome_sections
 from dashboard.components.page import analysis_page
 from dashboard.formatting import format_percent
 from dashboard.i18n import metric_label, t
@@ -105,11 +105,12 @@ if incident is None:
 st.markdown(f"#### {t('police.detail_title', lang, id=str(incident['incident_id']))}")
 facts, course = st.columns([2, 3])
 facts.dataframe(views.incident_facts(incident, lang), hide_index=True, width="stretch")
-course.altair_chart(
-    charts.timeline_chart(
-        views.timeline_events(incident, lang), lang=lang, title=t("police.timeline_title", lang)
-    ),
-    width="stretch",
+chart_cache.draw(
+    charts.timeline_chart,
+    views.timeline_events(incident, lang),
+    lang=lang,
+    title=t("police.timeline_title", lang),
+    where=course,
 )
 for line in views.undated_steps(incident, lang):
     course.caption(line)

@@ -5,7 +5,7 @@ unanswered day by day per department."""
 import streamlit as st
 
 from dashboard import charts
-from dashboard.components import context, layout
+from dashboard.components import chart_cache, context, layout
 from dashboard.components.page import analysis_page
 from dashboard.formatting import format_date, format_number, format_percent
 from dashboard.i18n import metric_label, t
@@ -46,34 +46,30 @@ layout.data_as_of(extract, lang)
 groups = views.with_chart_n(views.with_group_label(report.inquiries, view.by), "answered")
 st.subheader(t("response_times.within_deadline_title", lang))
 st.caption(t("response_times.within_deadline_help", lang))
-st.altair_chart(
-    charts.rate_dot_plot(
-        groups,
-        rate="share_within_deadline",
-        ci_low="share_within_deadline_ci_low",
-        ci_high="share_within_deadline_ci_high",
-        label=view.by,
-        baseline=totals.share_within_deadline,
-        lang=lang,
-        title=metric_label("share_within_deadline", lang),
-        n="n",
-    ),
-    width="stretch",
+chart_cache.draw(
+    charts.rate_dot_plot,
+    groups,
+    rate="share_within_deadline",
+    ci_low="share_within_deadline_ci_low",
+    ci_high="share_within_deadline_ci_high",
+    label=view.by,
+    baseline=totals.share_within_deadline,
+    lang=lang,
+    title=metric_label("share_within_deadline", lang),
+    n="n",
 )
 
 # Response days: median and 90th percentile; the Kaplan–Meier median beside the plain one
 st.subheader(t("response_times.delay_title", lang))
-st.altair_chart(
-    charts.delay_chart(
-        groups,
-        label=view.by,
-        median="median_response_days",
-        p90="p90_response_days",
-        lang=lang,
-        title=t("response_times.delay_title", lang),
-        n="n",
-    ),
-    width="stretch",
+chart_cache.draw(
+    charts.delay_chart,
+    groups,
+    label=view.by,
+    median="median_response_days",
+    p90="p90_response_days",
+    lang=lang,
+    title=t("response_times.delay_title", lang),
+    n="n",
 )
 st.subheader(t("response_times.km_title", lang))
 st.info(t("response_times.km_why", lang), icon=":material/info:")
@@ -144,14 +140,10 @@ st.caption(t("response_times.km_curve_help", lang))
 durations = context.view_query(
     cur, "inquiry_durations_by_group", view.filters, group_by="department", extract_date=extract
 )
-st.altair_chart(
-    charts.km_chart(
-        kaplan_meier_curve(
-            durations, ["department"], suppress_below=context.settings().suppress_below
-        ),
-        group="department",
-        lang=lang,
-        title=t("response_times.km_curve_title", lang),
-    ),
-    width="stretch",
+chart_cache.draw(
+    charts.km_chart,
+    kaplan_meier_curve(durations, ["department"], suppress_below=context.settings().suppress_below),
+    group="department",
+    lang=lang,
+    title=t("response_times.km_curve_title", lang),
 )

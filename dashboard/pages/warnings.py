@@ -40,16 +40,14 @@ outcome_sections.chart_section(
             "police_prior_warning_unknown": t("rules.prior_unknown", lang),
         },
     ),
-    lambda frame: charts.bar_chart(
-        frame,
-        category=view.by,
-        value="share",
-        color="warning_given",
-        percent=True,
-        lang=lang,
-        title=t("warnings.prior_title", lang),
-        value_title=t("warnings.prior_share", lang),
-    ),
+    charts.bar_chart,
+    category=view.by,
+    value="share",
+    color="warning_given",
+    percent=True,
+    lang=lang,
+    title=t("warnings.prior_title", lang),
+    value_title=t("warnings.prior_share", lang),
 )
 
 # Days from the warning to the police report
@@ -58,14 +56,12 @@ outcome_sections.chart_section(
     t("warnings.gap_help", lang),
     t("warnings.gap_none", lang),
     outcomes.warning_to_police_points(report.incidents, view.by),
-    lambda frame: charts.bar_chart(
-        frame,
-        category=view.by,
-        value="days_warning_to_police_median",
-        lang=lang,
-        title=t("warnings.gap_title", lang),
-        value_title=t("warnings.gap_axis", lang),
-    ),
+    charts.bar_chart,
+    category=view.by,
+    value="days_warning_to_police_median",
+    lang=lang,
+    title=t("warnings.gap_title", lang),
+    value_title=t("warnings.gap_axis", lang),
 )
 
 outcome_sections.group_table(

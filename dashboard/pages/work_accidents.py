@@ -122,15 +122,13 @@ outcome_sections.chart_section(
     t("work_accidents.deadline_help", lang, days=days),
     t("work_accidents.deadline_none", lang),
     outcomes.within_deadline_points(report.incidents, view.by),
-    lambda frame: charts.bar_chart(
-        frame,
-        category=view.by,
-        value="work_accidents_within_deadline_share",
-        percent=True,
-        lang=lang,
-        title=t("work_accidents.deadline_title", lang, days=days),
-        value_title=t("work_accidents.deadline_axis", lang, days=days),
-    ),
+    charts.bar_chart,
+    category=view.by,
+    value="work_accidents_within_deadline_share",
+    percent=True,
+    lang=lang,
+    title=t("work_accidents.deadline_title", lang, days=days),
+    value_title=t("work_accidents.deadline_axis", lang, days=days),
 )
 
 outcome_sections.rate_by_group(report, "work_accident", view.by, lang, "work_accidents")

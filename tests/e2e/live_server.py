@@ -104,14 +104,39 @@ def running_app(
 ) -> Iterator[str]:
     """A running dashboard on the store ``db`` (with more ``streamlit run`` options ``args``,
     on ``port`` or a free one); yields its URL and stops it afterwards."""
+    with running_server(
+        db, key_file, python=python, env=env, timeout=timeout, args=args, port=port
+    ) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def running_server(
+    db: Path,
+    key_file: Path,
+    *,
+    python: str = sys.executable,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 180.0,
+    args: Sequence[str] = (),
+    port: int | None = None,
+    app: Path = ROOT / "app.py",
+    warm: bool = True,
+) -> Iterator[tuple[str, int]]:
+    """A running Streamlit server of ``app`` on the store ``db`` (with more ``streamlit run``
+    options ``args``, on ``port`` or a free one); yields its URL and process id and stops it
+    afterwards. The dashboard starts as ``make run`` starts it (its imports and pages warmed
+    first, ``dashboard.serve``); ``warm=False`` and any other app start plainly."""
     port = port or free_port()
+    start = (
+        ["-m", "dashboard.serve"]
+        if warm and app == ROOT / "app.py"
+        else ["-m", "streamlit", "run", str(app)]
+    )
     process = subprocess.Popen(
         [
             python,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
+            *start,
             "--server.port",
             str(port),
             "--server.address",
@@ -141,7 +166,7 @@ def running_app(
         _wait_for_line(lines, "You can now view", timeout)
         url = f"http://127.0.0.1:{port}"
         _healthy(url)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         try:

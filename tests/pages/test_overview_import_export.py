@@ -100,3 +100,24 @@ def test_response_times_without_inquiries_says_to_import_them(monkeypatch, tmp_p
     at.run()
     assert not at.exception
     assert any("no inquiries in the data yet" in i.value for i in at.info)
+
+
+def test_export_and_overview_offer_the_report_and_keep_the_answers(app) -> None:
+    at = app("export.py", lang="en")
+    assert not at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download the statement (PDF)" in labels
+    areas = {a.label: a for a in at.text_area}
+    assert set(areas) == {
+        "Guidelines",
+        "The procedure when a police report is considered",
+        "Who takes part in the decision",
+        "How and by whom incidents are documented",
+    }
+    areas["Guidelines"].input("We follow the staff policy.").run()
+    assert at.session_state["report_answers"]["guidelines"] == "We follow the staff policy."
+    at.switch_page(str(Path(__file__).resolve().parents[2] / "dashboard/pages/overview.py")).run()
+    assert not at.exception
+    assert "Download the statement (PDF)" in [b.label for b in at.get("download_button")]
+    # The answer typed on the Export page is still there for the Overview's report.
+    assert at.session_state["report_answers"]["guidelines"] == "We follow the staff policy."

@@ -1,0 +1,641 @@
+"""What the report says, as plain blocks: the one adapter between the metrics layer and the
+PDF. New metric names change this module only.
+
+Every figure comes from a :class:`~dashboard.metrics.report.MetricsReport` (the same view and
+scope as the pages and ``dashboard metrics``) or from a page query run with the same filters
+and scope; tables are the pages' own display frames, so small counts are suppressed exactly
+as on the pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import duckdb
+import polars as pl
+
+from dashboard import charts, queries, stats
+from dashboard.formatting import (
+    format_count,
+    format_date,
+    format_interval,
+    format_number,
+    format_percent,
+)
+from dashboard.i18n import Lang, field_label, group_words, label, metric_label, t
+from dashboard.metrics import disclosure, outcomes, registry, views
+from dashboard.metrics.export_tables import method_label, scope_text
+from dashboard.metrics.filters import query_params
+from dashboard.metrics.findings import (
+    chi2_sentence,
+    finding_sentence,
+    format_p,
+    rule_finding_sentence,
+)
+from dashboard.metrics.incidents import COLUMNS, Outcome
+from dashboard.metrics.report import MetricsReport
+
+# The questions the data cannot answer: one Markdown file each in the answers folder.
+ANSWER_KEYS = ("guidelines", "police_procedure", "decision_participants", "documentation_practice")
+WITHOUT_WARNING_LIMIT = 40  # rows of the table of police reports without a prior warning
+CHART_WIDTH = 620  # pixels; the chart is scaled to the text width
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class Subheading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A numbered table; ``numeric`` marks the columns set right-aligned."""
+
+    caption: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: tuple[bool, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A numbered figure: a Vega-Lite specification, rendered to SVG when the PDF is made."""
+
+    caption: str
+    spec: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A text the administration supplies (``text`` None: not supplied)."""
+
+    heading: str
+    text: str | None
+    missing: str  # what the report says when the text was not supplied
+
+
+Block = Paragraph | Subheading | Bullets | Table | Chart | Answer
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    lang: Lang
+    title: str
+    subtitle: str
+    addressee: str
+    cover: tuple[tuple[str, str], ...]
+    notice: str | None
+    sections: tuple[Section, ...]
+    appendix: Section
+    texts: Mapping[str, str] = field(default_factory=dict)  # words the layout needs
+
+
+def read_answers(folder: Path | None) -> dict[str, str]:
+    """The administration's answers: ``<key>.md`` in ``folder`` for each of :data:`ANSWER_KEYS`
+    that exists and is not blank."""
+    if folder is None:
+        return {}
+    found = {}
+    for key in ANSWER_KEYS:
+        path = folder / f"{key}.md"
+        if path.is_file():
+            text = path.read_text(encoding="utf-8-sig").strip()
+            if text:
+                found[key] = text
+    return found
+
+
+def _answer(key: str, answers: Mapping[str, str], lang: Lang) -> Answer:
+    text = answers.get(key, "").strip() or None
+    missing = t("report.answer_missing", lang, file=f"{key}.md")
+    return Answer(t(f"report.answer_{key}", lang), text, missing)
+
+
+def _count(value: int | None, lang: Lang, threshold: int) -> str:
+    """A count as text: "<5" when small, "skjult" when None (a total the metrics layer hides)."""
+    if value is None:
+        return t("disclosure.hidden", lang)
+    return format_count(value, lang, small=0 < value < threshold, threshold=threshold)
+
+
+def _frame_table(
+    frame: pl.DataFrame, caption: str, *, first_text: int = 1, note: str = ""
+) -> Table:
+    """A display frame of the pages (all text) as a table; columns after the first
+    ``first_text`` are numbers."""
+    rows = tuple(tuple("" if v is None else str(v) for v in row) for row in frame.iter_rows())
+    numeric = tuple(i >= first_text for i in range(frame.width))
+    return Table(caption, tuple(frame.columns), rows, numeric, note)
+
+
+def _rate_chart(report: MetricsReport, outcome: Outcome, lang: Lang) -> alt.TopLevelMixin | None:
+    points = outcomes.rate_points(report.incidents, outcome, report.by)
+    if points.is_empty():
+        return None
+    return charts.rate_dot_plot(
+        points,
+        rate=f"{outcome}_rate",
+        ci_low=f"{outcome}_rate_ci_low",
+        ci_high=f"{outcome}_rate_ci_high",
+        label=report.by,
+        baseline=outcomes.outcome_totals(report.totals, outcome).rate,
+        lang=lang,
+        title="",
+        signal=f"{outcome}_rate_signal",
+        n=None,
+    )
+
+
+def _funnel_chart(report: MetricsReport, outcome: Outcome, lang: Lang) -> alt.TopLevelMixin | None:
+    curve = views.oe_curve(report.incidents, outcome)
+    if curve is None:
+        return None
+    return charts.funnel_plot(
+        views.oe_points(report.incidents, outcome, report.by),
+        curve,
+        x=f"{outcome}_expected",
+        y=f"{outcome}_oe",
+        label=report.by,
+        kind="ratio",
+        lang=lang,
+        title="",
+        signal=f"{outcome}_oe_signal",
+    )
+
+
+def _chart(chart: alt.TopLevelMixin | None, caption: str) -> list[Block]:
+    if chart is None:
+        return []
+    spec = chart.to_dict(validate=False)  # the schema check costs more than the rendering
+    spec["width"] = CHART_WIDTH
+    return [Chart(caption, spec)]
+
+
+class _Builder:
+    """Builds the blocks of one report (one view, one language)."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        report: MetricsReport,
+        lang: Lang,
+        *,
+        work_accident_days: int,
+    ) -> None:
+        self.con, self.report, self.lang = con, report, lang
+        self.threshold = report.suppress_below
+        self.days = work_accident_days
+        self.words = group_words(report.by, lang)
+        self.params = query_params(report.filters, report.scope, group_by=report.by)
+
+    # ------------------------------------------------------------------ helpers
+
+    def count(self, value: int | None) -> str:
+        return _count(value, self.lang, self.threshold)
+
+    def share(self, part: int | None, whole: int | None) -> tuple[str, str]:
+        """A share and its Wilson 95 % interval, as text; none when either total is hidden
+        or, in a suppressed report, from 1 to the threshold − 1 (it would give it back)."""
+        small = self.threshold if self.report.suppressed else 0
+        if part is None or whole is None or any(0 < v < small for v in (part, whole)) or whole <= 0:
+            return format_percent(None, self.lang), format_interval(
+                None, None, self.lang, percent=True
+            )
+        low, high = stats.wilson_interval(part, whole)
+        return (
+            format_percent(part / whole, self.lang),
+            format_interval(low, high, self.lang, percent=True),
+        )
+
+    def outcome_figures(self, outcome: Outcome) -> dict[str, str]:
+        totals = outcomes.outcome_totals(self.report.totals, outcome)
+        rate, ci = self.share(totals.count, totals.known)
+        return {
+            "count": self.count(totals.count),
+            "known": self.count(totals.known),
+            "rate": rate,
+            "ci": ci,
+        }
+
+    def outcome_table(self, outcome: Outcome, extra: Sequence[str] = ()) -> Table:
+        frame = outcomes.outcome_table(
+            self.report.incidents,
+            outcome,
+            self.report.by,
+            self.lang,
+            extra_counts=extra,
+            suppress_below=self.threshold,
+        )
+        caption = t(
+            "report.table_outcome",
+            self.lang,
+            outcome=metric_label(COLUMNS[outcome].count, self.lang),
+            group=self.words["group"],
+        )
+        return _frame_table(frame, caption, note=self.small_note())
+
+    def small_note(self) -> str:
+        return t(
+            "stats.small_numbers_explained",
+            self.lang,
+            max_small=format_number(self.threshold - 1, self.lang),
+            threshold=format_number(self.threshold, self.lang),
+        )
+
+    def verdicts(self, outcome: Outcome) -> list[Block]:
+        """The verdicts of one outcome: groups below the 99.8 % limits of its legal rule's
+        shares, groups outside the 99.8 % limits of its O/E, and the chi-square result."""
+        shares = {
+            share.name
+            for spec in registry.OUTCOMES
+            if spec.name == outcome
+            for share in spec.shares
+        }
+        lines = [
+            rule_finding_sentence(f, self.lang, suppress_below=self.threshold)
+            for f in self.report.rule_findings
+            if f.share in shares
+        ]
+        lines += [
+            finding_sentence(f, self.lang, suppress_below=self.threshold)
+            for f in self.report.findings
+            if f.outcome == outcome
+        ]
+        result = self.report.equal_treatment.get(f"{outcome}_rate")
+        if result:
+            lines.append(chi2_sentence(result, self.lang, self.report.by))
+        if not lines:
+            return []
+        return [Subheading(t("report.verdict_heading", self.lang)), Bullets(tuple(lines))]
+
+    def category_table(self, query: str, category: str, count: str, caption: str) -> list[Block]:
+        rows = queries.run(self.con, query, self.params)
+        if rows.is_empty():
+            return []
+        totals = (
+            rows.group_by(category)
+            .agg(pl.col(count).sum())
+            .sort(count, category, descending=[True, False], nulls_last=True)
+        )
+        whole = int(totals[count].sum())
+        counts = [int(n) for n in totals[count].to_list()]
+        # the categories add up to the total shown: the metrics layer's rule for one line
+        hidden = (
+            disclosure.hidden_in_line(counts, self.threshold)
+            if self.report.suppressed
+            else [False] * len(counts)
+        )
+        body = tuple(
+            (
+                label(category, value, self.lang),
+                t("disclosure.hidden", self.lang)
+                if hide and n >= self.threshold
+                else self.count(n),
+                "–" if hide or not whole else format_percent(n / whole, self.lang),
+            )
+            for (value, _), n, hide in zip(totals.iter_rows(), counts, hidden, strict=True)
+        )
+        headers = (
+            t("report.category", self.lang),
+            t("report.count", self.lang),
+            t("report.share", self.lang),
+        )
+        return [Table(caption, headers, body, (False, True, True), self.small_note())]
+
+    # ------------------------------------------------------------------ sections
+
+    def guidelines(self, answers: Mapping[str, str]) -> Section:
+        return Section(
+            t("report.q1_title", self.lang), (_answer("guidelines", answers, self.lang),)
+        )
+
+    def police(self, answers: Mapping[str, str]) -> Section:
+        lang = self.lang
+        blocks: list[Block] = [
+            _answer("police_procedure", answers, lang),
+            _answer("decision_participants", answers, lang),
+            Subheading(t("report.data_heading", lang)),
+        ]
+        if self.report.incidents.is_empty():
+            blocks.append(Paragraph(t("report.no_incidents", lang)))
+            return Section(t("report.q2_title", lang), tuple(blocks))
+        blocks.append(
+            Paragraph(t("report.police_paragraph", lang, **self.outcome_figures("police_report")))
+        )
+        rate_caption = t(
+            "report.fig_rate",
+            lang,
+            outcome=metric_label("police_report_rate", lang),
+            group=self.words["group"],
+        )
+        blocks += _chart(_rate_chart(self.report, "police_report", lang), rate_caption)
+        blocks.append(self.outcome_table("police_report", ["police_without_prior_warning"]))
+        blocks += self.category_table(
+            "police_decided_by", "decided_by", "police_reports", t("report.decided_title", lang)
+        )
+        blocks.append(Subheading(t("report.uniform_heading", lang)))
+        blocks.append(Paragraph(t("report.uniform_intro", lang, **self.words)))
+        blocks += _chart(
+            _funnel_chart(self.report, "police_report", lang),
+            t("report.fig_funnel", lang, group=self.words["group"]),
+        )
+        blocks += self.verdicts("police_report")
+        blocks.append(self.tests_table())
+        return Section(t("report.q2_title", lang), tuple(blocks))
+
+    def tests_table(self) -> Table:
+        lang = self.lang
+        rows = []
+        for name, result in self.report.equal_treatment.items():
+            chi2 = result.get("chi2")
+            rows.append(
+                (
+                    metric_label(name, lang),
+                    format_number(chi2, lang, 2) if chi2 is not None else "–",
+                    format_number(result.get("dof"), lang),
+                    format_p(result.get("reported_p_value"), lang),
+                    method_label(str(result["method"]), lang),
+                )
+            )
+        headers = (
+            t("export.outcome", lang),
+            t("export.statistic", lang),
+            t("export.dof", lang),
+            t("equal_treatment.p_value", lang),
+            t("export.method", lang),
+        )
+        return Table(
+            t("report.table_tests", lang), headers, tuple(rows), (False, True, True, True, False)
+        )
+
+    def warnings(self) -> Section:
+        lang = self.lang
+        title = t("report.q3_title", lang)
+        if self.report.incidents.is_empty():
+            return Section(title, (Paragraph(t("report.no_incidents", lang)),))
+        totals = outcomes.outcome_totals(self.report.totals, "warning")
+        share, _ = self.share(
+            totals.counts["police_without_prior_warning"], totals.counts["police_reports"]
+        )
+        blocks: list[Block] = [
+            Paragraph(
+                t(
+                    "report.warning_paragraph",
+                    lang,
+                    **self.outcome_figures("warning"),
+                    police=self.count(totals.counts["police_reports"]),
+                    without=self.count(totals.counts["police_without_prior_warning"]),
+                    share=share,
+                )
+            ),
+            self.outcome_table("warning"),
+        ]
+        blocks += self.verdicts("warning")
+        blocks.append(Subheading(t("report.without_title", lang)))
+        blocks += self.without_warning(totals.counts["police_without_prior_warning"])
+        return Section(title, tuple(blocks))
+
+    def without_warning(self, total: int | None) -> list[Block]:
+        lang = self.lang
+        if total == 0:
+            return [Paragraph(t("report.without_none", lang))]
+        # listing them would show the suppressed count (None: a total hidden as well)
+        if total is None or total < self.threshold:
+            return [Paragraph(t("report.without_suppressed", lang, threshold=str(self.threshold)))]
+        rows = queries.run(
+            self.con,
+            "police_without_prior_warning",
+            {**self.params, "limit": WITHOUT_WARNING_LIMIT},
+        )
+        shown = outcomes.without_warning_rows(rows, lang).select(
+            "incident_id",
+            "occurred_on",
+            "unit",
+            "harassment_type",
+            "warning_given",
+            "police_reported_on",
+            "decided_by",
+        )
+        body = tuple(
+            tuple(
+                format_date(v, lang) if isinstance(v, date) else ("" if v is None else str(v))
+                for v in row
+            )
+            for row in shown.iter_rows()
+        )
+        note = (
+            t(
+                "report.without_shown",
+                lang,
+                shown=format_number(len(body), lang),
+                total=format_number(total, lang),
+            )
+            if total > len(body)
+            else ""
+        )
+        headers = tuple(field_label(c, lang) for c in shown.columns)
+        return [
+            Table(t("report.without_title", lang), headers, body, (False,) * len(headers), note)
+        ]
+
+    def documentation(self, answers: Mapping[str, str]) -> Section:
+        lang = self.lang
+        blocks: list[Block] = [
+            _answer("documentation_practice", answers, lang),
+            Subheading(t("report.data_heading", lang)),
+        ]
+        if self.report.incidents.is_empty():
+            blocks.append(Paragraph(t("report.no_incidents", lang)))
+        else:
+            blocks.append(
+                Paragraph(
+                    t(
+                        "report.documentation_paragraph",
+                        lang,
+                        **self.outcome_figures("documentation"),
+                    )
+                )
+            )
+            caption = t(
+                "report.fig_rate",
+                lang,
+                outcome=metric_label("documentation_rate", lang),
+                group=self.words["group"],
+            )
+            blocks += _chart(_rate_chart(self.report, "documentation", lang), caption)
+            blocks.append(self.outcome_table("documentation"))
+            blocks += self.category_table(
+                "documentation_forms",
+                "documentation_form",
+                "documented",
+                t("report.forms_title", lang),
+            )
+            blocks += self.verdicts("documentation")
+        return Section(t("report.q4_title", lang), tuple(blocks))
+
+    def work_accidents(self) -> Section:
+        lang = self.lang
+        title = t("report.q5_title", lang)
+        if self.report.incidents.is_empty():
+            return Section(title, (Paragraph(t("report.no_incidents", lang)),))
+        within = self.report.totals["work_accidents_within_deadline"]
+        blocks: list[Block] = [
+            Paragraph(
+                t(
+                    "report.work_accident_paragraph",
+                    lang,
+                    **self.outcome_figures("work_accident"),
+                    within=self.count(within),
+                    days=format_number(self.days, lang),
+                )
+            ),
+            self.outcome_table("work_accident", ["work_accidents_within_deadline"]),
+        ]
+        blocks += self.verdicts("work_accident")
+        return Section(title, tuple(blocks))
+
+    def inquiries(self) -> Section:
+        lang = self.lang
+        title = t("report.q6_title", lang)
+        inquiries = self.report.inquiries
+        if inquiries.is_empty():
+            return Section(title, (Paragraph(t("report.no_inquiries", lang)),))
+        totals = views.inquiry_totals(self.report.totals)
+        share, ci = self.share(totals.answered_within_deadline, totals.answered)
+        paragraph = t(
+            "report.inquiry_paragraph",
+            lang,
+            inquiries=self.count(totals.inquiries),
+            answered=self.count(totals.answered),
+            within=self.count(totals.answered_within_deadline),
+            share=share,
+            ci=ci,
+            open=self.count(totals.open),
+            overdue=self.count(totals.open_overdue),
+            extract=format_date(self.report.extract_date, lang),
+        )
+        table = views.inquiry_group_table(
+            inquiries, self.report.by, lang, suppress_below=self.threshold
+        )
+        caption = t("report.table_inquiries", lang, group=self.words["group"])
+        return Section(
+            title, (Paragraph(paragraph), _frame_table(table, caption, note=self.small_note()))
+        )
+
+    def appendix(self) -> Section:
+        lang = self.lang
+        words = self.words
+        paragraphs = [
+            t("report.method_data", lang),
+            t("stats.case_mix_explained", lang),
+            t("stats.oe_explained", lang),
+            t("report.method_null", lang, **words),
+            t("stats.limits_explained", lang),
+            t("report.method_overdispersion", lang, **words),
+            t(
+                "report.method_multiplicity",
+                lang,
+                adjust=t(f"report.adjust_{self.report.adjust}", lang),
+                **words,
+            ),
+            self.small_note(),
+            t("report.method_legal", lang, days=format_number(self.days, lang)),
+            t("export.methods_text", lang),
+        ]
+        return Section(t("report.appendix_title", lang), tuple(Paragraph(p) for p in paragraphs))
+
+
+def _filters_text(report: MetricsReport, lang: Lang) -> str:
+    f = report.filters
+    parts = []
+    for name, values, vocabulary in (
+        ("department", f.departments, None),
+        ("unit", f.units, None),
+        ("harassment_type", f.types, "harassment_type"),
+        ("channel", f.channels, "channel"),
+        ("severity", f.severities, "severity"),
+    ):
+        if values:
+            shown = ", ".join(label(vocabulary, v, lang) if vocabulary else v for v in values)
+            parts.append(f"{t(f'filters.{name}', lang)}: {shown}")
+    return "; ".join(parts) if parts else t("report.filters_none", lang)
+
+
+def _period_text(report: MetricsReport, lang: Lang) -> str:
+    f = report.filters
+    if f.date_from is None and f.date_to is None:
+        return t("report.period_all", lang)
+    return f"{format_date(f.date_from, lang) if f.date_from else '…'} – {format_date(f.date_to, lang) if f.date_to else '…'}"
+
+
+def build_document(
+    con: duckdb.DuckDBPyConnection,
+    report: MetricsReport,
+    lang: Lang,
+    *,
+    answers: Mapping[str, str] | None = None,
+    case_number: str = "",
+    generated: datetime,
+    work_accident_days: int = 9,
+    demo: bool = False,
+) -> Document:
+    """The report of one view: cover, the ombudsman's questions in order, method appendix.
+
+    ``con`` runs the page queries (who decided, documentation forms, police reports without a
+    prior warning) with the report's filters and scope."""
+    answers = answers or {}
+    b = _Builder(con, report, lang, work_accident_days=work_accident_days)
+    cover = (
+        (
+            t("report.case_number", lang),
+            case_number.strip() or t("report.case_number_missing", lang),
+        ),
+        (t("report.period", lang), _period_text(report, lang)),
+        (t("report.extract_date", lang), format_date(report.extract_date, lang)),
+        (t("report.scope", lang), scope_text(report.scope, lang)),
+        (t("report.filters", lang), _filters_text(report, lang)),
+        (t("report.grouping", lang), t(f"filters.by_{report.by}", lang)),
+        (t("report.generated", lang), f"{format_date(generated, lang)} {generated:%H:%M}"),
+    )
+    return Document(
+        lang=lang,
+        title=t("report.title", lang),
+        subtitle=t("report.subtitle", lang),
+        addressee=t("report.addressee", lang),
+        cover=cover,
+        notice=t("report.demo_notice", lang) if demo else None,
+        sections=(
+            b.guidelines(answers),
+            b.police(answers),
+            b.warnings(),
+            b.documentation(answers),
+            b.work_accidents(),
+            b.inquiries(),
+        ),
+        appendix=b.appendix(),
+        texts={
+            "contents": t("report.contents", lang),
+            "answer_by_administration": t("report.answer_by_administration", lang),
+        },
+    )
