@@ -1,6 +1,8 @@
 """Entry point: page config, the viewer (sign-in and grant, on every run), and the
 navigation of the pages their role may open."""
 
+from importlib import resources
+
 import streamlit as st
 
 from dashboard.access import load_access_settings
@@ -11,8 +13,12 @@ from dashboard.config import load_settings
 from dashboard.errors import DashboardError
 from dashboard.i18n import t
 
+# The icon is package data, sent inline as an SVG data URL: a ":material/...:" page icon
+# makes the browser fetch it from fonts.gstatic.com, outside the municipality's network.
+ICON = resources.files("dashboard") / "static" / "balance.svg"
+
 lang = current_lang()
-st.set_page_config(page_title=t("app.title", lang), page_icon=":material/balance:", layout="wide")
+st.set_page_config(page_title=t("app.title", lang), page_icon=str(ICON), layout="wide")
 try:
     load_settings()
     load_access_settings()

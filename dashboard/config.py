@@ -9,6 +9,8 @@
 | ``DASHBOARD_WORK_ACCIDENT_DAYS`` | days after the first day of absence by which a work accident must be notified (bekendtgørelse om anmeldelse af arbejdsulykker § 1) | 14 |
 | ``DASHBOARD_SUPPRESS_BELOW`` | counts from 1 to this minus 1 are marked as small | 5 |
 | ``DASHBOARD_DEADLINES`` | answer deadlines in days per inquiry type, used when an inquiry has none, e.g. ``ombudsman=21,complaint=28`` | the contract's |
+| ``DASHBOARD_WRITE_WAIT_SECONDS`` | how long an import or undo on a page waits for another session's to finish | 120 |
+| ``DASHBOARD_MAX_PREVIEWS`` | parsed uploads the server keeps for the Import page's previews, over all sessions (beyond it the one used longest ago is dropped) | 4 |
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class Settings:
     deadline_days: dict[str, int] = field(
         default_factory=lambda: {k: v.days for k, v in DEFAULT_DEADLINES.items()}
     )
+    write_wait_seconds: int = 120
+    max_previews: int = 4
 
 
 def parse_deadlines(text: str) -> dict[str, int]:
@@ -79,6 +83,8 @@ def load_settings(
         work_accident_days=_whole_number(env, "DASHBOARD_WORK_ACCIDENT_DAYS", 14),
         suppress_below=_whole_number(env, "DASHBOARD_SUPPRESS_BELOW", 5),
         deadline_days=parse_deadlines(env.get("DASHBOARD_DEADLINES", "")),
+        write_wait_seconds=_whole_number(env, "DASHBOARD_WRITE_WAIT_SECONDS", 120),
+        max_previews=_whole_number(env, "DASHBOARD_MAX_PREVIEWS", 4),
     )
 
 

@@ -7,10 +7,14 @@ together import them in several script threads at once, which Python's import lo
 always survive (a module seen "partially initialized" by another thread). Here, before
 Streamlit starts serving:
 
-1. every module the app and its pages import is imported once, in the main thread (read
+1. the store is opened for writing and held for the server's life (DuckDB lets one
+   process write a store; without this a command-line import could take it before the first
+   session, and every page would then fail to open it); when another program holds it, the
+   server does not start and says why in one sentence;
+2. every module the app and its pages import is imported once, in the main thread (read
    from the import statements of ``app.py`` and the page scripts, so a new page or a new
    import is warmed without a list to keep);
-2. every page is run once headless in the default view (the view a link without filters
+3. every page is run once headless in the default view (the view a link without filters
    opens) with Streamlit's ``AppTest``, so that the store's connection, the pages' results
    and their chart specs are already in the process-wide caches (``st.cache_resource``)
    that sessions read: the first page after a start, and the first visit of every other
@@ -30,7 +34,10 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
-from dashboard.server import script_path
+from dashboard.errors import DashboardError
+from dashboard.server import hold_store, script_path
+
+EXIT_REFUSED = 2
 
 # The script Streamlit serves (in the checkout a link to the top-level app.py) and the pages.
 APP = script_path()
@@ -96,15 +103,26 @@ def prime(timeout: float = 300.0) -> str | None:
     return None
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Warm the imports and the pages, then ``streamlit run app.py`` with ``argv``."""
+def main(argv: list[str] | None = None) -> int:
+    """Hold the store, warm the imports and the pages, then ``streamlit run app.py`` with
+    ``argv`` as its options."""
+    try:
+        hold_store()
+    except DashboardError as error:
+        print(error.sentence, file=sys.stderr)
+        return EXIT_REFUSED
     warm()
     if (problem := prime()) is not None:
         print(problem, file=sys.stderr, flush=True)
-    from streamlit.web import cli
+    from streamlit.web import cli as streamlit_cli
 
-    cli.main(["run", str(APP), *(sys.argv[1:] if argv is None else argv)], prog_name="streamlit")
+    args = ["run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    try:
+        streamlit_cli.main(args, prog_name="streamlit")  # a click command: ends with SystemExit
+    except SystemExit as stop:
+        return int(stop.code or 0) if not isinstance(stop.code, str) else EXIT_REFUSED
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

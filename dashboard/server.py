@@ -61,6 +61,25 @@ def check_address(address: str, port: int) -> None:
         ) from error
 
 
+# The connection that holds the store for the server's life (never used for queries).
+_held: list[object] = []
+
+
+def hold_store() -> None:
+    """Open the configured store for writing and keep it open in this process.
+
+    DuckDB lets one process write a store, and Streamlit opens it only when the first page
+    runs: until then a command-line import would take it, and every page would then fail.
+    Held from the start, the server and the command line agree (the CLI says the store is in
+    use), and the pages' own connection joins the same database instance in this process.
+    Raises StoreBusyError / StoreUnusableError (one sentence) when it cannot.
+    """
+    from dashboard import store
+    from dashboard.config import load_settings
+
+    _held.append(store.open_for_writing(load_settings().db_path))
+
+
 def serve(port: int, address: str, db: str | None) -> int:
     """Run the server until it is stopped (Ctrl+C or SIGTERM); returns its exit status."""
     from streamlit.web import cli as streamlit_cli
@@ -68,6 +87,7 @@ def serve(port: int, address: str, db: str | None) -> int:
     check_address(address, port)
     if db:
         os.environ["DASHBOARD_DB"] = db  # the app's pages read the settings from the environment
+    hold_store()  # before anything else can take the store (dashboard.serve)
     # imports and every page's default view prepared before anyone is served (dashboard.serve)
     from dashboard.serve import prime, warm
 

@@ -50,7 +50,8 @@ def _working_directory(root: str) -> str:
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
-    """A cursor of the process-wide connection, for this script run's thread only."""
+    """A cursor of the process-wide connection, for this script run's thread only (a store
+    held by another program raises StoreBusyError, which app.py shows as its sentence)."""
     current = settings()
     _working_directory(str(current.work_dir))
     return _connection(str(current.db_path)).cursor()

@@ -9,27 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
-import string
 from collections.abc import Iterator
 
 import streamlit as st
 
+from dashboard.components.text import literal
 from dashboard.errors import DashboardError
 from dashboard.i18n import Lang, t
 
 log = logging.getLogger(__name__)
 
-# st.error renders Markdown, and a sentence may quote a file or store name: every ASCII
-# punctuation character is backslash-escaped (CommonMark shows it as itself), line breaks
-# become spaces. Streamlit has no public escape function.
-_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
-_LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\u2028\u2029]+\s*")
-
 
 def as_text(sentence: str) -> str:
-    """``sentence`` escaped so that Streamlit's Markdown shows it character for character."""
-    return _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", sentence))
+    """``sentence`` escaped so that Streamlit's Markdown shows it character for character
+    (st.error renders Markdown, and a sentence may quote a file or store name)."""
+    return literal(sentence)
 
 
 def show_error(error: DashboardError, lang: Lang) -> None:

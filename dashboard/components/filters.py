@@ -12,7 +12,7 @@ from typing import Any, cast
 import duckdb
 import streamlit as st
 
-from dashboard.components import url_state
+from dashboard.components import layout, url_state
 from dashboard.components.context import date_bounds, filter_options
 from dashboard.contract import VOCABULARIES
 from dashboard.i18n import Lang, label, t
@@ -66,7 +66,9 @@ def _period(bounds: tuple[date, date] | None, lang: Lang) -> tuple[date | None, 
     if not bounds:
         return None, None
     key = KEYS["period"]
-    remember = url_state.bind(key, url_state.period, url_state.period_dump(bounds), bounds)
+    remember = url_state.bind(
+        key, url_state.period_within(bounds), url_state.period_dump(bounds), bounds
+    )
     picked = st.sidebar.date_input(
         t("filters.period", lang),
         min_value=bounds[0],
@@ -134,8 +136,10 @@ def sidebar_filters(cur: duckdb.DuckDBPyConnection, lang: Lang, *, group_by: boo
     if any(name not in known[key] for key, names in asked.items() for name in names):
         # a name outside the viewer's scope, or none at all: say so (without repeating it,
         # which would confirm it exists) and show nothing rather than the whole scope
+        url_state.ignored()  # this warning speaks for the whole link
         st.warning(t("access.link_outside_scope", lang), icon=":material/block:")
         st.stop()
+    layout.link_notice(lang)
     filters = Filters(
         date_from=date_from,
         date_to=date_to,

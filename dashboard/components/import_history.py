@@ -10,6 +10,8 @@ from dashboard import access
 from dashboard.access import Right
 from dashboard.components import auth
 from dashboard.components.context import settings
+from dashboard.components.text import literal_t
+from dashboard.components.writes import StoreWriteBusyError, one_writer
 from dashboard.formatting import format_date, format_number
 from dashboard.i18n import Lang, t
 from dashboard.store.records import import_history, undo_import
@@ -24,7 +26,7 @@ def history(cur: duckdb.DuckDBPyConnection, lang: Lang) -> None:
     """Every import, newest first, and a way to undo one that is still active."""
     st.subheader(t("import.history", lang))
     if undone := st.session_state.pop("_undone", None):
-        st.success(t("import.undone", lang, file=undone))
+        st.success(literal_t("import.undone", lang, file=undone))
     frame = import_history(cur)
     if frame.is_empty():
         st.caption(t("import.history_empty", lang))
@@ -75,7 +77,7 @@ def history(cur: duckdb.DuckDBPyConnection, lang: Lang) -> None:
     )
     row = next(r for r in active if r["import_id"] == chosen)
     sure = st.checkbox(
-        t("import.undo_confirm", lang, file=_label(row, lang)), key=f"undo_sure_{chosen}"
+        literal_t("import.undo_confirm", lang, file=_label(row, lang)), key=f"undo_sure_{chosen}"
     )
     importer = actors.get(int(chosen), {}).get("import")
     if importer and importer != viewer.email:  # someone else's import: confirm naming whose
@@ -83,7 +85,12 @@ def history(cur: duckdb.DuckDBPyConnection, lang: Lang) -> None:
             t("access.undo_others", lang, user=importer), key=f"undo_others_{chosen}"
         )
     if st.button(t("import.undo", lang), disabled=not sure, key="undo_button"):
-        touched = undo_import(cur, int(chosen))
+        try:
+            with one_writer(lang):
+                touched = undo_import(cur, int(chosen))
+        except StoreWriteBusyError as error:
+            st.warning(str(error), icon=":material/hourglass_top:")
+            return
         auth.audit("undo", page="import", rows=touched, import_id=int(chosen))
         st.session_state["_undone"] = _label(row, lang)
         st.rerun()

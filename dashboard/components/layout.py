@@ -54,9 +54,36 @@ def page_setup(cur: duckdb.DuckDBPyConnection, title_key: str) -> Lang:
     lang = language_switch()
     st.title(t(title_key, lang))
     auth.local_banner(lang)
+    link_notice(lang)
     if holds_demo_data(cur):
         st.info(t("app.demo_banner", lang), icon=":material/info:")
     return lang
+
+
+# What the notice calls each query-string key of a link (components.filters.KEYS and the
+# page's own keys).
+_LINK_KEY_LABELS = {
+    "lang": "filters.language",
+    "period": "filters.period",
+    "dept": "filters.department",
+    "unit": "filters.unit",
+    "type": "filters.harassment_type",
+    "channel": "filters.channel",
+    "sev": "filters.severity",
+    "by": "filters.group_by",
+    "outcome": "equal_treatment.outcome",
+}
+
+
+def link_notice(lang: Lang) -> None:
+    """One sentence naming the link's values that were not used as they are (unknown, out
+    of range: see components.url_state), so an edited or stale link never fails silently."""
+    keys = url_state.ignored()
+    if keys:
+        names = ", ".join(
+            t(_LINK_KEY_LABELS[k], lang) if k in _LINK_KEY_LABELS else k for k in keys
+        )
+        st.info(t("link_params.ignored", lang, names=names), icon=":material/link_off:")
 
 
 def empty_store(cur: duckdb.DuckDBPyConnection, lang: Lang) -> bool:
@@ -70,12 +97,19 @@ def empty_store(cur: duckdb.DuckDBPyConnection, lang: Lang) -> bool:
         return True
     left, right = st.columns(2)
     if left.button(t("app.load_demo", lang), key="load_demo", type="primary"):
+        from dashboard.components.writes import StoreWriteBusyError, one_writer
         from dashboard.demo import generate_demo
         from dashboard.store.seed import write_demo
 
         data = generate_demo()
-        write_demo(cur, "incidents", data.incidents, seed=2024)
-        write_demo(cur, "inquiries", data.inquiries, seed=2024)
+        try:
+            with one_writer(lang):
+                if store.is_empty(cur):  # another session may have loaded it meanwhile
+                    write_demo(cur, "incidents", data.incidents, seed=2024)
+                    write_demo(cur, "inquiries", data.inquiries, seed=2024)
+        except StoreWriteBusyError as error:
+            st.warning(str(error), icon=":material/hourglass_top:")
+            return True
         st.rerun()
     right.page_link(
         str(page_path("import")), label=t("app.go_to_import", lang), icon=":material/upload_file:"

@@ -15,8 +15,10 @@ import polars as pl
 import streamlit as st
 
 from dashboard import workdir
-from dashboard.components import auth
+from dashboard.components import auth, previews
 from dashboard.components.context import settings
+from dashboard.components.text import literal, literal_t
+from dashboard.components.writes import StoreWriteBusyError, one_writer
 from dashboard.config import ConfigError
 from dashboard.contract import Kind, fields_for
 from dashboard.excel_out import xlsx_bytes
@@ -63,7 +65,15 @@ def forget_other_uploads(state: MutableMapping[Any, Any], digests: Iterable[str]
 
 def _read(data: bytes, name: str, digest: str) -> Workbook:
     """Read once per upload and session (reading runs in an isolated worker process)."""
-    return read_once(st.session_state.setdefault("_workbooks", {}), data, name, digest)
+    cache = previews.part("_workbooks")
+    cache.names[digest] = name
+    before = previews.dropped_here()
+    book = read_once(cache, data, name, digest)
+    if previews.dropped_here() - before:
+        # Keeping this file dropped another of this session's previews, perhaps one this
+        # run has drawn already: run again, so that it shows as dropped at once.
+        st.rerun()
+    return book
 
 
 def read_once(
@@ -114,9 +124,7 @@ def _validate(
 ) -> PreparedImport:
     """Validate once per file, mapping and settings in this session: every click on the page
     reruns it, and a 100k-row export takes most of a second to validate."""
-    cache: dict[str, tuple[tuple[Any, ...], PreparedImport]] = st.session_state.setdefault(
-        "_prepared", {}
-    )
+    cache = previews.part("_prepared")
     key = prepared_key(match, manual, settings().deadline_days, lang)
     if digest in cache and cache[digest][0] == key:
         return cache[digest][1]
@@ -169,7 +177,7 @@ def _mapping_editor(match: Any, kind: Kind, digest: str, lang: Lang) -> dict[str
         options = ["", *(f.name for f in fields_for(kind))]
         for header in dict.fromkeys(unknown):
             choice = st.selectbox(
-                header,
+                literal(mask_cpr(header)),
                 options,
                 index=options.index(manual[header]) if manual.get(header) in options else 0,
                 format_func=lambda v: (
@@ -205,7 +213,9 @@ def _report(report: FileReport, prepared: PreparedImport, lang: Lang, digest: st
     _rejected_rows(prepared, lang, digest)
     if report.other_data_sheets:
         names = ", ".join(f"»{n}«" for n in report.other_data_sheets)
-        st.info(t("import.other_data_sheets_after", lang, sheets=names), icon=":material/info:")
+        st.info(
+            literal_t("import.other_data_sheets_after", lang, sheets=names), icon=":material/info:"
+        )
         if st.button(t("import.import_another_sheet", lang), key=f"another-{digest}"):
             st.session_state["_imported"].pop(digest, None)
             st.rerun()
@@ -220,13 +230,19 @@ def import_one(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, lang: Lan
 
 
 def _flow(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, digest: str, lang: Lang) -> None:
-    done: dict[str, tuple[FileReport, PreparedImport]] = st.session_state.setdefault(
-        "_imported", {}
-    )
+    done = previews.part("_imported")
     with st.container(border=True):
-        st.subheader(mask_cpr(name))
+        st.subheader(literal(mask_cpr(name)))
+        if previews.was_dropped(digest):  # the server's bound on previews dropped it
+            st.info(
+                literal_t("previews.dropped", lang, file=mask_cpr(name)), icon=":material/memory:"
+            )
+            if not st.button(t("previews.reopen", lang), key=f"reopen-{digest}"):
+                return
+            previews.reopen(digest)
         if digest in done:
-            _report(*done[digest], lang, digest)
+            report, prepared = done[digest]
+            _report(report, prepared, lang, digest)
             return
         progress = st.progress(0.0, text=t("import.step_reading", lang))
         saved = partial(mappings.load, cur)
@@ -268,20 +284,20 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, digest: str, l
                 match = find(kind=placed["kind"], manual_mapping=manual)
         except ImportFileError as error:
             progress.empty()
-            st.error(t("import.refused_file", lang, reason=error.sentence_in(lang)))
+            st.error(literal_t("import.refused_file", lang, reason=error.sentence_in(lang)))
             return
         st.caption(
-            t("import.detected_sheet", lang, sheet=mask_cpr(match.sheet.name))
+            literal_t("import.detected_sheet", lang, sheet=mask_cpr(match.sheet.name))
             + " · "
             + t("import.detected_header_row", lang, row=format_number(match.header_row, lang))
         )
         if workbook.hidden_sheets:
             hidden = ", ".join(mask_cpr(n) for n in workbook.hidden_sheets)
-            st.caption(t("import.hidden_sheets", lang, sheets=hidden))
+            st.caption(literal_t("import.hidden_sheets", lang, sheets=hidden))
         others = other_data_sheets(workbook, match, manual)
         if others:
             st.info(
-                t(
+                literal_t(
                     "import.other_data_sheets",
                     lang,
                     sheets=", ".join(f"»{mask_cpr(n)}«" for n in others),
@@ -290,7 +306,7 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, digest: str, l
             )
         if match.duplicates:
             repeated = ", ".join(mask_cpr(h) for h in match.duplicates)
-            st.warning(t("import.duplicate_headers", lang, headers=repeated))
+            st.warning(literal_t("import.duplicate_headers", lang, headers=repeated))
         with st.expander(
             t("import.mapping", lang), expanded=bool(match.unmapped or match.missing_required())
         ):
@@ -301,7 +317,7 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, digest: str, l
                 match = find(kind=match.kind, manual_mapping=manual)
             except ImportFileError as error:  # the mapping picked fits no header row
                 progress.empty()
-                st.error(t("import.refused_file", lang, reason=error.sentence_in(lang)))
+                st.error(literal_t("import.refused_file", lang, reason=error.sentence_in(lang)))
                 return
         missing = match.missing_required()
         if missing:
@@ -319,7 +335,7 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, digest: str, l
             prepared = _validate(workbook, match, manual, digest, lang, cur)
         except ImportFileError as error:
             progress.empty()
-            st.error(t("import.refused_file", lang, reason=error.sentence_in(lang)))
+            st.error(literal_t("import.refused_file", lang, reason=error.sentence_in(lang)))
             return
         except ConfigError as error:  # the pseudonymisation key cannot be used
             progress.empty()
@@ -329,7 +345,13 @@ def _flow(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, digest: str, l
         _validation_report(prepared, lang, digest)
         if st.button(t("import.confirm", lang), key=f"confirm-{digest}", type="primary"):
             progress.progress(0.9, text=t("import.step_storing", lang))
-            stored = commit(cur, prepared)
+            try:
+                with one_writer(lang):
+                    stored = commit(cur, prepared)
+            except StoreWriteBusyError as error:
+                progress.empty()
+                st.warning(str(error), icon=":material/hourglass_top:")
+                return
             auth.audit(
                 "import",
                 page="import",
@@ -354,7 +376,7 @@ def _header_placed_by_hand(
     """Why no header row was found, the sheet's first rows, and pickers for sheet (first the
     one chosen above, if any), header row and kind: ``locate_at``'s arguments, or None while
     there is nothing to point at."""
-    st.warning(refusal.sentence_in(lang))
+    st.warning(literal(refusal.sentence_in(lang)))
     if not workbook.sheets:
         return None
     st.markdown(f"**{t('import.place_header', lang)}**")

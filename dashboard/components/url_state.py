@@ -6,6 +6,13 @@ clears both the query string and the widgets of the page left. Here one remember
 session (canonical strings per key) is the source of truth: it starts from the URL when a
 session opens a link, widgets are seeded from it before they are drawn, their ``on_change``
 callbacks update it, and it is written back to the URL after every run.
+
+Links are edited by hand and outlive the data, so every value read from one is validated:
+a parser raises ``ValueError`` for a value it cannot use (the widget gets its default) and
+:class:`OutOfRange` for one it narrowed to what the data allows (a period clamped to the
+dates held, unknown units dropped). Either way the key is remembered as ignored for this
+run, the view keeps only the canonical value, and :func:`ignored` tells the page which keys
+to mention in its notice.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from typing import Any
 import streamlit as st
 
 _REMEMBERED = REMEMBERED = "_url_state"  # public: the audit log reads the view's link from it
+_IGNORED = "_url_state_ignored"
 
 Parse = Callable[[list[str]], Any]
 Dump = Callable[[Any], list[str]]
@@ -27,22 +35,62 @@ def _remembered() -> dict[str, list[str]]:
     return view
 
 
+class OutOfRange(ValueError):
+    """A link's value narrowed to what is allowed; ``value`` is what is used instead."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__(value)
+        self.value = value
+
+
+def reject(key: str) -> None:
+    """Note that the link's value of ``key`` was not used as it is (see :func:`ignored`)."""
+    found: list[str] = st.session_state.setdefault(_IGNORED, [])
+    if key not in found:
+        found.append(key)
+
+
+def ignored() -> list[str]:
+    """The keys whose link values were ignored or narrowed since the last call (cleared)."""
+    found: list[str] = st.session_state.pop(_IGNORED, [])
+    return found
+
+
+def check_choice(key: str, options: Sequence[str]) -> None:
+    """For a widget bound with Streamlit's own ``bind="query-params"`` (which drops an
+    unknown value silently): note the link's value of ``key`` when it is not among
+    ``options``."""
+    values = st.query_params.get_all(key)
+    if values and values[-1] not in options:
+        reject(key)
+
+
 def bind(key: str, parse: Parse, dump: Dump, default: Any) -> Callable[[], None]:
     """Seed widget ``key`` from the view (or the link) and return its on_change callback.
 
     Call just before drawing the widget, and give the widget no default of its own.
     """
     view = _remembered()
-    if key not in view:
+    from_link = key not in view
+    if from_link:
         view[key] = st.query_params.get_all(key)
     value = default
     if view[key]:
+        # Later runs narrow silently (options shrink when a department is chosen, the
+        # period when an import is undone); only a link's own value earns the notice.
         try:
             parsed = parse(view[key])
+        except OutOfRange as narrowed:
+            parsed = narrowed.value
+            if from_link:
+                reject(key)
         except ValueError:
             parsed = None  # a hand-edited or stale link: keep the default
         if parsed is not None:
             value = parsed
+        elif from_link:
+            reject(key)
+        view[key] = dump(value)  # the canonical value only, never the link's text
     st.session_state[key] = value
 
     def remember() -> None:
@@ -90,9 +138,18 @@ def one_of(options: Sequence[str]) -> Parse:
 
 
 def some_of(options: Sequence[str]) -> Parse:
-    """Parser for a multiple choice: the known values, in the URL's order."""
+    """Parser for a multiple choice: the known values, in the URL's order (unknown ones
+    dropped, and said so)."""
     allowed = set(options)
-    return lambda values: [v for v in dict.fromkeys(values) if v in allowed]
+
+    def parse(values: list[str]) -> list[str]:
+        wanted = list(dict.fromkeys(values))
+        known = [v for v in wanted if v in allowed]
+        if len(known) < len(wanted):
+            raise OutOfRange(known)
+        return known
+
+    return parse
 
 
 def single(default: str) -> Dump:
@@ -106,11 +163,32 @@ def several(value: Any) -> list[str]:
 
 
 def period(values: list[str]) -> tuple[date, date] | None:
-    """``2024-01-01..2024-06-30`` -> a date range."""
+    """``2024-01-01..2024-06-30`` -> a date range (``ValueError`` for anything else, a
+    range ending before it starts included)."""
     start, sep, end = values[-1].partition("..")
     if not sep:
         raise ValueError(values[-1])
-    return date.fromisoformat(start), date.fromisoformat(end)
+    first, last = date.fromisoformat(start.strip()), date.fromisoformat(end.strip())
+    if first > last:
+        raise ValueError(values[-1])
+    return first, last
+
+
+def period_within(bounds: tuple[date, date]) -> Parse:
+    """Parser for a date range inside ``bounds`` (the dates the data holds): a range reaching
+    beyond them is clamped to them (``OutOfRange``), one outside them is refused."""
+
+    def parse(values: list[str]) -> tuple[date, date] | None:
+        picked = period(values)
+        assert picked is not None
+        first, last = max(picked[0], bounds[0]), min(picked[1], bounds[1])
+        if first > last:
+            raise ValueError(values[-1])
+        if (first, last) != picked:
+            raise OutOfRange((first, last))
+        return first, last
+
+    return parse
 
 
 def period_dump(bounds: tuple[date, date]) -> Dump:

@@ -6,8 +6,9 @@ limits by name, and how to read it all."""
 import streamlit as st
 
 from dashboard import charts
-from dashboard.components import chart_cache, context
+from dashboard.components import chart_cache, context, url_state
 from dashboard.components.page import analysis_page
+from dashboard.components.text import literal
 from dashboard.formatting import format_number, format_percent
 from dashboard.i18n import group_words, metric_label, t
 from dashboard.metrics import outcomes, registry, views
@@ -19,6 +20,7 @@ from dashboard.metrics.findings import (
 )
 from dashboard.metrics.incidents import OUTCOMES
 
+url_state.check_choice("outcome", OUTCOMES)  # noted here, said by the filters' notice
 page = analysis_page("nav.equal_treatment")
 cur, lang, view, report = page.cur, page.lang, page.view, page.report
 threshold = context.settings().suppress_below
@@ -96,7 +98,7 @@ findings += [
     if f.share in duties
 ]
 if findings:
-    st.markdown("\n".join(f"- {line}" for line in findings))
+    st.markdown("\n".join(f"- {literal(line)}" for line in findings))
 else:
     st.write(t("equal_treatment.no_findings", lang))
 

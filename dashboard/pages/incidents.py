@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.components import chart_cache, context, layout
 from dashboard.components.page import analysis_page
+from dashboard.components.text import literal_t
 from dashboard.formatting import format_number
 from dashboard.i18n import t
 from dashboard.metrics import views
@@ -32,7 +33,7 @@ rows = context.view_query(cur, "incident_list", view.filters, search=search, lim
 
 selected_id: str | None = None
 if rows.is_empty():
-    st.info(t("incidents.none_match", lang, search=search), icon=":material/search_off:")
+    st.info(literal_t("incidents.none_match", lang, search=search), icon=":material/search_off:")
 else:
     st.caption(
         t(
@@ -81,10 +82,12 @@ incident_id = selected_id or st.query_params.get(INCIDENT_PARAM)
 
 if incident_id:
     st.divider()
-    st.subheader(t("incidents.detail_title", lang, id=incident_id))
+    st.subheader(literal_t("incidents.detail_title", lang, id=incident_id))
     detail = context.view_query(cur, "incident_detail", view.filters, incident_id=incident_id)
     if detail.is_empty():
-        st.warning(t("incidents.not_found", lang, id=incident_id), icon=":material/search_off:")
+        st.warning(
+            literal_t("incidents.not_found", lang, id=incident_id), icon=":material/search_off:"
+        )
     else:
         incident = views.numbered_as_listed(detail.row(0, named=True), rows)
         events = views.timeline_events(incident, lang)

@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.components import chart_cache, context, layout, report_download
 from dashboard.components.page import analysis_page
+from dashboard.components.text import literal
 from dashboard.formatting import format_date, format_percent
 from dashboard.i18n import metric_label, t
 from dashboard.metrics import registry
@@ -71,7 +72,7 @@ layout.data_as_of(report.extract_date, lang)
 
 st.subheader(t("overview.findings", lang))
 st.caption(t("overview.findings_help", lang))
-st.markdown("\n".join(f"- {line}" for line in summary(report, lang)))
+st.markdown("\n".join(f"- {literal(line)}" for line in summary(report, lang)))
 report_download.report_button(cur, report, lang, key="overview_report", page="overview")
 
 st.subheader(t("overview.trend", lang))

@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.components import chart_cache, context, layout, outcome_sections
 from dashboard.components.page import analysis_page
+from dashboard.components.text import literal_t
 from dashboard.formatting import format_percent
 from dashboard.i18n import metric_label, t
 from dashboard.metrics import outcomes, registry, views
@@ -102,7 +103,7 @@ incident = outcomes.selected_incident(rows, picked.selection.rows)
 if incident is None:
     st.caption(t("police.select_hint", lang))
     st.stop()
-st.markdown(f"#### {t('police.detail_title', lang, id=str(incident['incident_id']))}")
+st.markdown(f"#### {literal_t('police.detail_title', lang, id=str(incident['incident_id']))}")
 facts, course = st.columns([2, 3])
 facts.dataframe(views.incident_facts(incident, lang), hide_index=True, width="stretch")
 chart_cache.draw(

@@ -1,6 +1,6 @@
 """A live dashboard and Debian's Chromium, for the browser tests and the browser benchmark.
 
-The server is ``streamlit run app.py`` on a free port with its own store; start-up is
+The server is ``python -m dashboard.serve`` (``streamlit run app.py``) on a free port with its own store; start-up is
 awaited on the server's own "You can now view" line and then /_stcore/health, never for a
 fixed time. Chromium is Debian's package (/usr/bin/chromium), installed with apt under CI.
 """
@@ -126,7 +126,8 @@ def running_server(
     """A running Streamlit server of ``app`` on the store ``db`` (with more ``streamlit run``
     options ``args``, on ``port`` or a free one); yields its URL and process id and stops it
     afterwards. The dashboard starts as ``make run`` starts it (its imports and pages warmed
-    first, ``dashboard.serve``); ``warm=False`` and any other app start plainly."""
+    first and the store held from the start, ``dashboard.serve``); ``warm=False`` and any
+    other app start plainly."""
     port = port or free_port()
     start = (
         ["-m", "dashboard.serve"]

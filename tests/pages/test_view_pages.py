@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from dashboard import store
+from dashboard.components.text import literal, literal_t
 from dashboard.formatting import format_count, format_number, format_percent
 from dashboard.i18n import Lang, field_label, label, metric_label, t
 from dashboard.metrics.filters import Filters
@@ -148,7 +149,7 @@ def test_equal_treatment(app, demo_con) -> None:
     assert police_findings
     shown = "\n".join(m.value for m in at.markdown)
     for finding in police_findings:
-        assert finding_sentence(finding, "da") in shown
+        assert literal(finding_sentence(finding, "da")) in shown  # escaped for Markdown
     assert len(at.dataframe) == 2  # chi-square figures, CMH per group
     assert len(at.get("vega_lite_chart")) == 1  # the funnel plot
     assert len(at.dataframe[1].value) == everyone.equal_treatment["police_report_rate"]["groups"]
@@ -211,7 +212,9 @@ def test_incident_opened_from_the_url(app, demo_con) -> None:
     at.query_params["incident"] = incident_id
     at.run()
     assert_clean(at)
-    assert t("incidents.detail_title", "da", id=incident_id) in [s.value for s in at.subheader]
+    assert literal_t("incidents.detail_title", "da", id=incident_id) in [
+        s.value for s in at.subheader
+    ]
     assert at.get("vega_lite_chart"), "no timeline chart"
     facts = at.dataframe[1].value
     assert incident_id in facts.iloc[:, 1].tolist() and department in facts.iloc[:, 1].tolist()
@@ -219,4 +222,4 @@ def test_incident_opened_from_the_url(app, demo_con) -> None:
     # outside the filters (and so outside what a restricted viewer may see): not shown
     at.multiselect(key="dept").set_value([OTHER_DEPT]).run()
     assert_clean(at)
-    assert t("incidents.not_found", "da", id=incident_id) in [w.value for w in at.warning]
+    assert literal_t("incidents.not_found", "da", id=incident_id) in [w.value for w in at.warning]

@@ -1,0 +1,45 @@
+"""One write to the store at a time from this server: imports, undos and the demo load.
+
+Every session's script run has its own cursor on the process's one connection, and DuckDB
+runs their transactions concurrently: two imports at once end in ``TransactionException:
+Conflict on tuple deletion`` (both rebuild the summary table). So the page boundary takes
+one process-wide lock around every write; a second writer waits for it with a visible
+"another import is running" and then proceeds, or, after ``DASHBOARD_WRITE_WAIT_SECONDS``,
+is refused in one sentence. (Another *process* cannot write at all while this server holds
+the store: see dashboard.serve.)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from dashboard.components.context import settings
+from dashboard.i18n import Lang, t
+
+
+class StoreWriteBusyError(Exception):
+    """Another session's import or undo still runs after the wait; one sentence."""
+
+
+@st.cache_resource(show_spinner=False)
+def _lock() -> threading.Lock:
+    """The server's one write lock (cached per process, shared by every session)."""
+    return threading.Lock()
+
+
+@contextmanager
+def one_writer(lang: Lang) -> Iterator[None]:
+    """Hold the server's write lock for the block, waiting visibly when it is taken."""
+    lock = _lock()
+    if not lock.acquire(blocking=False):
+        with st.spinner(t("store_writes.waiting", lang)):
+            if not lock.acquire(timeout=settings().write_wait_seconds):
+                raise StoreWriteBusyError(t("store_writes.refused", lang))
+    try:
+        yield
+    finally:
+        lock.release()
