@@ -217,8 +217,27 @@ def _signal_labels(lang: Lang) -> list[str]:
     ]
 
 
+# A verdict column (``<outcome>_verdict``, text) instead of a numeric funnel signal: the
+# verdicts in legend order, with the shape and fill of each.
+VERDICT_MARKS = {
+    "as_expected": ("circle", "white"),
+    "higher": ("triangle-up", INK),
+    "lower": ("triangle-down", INK),
+    "too_few": ("circle", LIGHT_GREY),
+}
+NAMED_VERDICTS = ["higher", "lower"]
+
+
+def _is_verdict(frame: pl.DataFrame, signal: str) -> bool:
+    return frame.schema[signal] == pl.String
+
+
 def _with_signal(frame: pl.DataFrame, signal: str, lang: Lang) -> pl.DataFrame:
-    """Adds ``_signal``: the label of |signal| (0 within, 1 outside 95 %, 2 outside 99.8 %)."""
+    """Adds ``_signal``: the label of |signal| (0 within, 1 outside 95 %, 2 outside 99.8 %),
+    or of the verdict when ``signal`` is a verdict column."""
+    if _is_verdict(frame, signal):
+        words = {v: t(f"verdict.{v}", lang) for v in VERDICT_MARKS}
+        return frame.with_columns(pl.col(signal).replace_strict(words).alias("_signal"))
     within, out95, out998 = _signal_labels(lang)
     level = pl.col(signal).abs()
     return frame.with_columns(
@@ -231,22 +250,39 @@ def _with_signal(frame: pl.DataFrame, signal: str, lang: Lang) -> pl.DataFrame:
     )
 
 
-def _signal_encodings(lang: Lang) -> dict[str, Any]:
+def _signal_encodings(lang: Lang, verdict: bool = False) -> dict[str, Any]:
     """Open circle within the limits, filled grey triangle outside 95 %, filled black square
-    outside 99.8 %: shape and fill carry the message, colour is not needed."""
-    domain = _signal_labels(lang)
-    legend = alt.Legend(title=t("charts.signal", lang))
+    outside 99.8 %: shape and fill carry the message, colour is not needed. For a verdict:
+    open circle as expected, black triangle up (down) higher (lower), grey dot too few."""
+    if verdict:
+        domain = [t(f"verdict.{v}", lang) for v in VERDICT_MARKS]
+        shapes = [shape for shape, _ in VERDICT_MARKS.values()]
+        fills = [fill for _, fill in VERDICT_MARKS.values()]
+        legend = alt.Legend(title=t("verdict.legend", lang))
+    else:
+        domain = _signal_labels(lang)
+        shapes, fills = ["circle", "triangle-up", "square"], ["white", MID_GREY, INK]
+        legend = alt.Legend(title=t("charts.signal", lang))
     return {
         "shape": alt.Shape(
-            "_signal:N",
-            scale=alt.Scale(domain=domain, range=["circle", "triangle-up", "square"]),
-            legend=legend,
+            "_signal:N", scale=alt.Scale(domain=domain, range=shapes), legend=legend
         ),
-        "fill": alt.Fill(
-            "_signal:N",
-            scale=alt.Scale(domain=domain, range=["white", MID_GREY, INK]),
-            legend=legend,
-        ),
+        "fill": alt.Fill("_signal:N", scale=alt.Scale(domain=domain, range=fills), legend=legend),
+    }
+
+
+def _named(signal: str, verdict: bool) -> alt.FieldOneOfPredicate:
+    """The points whose name is written next to them: outside 99.8 %, or higher/lower."""
+    return alt.FieldOneOfPredicate(field=signal, oneOf=NAMED_VERDICTS if verdict else [-2, 2])
+
+
+def _focus_encodings(frame: pl.DataFrame) -> dict[str, Any]:
+    """A thicker outline and a larger mark for the focus rows (column ``focus``), if any."""
+    if "focus" not in frame.columns or not frame["focus"].any():
+        return {}
+    return {
+        "strokeWidth": alt.condition("datum.focus", alt.value(3.5), alt.value(1.3)),
+        "size": alt.condition("datum.focus", alt.value(220), alt.value(80)),
     }
 
 
@@ -307,7 +343,8 @@ def rate_dot_plot(
     """
     _check(frame, "rate_dot_plot", [rate, ci_low, ci_high, label])
     has_signal = signal in frame.columns
-    extra = [c for c in (signal if has_signal else None, n) if c and c in frame.columns]
+    verdict = has_signal and _is_verdict(frame, signal)
+    extra = [c for c in (signal if has_signal else None, n, "focus") if c and c in frame.columns]
     data = _clean(frame.select(_unique([label, rate, ci_low, ci_high, *extra])))
     data = _display_values(data, label, lang)
     data = data.with_columns(
@@ -348,7 +385,8 @@ def rate_dot_plot(
         x=alt.X(f"{_field(rate)}:Q", title=x_title, axis=axis),
         y=y,
         tooltip=tooltip,
-        **(_signal_encodings(lang) if has_signal else {}),
+        **(_signal_encodings(lang, verdict) if has_signal else {}),
+        **_focus_encodings(data),
     )
     layers: list[alt.Chart] = [bars, points]
     if baseline is not None and math.isfinite(baseline):
@@ -391,6 +429,7 @@ def funnel_plot(
     lang: Lang,
     title: str,
     signal: str = "signal",
+    limit_labels: tuple[str, str] | None = None,
 ) -> alt.LayerChart:
     """Funnel plot: one point per group at (``x`` = number of incidents or expected count,
     ``y`` = share or O/E), the 95 % (dashed) and 99.8 % (solid) control limits from
@@ -398,6 +437,11 @@ def funnel_plot(
     (the municipal share; 1.0 for ratios, the default there). Groups outside the 99.8 %
     limits are labelled. Both axes use the groups' range; x is logarithmic. Rows with
     ``x <= 0`` or no ``y`` have no place in a funnel and are left out.
+
+    ``signal`` may be a verdict column (text: higher/lower/as_expected/too_few); then the
+    higher/lower groups are labelled. ``limit_labels`` names the inner and outer limits
+    when they are not the 95 % and 99.8 % ones (e.g. the verdict's own level). Rows with
+    ``focus`` true are drawn larger and always labelled.
     """
     if kind not in ("proportion", "ratio"):
         raise ValueError(f"kind must be 'proportion' or 'ratio', got {kind!r}")
@@ -408,13 +452,17 @@ def funnel_plot(
             raise ValueError("funnel_plot: a proportion funnel needs the baseline share")
         baseline = 1.0
     has_signal = signal in points.columns
-    data = _clean(points.select(_unique([label, x, y, *([signal] if has_signal else [])])))
+    verdict = has_signal and _is_verdict(points, signal)
+    focus = ["focus"] if "focus" in points.columns else []
+    data = _clean(points.select(_unique([label, x, y, *([signal] if has_signal else []), *focus])))
     data = _display_values(data, label, lang).filter((pl.col(x) > 0) & pl.col(y).is_not_null())
     if has_signal:
         data = _with_signal(data, signal, lang)
     overall = t("stats.funnel_overall", lang)
-    limit95 = t("stats.funnel_limit_95", lang)
-    limit998 = t("stats.funnel_limit_998", lang)
+    limit95, limit998 = limit_labels or (
+        t("stats.funnel_limit_95", lang),
+        t("stats.funnel_limit_998", lang),
+    )
     lines = (
         _clean(curve.select("x", "low95", "high95", "low998", "high998"))
         .filter(pl.col("x") > 0)
@@ -477,7 +525,11 @@ def funnel_plot(
         *([alt.Tooltip("_signal:N", title=t("charts.signal", lang))] if has_signal else []),
     ]
     dots = _points(has_signal).encode(
-        x=x_enc, y=y_enc, tooltip=tooltip, **(_signal_encodings(lang) if has_signal else {})
+        x=x_enc,
+        y=y_enc,
+        tooltip=tooltip,
+        **(_signal_encodings(lang, verdict) if has_signal else {}),
+        **_focus_encodings(data),
     )
     layers: list[alt.Chart] = [
         limit_line("low998", "_limit998", INK),
@@ -497,7 +549,11 @@ def funnel_plot(
                 alt.Chart()
                 .mark_text(align=align, baseline="bottom", dx=dx, dy=-4, fontSize=FONT_SIZE)
                 .encode(x=x_enc, y=y_enc, text=alt.Text(f"{_field(label)}:N"))
-                .transform_filter(alt.FieldOneOfPredicate(field=signal, oneOf=[-2, 2]))
+                .transform_filter(
+                    alt.LogicalOrPredicate(**{"or": [_named(signal, verdict), "datum.focus"]})
+                    if focus
+                    else _named(signal, verdict)
+                )
                 .transform_filter(alt.FieldEqualPredicate(field="_label_side", equal=side))
             )
     chart = alt.LayerChart(data=data, layer=layers).properties(

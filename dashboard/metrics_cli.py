@@ -85,7 +85,7 @@ def add_view_arguments(p: argparse.ArgumentParser) -> None:
         "--adjust",
         choices=["holm", "fdr_bh"],
         default="holm",
-        help="p-value adjustment across groups",
+        help="p-value adjustment of the CMH tests across groups (the verdicts use BH)",
     )
 
 
@@ -256,7 +256,7 @@ def _print_table(report: Any, lines: list[str], out: TextIO) -> None:
         cells = [f"{name[:48]:<48}", f"{_n(row, 'incidents', t):>6}"]
         for outcome in OUTCOME_NAMES:
             oe = row[f"{outcome}_oe"]
-            flag = {2: "▲▲", 1: "▲", -1: "▼", -2: "▼▼"}.get(row[f"{outcome}_oe_signal"], "")
+            flag = {"higher": "▲", "lower": "▼", "too_few": "·"}.get(row[f"{outcome}_verdict"], "")
             cells.append(f"{_pct(row[f'{outcome}_rate']):>7}")
             cells.append(f"{'–' if oe is None else f'{oe:.2f}':>5}{flag:<2}")
         print(" ".join(cells), file=out)
@@ -298,7 +298,8 @@ def _print_table(report: Any, lines: list[str], out: TextIO) -> None:
         )
     print(file=out)
     print(
-        "▲/▼ outside the 95 % limits, ▲▲/▼▼ outside the 99.8 % limits (case-mix adjusted O/E).",
+        "▲/▼ verdict higher/lower than the case mix predicts (case-mix adjusted O/E against the "
+        "municipality, Benjamini–Hochberg 5 %), · too few cases to judge.",
         file=out,
     )
     print(

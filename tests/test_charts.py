@@ -531,3 +531,41 @@ def test_stacked_shares_sorted_by_first_segment_and_booleans_translated() -> Non
         lang="en", title="T",
     )  # fmt: skip
     empty.to_dict()
+
+
+def test_a_verdict_funnel_shapes_by_verdict_and_marks_the_focus() -> None:
+    """A verdict column (text) instead of a funnel signal: the legend lists the four
+    verdicts, higher/lower and the focus row are named, the focus row is drawn larger, and
+    the limits carry the names they are given."""
+    points = UNITS.with_columns(
+        verdict=pl.Series(["higher", "as_expected", "as_expected", "lower", "too_few"]),
+        focus=pl.Series([False, True, False, False, False]),
+    )
+    spec = charts.funnel_plot(
+        points,
+        funnel_curve(1.0, 20, kind="ratio", points=30),
+        x="police_report_expected",
+        y="police_report_oe",
+        label="unit",
+        kind="ratio",
+        lang="en",
+        title="T",
+        signal="verdict",
+        limit_labels=("95% limit", "Limit of the verdict (99.6 %)"),
+    ).to_dict()
+    dots = [layer for layer in layers(spec) if layer["mark"]["type"] == "point"]
+    (dot,) = dots
+    assert dot["encoding"]["shape"]["scale"]["domain"] == [
+        "As expected",
+        "Higher than expected",
+        "Lower than expected",
+        "Too few cases to judge",
+    ]
+    assert dot["encoding"]["size"]["condition"]["test"] == "datum.focus"
+    lines = [layer for layer in layers(spec) if layer["mark"]["type"] == "line"]
+    domain = lines[0]["encoding"]["strokeDash"]["scale"]["domain"]
+    assert domain[1:] == ["95% limit", "Limit of the verdict (99.6 %)"]
+    texts = [layer for layer in layers(spec) if layer["mark"]["type"] == "text"]
+    assert texts[0]["transform"][0] == {
+        "filter": {"or": [{"field": "verdict", "oneOf": ["higher", "lower"]}, "datum.focus"]}
+    }

@@ -254,7 +254,7 @@ def test_metrics_json_gives_no_small_count_back(env: Path) -> None:
         assert row["documented"] is None or row["documented"] >= 5
     # the groups the tests name with figures are groups whose figures are shown
     small = {r["unit"] for r in truth["incidents"] if 0 < r["police_reports"] < 5}
-    named = {g["unit"] for g in shown["equal_treatment"]["police_report_rate"]["outside_99_8"]}
+    named = {g["unit"] for g in shown["equal_treatment"]["police_report_rate"]["verdicts"]}
     assert not small & named
 
 

@@ -53,7 +53,7 @@ def rate_by_group(
         baseline=outcomes.outcome_totals(report.totals, outcome).rate,
         lang=lang,
         title=t(f"{section}.rate_title", lang),
-        signal=f"{outcome}_rate_signal",
+        signal=f"{outcome}_verdict",
         n=None,
     )
 
@@ -66,15 +66,12 @@ def oe_funnel(
     st.subheader(t(f"{section}.oe_title", lang))
     st.write(t("stats.funnel_how_to_read", lang, **group_words(by, lang)))
     with st.expander(t("stats.how_to_read_title", lang), icon=":material/help:"):
-        for key in (
-            "oe_explained",
-            "case_mix_explained",
-            "limits_explained",
-            "multiple_units_note",
-        ):
+        for key in ("oe_explained", "case_mix_explained"):
             st.write(t(f"stats.{key}", lang))
-    curve = views.oe_curve(report.incidents, outcome)
-    if curve is None:
+        st.markdown(t("verdict.how_to_read", lang, **group_words(by, lang)))
+    screening = report.screenings.get(outcome)
+    curve = views.oe_curve(report.incidents, outcome, screening)
+    if curve is None or screening is None:
         st.info(t(f"{section}.oe_none", lang))
         return
     chart_cache.draw(
@@ -87,8 +84,10 @@ def oe_funnel(
         kind="ratio",
         lang=lang,
         title=t(f"{section}.oe_title", lang),
-        signal=f"{outcome}_oe_signal",
+        signal=f"{outcome}_verdict",
+        limit_labels=views.verdict_limit_labels(screening, lang),
     )
+    st.caption(t("verdict.reference_note", lang))
 
 
 def delay_section(

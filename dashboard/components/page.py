@@ -41,7 +41,7 @@ def analysis_page(
         st.stop()
     view = sidebar_filters(cur, lang, group_by=group_by)
     report = context.view_report(cur, view.filters, view.by, delays=delays)
-    nothing = (needs == "incidents" and report.incidents.is_empty()) or (
+    nothing = (needs == "incidents" and report.focus_incidents.is_empty()) or (
         needs == "inquiries" and (report.inquiries.is_empty() or report.extract_date is None)
     )
     if nothing:

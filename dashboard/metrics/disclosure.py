@@ -64,8 +64,14 @@ def _incident_spec() -> SuppressionSpec:
             f"{o}_oe_ci_high",
             f"{o}_oe_signal",
             f"{o}_expected",
+            f"{o}_variance",
             f"{o}_p",
             f"{o}_p_adjusted",
+            f"{o}_oe_lower",
+            f"{o}_oe_upper",
+            f"{o}_oe_lower_unadjusted",
+            f"{o}_oe_upper_unadjusted",
+            f"{o}_verdict",
         ):
             dependents[col] = on
         for share in spec.shares:
@@ -104,9 +110,14 @@ INQUIRIES = SuppressionSpec(
         "median_response_days": ("answered",),
         "p90_response_days": ("answered",),
         "km_median_response_days": ("inquiries", "answered"),
+        "km_median_response_days_ci_low": ("inquiries", "answered"),
+        "km_median_response_days_ci_high": ("inquiries", "answered"),
     },
 )
 
+
+# a verdict computed from a hidden count says neither higher nor lower: too few to tell
+HIDDEN_VERDICT = "too_few"
 
 Cell = tuple[int, str]  # (row, count column); row == frame.height is the row of totals
 
@@ -239,7 +250,10 @@ def suppress(frame: pl.DataFrame, spec: SuppressionSpec, threshold: int) -> Supp
             )
     shown = frame.with_columns(
         *(
-            pl.when(pl.Series(m)).then(None).otherwise(pl.col(column)).alias(column)
+            pl.when(pl.Series(m))
+            .then(pl.lit(HIDDEN_VERDICT) if column.endswith("_verdict") else None)
+            .otherwise(pl.col(column))
+            .alias(column)
             for column, m in nulls.items()
         ),
         small_counts=listed(primary),

@@ -3,8 +3,8 @@
 For each outcome: a Pearson chi-square test of homogeneity of the rates across groups (with
 an exact or Monte Carlo p-value when expected counts are small), a Cochran–Mantel–Haenszel
 test of each group against the rest within harassment type × severity strata (p-values
-adjusted across groups), and the groups whose case-mix adjusted O/E ratio lies outside the
-99.8 % funnel limits.
+adjusted across groups), and the groups whose verdict (``<outcome>_verdict``, see
+:mod:`dashboard.metrics.incidents`) is higher or lower than their case mix predicts.
 """
 
 from __future__ import annotations
@@ -18,12 +18,20 @@ import polars as pl
 
 from dashboard import stats
 from dashboard.metrics import registry
-from dashboard.metrics.incidents import COLUMNS, GROUP_KEYS, OUTCOMES, STRATUM_KEYS, Outcome
+from dashboard.metrics.incidents import (
+    COLUMNS,
+    GROUP_KEYS,
+    OUTCOMES,
+    STRATUM_KEYS,
+    Outcome,
+    OutcomeScreening,
+)
 
 
 @dataclass(frozen=True)
 class GroupFinding:
-    """A group outside the 99.8 % limits for one outcome, with its figures."""
+    """A group whose verdict for one outcome is ``higher`` or ``lower``, with its figures
+    (``p_adjusted``: its Benjamini–Hochberg adjusted p-value)."""
 
     outcome: Outcome
     department: str
@@ -33,6 +41,8 @@ class GroupFinding:
     ratio: float
     direction: Literal["high", "low"]
     p_adjusted: float
+    # the level of the verdict's limits (its screening confidence), e.g. 0.996
+    confidence: float = 0.998
 
     @property
     def name(self) -> str:
@@ -165,9 +175,12 @@ def cmh_for(
     return frame.with_columns(p_adjusted=pl.Series(adjusted, dtype=pl.Float64)).fill_nan(None)
 
 
-def outliers(metrics: pl.DataFrame, outcome: Outcome) -> list[GroupFinding]:
-    """Groups whose O/E lies outside the 99.8 % funnel limits, most extreme first."""
-    outside = metrics.filter(pl.col(f"{outcome}_oe_signal").abs() == 2)
+def outliers(
+    metrics: pl.DataFrame, outcome: Outcome, screening: OutcomeScreening | None = None
+) -> list[GroupFinding]:
+    """Groups whose verdict is ``higher`` or ``lower``, most extreme O/E first."""
+    verdict = f"{outcome}_verdict"
+    named = metrics.filter(pl.col(verdict).is_in(["higher", "lower"]))
     findings = [
         GroupFinding(
             outcome=outcome,
@@ -176,30 +189,39 @@ def outliers(metrics: pl.DataFrame, outcome: Outcome) -> list[GroupFinding]:
             observed=int(row[COLUMNS[outcome].count]),
             expected=float(row[f"{outcome}_expected"]),
             ratio=float(row[f"{outcome}_oe"]),
-            direction="high" if row[f"{outcome}_oe_signal"] > 0 else "low",
+            direction="high" if row[verdict] == "higher" else "low",
             p_adjusted=float(row[f"{outcome}_p_adjusted"]),
+            confidence=screening.confidence if screening else 0.998,
         )
-        for row in outside.iter_rows(named=True)
+        for row in named.iter_rows(named=True)
     ]
     return sorted(findings, key=lambda f: -abs(math.log(f.ratio)) if f.ratio > 0 else -math.inf)
 
 
 def equal_treatment(
-    metrics: pl.DataFrame, strata: pl.DataFrame, *, adjust: Literal["holm", "fdr_bh"] = "holm"
+    metrics: pl.DataFrame,
+    strata: pl.DataFrame,
+    screenings: dict[Outcome, OutcomeScreening] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Per outcome rate: the chi-square result and the groups outside 99.8 % (the CMH tests
-    per group are computed on demand: :meth:`MetricsReport.tests_with_cmh`)."""
+    """Per outcome rate: the chi-square result, how the verdicts were reached (null,
+    ``overdispersion: {phi, p_value, tau2, method}``, level) and the groups named by them
+    (the CMH tests per group are computed on demand: :meth:`MetricsReport.tests_with_cmh`)."""
     result: dict[str, dict[str, Any]] = {}
     for outcome in OUTCOMES:
+        screening = screenings.get(outcome) if screenings else None
         result[f"{outcome}_rate"] = {
             **chi2_for(metrics, outcome),
-            "outside_99_8": outside_99_8(metrics, outcome),
+            **(screening.as_dict() if screening else {}),
+            "verdicts": verdicts_json(metrics, outcome, screening),
         }
     return result
 
 
-def outside_99_8(metrics: pl.DataFrame, outcome: Outcome) -> list[dict[str, Any]]:
-    """The groups outside the 99.8 % limits of one outcome's O/E funnel, as JSON objects."""
+def verdicts_json(
+    metrics: pl.DataFrame, outcome: Outcome, screening: OutcomeScreening | None = None
+) -> list[dict[str, Any]]:
+    """The groups named by one outcome's verdicts, as JSON objects (from the frame given:
+    in a suppressed one a group whose figures are hidden is not named)."""
     return [
         {
             "department": f.department,
@@ -207,7 +229,8 @@ def outside_99_8(metrics: pl.DataFrame, outcome: Outcome) -> list[dict[str, Any]
             "observed": f.observed,
             "expected": round(f.expected, 2),
             "oe": round(f.ratio, 3),
-            "direction": f.direction,
+            "verdict": "higher" if f.direction == "high" else "lower",
+            "p_adjusted": f.p_adjusted,
         }
-        for f in outliers(metrics, outcome)
+        for f in outliers(metrics, outcome, screening)
     ]

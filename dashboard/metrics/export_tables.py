@@ -22,11 +22,12 @@ from dashboard.metrics.incidents import COUNT_COLUMNS
 from dashboard.metrics.inquiries import INQUIRY_COUNTS
 from dashboard.metrics.report import MetricsReport
 from dashboard.metrics.views import category_labels, ombudsman_first
+from dashboard.stats import VERDICTS
 
 
 def _incident_columns() -> list[str]:
     """Every outcome's columns, derived from the registry: its count, rate with interval,
-    O/E with interval and adjusted p, then its rule's counts and shares, then the delays."""
+    O/E with interval, adjusted p and verdict, then its rule's counts and shares, then the delays."""
     columns = ["incidents"]
     for spec in registry.OUTCOMES:
         columns += [
@@ -39,6 +40,7 @@ def _incident_columns() -> list[str]:
             f"{spec.name}_oe_ci_low",
             f"{spec.name}_oe_ci_high",
             f"{spec.name}_p_adjusted",
+            f"{spec.name}_verdict",
         ]
     for spec in registry.OUTCOMES:
         columns += list(spec.rule_counts)
@@ -87,6 +89,10 @@ def _header(column: str, lang: Lang) -> str:
             "export.p_adjusted",
             lang,
             metric=metric_label(f"{column[: -len('_p_adjusted')]}_oe", lang),
+        )
+    if column.endswith("_verdict"):
+        return t(
+            "verdict.column", lang, metric=metric_label(f"{column[: -len('_verdict')]}_oe", lang)
         )
     if column.endswith("_expected"):
         return f"{metric_label(column[: -len('_expected')] + '_oe', lang)}: {metric_label('expected', lang)}"
@@ -154,7 +160,11 @@ def _group_table(
 ) -> Sheet:
     marks = [c for c in ("small_counts", "suppressed_counts") if c in frame.columns]
     keep = [*keys, *[c for c in columns if c in frame.columns], *marks]
-    shown = suppress(frame.select(keep), counts, threshold, t("disclosure.hidden", lang))
+    words = {v: t(f"verdict.{v}", lang) for v in VERDICTS}
+    selected = frame.select(keep).with_columns(
+        pl.col(c).replace_strict(words) for c in keep if c.endswith("_verdict")
+    )
+    shown = suppress(selected, counts, threshold, t("disclosure.hidden", lang))
     shown = shown.drop("small_counts", strict=False)
     headers = {c: _header(c, lang) for c in shown.columns}
     kinds = {headers[c]: kind for c in shown.columns if (kind := column_kind(c))}
@@ -213,6 +223,7 @@ def export_tables(
                 dof: result["dof"],
                 p_value: result["reported_p_value"],
                 method: method_label(str(result["method"]), lang),
+                **_screening_cells(result, lang),
             }
             for name, result in report.equal_treatment.items()
         ],
@@ -222,6 +233,7 @@ def export_tables(
             dof: pl.Int64,
             p_value: pl.Float64,
             method: pl.String,
+            **_screening_schema(lang),
         },
     )
     department, unit = t("filters.department", lang), t("filters.unit", lang)
@@ -283,7 +295,13 @@ def export_tables(
         Sheet(
             t("export.table_tests", lang),
             tests,
-            {statistic: "statistic", dof: "integer", p_value: "p"},
+            {
+                statistic: "statistic",
+                dof: "integer",
+                p_value: "p",
+                t("verdict.phi", lang): "statistic",
+                t("verdict.phi_p", lang): "p",
+            },
         ),
         Sheet(
             t("export.table_cmh", lang),
@@ -292,6 +310,32 @@ def export_tables(
         ),
         Sheet(t("export.table_findings", lang), findings),
     ]
+
+
+def _screening_cells(result: Mapping[str, Any], lang: Lang) -> dict[str, Any]:
+    """How an outcome's verdicts were reached, as cells of the tests sheet: the null and
+    ``overdispersion: {phi, p_value, tau2, method}`` (empty when there were no groups)."""
+    od = result.get("overdispersion") or {}
+    null = result.get("null")
+    method = od.get("method")
+    return {
+        t("verdict.null", lang): t(f"verdict.null_{null}", lang) if null else None,
+        t("verdict.phi", lang): od.get("phi"),
+        t("verdict.phi_p", lang): od.get("p_value"),
+        t("verdict.tau2", lang): od.get("tau2"),
+        t("verdict.method", lang): t(f"verdict.method_{method}", lang) if method else None,
+    }
+
+
+def _screening_schema(lang: Lang) -> dict[str, type[pl.DataType]]:
+    """The column types of :func:`_screening_cells`."""
+    return {
+        t("verdict.null", lang): pl.String,
+        t("verdict.phi", lang): pl.Float64,
+        t("verdict.phi_p", lang): pl.Float64,
+        t("verdict.tau2", lang): pl.Float64,
+        t("verdict.method", lang): pl.String,
+    }
 
 
 def _by_type(report: MetricsReport, lang: Lang, threshold: int) -> Sheet:

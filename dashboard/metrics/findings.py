@@ -35,7 +35,8 @@ def p_phrase(p: float | None, lang: Lang) -> str:
 
 
 def finding_sentence(finding: GroupFinding, lang: Lang, *, suppress_below: int = 5) -> str:
-    """One sentence naming a group outside the 99.8 % limits, with its figures.
+    """One sentence naming a group with a higher/lower verdict, with its figures and the
+    level of the verdict's limits.
 
     An observed count from 1 to ``suppress_below`` − 1 is written "<5", as everywhere else.
     """
@@ -51,7 +52,7 @@ def finding_sentence(finding: GroupFinding, lang: Lang, *, suppress_below: int =
             threshold=suppress_below,
         ),
         expected=format_number(finding.expected, lang, 1),
-        limits=format_number(FUNNEL_LIMIT, lang, 1),
+        limits=format_number(100 * finding.confidence, lang, 1),
     )
 
 
@@ -92,7 +93,8 @@ def chi2_sentence(result: dict[str, object], lang: Lang, by: GroupBy) -> str:
 
 
 def summary(report: MetricsReport, lang: Lang) -> list[str]:
-    """Findings first (groups outside the 99.8 % limits), then each outcome's chi-square result."""
+    """Findings first (the legal duties' outliers, then the groups with a higher/lower
+    verdict), then each outcome's chi-square result."""
     lines = [
         rule_finding_sentence(f, lang, suppress_below=report.suppress_below)
         for f in report.rule_findings
@@ -101,14 +103,7 @@ def summary(report: MetricsReport, lang: Lang) -> list[str]:
         finding_sentence(f, lang, suppress_below=report.suppress_below) for f in report.findings
     ]
     if not lines and not report.incidents.is_empty():
-        lines.append(
-            t(
-                "stats.finding_none",
-                lang,
-                limits=format_number(FUNNEL_LIMIT, lang, 1),
-                **group_words(report.by, lang),
-            )
-        )
+        lines.append(t("verdict.finding_none", lang, **group_words(report.by, lang)))
     for outcome in OUTCOMES:
         result = report.equal_treatment.get(f"{outcome}_rate")
         if result:

@@ -21,7 +21,7 @@ import polars as pl
 
 from dashboard import stats
 
-__all__ = ["CURVE_COLUMNS", "funnel_curve"]
+__all__ = ["CURVE_COLUMNS", "funnel_curve", "verdict_curve"]
 
 CURVE_COLUMNS = ["x", "low95", "high95", "low998", "high998"]
 RATIO_X_MIN = 0.5
@@ -71,5 +71,47 @@ def funnel_curve(
             "low998": low998,
             "high998": high998,
         },
+        schema=dict.fromkeys(CURVE_COLUMNS, pl.Float64),
+    )
+
+
+def verdict_curve(
+    n_max: float,
+    *,
+    confidence: float,
+    null: Literal["poisson", "poisson_binomial"],
+    variance_ratio: float,
+    overdispersion: stats.Overdispersion | None,
+    points: int = 120,
+) -> pl.DataFrame:
+    """O/E limits of an outcome's verdict against E, in the columns of :func:`funnel_curve`:
+    ``low998``/``high998`` at the verdict's own level ``confidence`` and ``low95``/``high95``
+    at 95 %, both on the outcome's null and, unless ``overdispersion`` is None or its method
+    "none", widened for over-dispersion.
+
+    The Poisson null's unadjusted limits are the exact ones (:func:`stats.ratio_funnel_limits`).
+    A Poisson-binomial group's limits depend on its case mix, not on E alone: the curve uses
+    the normal limits with V = ``variance_ratio`` · E, the reference's average variance per
+    expected count, so a point near the curve may fall on either side of its own exact limit;
+    the verdict uses each group's own limits.
+    """
+    if not math.isfinite(n_max) or n_max <= 0:
+        raise ValueError(f"n_max must be a finite number > 0, got {n_max!r}")
+    start = min(RATIO_X_MIN, n_max / 10.0)
+    x = np.geomspace(start, float(n_max), points)
+    variance = None if null == "poisson" else variance_ratio * x
+    adjusted = overdispersion is not None and overdispersion.method != "none"
+
+    def limits(level: float) -> tuple[np.ndarray, np.ndarray]:
+        if adjusted or variance is not None:
+            return stats.oe_funnel_limits_adjusted(
+                x, level, overdispersion if adjusted else None, variance
+            )
+        return stats.ratio_funnel_limits(x, level)
+
+    low95, high95 = limits(0.95)
+    low, high = limits(confidence)
+    return pl.DataFrame(
+        {"x": x, "low95": low95, "high95": high95, "low998": low, "high998": high},
         schema=dict.fromkeys(CURVE_COLUMNS, pl.Float64),
     )

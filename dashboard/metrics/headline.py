@@ -67,8 +67,8 @@ def _rate(part: int | None, whole: int | None) -> float | None:
 
 
 def headline(report: MetricsReport) -> Headline:
-    """The municipality-level (or filtered) totals of a report, summed over its groups
-    before suppression (``report.totals``)."""
+    """The municipality-level (or filtered) totals of a report, summed over its focus
+    groups (``focus_incidents``) before suppression (``report.totals``)."""
     counts = {c: report.totals[c] for c in (*registry.SUMMED_COLUMNS, *INQUIRY_TOTALS)}
     return Headline(counts, small_below=report.totals.suppress_below)
 

@@ -135,8 +135,8 @@ def outcome_totals(
 
 def rate_points(incidents: pl.DataFrame, outcome: Outcome, by: GroupBy) -> pl.DataFrame:
     """Per group with any known answer: label (column ``by``), ``<outcome>_rate`` with its
-    95 % interval, the funnel signal around the overall rate and ``n`` (incidents known);
-    for :func:`dashboard.charts.rate_dot_plot`."""
+    95 % interval, the group's verdict (after case mix, the same as in the O/E funnel),
+    ``focus`` and ``n`` (incidents known); for :func:`dashboard.charts.rate_dot_plot`."""
     known = COLUMNS[outcome].known
     return (
         with_group_label(incidents, by)
@@ -146,7 +146,8 @@ def rate_points(incidents: pl.DataFrame, outcome: Outcome, by: GroupBy) -> pl.Da
             f"{outcome}_rate",
             f"{outcome}_rate_ci_low",
             f"{outcome}_rate_ci_high",
-            f"{outcome}_rate_signal",
+            f"{outcome}_verdict",
+            "focus",
             pl.col(known).alias("n"),
         )
     )

@@ -4,7 +4,7 @@ equal-treatment tests and the plain-language findings. Used by the CLI and by th
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal, cast
 
@@ -19,11 +19,17 @@ from dashboard.metrics.equal_treatment import (
     cmh_for,
     equal_treatment,
     outliers,
-    outside_99_8,
     rule_outliers,
+    verdicts_json,
 )
 from dashboard.metrics.filters import ALL, GROUP_BY, Filters, GroupBy, Scope, query_params
-from dashboard.metrics.incidents import DELAY_SCHEMA, OUTCOMES, Outcome, incident_metrics
+from dashboard.metrics.incidents import (
+    DELAY_SCHEMA,
+    OUTCOMES,
+    Outcome,
+    OutcomeScreening,
+    incident_metrics,
+)
 from dashboard.metrics.inquiries import INQUIRY_TYPE_KEYS, inquiry_metrics
 
 Adjust = Literal["holm", "fdr_bh"]
@@ -61,7 +67,18 @@ class MetricsReport:
     totals: disclosure.Totals = field(default_factory=lambda: disclosure.Totals({}))
     # False only for an analyst's explicit --unsuppressed / export option (audit-logged)
     suppressed: bool = True
+    # per outcome: the null, over-dispersion and level behind the verdicts
+    screenings: dict[Outcome, OutcomeScreening] = field(default_factory=dict)
     _cmh: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def focus_incidents(self) -> pl.DataFrame:
+        """The rows of ``incidents`` that the department/unit filter is about (every row
+        without such a filter): what headline totals add up. ``incidents`` itself holds every
+        group in the viewer's scope, the focus rows first."""
+        if not (self.filters.departments or self.filters.units):
+            return self.incidents
+        return self.incidents.filter(pl.col("focus"))
 
     def tests_with_cmh(self, name: str) -> dict[str, Any]:
         """The equal-treatment results of one rate (e.g. ``"police_report_rate"``) with the
@@ -122,32 +139,64 @@ def build_report(
         raise ValueError(f"Group by one of {', '.join(GROUP_BY)}, not {by!r}.")
     filters = filters or Filters()
     extract = extract_date(con, extract_on)
-    params = query_params(
-        filters,
-        scope,
-        group_by=by,
-        work_accident_days=work_accident_days,
-        extract_date=extract or date.today(),
+    # The groups shown: every group in the viewer's scope, the department/unit filter being
+    # the focus; the reference: the whole municipality (no focus, no scope) within the other
+    # filters. Both from the same query, so their counts are those of the same incidents.
+    # Grouped by department, a unit filter narrows the departments' counts to those units:
+    # there the filtered departments are the rows shown (still against the municipality).
+    narrowed = by == "department" and bool(filters.units)
+    unfocused = replace(filters, departments=(), units=())
+
+    def params_for(view_filters: Filters, view_scope: Scope) -> dict[str, Any]:
+        return query_params(
+            view_filters,
+            view_scope,
+            group_by=by,
+            work_accident_days=work_accident_days,
+            extract_date=extract or date.today(),
+        )
+
+    params = params_for(filters, scope)
+    shown_params = params if narrowed else params_for(unfocused, scope)
+    strata = queries.run(con, "incident_outcomes_by_group_stratum", shown_params)
+    reference = (
+        strata
+        if scope.everything and not narrowed
+        else queries.run(con, "incident_outcomes_by_group_stratum", params_for(unfocused, ALL))
     )
-    strata = queries.run(con, "incident_outcomes_by_group_stratum", params)
     delay_rows = (
-        queries.run(con, "incident_delays_by_group", params)
+        queries.run(con, "incident_delays_by_group", shown_params)
         if delays
         else pl.DataFrame(schema=DELAY_SCHEMA)
     )
-    incidents = incident_metrics(strata, delay_rows, adjust=adjust, suppress_below=suppress_below)
+    incidents, screenings = incident_metrics(
+        strata,
+        delay_rows,
+        reference=reference,
+        # narrowed: every department shown is the focus (each holds the filtered units)
+        focus=(tuple(strata["department"].unique().drop_nulls()), ())
+        if narrowed
+        else (filters.departments, filters.units),
+        suppress_below=suppress_below,
+    )
     durations = queries.run(con, "inquiry_durations_by_group", params)
     inquiries = inquiry_metrics(durations, suppress_below=suppress_below)
     inquiries_by_type = inquiry_metrics(
         durations, suppress_below=suppress_below, keys=INQUIRY_TYPE_KEYS
     )
+    focus_rows = (
+        incidents.filter(pl.col("focus"))
+        if (filters.departments or filters.units) and "focus" in incidents.columns
+        else incidents
+    )
+    # the headline adds up the focus rows (MetricsReport.focus_incidents)
     totals: dict[str, int | None] = {
-        **{c: _total(incidents, c) for c in registry.SUMMED_COLUMNS},
+        **{c: _total(focus_rows, c) for c in registry.SUMMED_COLUMNS},
         **{c: _total(inquiries, c) for c in disclosure.INQUIRIES.counts},
     }
-    tests = equal_treatment(incidents, strata, adjust=adjust)
+    tests = equal_treatment(incidents, strata, screenings)
     if not unsuppressed:
-        shown = disclosure.suppress(incidents, disclosure.INCIDENTS, suppress_below)
+        shown = _suppress_by_focus(incidents, suppress_below, focused=focus_rows is not incidents)
         shown_inquiries = disclosure.suppress(inquiries, disclosure.INQUIRIES, suppress_below)
         # the types' totals are the groups' totals: one hidden there is hidden here too
         by_type = disclosure.suppress(inquiries_by_type, disclosure.INQUIRIES, suppress_below)
@@ -160,9 +209,13 @@ def build_report(
             f.drop("small_counts", strict=False) for f in (incidents, inquiries, inquiries_by_type)
         )
     # from the frame shown: a group whose O/E is suppressed is not named with its figures
-    findings = [f for outcome in OUTCOMES for f in outliers(incidents, outcome)]
+    findings = [
+        f for outcome in OUTCOMES for f in outliers(incidents, outcome, screenings[outcome])
+    ]
     for outcome in OUTCOMES:
-        tests[f"{outcome}_rate"]["outside_99_8"] = outside_99_8(incidents, outcome)
+        tests[f"{outcome}_rate"]["verdicts"] = verdicts_json(
+            incidents, outcome, screenings[outcome]
+        )
     return MetricsReport(
         filters=filters,
         scope=scope,
@@ -179,6 +232,22 @@ def build_report(
         adjust=adjust,
         totals=disclosure.Totals(totals, 0 if unsuppressed else suppress_below),
         suppressed=not unsuppressed,
+        screenings=screenings,
+    )
+
+
+def _suppress_by_focus(
+    incidents: pl.DataFrame, threshold: int, *, focused: bool
+) -> disclosure.Suppressed:
+    """Suppress the incident groups; with a department/unit filter the focus rows (whose
+    sums are the headline) and the other groups in scope are each a line of their own, so
+    neither the focus total nor the scope's total minus the cells shown gives a hidden one."""
+    if not focused:
+        return disclosure.suppress(incidents, disclosure.INCIDENTS, threshold)
+    focus = disclosure.suppress(incidents.filter(pl.col("focus")), disclosure.INCIDENTS, threshold)
+    rest = disclosure.suppress(incidents.filter(~pl.col("focus")), disclosure.INCIDENTS, threshold)
+    return disclosure.Suppressed(
+        pl.concat([focus.frame, rest.frame], how="vertical_relaxed"), focus.hidden_totals
     )
 
 

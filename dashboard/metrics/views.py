@@ -28,8 +28,8 @@ from dashboard.i18n import Lang, field_label, label, metric_label, t
 from dashboard.metrics.disclosure import Totals
 from dashboard.metrics.filters import GroupBy
 from dashboard.metrics.findings import format_p
-from dashboard.metrics.funnel import funnel_curve
-from dashboard.metrics.incidents import Outcome
+from dashboard.metrics.funnel import funnel_curve, verdict_curve
+from dashboard.metrics.incidents import Outcome, OutcomeScreening
 
 # --------------------------------------------------------------------------- shared
 
@@ -239,20 +239,62 @@ def open_inquiry_headers(lang: Lang) -> dict[str, str]:
 
 
 def oe_points(incidents: pl.DataFrame, outcome: Outcome, by: GroupBy) -> pl.DataFrame:
-    """Per group: display label (column ``by``), expected count, O/E and its funnel signal."""
+    """Per group: display label (column ``by``), expected count, O/E, its verdict and whether
+    it is in focus."""
     return with_group_label(incidents, by).select(
-        by, f"{outcome}_expected", f"{outcome}_oe", f"{outcome}_oe_signal"
+        by, f"{outcome}_expected", f"{outcome}_oe", f"{outcome}_verdict", "focus"
     )
 
 
-def oe_curve(incidents: pl.DataFrame, outcome: Outcome) -> pl.DataFrame | None:
-    """The 95 % and 99.8 % O/E funnel limits up to the largest expected count (None if none)."""
+def oe_curve(
+    incidents: pl.DataFrame,
+    outcome: Outcome,
+    screening: OutcomeScreening | None = None,
+    *,
+    adjusted: bool = True,
+) -> pl.DataFrame | None:
+    """The O/E funnel limits up to the largest expected count (None if none): with the
+    outcome's ``screening``, the verdict's limits at its level and 95 % (widened for
+    over-dispersion unless ``adjusted`` is False); without, the 95 % and 99.8 % Poisson ones."""
     if incidents.is_empty():
         return None
     largest = incidents[f"{outcome}_expected"].max()
     if largest is None or not float(largest) > 0:  # type: ignore[arg-type]
         return None
-    return funnel_curve(1.0, float(largest), kind="ratio")  # type: ignore[arg-type]
+    if screening is None:
+        return funnel_curve(1.0, float(largest), kind="ratio")  # type: ignore[arg-type]
+    return verdict_curve(
+        float(largest),  # type: ignore[arg-type]
+        confidence=screening.confidence,
+        null=screening.null,
+        variance_ratio=screening.variance_ratio,
+        overdispersion=screening.overdispersion if adjusted else None,
+    )
+
+
+def verdict_limit_labels(screening: OutcomeScreening, lang: Lang) -> tuple[str, str]:
+    """The legend's names of :func:`oe_curve`'s inner (95 %) and outer (verdict) limits."""
+    level = format_number(100 * screening.confidence, lang, 1)
+    return t("stats.funnel_limit_95", lang), f"{t('verdict.limit', lang)} ({level} %)"
+
+
+def screening_table(screening: OutcomeScreening, lang: Lang) -> pl.DataFrame:
+    """How an outcome's verdicts were reached (null, φ, its p-value, τ², the limits used),
+    as a two-column table (measure, value)."""
+    od = screening.overdispersion
+    rows = [
+        (t("verdict.null", lang), t(f"verdict.null_{screening.null}", lang)),
+        (t("verdict.phi", lang), format_number(od.phi, lang, 2)),
+        (t("verdict.phi_p", lang), format_p(od.p_value, lang)),
+        (t("verdict.tau2", lang), format_number(od.tau2, lang, 4)),
+        (t("verdict.method", lang), t(f"verdict.method_{od.method}", lang)),
+    ]
+    return pl.DataFrame(
+        {
+            t("equal_treatment.measure", lang): [r[0] for r in rows],
+            t("equal_treatment.value", lang): [r[1] for r in rows],
+        }
+    )
 
 
 def chi2_table(result: Mapping[str, Any], lang: Lang) -> pl.DataFrame:

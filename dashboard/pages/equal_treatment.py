@@ -1,7 +1,8 @@
 """Equal treatment: for each outcome, are comparable cases handled the same in every group?
 The case-mix adjusted O/E funnel plot, the chi-square test in words and figures, each group
-against the rest within strata (Cochran–Mantel–Haenszel), the groups outside the 99.8 %
-limits by name, and how to read it all."""
+against the rest within strata (Cochran–Mantel–Haenszel), the groups with a higher or
+lower verdict by name, how the verdict was reached (null, over-dispersion), and how to read
+it all."""
 
 import streamlit as st
 
@@ -53,8 +54,8 @@ figures[1].metric(
     border=True,
 )
 figures[2].metric(
-    t("equal_treatment.outside_998", lang),
-    format_number(len(result["outside_99_8"]), lang),
+    t("verdict.named", lang),
+    format_number(len(result["verdicts"]), lang),
     border=True,
 )
 figures[3].metric(
@@ -63,8 +64,11 @@ figures[3].metric(
 
 # The funnel plot of observed/expected
 title = t("equal_treatment.funnel_title", lang, outcome=outcome_name)
-curve = views.oe_curve(report.incidents, outcome)
-if curve is None:
+screening = report.screenings.get(outcome)
+adjusted = screening is not None and screening.overdispersion.method != "none"
+unadjusted = adjusted and st.toggle(t("verdict.limit_unadjusted", lang), key="unadjusted")
+curve = views.oe_curve(report.incidents, outcome, screening, adjusted=not unadjusted)
+if curve is None or screening is None:
     st.info(
         t("stats.chi2_not_testable", lang, **group_words(view.by, lang)), icon=":material/info:"
     )
@@ -79,12 +83,16 @@ else:
         kind="ratio",
         lang=lang,
         title=title,
-        signal=f"{outcome}_oe_signal",
+        signal=f"{outcome}_verdict",
+        limit_labels=views.verdict_limit_labels(screening, lang),
     )
     st.caption(t("stats.funnel_how_to_read", lang, **group_words(view.by, lang)))
+    st.caption(t("verdict.reference_note", lang))
+    st.subheader(t("verdict.screening_title", lang))
+    st.dataframe(views.screening_table(screening, lang), hide_index=True, width="content")
 
-# The groups outside the 99.8 % limits, named with their figures
-st.subheader(t("equal_treatment.findings_title", lang))
+# The groups with a higher or lower verdict, named with their figures
+st.subheader(t("verdict.findings_title", lang))
 findings = [
     finding_sentence(f, lang, suppress_below=report.suppress_below)
     for f in report.findings
@@ -100,7 +108,7 @@ findings += [
 if findings:
     st.markdown("\n".join(f"- {literal(line)}" for line in findings))
 else:
-    st.write(t("equal_treatment.no_findings", lang))
+    st.write(t("verdict.no_findings", lang))
 
 # Chi-square: is the share the same in every group?
 st.subheader(t("equal_treatment.chi2_title", lang))
@@ -117,16 +125,15 @@ else:
     st.dataframe(cmh, hide_index=True, width="stretch")
 
 with st.expander(t("stats.how_to_read_title", lang), icon=":material/help:"):
+    st.markdown(t("verdict.how_to_read", lang, **group_words(view.by, lang)))
     for key in (
         "stats.case_mix_explained",
         "stats.oe_explained",
         "stats.funnel_how_to_read",
-        "stats.limits_explained",
         "stats.chi2_explained",
         "stats.p_value_explained",
         "stats.cmh_explained",
         "equal_treatment.adjusted_explained",
-        "stats.multiple_units_note",
     ):
         st.markdown(t(key, lang, **group_words(view.by, lang)))
     st.markdown(

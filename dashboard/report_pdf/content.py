@@ -162,14 +162,15 @@ def _rate_chart(report: MetricsReport, outcome: Outcome, lang: Lang) -> alt.TopL
         baseline=outcomes.outcome_totals(report.totals, outcome).rate,
         lang=lang,
         title="",
-        signal=f"{outcome}_rate_signal",
+        signal=f"{outcome}_verdict",
         n=None,
     )
 
 
 def _funnel_chart(report: MetricsReport, outcome: Outcome, lang: Lang) -> alt.TopLevelMixin | None:
-    curve = views.oe_curve(report.incidents, outcome)
-    if curve is None:
+    screening = report.screenings.get(outcome)
+    curve = views.oe_curve(report.incidents, outcome, screening)
+    if curve is None or screening is None:
         return None
     return charts.funnel_plot(
         views.oe_points(report.incidents, outcome, report.by),
@@ -180,7 +181,8 @@ def _funnel_chart(report: MetricsReport, outcome: Outcome, lang: Lang) -> alt.To
         kind="ratio",
         lang=lang,
         title="",
-        signal=f"{outcome}_oe_signal",
+        signal=f"{outcome}_verdict",
+        limit_labels=views.verdict_limit_labels(screening, lang),
     )
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from dashboard import store
 from dashboard.demo import generate_demo
 from dashboard.metrics import disclosure
+from dashboard.metrics.filters import Filters
 from dashboard.metrics.report import build_report
 from dashboard.store.seed import write_demo
 from tests.metrics.fixture import fixture_store
@@ -162,3 +163,38 @@ def test_no_generated_inquiry_frame_gives_a_small_count_back(rows, threshold) ->
     # the headline shows every total but the hidden ones
     totals = {c: v for c, v in totals.items() if c not in result.hidden_totals}
     assert inquiry_recoveries(result.frame, frame, totals, threshold) == []
+
+
+def test_a_suppressed_group_has_no_verdict_figures() -> None:
+    con = store.connect(":memory:")
+    data = generate_demo(2024)
+    write_demo(con, "incidents", data.incidents, seed=2024)
+    write_demo(con, "inquiries", data.inquiries, seed=2024)
+    shown, plain = report_pair(con, by="unit")
+    figures = ("expected", "variance", "p", "p_adjusted", "oe_lower", "oe_upper")
+    figures += ("oe_lower_unadjusted", "oe_upper_unadjusted")
+    hidden_any = False
+    for o in ("police_report", "warning", "documentation", "work_accident"):
+        for c in (*(f"{o}_{f}" for f in figures), f"{o}_verdict"):
+            assert c in disclosure.INCIDENTS.dependents
+        count, known = disclosure.INCIDENTS.dependents[f"{o}_verdict"]
+        for row in shown.incidents.iter_rows(named=True):
+            if count in row["suppressed_counts"] or known in row["suppressed_counts"]:
+                hidden_any = True
+                assert row[f"{o}_verdict"] == disclosure.HIDDEN_VERDICT
+                assert all(row[f"{o}_{f}"] is None for f in figures)
+        named = {g["unit"] for g in shown.equal_treatment[f"{o}_rate"]["verdicts"]}
+        small = {r["unit"] for r in plain.incidents.iter_rows(named=True) if 0 < r[count] < 5}
+        assert not named & small
+    assert hidden_any
+
+
+def test_the_headline_adds_up_the_focus_rows() -> None:
+    con = fixture_store()
+    plain = build_report(con, unsuppressed=True, by="unit")
+    department = plain.incidents["department"][0]
+    focused = build_report(con, Filters(departments=(department,)), by="unit", unsuppressed=True)
+    expected = int(focused.focus_incidents["incidents"].sum())
+    assert focused.totals["incidents"] == expected
+    shown = build_report(con, Filters(departments=(department,)), by="unit")
+    assert shown.totals["incidents"] in (expected, None)

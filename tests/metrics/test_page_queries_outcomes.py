@@ -292,7 +292,7 @@ def test_rate_points(report) -> None:
     points = outcomes.rate_points(report.incidents, "police_report", "unit")
     assert points.columns == [
         "unit", "police_report_rate", "police_report_rate_ci_low", "police_report_rate_ci_high",
-        "police_report_rate_signal", "n",
+        "police_report_verdict", "focus", "n",
     ]  # fmt: skip
     # A1 2 of 3, A2 1 of 1 (5 unknown), B1 1 of 3
     assert rows(points, "unit", "n") == [("A1", 3), ("A2", 1), ("B1", 3)]

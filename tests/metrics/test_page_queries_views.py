@@ -271,12 +271,15 @@ def test_oe_points_curve_and_rate(report) -> None:
         "unit",
         "police_report_expected",
         "police_report_oe",
-        "police_report_oe_signal",
+        "police_report_verdict",
+        "focus",
     ]
     # expected counts from tests/metrics/test_report.py: A1 5/3, A2 1, B1 4/3
     assert points["police_report_expected"].to_list() == pytest.approx([5 / 3, 1.0, 4 / 3])
     curve = views.oe_curve(report.incidents, "police_report")
     assert curve is not None and curve["x"].max() == pytest.approx(5 / 3)
+    verdict = views.oe_curve(report.incidents, "police_report", report.screenings["police_report"])
+    assert verdict is not None and verdict["x"].max() == pytest.approx(5 / 3)
     assert views.oe_curve(report.incidents.clear(), "police_report") is None
     # police reports 4 of 7 known (incident 5 unknown)
     assert outcomes.outcome_totals(report.totals, "police_report").rate == pytest.approx(4 / 7)

@@ -128,13 +128,13 @@ def expected_outcome_figures(report: MetricsReport, outcome: str, lang: Lang) ->
         "police_report": ("police_reports", "police_report_known"),
         "warning": ("warnings", "warning_known"),
     }[outcome]
-    inc = report.incidents
+    inc = report.focus_incidents
     return {
         metric_label(f"{outcome}_rate", lang): format_percent(
             int(inc[counts[0]].sum()) / int(inc[counts[1]].sum()), lang
         ),
         t("equal_treatment.groups_compared", lang): format_number(result["groups"], lang),
-        t("equal_treatment.outside_998", lang): format_number(len(result["outside_99_8"]), lang),
+        t("verdict.named", lang): format_number(len(result["verdicts"]), lang),
         t("equal_treatment.chi2_p", lang): format_p(result["reported_p_value"], lang),
     }
 
@@ -150,9 +150,9 @@ def test_equal_treatment(app, demo_con) -> None:
     shown = "\n".join(m.value for m in at.markdown)
     for finding in police_findings:
         assert literal(finding_sentence(finding, "da")) in shown  # escaped for Markdown
-    assert len(at.dataframe) == 2  # chi-square figures, CMH per group
+    assert len(at.dataframe) == 3  # how the verdict was reached, chi-square, CMH per group
     assert len(at.get("vega_lite_chart")) == 1  # the funnel plot
-    assert len(at.dataframe[1].value) == everyone.equal_treatment["police_report_rate"]["groups"]
+    assert len(at.dataframe[2].value) == everyone.equal_treatment["police_report_rate"]["groups"]
 
     at = set_lang(at, "en")
     assert_clean(at)
@@ -190,7 +190,7 @@ def test_incidents(app, demo_con) -> None:
     assert_clean(at)
     in_dept = int(
         build_report(demo_con, Filters(departments=(DEPT,)), unsuppressed=True)
-        .incidents["incidents"]
+        .focus_incidents["incidents"]
         .sum()
     )
     assert showing(min(in_dept, 1000), in_dept, "da") in [c.value for c in at.caption]
