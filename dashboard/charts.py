@@ -34,7 +34,13 @@ import polars as pl
 import polars.selectors as cs
 
 from dashboard import contract
-from dashboard.formatting import format_date, format_interval, format_number, format_percent
+from dashboard.formatting import (
+    format_count,
+    format_date,
+    format_interval,
+    format_number,
+    format_percent,
+)
 from dashboard.formatting import vega_locale as _vega_locale
 from dashboard.i18n import Lang, t
 from dashboard.i18n import label as _vocabulary_label
@@ -64,18 +70,26 @@ TITLE_SIZE = 15
 WIDTH: Literal["container"] = "container"
 HEIGHT = 320
 ROW_STEP = 26  # pixels per group row in the horizontal charts
+INSIDE_FROM = 0.85  # a percent bar's label is written inside the bar from this share on
 
-INK = "#1a1a1a"
+# The app follows the browser's light or dark theme, and a chart cannot tell which one it
+# is drawn on (st.context.theme is unknown on a session's first run), so every colour drawn
+# straight onto the background has a contrast of at least 3:1 (WCAG 1.4.11, graphical
+# objects) against both white and Streamlit's dark background (tests/test_charts.py).
+BACKGROUNDS = ("#ffffff", "#0e1117")
+INK = "#4e79a7"  # the emphasis colour: points, the 99.8 % limits (4.6:1 light, 4.2:1 dark)
 MID_GREY = "#6f6f6f"
-LIGHT_GREY = "#bdbdbd"
+LIGHT_GREY = "#8f8f8f"  # intervals, median bars: lighter than INK in both themes
+GRID = "rgba(128, 128, 128, 0.3)"  # a faint grid on either background
 # Tableau 10: distinct hues that also differ in lightness; always paired with dash/shape.
 PALETTE = [
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
     "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
 ]  # fmt: skip
-# Sequential blues from dark to light: stacked segments stay apart in grey-scale.
+# Sequential blues from dark to light: stacked segments stay apart in grey-scale. The two
+# darkest blues of the ColorBrewer scale are left out: on the dark theme they vanished.
 SEQUENTIAL = [
-    "#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7",
+    "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7",
 ]  # fmt: skip
 DASHES: list[list[float]] = [
     [1, 0], [7, 3], [2, 2], [10, 3, 2, 3], [4, 4], [12, 3], [1, 4], [7, 3, 1, 3, 1, 3],
@@ -113,7 +127,7 @@ def finish(chart: ChartT, lang: Lang) -> ChartT:
             titleFontSize=FONT_SIZE,
             titleFontWeight="normal",
             labelLimit=260,
-            gridColor="#e6e6e6",
+            gridColor=GRID,
             domainColor=MID_GREY,
             tickColor=MID_GREY,
         )
@@ -220,7 +234,7 @@ def _signal_labels(lang: Lang) -> list[str]:
 # A verdict column (``<outcome>_verdict``, text) instead of a numeric funnel signal: the
 # verdicts in legend order, with the shape and fill of each.
 VERDICT_MARKS = {
-    "as_expected": ("circle", "white"),
+    "as_expected": ("circle", "transparent"),
     "higher": ("triangle-up", INK),
     "lower": ("triangle-down", INK),
     "too_few": ("circle", LIGHT_GREY),
@@ -251,7 +265,7 @@ def _with_signal(frame: pl.DataFrame, signal: str, lang: Lang) -> pl.DataFrame:
 
 
 def _signal_encodings(lang: Lang, verdict: bool = False) -> dict[str, Any]:
-    """Open circle within the limits, filled grey triangle outside 95 %, filled black square
+    """Open circle within the limits, filled grey triangle outside 95 %, filled INK square
     outside 99.8 %: shape and fill carry the message, colour is not needed. For a verdict:
     open circle as expected, black triangle up (down) higher (lower), grey dot too few."""
     if verdict:
@@ -261,7 +275,7 @@ def _signal_encodings(lang: Lang, verdict: bool = False) -> dict[str, Any]:
         legend = alt.Legend(title=t("verdict.legend", lang))
     else:
         domain = _signal_labels(lang)
-        shapes, fills = ["circle", "triangle-up", "square"], ["white", MID_GREY, INK]
+        shapes, fills = ["circle", "triangle-up", "square"], ["transparent", MID_GREY, INK]
         legend = alt.Legend(title=t("charts.signal", lang))
     return {
         "shape": alt.Shape(
@@ -332,6 +346,7 @@ def rate_dot_plot(
     n: str | None = "n",
     percent: bool = True,
     axis_title: str | None = None,
+    small_below: int | None = None,
 ) -> alt.LayerChart:
     """One row per group, sorted by ``rate`` (highest first): a point with a horizontal bar
     for its 95 % interval and a dashed rule at the municipal ``baseline``.
@@ -340,6 +355,11 @@ def rate_dot_plot(
     circle inside) and ``n`` (shown in the tooltip). ``percent=False`` shows ratios (O/E)
     with two decimals instead of percentages. The x title is ``axis_title`` or the label of
     the ``rate`` column.
+
+    With ``small_below`` (the disclosure threshold) and ``n``, every group's label carries its
+    denominator ("Enhed A (n = 12)"), shown as "<5" below the threshold, where the group's
+    point and interval are greyed out: a share of one or two cases is 0 % or 100 % by
+    nature and should not catch the eye like a real difference.
     """
     _check(frame, "rate_dot_plot", [rate, ci_low, ci_high, label])
     has_signal = signal in frame.columns
@@ -347,6 +367,23 @@ def rate_dot_plot(
     extra = [c for c in (signal if has_signal else None, n, "focus") if c and c in frame.columns]
     data = _clean(frame.select(_unique([label, rate, ci_low, ci_high, *extra])))
     data = _display_values(data, label, lang)
+    small = small_below is not None and n is not None and n in data.columns
+    if small:
+        assert small_below is not None and n is not None
+        counts = data[n].to_list()
+        flags = [c is not None and 0 < c < small_below for c in counts]
+        names = [
+            f"{name} (n\u00a0=\u00a0{format_count(c, lang, small=f, threshold=small_below)})"
+            if not f
+            else f"{name} (n\u00a0{format_count(c, lang, small=f, threshold=small_below)})"
+            for name, c, f in zip(data[label].to_list(), counts, flags, strict=True)
+        ]
+        data = data.with_columns(
+            pl.Series(label, names, dtype=pl.String), pl.Series("_small", flags, dtype=pl.Boolean)
+        )
+    faded = (
+        {"opacity": alt.condition("datum._small", alt.value(0.25), alt.value(1.0))} if small else {}
+    )
     data = data.with_columns(
         pl.Series(
             "_interval",
@@ -363,6 +400,9 @@ def rate_dot_plot(
     x_title = axis_title or column_title(rate, lang)
     value_format = ".1%" if percent else ".2f"
     axis = alt.Axis(format=".0%" if percent else ".1~f")
+    # a share's axis ends at 100 % (Vega's "nice" rounding of an interval could go past it)
+    top = max(_finite([*data[ci_high].to_list(), *data[rate].to_list(), baseline]), default=0.0)
+    x_scale = alt.Scale(domainMax=1, clamp=True) if percent and top > 0.9 else alt.Undefined
     y = alt.Y(f"{_field(label)}:N", sort=_unique(data[label].to_list()), title=None)
     tooltip = [
         alt.Tooltip(f"{_field(label)}:N", title=column_title(label, lang)),
@@ -375,18 +415,20 @@ def rate_dot_plot(
         alt.Chart()
         .mark_rule(strokeWidth=2.5, color=LIGHT_GREY)
         .encode(
-            x=alt.X(f"{_field(ci_low)}:Q", title=x_title, axis=axis),
+            x=alt.X(f"{_field(ci_low)}:Q", title=x_title, axis=axis, scale=x_scale),
             x2=alt.X2(f"{_field(ci_high)}"),
             y=y,
             tooltip=tooltip,
+            **faded,
         )
     )
     points = _points(has_signal).encode(
-        x=alt.X(f"{_field(rate)}:Q", title=x_title, axis=axis),
+        x=alt.X(f"{_field(rate)}:Q", title=x_title, axis=axis, scale=x_scale),
         y=y,
         tooltip=tooltip,
         **(_signal_encodings(lang, verdict) if has_signal else {}),
         **_focus_encodings(data),
+        **faded,
     )
     layers: list[alt.Chart] = [bars, points]
     if baseline is not None and math.isfinite(baseline):
@@ -396,7 +438,7 @@ def rate_dot_plot(
             alt.Chart(_baseline_frame(baseline, lang))
             .mark_rule(color=MID_GREY, strokeWidth=1.5)
             .encode(
-                x=alt.X("_baseline:Q", title=x_title, axis=axis),
+                x=alt.X("_baseline:Q", title=x_title, axis=axis, scale=x_scale),
                 strokeDash=alt.StrokeDash(
                     "_overall:N",
                     scale=alt.Scale(domain=[overall], range=[[5, 4]]),
@@ -547,7 +589,9 @@ def funnel_plot(
         for side, align, dx in sides:
             layers.append(
                 alt.Chart()
-                .mark_text(align=align, baseline="bottom", dx=dx, dy=-4, fontSize=FONT_SIZE)
+                .mark_text(
+                    align=align, baseline="bottom", dx=dx, dy=-4, fontSize=FONT_SIZE, color=INK
+                )
                 .encode(x=x_enc, y=y_enc, text=alt.Text(f"{_field(label)}:N"))
                 .transform_filter(
                     alt.LogicalOrPredicate(**{"or": [_named(signal, verdict), "datum.focus"]})
@@ -771,11 +815,14 @@ def bar_chart(
     color: str | None = None,
     percent: bool = False,
     value_title: str | None = None,
+    color_title: str | None = None,
+    color_order: Sequence[str] | None = None,
 ) -> alt.LayerChart:
     """Horizontal bars of ``value`` per ``category``, largest first. With ``color`` the bars
-    are stacked by that second category (dark-to-light blues, in vocabulary order where
-    there is one); without it each bar has its value written at its end. ``percent`` shows
-    values (fractions) as percentages."""
+    are stacked by that second category (dark-to-light blues, in ``color_order`` or else in
+    vocabulary order where there is one; the legend titled ``color_title`` or the column's
+    label); without it each bar has its value written at its end. ``percent`` shows values
+    (fractions) as percentages, on an axis that ends at 100 %."""
     _check(frame, "bar_chart", [category, value, *([color] if color else [])])
     if color == category:
         raise ValueError("bar_chart: color must be another column than category")
@@ -794,7 +841,8 @@ def bar_chart(
     stack_order: list[str] = []
     if color:
         present = set(data[color].to_list())
-        stack_order = [c for c in _vocabulary_order(color, lang) if c in present]
+        wanted = list(color_order) if color_order is not None else _vocabulary_order(color, lang)
+        stack_order = [c for c in wanted if c in present]
         totals = (
             data.group_by(color)
             .agg(pl.col(value).fill_null(0).sum())
@@ -821,7 +869,10 @@ def bar_chart(
         axis=alt.Axis(
             format=".0%" if percent else ",~f", tickMinStep=1 if integer else alt.Undefined
         ),
-        scale=_label_room(data, value) if not color else alt.Undefined,
+        # a share ends at 100 %: the labels of the longest bars go inside them (below)
+        scale=alt.Scale(domain=[0, 1])
+        if percent
+        else (_label_room(data, value) if not color else alt.Undefined),
         stack="zero" if color else None,
     )
     tooltip = [
@@ -851,7 +902,7 @@ def bar_chart(
                 color=alt.Color(
                     f"{_field(color)}:N",
                     scale=scale,
-                    legend=alt.Legend(title=column_title(color, lang)),
+                    legend=alt.Legend(title=color_title or column_title(color, lang)),
                 ),
                 order=alt.Order("_stack:Q", sort="ascending"),
                 tooltip=tooltip,
@@ -860,12 +911,30 @@ def bar_chart(
         layers = [bars]
     else:
         bars = alt.Chart().mark_bar(color=PALETTE[0]).encode(x=x, y=y, tooltip=tooltip)
-        labels = (
-            alt.Chart()
-            .mark_text(align="left", baseline="middle", dx=4, fontSize=FONT_SIZE)
-            .encode(x=x, y=y, text=alt.Text("_text:N"), tooltip=tooltip)
-        )
-        layers = [bars, labels]
+        # text takes INK: Vega's default black vanished on the dark theme
+        text = alt.Chart().mark_text(baseline="middle", fontSize=FONT_SIZE, color=INK)
+        labels = text.encode(x=x, y=y, text=alt.Text("_text:N"), tooltip=tooltip)
+        if percent:  # beyond 85 % the label would run past 100 %: write it inside the bar
+            inside = f"datum[{_field(value)!r}] > {INSIDE_FROM}"
+            labels = labels.transform_filter(f"!({inside})").mark_text(
+                align="left", baseline="middle", dx=4, fontSize=FONT_SIZE, color=INK
+            )
+            layers = [
+                bars,
+                labels,
+                text.mark_text(
+                    align="right", baseline="middle", dx=-4, fontSize=FONT_SIZE, color="white"
+                )
+                .encode(x=x, y=y, text=alt.Text("_text:N"), tooltip=tooltip)
+                .transform_filter(inside),
+            ]
+        else:
+            layers = [
+                bars,
+                labels.mark_text(
+                    align="left", baseline="middle", dx=4, fontSize=FONT_SIZE, color=INK
+                ),
+            ]
     chart = alt.LayerChart(data=data, layer=layers).properties(
         title=_title(title), width=WIDTH, height=alt.Step(ROW_STEP), description=title
     )
@@ -959,7 +1028,9 @@ def timeline_chart(
     date_title = t("charts.date", lang)
     y = alt.Y(f"{_field(event)}:N", sort=_unique(data[event].to_list()), title=None)
     x_scale = alt.Scale(padding=70)
-    axis = alt.Axis(format="%x", labelOverlap=True, labelAngle=0)
+    # Every event's date is written beside its point; the axis's own date labels ran into
+    # each other ("03-11-202404-11-2024") on events days apart, so it shows ticks only.
+    axis = alt.Axis(labels=False, ticks=True, grid=True, title=None)
     tooltip = [
         alt.Tooltip(f"{_field(event)}:N", title=t("charts.event", lang)),
         alt.Tooltip("_date:N", title=date_title),
@@ -978,7 +1049,7 @@ def timeline_chart(
     dots = alt.Chart().mark_point(filled=True, size=90, color=INK).encode(x=x, y=y, tooltip=tooltip)
     labels = (
         alt.Chart()
-        .mark_text(align="left", baseline="middle", dx=9, fontSize=FONT_SIZE)
+        .mark_text(align="left", baseline="middle", dx=9, fontSize=FONT_SIZE, color=INK)
         .encode(x=x, y=y, text=alt.Text("_date:N"), tooltip=tooltip)
     )
     chart = alt.LayerChart(data=data, layer=[span, dots, labels]).properties(

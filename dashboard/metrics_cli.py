@@ -41,8 +41,8 @@ def add_metrics_parser(sub: Any, add_db: Callable[[argparse.ArgumentParser], Non
 
 
 def add_view_arguments(p: argparse.ArgumentParser) -> None:
-    """The options that choose a view (period, filters, extract date, p-value adjustment),
-    shared by ``metrics`` and ``report``."""
+    """The options that choose a view (period, filters, extract date, p-value adjustment,
+    the CMH continuity correction), shared by ``metrics`` and ``report``."""
     p.add_argument(
         "--from",
         dest="date_from",
@@ -86,6 +86,12 @@ def add_view_arguments(p: argparse.ArgumentParser) -> None:
         choices=["holm", "fdr_bh"],
         default="holm",
         help="p-value adjustment of the CMH tests across groups (the verdicts use BH)",
+    )
+    p.add_argument(
+        "--cmh-correction",
+        action="store_true",
+        help="continuity-correct each group's CMH test, as R's mantelhaen.test does by "
+        "default (default: uncorrected, as SAS PROC FREQ)",
     )
 
 
@@ -149,6 +155,7 @@ def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
             suppress_below=settings.suppress_below,
             adjust=args.adjust,
             unsuppressed=args.unsuppressed,
+            cmh_correction=args.cmh_correction,
         )
         breakdowns = {
             name: report.shown_breakdown(
@@ -185,7 +192,12 @@ def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
     lines = summary(report, args.lang)
     if args.format == "json":
         payload = {
-            "filters": {**filters.describe(), "by": args.by, "adjust": args.adjust},
+            "filters": {
+                **filters.describe(),
+                "by": args.by,
+                "adjust": args.adjust,
+                "cmh_correction": args.cmh_correction,
+            },
             "extract_date": report.extract_date.isoformat() if report.extract_date else None,
             "incidents": rows_json(report.incidents),
             "inquiries": rows_json(report.inquiries),
@@ -280,7 +292,7 @@ def _print_table(report: Any, lines: list[str], out: TextIO) -> None:
         )
     print(file=out)
     print(
-        f"{'group':<48} {'inq.':>5} {'open':>5} {'overdue':>7} {'median':>6} {'p90':>5} {'KM med.':>7} {'in time':>7}",
+        f"{'group':<48} {'inq.':>5} {'open':>5} {'overdue':>7} {'median':>6} {'p90':>5} {'KM med.':>7} {'KM 95% CI':>11} {'in time':>7}",
         file=out,
     )
     for row in report.inquiries.iter_rows(named=True):
@@ -290,10 +302,12 @@ def _print_table(report: Any, lines: list[str], out: TextIO) -> None:
             row["p90_response_days"],
             row["km_median_response_days"],
         )
+        low, high = row["km_median_response_days_ci_low"], row["km_median_response_days_ci_high"]
+        km_ci = "–" if low is None else f"{low:g}–{'NA' if high is None else f'{high:g}'}"
         print(
             f"{name[:48]:<48} {_n(row, 'inquiries', t):>5} {_n(row, 'open', t):>5} {_n(row, 'open_overdue', t):>7} "
             f"{'–' if med is None else f'{med:.0f}':>6} {'–' if p90 is None else f'{p90:.0f}':>5} "
-            f"{'–' if km is None else f'{km:.0f}':>7} {_pct(row['share_within_deadline']):>7}",
+            f"{'–' if km is None else f'{km:g}':>7} {km_ci:>11} {_pct(row['share_within_deadline']):>7}",
             file=out,
         )
     print(file=out)
@@ -306,7 +320,8 @@ def _print_table(report: Any, lines: list[str], out: TextIO) -> None:
         "pol.w / w/o / unkn.: police reports with, without and with unknown prior warning; "
         "req.: work accidents that had to be notified; notif.: share of those notified; "
         "in time: dated notifications within the deadline; 'in time' for inquiries counts "
-        "open ones past their deadline as late.",
+        "open ones past their deadline as late; KM med.: Kaplan–Meier median (survfit's rule) "
+        "with its 95 % Brookmeyer–Crowley interval, NA where the band never reaches one half.",
         file=out,
     )
     for line in lines:

@@ -84,6 +84,7 @@ def run_report(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
             work_accident_days=settings.work_accident_days,
             suppress_below=settings.suppress_below,
             adjust=args.adjust,
+            cmh_correction=args.cmh_correction,
             delays=False,  # the report shows no days-to-action quantiles
         )
         try:

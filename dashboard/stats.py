@@ -35,7 +35,7 @@ Usage
 >>> lower, upper = stats.proportion_funnel_limits(0.2, [25, 100, 400], confidence=0.998)
 >>> [round(float(x), 3) for x in upper]
 [0.458, 0.327, 0.263]
->>> round(stats.kaplan_meier_median([1, 2, 2, 3, 4, 5], [1, 1, 0, 1, 0, 1]), 1)
+>>> stats.kaplan_meier_median_ci([1, 2, 2, 3, 4, 5], [1, 1, 0, 1, 0, 1]).median
 3.0
 >>> round(float(stats.poisson_binomial_tests([682], [0.75], [[925]])[0]), 4)
 0.3825
@@ -79,10 +79,8 @@ __all__ = [
     "cmh_test",
     "generalised_cmh_test",
     "kaplan_meier",
-    "kaplan_meier_median",
     "kaplan_meier_median_ci",
     "kaplan_meier_median_ci_from_counts",
-    "kaplan_meier_median_from_counts",
     "monte_carlo_chi2_p_value",
     "oe_funnel_limits_adjusted",
     "oe_p_values_adjusted",
@@ -902,15 +900,14 @@ class KaplanMeier:
         Ŝ = 1 before the first event time).
     at_risk, events
         Number at risk just before, and number of events at, each time.
-    median
-        Smallest t with Ŝ(t) <= 0.5; ``nan`` if Ŝ never reaches 0.5.
+
+    The median with its interval is :func:`kaplan_meier_median_ci`.
     """
 
     times: FloatArray
     survival: FloatArray
     at_risk: FloatArray
     events: FloatArray
-    median: float
 
     @overload
     def survival_at(self, t: float) -> float: ...
@@ -953,55 +950,35 @@ def kaplan_meier(durations: ArrayLike, observed: ArrayLike) -> KaplanMeier:
     Returns
     -------
     KaplanMeier
-        Step function at the distinct event times, plus the median. Empty
-        input gives empty arrays and a ``nan`` median.
+        Step function at the distinct event times. Empty input gives empty arrays.
 
     Method
     ------
     Kaplan & Meier (1958), JASA 53:457–481, computed by
     ``statsmodels.duration.survfunc.SurvfuncRight``; at tied times events
-    precede censorings. The median is the smallest event time with
-    Ŝ(t) <= 0.5 (Collett (2015), *Modelling Survival Data in Medical
-    Research*, 3rd ed., §2.4). It is computed here rather than with
-    ``SurvfuncRight.quantile(0.5)`` because that uses the strict
-    inequality Ŝ(t) < 0.5, which returns ``nan`` when Ŝ levels off at
-    exactly 0.5. (R's ``survfit`` instead reports the midpoint of the flat
-    stretch in that case.)
+    precede censorings.
     """
     t, d = _survival_data(durations, observed)
     empty = np.array([], dtype=np.float64)
     if t.size == 0:
-        return KaplanMeier(empty, empty, empty, empty, NAN)
+        return KaplanMeier(empty, empty, empty, empty)
     sf = SurvfuncRight(t, d)
-    times = np.asarray(sf.surv_times, dtype=np.float64)
-    survival = np.asarray(sf.surv_prob, dtype=np.float64)
-    # Tolerance: a product like (4/5)(5/8) may land a few ulps above 0.5.
-    below = np.flatnonzero(survival <= 0.5 + 1e-12)
-    median = float(times[below[0]]) if below.size else NAN
     return KaplanMeier(
-        times=times,
-        survival=survival,
+        times=np.asarray(sf.surv_times, dtype=np.float64),
+        survival=np.asarray(sf.surv_prob, dtype=np.float64),
         at_risk=np.asarray(sf.n_risk, dtype=np.float64),
         events=np.asarray(sf.n_events, dtype=np.float64),
-        median=median,
     )
 
 
-def kaplan_meier_median(durations: ArrayLike, observed: ArrayLike) -> float:
-    """Kaplan–Meier median survival time; see :func:`kaplan_meier`.
-
-    Returns ``nan`` for empty input or when Ŝ(t) never reaches 0.5.
-    """
-    return kaplan_meier(durations, observed).median
-
-
 # --------------------------------------------------------------------------- frequency tables
-# Aggregated queries return frequency tables (value, count) rather than one row per case. The
-# two helpers below give exactly what numpy's quantile and :func:`kaplan_meier_median` give on
-# the expanded sample, without expanding it: a page computes some thirty of each, and
-# statsmodels' Kaplan–Meier fit (about half a millisecond each) or ``np.repeat`` over hundreds of
-# thousands of cases would be a large part of its time budget. numpy's weighted quantile
-# supports only the inverted-CDF method, not the linear interpolation (type 7) used here.
+# Aggregated queries return frequency tables (value, count) rather than one row per case.
+# :func:`quantile_from_counts` and :func:`kaplan_meier_median_ci_from_counts` give exactly what
+# numpy's quantile and :func:`kaplan_meier_median_ci` give on the expanded sample, without
+# expanding it: a page computes some thirty of each, and statsmodels' Kaplan–Meier fit (about
+# half a millisecond each) or ``np.repeat`` over hundreds of thousands of cases would be a
+# large part of its time budget. numpy's weighted quantile supports only the inverted-CDF
+# method, not the linear interpolation (type 7) used here.
 
 
 def _frequencies(counts: ArrayLike, size: int) -> FloatArray:
@@ -1036,36 +1013,6 @@ def quantile_from_counts(values: ArrayLike, counts: ArrayLike, q: float) -> floa
     low = v[np.searchsorted(upto, below, side="right")]
     high = v[np.searchsorted(upto, min(below + 1, upto[-1] - 1), side="right")]
     return float(low + (h - below) * (high - low))
-
-
-def kaplan_meier_median_from_counts(
-    durations: ArrayLike, observed: ArrayLike, counts: ArrayLike
-) -> float:
-    """:func:`kaplan_meier_median` of a frequency table: ``counts[i]`` subjects with
-    duration ``durations[i]`` and event indicator ``observed[i]``.
-
-    The same estimator, computed the way statsmodels' ``SurvfuncRight`` computes it (risk
-    sets per distinct time, events before censorings at tied times, the product as the
-    exponential of a cumulative sum of logarithms), and the same median rule, so the result
-    equals ``kaplan_meier_median(np.repeat(durations, counts), np.repeat(observed, counts))``.
-    """
-    t, d = _survival_data(durations, observed)
-    c = _frequencies(counts, t.size)
-    keep = c > 0
-    if not keep.any():
-        return NAN
-    times, rank = np.unique(t[keep], return_inverse=True)
-    events = np.bincount(rank, weights=(d * c)[keep], minlength=times.size)
-    leaving = np.bincount(rank, weights=c[keep], minlength=times.size)
-    at_risk = np.cumsum(leaving[::-1])[::-1]
-    at_event = np.flatnonzero(events > 0)
-    factor = 1 - events[at_event] / at_risk[at_event]
-    zero = factor < 1e-16
-    factor[zero] = 1e-16
-    survival = np.exp(np.cumsum(np.log(factor)))
-    survival[zero] = 0
-    below = np.flatnonzero(survival <= 0.5 + 1e-12)  # the tolerance of kaplan_meier
-    return float(times[at_event][below[0]]) if below.size else NAN
 
 
 # --------------------------------------------------------------------------- Poisson-binomial
@@ -1809,7 +1756,8 @@ def breslow_day_test(tables: ArrayLike, tarone: bool = True) -> BreslowDayResult
     Breslow & Day (1980), *Statistical Methods in Cancer Research* vol. I, §4.4: for each
     stratum the expected first cell given the margins and the Mantel–Haenszel odds ratio, its
     variance, and Σ (a − E a)²/Var a on K' − 1 degrees of freedom. Computed by statsmodels'
-    ``StratifiedTable.test_equal_odds``; the p-value is recomputed with ``chi2.sf``. Strata
+    ``StratifiedTable.test_equal_odds``'s formulas with a root that stays finite when the
+    pooled odds ratio is 1; the p-value with ``chi2.sf``. Strata
     with an empty row or column say nothing about the odds ratio (their variance is 0) and
     are left out.
     """
@@ -1821,8 +1769,30 @@ def breslow_day_test(tables: ArrayLike, tarone: bool = True) -> BreslowDayResult
     k = int(arr.shape[0])
     if k < 2:
         return BreslowDayResult(NAN, NAN, max(k - 1, 0), tarone, k)
-    res = StratifiedTable(np.moveaxis(arr, 0, -1)).test_equal_odds(adjust=tarone)
-    statistic = float(res.statistic)
+    # statsmodels' ``test_equal_odds`` takes the root (−b + √(b² − 4ac))/(2a) with
+    # a = 1 − OR, which is 0/0 when the pooled odds ratio is exactly 1 (e.g. a group just like
+    # the rest); the same root as 2c/(−b − √(b² − 4ac)) is finite there (b = n > 0), so the
+    # statistic is computed here from statsmodels' pooled odds ratio and margins.
+    st = StratifiedTable(np.moveaxis(arr, 0, -1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = float(st.oddsratio_pooled)
+        a11 = arr[:, 0, 0]
+        row1, col1 = arr[:, 0, :].sum(axis=1), arr[:, :, 0].sum(axis=1)
+        d_minus_a = arr.sum(axis=(1, 2)) - row1 - col1
+        b = ratio * (row1 + col1) + d_minus_a
+        c = -ratio * row1 * col1
+        expected = 2 * c / (-b - np.sqrt(b**2 - 4 * (1 - ratio) * c))
+        variance = 1 / (
+            1 / expected
+            + 1 / (col1 - expected)
+            + 1 / (row1 - expected)
+            + 1 / (d_minus_a + expected)
+        )
+        statistic = float(np.sum((a11 - expected) ** 2 / variance))
+        if tarone:
+            statistic -= float(np.sum(a11 - expected) ** 2 / np.sum(variance))
+    # A pooled odds ratio of 0 or ∞ (every stratum one-sided) leaves the statistic nan, as
+    # DescTools gives NA.
     return BreslowDayResult(statistic, float(sps.chi2.sf(statistic, k - 1)), k - 1, tarone, k)
 
 

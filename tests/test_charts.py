@@ -194,14 +194,14 @@ CASES: dict[str, tuple[Any, list[pl.DataFrame], dict[str, list[str]]]] = {
         km,
         [KM],
         {
-            "da": ["Dage siden modtagelse", "Andel endnu ikke besvaret", "Afdeling"],
+            "da": ["Dage siden modtagelse", "Andel endnu ikke besvaret", "Enhed"],
             "en": ["Days since received", "Share not yet answered", "Unit"],
         },
     ),
     "bars": (
         bars,
         [UNITS],
-        {"da": ["Andel politianmeldt", "Afdeling"], "en": ["Share reported to police", "Unit"]},
+        {"da": ["Andel politianmeldt", "Enhed"], "en": ["Share reported to police", "Unit"]},
     ),
     "stacked": (
         stacked,
@@ -318,8 +318,8 @@ def test_dot_plot_details() -> None:
     # grey-scale: filled vs open shapes by signal, not colour
     point = next(layer for layer in layers(spec) if layer["mark"]["type"] == "point")
     assert point["encoding"]["shape"]["scale"]["range"] == ["circle", "triangle-up", "square"]
-    assert point["encoding"]["fill"]["scale"]["range"][0] == "white"
-    assert {"Antal sager (n)", "Andel politianmeldt", "Afdeling"} <= tooltip_titles(spec)
+    assert point["encoding"]["fill"]["scale"]["range"][0] == "transparent"
+    assert {"Antal sager (n)", "Andel politianmeldt", "Enhed"} <= tooltip_titles(spec)
     # a baseline rule at the municipal share
     assert any(
         layer["mark"]["type"] == "rule" and layer["encoding"]["x"]["field"] == "_baseline"
@@ -431,8 +431,8 @@ def test_km_details() -> None:
 
 def test_bar_details() -> None:
     spec = bars("da").to_dict()
-    bar, text = layers(spec)
-    assert text["mark"]["type"] == "text"
+    bar, text, inside = layers(spec)
+    assert text["mark"]["type"] == "text" and inside["mark"]["type"] == "text"
     assert bar["encoding"]["y"]["sort"][:2] == ["Jobcenter Nord", "Ydelse Syd"]
     (data,) = spec["datasets"].values()
     assert data[0]["_text"] == f"42,0{NBSP}%"
@@ -531,6 +531,168 @@ def test_stacked_shares_sorted_by_first_segment_and_booleans_translated() -> Non
         lang="en", title="T",
     )  # fmt: skip
     empty.to_dict()
+
+
+# --------------------------------------------------------------------------- issue 17
+
+
+def test_a_percent_bar_axis_ends_at_100_percent_with_labels_inside_long_bars() -> None:
+    """Issue 17: a share of 100 % drew its axis to 110 % to make room for its label."""
+    shares = pl.DataFrame({"unit": ["A", "B", "C"], "share": [1.0, 0.9, 0.4]})
+    spec = charts.bar_chart(
+        shares, category="unit", value="share", percent=True, lang="da", title="T"
+    ).to_dict()
+    bar, outside, inside = layers(spec)
+    assert bar["encoding"]["x"]["scale"]["domain"] == [0, 1]
+    # bars over 85 % have their label inside (right-aligned, white), the rest after the bar
+    assert inside["mark"]["align"] == "right" and inside["mark"]["color"] == "white"
+    assert [t["filter"] for t in inside["transform"]] == ["datum['share'] > 0.85"]
+    assert [t["filter"] for t in outside["transform"]] == ["!(datum['share'] > 0.85)"]
+    counts = charts.bar_chart(shares, category="unit", value="share", lang="da", title="T")
+    assert counts.to_dict()["layer"][0]["encoding"]["x"]["scale"] == {"domainMax": 1.15}
+
+
+def test_a_dot_plot_of_shares_never_goes_past_100_percent() -> None:
+    high = UNITS.with_columns(pl.col("police_report_rate_ci_high") * 1.8)  # up to 0.99
+    spec = charts.rate_dot_plot(
+        high,
+        rate="police_report_rate",
+        ci_low="police_report_rate_ci_low",
+        ci_high="police_report_rate_ci_high",
+        label="unit",
+        baseline=0.22,
+        lang="da",
+        title="T",
+    ).to_dict()
+    scales = [layer["encoding"]["x"].get("scale") for layer in layers(spec)]
+    assert scales == [{"domainMax": 1, "clamp": True}] * 3
+    # low shares keep an axis fitted to them
+    assert "scale" not in layers(dot_plot("da").to_dict())[1]["encoding"]["x"]
+
+
+def test_a_dot_plot_shows_denominators_and_greys_out_small_groups() -> None:
+    """Issue 17: units with one or two cases showed 0 % and 100 % like any other. The label
+    carries the denominator ("<5" below the threshold) and a small group is faded."""
+    frame = UNITS.with_columns(pl.Series("n", [60, 2, 45, 1234, 0]))
+    spec = charts.rate_dot_plot(
+        frame,
+        rate="police_report_rate",
+        ci_low="police_report_rate_ci_low",
+        ci_high="police_report_rate_ci_high",
+        label="unit",
+        baseline=0.22,
+        lang="da",
+        title="T",
+        small_below=5,
+    ).to_dict()
+    data = spec["datasets"][spec["data"]["name"]]  # the other dataset is the baseline's
+    by_name = {r["unit"]: r["_small"] for r in data}
+    assert by_name == {
+        f"Jobcenter Nord (n{NBSP}={NBSP}60)": False,
+        f"Borgerservice (n{NBSP}<5)": True,
+        f"Ydelse Syd (n{NBSP}={NBSP}45)": False,
+        f"Hjemmeplejen (n{NBSP}={NBSP}1.234)": False,
+        f"Tandplejen (n{NBSP}={NBSP}0)": False,
+    }
+    for layer in layers(spec)[1:]:  # the interval and the point (the first is the baseline)
+        assert layer["encoding"]["opacity"]["condition"]["test"] == "datum._small"
+        assert layer["encoding"]["opacity"]["condition"]["value"] < 0.5
+
+
+def test_the_prior_warning_legend_names_what_the_colours_mean() -> None:
+    """Issue 17: the legend said "Advarsel givet" while the darkest bar meant no warning. The
+    legend takes the chart's own title and the order given, darkest first."""
+    parts = ["Med forudgående advarsel", "Uden forudgående advarsel", "Ukendt"]
+    frame = pl.DataFrame(
+        {
+            "unit": ["A"] * 3 + ["B"] * 3,
+            "warning_given": parts * 2,
+            "share": [0.2, 0.7, 0.1, 0.5, 0.4, 0.1],
+        }
+    )
+    spec = charts.bar_chart(
+        frame,
+        category="unit",
+        value="share",
+        color="warning_given",
+        percent=True,
+        lang="da",
+        title="T",
+        color_title="Advarsel før politianmeldelsen",
+        color_order=parts,
+    ).to_dict()
+    (bar,) = layers(spec)
+    color = bar["encoding"]["color"]
+    assert color["legend"]["title"] == "Advarsel før politianmeldelsen"
+    assert color["scale"]["domain"] == parts
+    assert color["scale"]["range"][0] == charts.SEQUENTIAL[0]  # darkest: warned first
+
+
+def test_the_timeline_axis_writes_no_dates_of_its_own() -> None:
+    """Issue 17: the axis labels ran into each other ("03-11-202404-11-2024"); every
+    event's date is written beside its point instead, once."""
+    spec = timeline("da").to_dict()
+    axes = [layer["encoding"]["x"]["axis"] for layer in layers(spec)]
+    assert all(axis["labels"] is False for axis in axes)
+    (data,) = spec["datasets"].values()
+    texts = [layer for layer in layers(spec) if layer["mark"]["type"] == "text"]
+    assert [layer["encoding"]["text"]["field"] for layer in texts] == ["_date"]
+    assert len({r["_date"] for r in data}) == 3
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2.1 relative luminance of a #rrggbb colour (the formula of its definition)."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_formula_against_published_values() -> None:
+    # WCAG 2.1: black on white is 21:1; #767676 on white is the well-known 4.54:1 grey.
+    assert _contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert _contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
+
+
+@pytest.mark.parametrize("background", charts.BACKGROUNDS)
+def test_colours_drawn_on_the_background_read_in_both_themes(background: str) -> None:
+    """Issue 17 (dark mode): every colour a chart draws straight onto the page has at least
+    3:1 contrast (WCAG 1.4.11) against the light and the dark theme's background."""
+    drawn = {
+        "INK": charts.INK,
+        "MID_GREY": charts.MID_GREY,
+        "LIGHT_GREY": charts.LIGHT_GREY,
+        "PALETTE[0]": charts.PALETTE[0],  # single-colour bars, and Streamlit's text marks
+        "SEQUENTIAL[0]": charts.SEQUENTIAL[0],  # the outer end of every stacked bar
+    }
+    weak = {name: round(_contrast(c, background), 2) for name, c in drawn.items()}
+    assert {name: ratio for name, ratio in weak.items() if ratio < 3} == {}
+
+
+def test_no_chart_hard_codes_black_or_white_on_the_page() -> None:
+    """Black points vanished on the dark theme, white "open" fills glared on it."""
+    for name, (build, _frames, _titles) in CASES.items():
+        spec = build("en").to_dict()
+        for layer in layers(spec):
+            mark = layer["mark"] if isinstance(layer["mark"], dict) else {}
+            for prop in ("color", "fill", "stroke"):
+                assert mark.get(prop) not in ("#1a1a1a", "black", "#000000"), (name, prop)
+            if mark.get("type") == "text" and mark.get("color") != "white":  # white: inside a bar
+                assert mark.get("color") == charts.INK, name  # Vega's default is black
+            fill = layer.get("encoding", {}).get("fill", {}).get("scale", {}).get("range", [])
+            assert "white" not in fill, name
+
+
+def test_the_app_follows_the_browsers_theme() -> None:
+    import tomllib
+    from pathlib import Path
+
+    config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text())
+    assert "base" not in config.get("theme", {})
 
 
 def test_a_verdict_funnel_shapes_by_verdict_and_marks_the_focus() -> None:

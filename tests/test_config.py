@@ -54,3 +54,18 @@ def test_the_key_file_lives_outside_the_data_folder_and_the_work_dir_beside_the_
         None,
         "/w",
     )
+
+
+def test_the_readme_names_every_setting_a_deployer_needs() -> None:
+    """Issue 17: how to choose the port was not documented. Every DASHBOARD_* variable the
+    package reads, and the make and serve options for port and address, are in the README."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    readme = (root / "README.md").read_text()
+    source = "".join(p.read_text() for p in (root / "dashboard").rglob("*.py"))
+    read = set(re.findall(r"DASHBOARD_[A-Z_]+[A-Z]", source))
+    assert read and {v for v in read if f"`{v}`" not in readme} == set()
+    for usage in ("make run PORT=", "ADDRESS=", "serve --port", "--address", "server.baseUrlPath"):
+        assert usage in readme, usage

@@ -442,7 +442,7 @@ def test_kaplan_meier_hand_example() -> None:
     np.testing.assert_allclose(km.times, [1, 2, 3, 5])
     np.testing.assert_allclose(km.survival, [5 / 6, 4 / 6, 4 / 9, 0.0])
     np.testing.assert_allclose(km.at_risk, [6, 5, 3, 1])
-    assert km.median == 3.0
+    assert stats.kaplan_meier_median_ci([1, 2, 2, 3, 4, 5], [1, 1, 0, 1, 0, 1]).median == 3.0
     assert km.survival_at(0.5) == 1.0
     assert km.survival_at(4.0) == pytest.approx(4 / 9)
     np.testing.assert_allclose(km.survival_at([2.5, 5.0]), [4 / 6, 0.0])
@@ -460,18 +460,15 @@ def test_kaplan_meier_freireich_6mp() -> None:
     np.testing.assert_allclose(
         km.survival, [0.8571, 0.8067, 0.7529, 0.6902, 0.6275, 0.5378, 0.4482], atol=5e-5
     )
-    assert stats.kaplan_meier_median(t, e) == 23.0
+    assert stats.kaplan_meier_median_ci(t, e).median == 23.0
 
 
-def test_kaplan_meier_median_edge_cases() -> None:
-    assert math.isnan(stats.kaplan_meier_median([], []))
+def test_kaplan_meier_edge_cases() -> None:
     empty = stats.kaplan_meier([], [])
     assert empty.times.size == 0 and empty.survival.size == 0
     # Never reaches 0.5.
-    assert math.isnan(stats.kaplan_meier_median([1, 2, 3, 4], [1, 0, 0, 0]))
-    assert math.isnan(stats.kaplan_meier_median([1, 2, 3], [0, 0, 0]))
-    # Levels off at exactly 0.5 (S(1)=3/4, S(2)=1/2): median = 2.
-    assert stats.kaplan_meier_median([1, 2, 3, 4], [1, 1, 0, 0]) == 2.0
+    assert math.isnan(stats.kaplan_meier_median_ci([1, 2, 3, 4], [1, 0, 0, 0]).median)
+    assert math.isnan(stats.kaplan_meier_median_ci([1, 2, 3], [0, 0, 0]).median)
     with pytest.raises(ValueError):
         stats.kaplan_meier([1, 2], [1])
     with pytest.raises(ValueError):
@@ -485,29 +482,17 @@ frequency_tables = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(frequency_tables)
-def test_kaplan_meier_median_from_counts_equals_the_expanded_sample(rows) -> None:
-    """The reference is statsmodels' SurvfuncRight on the expanded sample (kaplan_meier)."""
-    t = np.array([r[0] for r in rows], dtype=float)
-    e = np.array([r[1] for r in rows], dtype=int)
-    n = np.array([r[2] for r in rows], dtype=int)
-    expected = stats.kaplan_meier_median(np.repeat(t, n), np.repeat(e, n))
-    got = stats.kaplan_meier_median_from_counts(t, e, n)
-    assert got == expected or (math.isnan(got) and math.isnan(expected))
-
-
-def test_kaplan_meier_median_from_counts_freireich() -> None:
+def test_kaplan_meier_median_ci_from_counts_freireich() -> None:
     # The 6-MP arm above as a frequency table: median 23 weeks.
     t = [6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 34, 35]
     e = [1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0]
     n = [3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1]
-    assert stats.kaplan_meier_median_from_counts(t, e, n) == 23.0
-    assert math.isnan(stats.kaplan_meier_median_from_counts([], [], []))
+    assert stats.kaplan_meier_median_ci_from_counts(t, e, n).median == 23.0
+    assert math.isnan(stats.kaplan_meier_median_ci_from_counts([], [], []).median)
     with pytest.raises(ValueError):
-        stats.kaplan_meier_median_from_counts([1, 2], [1, 1], [1])
+        stats.kaplan_meier_median_ci_from_counts([1, 2], [1, 1], [1])
     with pytest.raises(ValueError):
-        stats.kaplan_meier_median_from_counts([1], [1], [-1])
+        stats.kaplan_meier_median_ci_from_counts([1], [1], [-1])
 
 
 @settings(max_examples=300, deadline=None)
@@ -1042,6 +1027,18 @@ def test_breslow_day_leaves_out_uninformative_strata() -> None:
     assert math.isnan(single.statistic)
 
 
+def test_breslow_day_when_the_pooled_odds_ratio_is_one() -> None:
+    # Odds ratios 4 and 1/4: the Mantel–Haenszel estimate (4/6 + 1/6)/(1/6 + 4/6) is exactly 1,
+    # where statsmodels' test_equal_odds divides 0 by 0. By hand (Breslow & Day 1980 §4.4): at
+    # OR = 1, E a = 3·3/6 = 1.5 in each stratum, Var a = 1/(4/1.5) = 0.375, so
+    # X² = 2 · 0.5²/0.375 = 4/3 and Tarone's term (Σ(a − E a))² = 0.
+    res = stats.breslow_day_test([[[2, 1], [1, 2]], [[1, 2], [2, 1]]])
+    assert res.statistic == pytest.approx(4 / 3, rel=1e-12) and res.dof == 1
+    assert res.p_value == pytest.approx(0.2482130789899203, rel=1e-12)  # chi2.sf(4/3, 1)
+    same = stats.breslow_day_test([[[1, 1], [2, 2]], [[1, 1], [2, 2]]])
+    assert same.statistic == pytest.approx(0.0, abs=1e-12) and same.p_value == pytest.approx(1.0)
+
+
 def test_generalised_cmh_matches_r_job_satisfaction() -> None:
     # R `?mantelhaen.test` (Agresti (2002), p. 287f, job satisfaction by income, stratified
     # by gender): Cochran-Mantel-Haenszel M^2 = 10.2, df = 9, p-value = 0.3345.
@@ -1161,11 +1158,14 @@ def test_median_ci_from_counts_equals_the_expanded_sample(rows) -> None:
     b = stats.kaplan_meier_median_ci_from_counts(t, e, n)
     for x, y in ((a.median, b.median), (a.lower, b.lower), (a.upper, b.upper)):
         assert x == y or (math.isnan(x) and math.isnan(y))
-    # Where Ŝ never sits exactly on 0.5, the median equals the older first-crossing rule.
-    old = stats.kaplan_meier_median_from_counts(t, e, n)
-    if not (math.isnan(old) or math.isnan(b.median)) and b.median != old:
-        km = stats.kaplan_meier(np.repeat(t, n), np.repeat(e, n))
-        assert km.survival_at(old) == pytest.approx(0.5)
+    # Where Ŝ never sits exactly on 0.5, the median is the first time with Ŝ <= 0.5
+    # (Collett (2015) §2.4), from statsmodels' curve on the expanded sample.
+    km = stats.kaplan_meier(np.repeat(t, n), np.repeat(e, n))
+    below = np.flatnonzero(km.survival <= 0.5 + 1e-12)
+    first = float(km.times[below[0]]) if below.size else math.nan
+    assert (math.isnan(first) and math.isnan(b.median)) or (
+        b.median == first or km.survival_at(first) == pytest.approx(0.5)
+    )
 
 
 # ---------------------------------------------------------------- reference rates

@@ -183,3 +183,8 @@ def date_bounds(options: pl.DataFrame) -> tuple[date, date] | None:
     if options.is_empty():
         return None
     return options["first_date"].min(), options["last_date"].max()  # type: ignore[return-value]
+
+
+def inquiries_stored(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any inquiry was ever loaded (in the store at all, whatever the view)."""
+    return bool(store.fetch_all(cur, "SELECT 1 FROM inquiries LIMIT 1"))

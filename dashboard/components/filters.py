@@ -54,6 +54,9 @@ def _multiselect(
         key=key,
         on_change=remember,
         placeholder=t("filters.all", lang),
+        # Streamlit writes "Select all" in English whatever the page's language, and an
+        # empty filter already means all (the placeholder says so)
+        select_all=False,
     )
 
 

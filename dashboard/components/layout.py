@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -37,6 +38,37 @@ def language_switch() -> Lang:
     return cast(Lang, lang or DEFAULT_LANG)
 
 
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string literal (quotes and backslashes escaped, no markup)."""
+    return json.dumps(text, ensure_ascii=False).replace("<", "\\3C ")
+
+
+def page_style(lang: Lang) -> None:
+    """Two corrections of Streamlit's own look, as a style sheet (Streamlit 1.67 offers no
+    setting for either; tests/e2e/test_edges.py checks both in a browser):
+
+    * headline labels wrap instead of being cut ("Politianmeldt uden forudgående adv…");
+    * the file uploader's button and limits, which Streamlit writes in English only
+      ("Upload", "200MB per file • XLSX"), say the same in the page's language.
+    """
+    limit = st.get_option("server.maxUploadSize")
+    button = _css_string(t("edges.upload_button", lang))
+    limits = _css_string(t("edges.upload_limits", lang, limit=str(limit)))
+    st.html(
+        "<style>"
+        '[data-testid="stMetricLabel"] * {white-space: normal !important;'
+        " overflow: visible !important; text-overflow: clip !important;}"
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p'
+        " {font-size: 0;}"
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]'
+        f" p::after {{content: {button}; font-size: 0.875rem;}}"
+        '[data-testid="stFileUploaderDropzoneInstructions"] span {font-size: 0;}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] span::after'
+        f" {{content: {limits}; font-size: 0.875rem;}}"
+        "</style>"
+    )
+
+
 @cache
 def _print_css() -> str:
     return resources.files("dashboard.components").joinpath("print.css").read_text("utf-8")
@@ -52,6 +84,7 @@ def page_setup(cur: duckdb.DuckDBPyConnection, title_key: str) -> Lang:
     """Language switch, page title and, when the store holds demo data, the banner saying so."""
     print_stylesheet()
     lang = language_switch()
+    page_style(lang)
     st.title(t(title_key, lang))
     auth.local_banner(lang)
     link_notice(lang)

@@ -54,7 +54,8 @@ def rate_by_group(
         lang=lang,
         title=t(f"{section}.rate_title", lang),
         signal=f"{outcome}_verdict",
-        n=None,
+        n="n",
+        small_below=context.settings().suppress_below,
     )
 
 

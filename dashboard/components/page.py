@@ -9,7 +9,6 @@ from typing import Literal
 import duckdb
 import streamlit as st
 
-from dashboard import store
 from dashboard.components import context, layout
 from dashboard.components.filters import View, sidebar_filters
 from dashboard.i18n import Lang, t
@@ -45,7 +44,7 @@ def analysis_page(
         needs == "inquiries" and (report.inquiries.is_empty() or report.extract_date is None)
     )
     if nothing:
-        if needs == "inquiries" and not store.fetch_all(cur, "SELECT 1 FROM inquiries LIMIT 1"):
+        if needs == "inquiries" and not context.inquiries_stored(cur):
             st.info(t("app.no_inquiries_stored", lang), icon=":material/upload_file:")
         else:
             st.warning(t(empty_message, lang), icon=":material/filter_alt_off:")

@@ -23,7 +23,7 @@ from dashboard.config import ConfigError
 from dashboard.contract import Kind, fields_for
 from dashboard.excel_out import xlsx_bytes
 from dashboard.formatting import format_number
-from dashboard.i18n import Lang, field_label, keys, t
+from dashboard.i18n import Lang, field_label, keys, t, t_count
 from dashboard.importer import mappings
 from dashboard.importer.errors import ImportFileError, NoDataSheetError
 from dashboard.importer.headers import (
@@ -392,7 +392,9 @@ def _header_placed_by_hand(
     )
     sheet = workbook.sheets[names.index(name)]
     if sheet.rows.height == 0:
-        st.info(t("import.place_empty_sheet", lang))
+        # with no other sheet to choose, say the file holds nothing rather than "choose another"
+        only = len(names) == 1
+        st.info(t("edges.only_sheet_empty" if only else "import.place_empty_sheet", lang))
         return None
     last = sheet.first_row + min(sheet.rows.height, HEADER_SCAN_ROWS) - 1
     row = middle.number_input(
@@ -423,15 +425,13 @@ def _validation_report(prepared: PreparedImport, lang: Lang, digest: str) -> Non
         ],
         lang,
     )
-    if prepared.blank_rows or prepared.total_rows:
-        st.caption(
-            t(
-                "import.skipped_rows",
-                lang,
-                blank=format_number(prepared.blank_rows, lang),
-                total=format_number(prepared.total_rows, lang),
-            )
-        )
+    skipped = [
+        t_count(f"edges.{what}", n, lang, n=format_number(n, lang))
+        for what, n in (("blank_rows", prepared.blank_rows), ("total_rows", prepared.total_rows))
+        if n
+    ]
+    if skipped:
+        st.caption(t("edges.skipped_rows", lang, rows=f" {t('edges.and', lang)} ".join(skipped)))
     _rejected_rows(prepared, lang, digest)
 
 
@@ -441,10 +441,16 @@ def _rejected_rows(prepared: PreparedImport, lang: Lang, digest: str) -> None:
         return
     st.caption(t("import.rejected_help", lang))
     table = rejected_table(prepared, row=t("import.row", lang), reasons=t("import.reasons", lang))
+    row, reason = t("import.row", lang), t("edges.reason", lang)
     st.dataframe(
-        table.select(t("import.row", lang), t("import.reasons", lang)),
+        # one line per reason: a row's reasons joined in one cell ran off-screen at 1280 px
+        pl.DataFrame(
+            {row: prepared.rejected["row_number"], reason: prepared.rejected["reasons"]},
+            schema={row: pl.Int64, reason: pl.List(pl.String)},
+        ).explode(reason),
         hide_index=True,
         width="stretch",
+        column_config={row: st.column_config.NumberColumn(row, format="%d", width="small")},
     )
     st.download_button(
         t("import.download_rejected", lang),

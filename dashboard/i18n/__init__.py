@@ -99,6 +99,12 @@ def t(key: str, lang: Lang, **values: Any) -> str:
     return text.format(**values)
 
 
+def t_count(key: str, count: int, lang: Lang, **values: Any) -> str:
+    """``t`` of ``{key}_one`` when ``count`` is 1, else of ``{key}_other`` (both languages
+    use the singular for exactly one and the plural otherwise, zero included)."""
+    return t(f"{key}_{'one' if count == 1 else 'other'}", lang, **values)
+
+
 def label(vocabulary: str, value: str | None, lang: Lang) -> str:
     """The label of a canonical category value (``contract.VOCABULARIES``); None -> "Ukendt".
 

@@ -749,6 +749,31 @@ def import_file(
     return report, prepared
 
 
+def stored_rejected_table(
+    stored: pl.DataFrame, *, row: str = "Row", reasons: str = "Reasons"
+) -> pl.DataFrame:
+    """The rejected rows of a past import (``store.records.rejected_rows``: row_number,
+    reasons, raw) in the form of :func:`rejected_table`: the row number, the cells under the
+    masked headers the store kept them under (in the file's order), the reasons.
+
+    The store holds the cells and headers already masked, so nothing is unmasked here. A
+    header equal to the row or reasons title gets " (2)", " (3)", ... as
+    :meth:`HeaderMatch.labels` gives it on the upload's own table.
+    """
+    cells_of = [json.loads(text) for text in stored["raw"].to_list()]
+    headers = list(dict.fromkeys(h for cells in cells_of for h in cells))
+    columns: dict[str, list[object]] = {row: stored["row_number"].to_list()}
+    taken = {*headers, row, reasons}
+    for header in headers:
+        name, n = header, 1
+        while name in columns or name == reasons or (name != header and name in taken):
+            n += 1
+            name = f"{header} ({n})"
+        columns[name] = [cells.get(header) for cells in cells_of]
+    columns[reasons] = ["; ".join(r) for r in stored["reasons"].to_list()]
+    return pl.DataFrame(columns, schema={k: (pl.Int64 if k == row else pl.String) for k in columns})
+
+
 def rejected_table(
     prepared: PreparedImport, *, row: str = "Row", reasons: str = "Reasons"
 ) -> pl.DataFrame:

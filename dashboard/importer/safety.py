@@ -72,6 +72,7 @@ EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"  # a zip member's local header: where every .xlsx starts
 _READ_CHUNK = 256 << 10
 _INFLATE_CHUNK = 2 << 20
 _CARRY_MAX = 1 << 20
@@ -195,7 +196,10 @@ def _check_file(path: Path, file: str, limits: ReadLimits) -> int:
     if head == _OLE_MAGIC:
         raise NotAWorkbookError(message("old_excel", file=file), file=file)
     if not zipfile.is_zipfile(path):
-        raise NotAWorkbookError(message("not_a_workbook", file=file), file=file)
+        # it starts as a zip (every .xlsx does) but has no directory at its end: cut off
+        damaged = head.startswith(_ZIP_MAGIC)
+        key = "damaged" if damaged else "not_a_workbook"
+        raise NotAWorkbookError(message(key, file=file), file=file)
     return st.st_size
 
 

@@ -1,10 +1,12 @@
 """Are comparable cases treated the same across the groups shown?
 
 For each outcome: a Pearson chi-square test of homogeneity of the rates across groups (with
-an exact or Monte Carlo p-value when expected counts are small), a Cochran–Mantel–Haenszel
-test of each group against the rest within harassment type × severity strata (p-values
-adjusted across groups), and the groups whose verdict (``<outcome>_verdict``, see
-:mod:`dashboard.metrics.incidents`) is higher or lower than their case mix predicts.
+an exact or Monte Carlo p-value when expected counts are small) and, next to it, the
+generalised Cochran–Mantel–Haenszel test of the same question within harassment type ×
+severity strata; a Cochran–Mantel–Haenszel test of each group against the rest within those
+strata (p-values adjusted across groups) with the Breslow–Day test of its common odds ratio;
+and the groups whose verdict (``<outcome>_verdict``, see :mod:`dashboard.metrics.incidents`)
+is higher or lower than their case mix predicts.
 """
 
 from __future__ import annotations
@@ -117,10 +119,19 @@ def chi2_for(metrics: pl.DataFrame, outcome: Outcome) -> dict[str, Any]:
     }
 
 
-def cmh_for(
-    strata: pl.DataFrame, outcome: Outcome, *, adjust: Literal["holm", "fdr_bh"] = "holm"
-) -> pl.DataFrame:
-    """Each group against the rest, within strata: CMH statistic, p, adjusted p, pooled odds ratio."""
+# Whether the CMH statistic of each group against the rest uses the 0.5 continuity
+# correction. Uncorrected by default, as SAS PROC FREQ and statsmodels report it and as the
+# generalised CMH test (the adjusted global test, which has no correction) reduces to for two
+# groups; R's ``mantelhaen.test`` corrects by default (``correct = TRUE``). The choice is an
+# option of :func:`dashboard.metrics.report.build_report` and ``metrics --cmh-correction``.
+CMH_CONTINUITY_CORRECTION = False
+
+
+def _group_stratum_counts(
+    strata: pl.DataFrame, outcome: Outcome
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """The groups (department, unit) in order and a dense groups × strata × (yes, no) array
+    of one outcome's counts (harassment type × severity strata)."""
     cols = COLUMNS[outcome]
     groups = strata.select(GROUP_KEYS).unique(maintain_order=True).with_row_index("g")
     levels = strata.select(STRATUM_KEYS).unique(maintain_order=True).with_row_index("s")
@@ -143,13 +154,43 @@ def cmh_for(
     )
     shape = (groups.height, levels.height, 2)
     counts = grid.select("yes", "no").to_numpy().reshape(shape).astype(float)
+    return groups.select(GROUP_KEYS), counts
+
+
+CMH_SCHEMA = {
+    "department": pl.String,
+    "unit": pl.String,
+    "statistic": pl.Float64,
+    "p_value": pl.Float64,
+    "pooled_odds_ratio": pl.Float64,
+    "odds_ratio_ci_low": pl.Float64,
+    "odds_ratio_ci_high": pl.Float64,
+    # Breslow–Day (Tarone) test that the odds ratio is the same in every stratum
+    "breslow_day_statistic": pl.Float64,
+    "breslow_day_dof": pl.Int64,
+    "breslow_day_p_value": pl.Float64,
+}
+
+
+def cmh_for(
+    strata: pl.DataFrame,
+    outcome: Outcome,
+    *,
+    adjust: Literal["holm", "fdr_bh"] = "holm",
+    correction: bool = CMH_CONTINUITY_CORRECTION,
+) -> pl.DataFrame:
+    """Each group against the rest, within strata: CMH statistic (continuity-corrected when
+    ``correction``), p, adjusted p, pooled odds ratio, and the Breslow–Day (Tarone) test of a
+    common odds ratio across the strata, which the pooled odds ratio assumes."""
+    groups, counts = _group_stratum_counts(strata, outcome)
     everyone = counts.sum(axis=0)  # strata × 2
     rows = []
-    for g, (department, unit) in enumerate(groups.select(GROUP_KEYS).iter_rows()):
+    for g, (department, unit) in enumerate(groups.iter_rows()):
         tables = np.stack(
             [counts[g], everyone - counts[g]], axis=1
         )  # K × 2 × 2: this group, the rest
-        result = stats.cmh_test(tables)
+        result = stats.cmh_test(tables, correction=correction)
+        homogeneity = stats.breslow_day_test(tables, tarone=True)
         rows.append(
             {
                 "department": department,
@@ -159,20 +200,28 @@ def cmh_for(
                 "pooled_odds_ratio": result.pooled_odds_ratio,
                 "odds_ratio_ci_low": result.odds_ratio_ci[0],
                 "odds_ratio_ci_high": result.odds_ratio_ci[1],
+                "breslow_day_statistic": homogeneity.statistic,
+                "breslow_day_dof": homogeneity.dof if homogeneity.n_strata >= 2 else None,
+                "breslow_day_p_value": homogeneity.p_value,
             }
         )
-    schema = {
-        "department": pl.String,
-        "unit": pl.String,
-        "statistic": pl.Float64,
-        "p_value": pl.Float64,
-        "pooled_odds_ratio": pl.Float64,
-        "odds_ratio_ci_low": pl.Float64,
-        "odds_ratio_ci_high": pl.Float64,
-    }
-    frame = pl.DataFrame(rows, schema=schema)
+    frame = pl.DataFrame(rows, schema=CMH_SCHEMA)
     adjusted = stats.adjust_p_values(frame["p_value"].to_numpy(), method=adjust)
     return frame.with_columns(p_adjusted=pl.Series(adjusted, dtype=pl.Float64)).fill_nan(None)
+
+
+def generalised_cmh_for(strata: pl.DataFrame, outcome: Outcome) -> dict[str, Any]:
+    """The adjusted global test: the generalised CMH test of no association between group and
+    outcome (yes/no) given harassment type × severity, over all groups shown at once — the
+    crude chi-square's question with the case mix held fixed."""
+    _, counts = _group_stratum_counts(strata, outcome)
+    result = stats.generalised_cmh_test(np.moveaxis(counts, 0, 1))  # strata × groups × 2
+    return {
+        "statistic": _finite(result.statistic),
+        "dof": result.dof or None,
+        "p_value": _finite(result.p_value),
+        "strata": result.n_strata,
+    }
 
 
 def outliers(

@@ -65,6 +65,8 @@ INQUIRY_COLUMNS = [
     "median_response_days",
     "p90_response_days",
     "km_median_response_days",
+    "km_median_response_days_ci_low",
+    "km_median_response_days_ci_high",
     "answered_within_deadline",
     "share_within_deadline",
     "share_within_deadline_ci_low",
@@ -215,6 +217,11 @@ def export_tables(
         t("export.dof", lang),
     )
     p_value, method = t("equal_treatment.p_value", lang), t("export.method", lang)
+    adjusted_statistic, adjusted_dof, adjusted_p = (
+        t("strata_tests.export_adjusted_statistic", lang),
+        t("strata_tests.export_adjusted_dof", lang),
+        t("strata_tests.export_adjusted_p", lang),
+    )
     tests = pl.DataFrame(
         [
             {
@@ -224,8 +231,12 @@ def export_tables(
                 p_value: result["reported_p_value"],
                 method: method_label(str(result["method"]), lang),
                 **_screening_cells(result, lang),
+                adjusted_statistic: adjusted["statistic"],
+                adjusted_dof: adjusted["dof"],
+                adjusted_p: adjusted["p_value"],
             }
             for name, result in report.equal_treatment.items()
+            for adjusted in [report.tests_with_cmh(name)["generalised_cmh"]]
         ],
         schema={
             outcome: pl.String,
@@ -234,11 +245,17 @@ def export_tables(
             p_value: pl.Float64,
             method: pl.String,
             **_screening_schema(lang),
+            adjusted_statistic: pl.Float64,
+            adjusted_dof: pl.Int64,
+            adjusted_p: pl.Float64,
         },
     )
     department, unit = t("filters.department", lang), t("filters.unit", lang)
     odds_ratio = t("export.odds_ratio", lang)
     p_adjusted = t("export.p_adjusted", lang, metric="CMH")
+    breslow_day = t("strata_tests.breslow_day_p", lang)
+    correction = t("strata_tests.export_correction", lang)
+    corrected = t("common.yes" if report.cmh_correction else "common.no", lang)
     cmh = pl.DataFrame(
         [
             {
@@ -248,6 +265,8 @@ def export_tables(
                 odds_ratio: row["pooled_odds_ratio"],
                 p_value: row["p_value"],
                 p_adjusted: row["p_adjusted"],
+                breslow_day: row["breslow_day_p_value"],
+                correction: corrected,
             }
             for name in report.equal_treatment
             for row in report.tests_with_cmh(name)["cmh"]
@@ -259,6 +278,8 @@ def export_tables(
             odds_ratio: pl.Float64,
             p_value: pl.Float64,
             p_adjusted: pl.Float64,
+            breslow_day: pl.Float64,
+            correction: pl.String,
         },
     )
     findings = pl.DataFrame(
@@ -396,6 +417,16 @@ def about_table(
         (t("export.about_extract_date", lang), report.extract_date or "–"),
         (t("export.about_generated", lang), generated.replace(second=0, microsecond=0)),
         (t("export.about_methods", lang), t("export.methods_text", lang)),
+        ("", t("strata_tests.methods_text", lang)),
+        (
+            "",
+            t(
+                "strata_tests.correction_on"
+                if report.cmh_correction
+                else "strata_tests.correction_off",
+                lang,
+            ),
+        ),
         (
             "",
             t(

@@ -1,7 +1,7 @@
 """Inquiry metrics per group (or per inquiry type): answered, open and overdue at the extract
 date, response days, the share within the deadline (Wilson interval), and a Kaplan–Meier
 median that counts the still-open inquiries as censored (leaving them out would flatter slow
-units).
+units), by R's ``survfit`` rule, with its 95 % Brookmeyer–Crowley interval (log-log band).
 
 ``share_within_deadline`` is of the inquiries whose deadline is decided at the extract date:
 answered ones, and open ones whose deadline has passed, which count as late (leaving them out
@@ -24,7 +24,9 @@ INQUIRY_TYPE_KEYS = ["inquiry_type"]
 
 def _per_group(durations: pl.DataFrame, keys: list[str] = GROUP_KEYS) -> pl.DataFrame:
     """Per group, from its frequency table: the counts, the response-day quantiles among the
-    answered and the Kaplan–Meier median days to answer (null when Ŝ never reaches 0.5).
+    answered and the Kaplan–Meier median days to answer with its 95 % interval
+    (:func:`dashboard.stats.kaplan_meier_median_ci_from_counts`; null where Ŝ, or the band
+    giving a limit, never reaches 0.5).
 
     Computed on numpy slices of the sorted table: a Polars operation per group (or a
     group-by and a join for the counts) costs more than the statistics themselves.
@@ -47,7 +49,13 @@ def _per_group(durations: pl.DataFrame, keys: list[str] = GROUP_KEYS) -> pl.Data
     def per_group_sum(values: np.ndarray) -> np.ndarray:
         return np.add.reduceat(values, starts) if starts.size else np.zeros(0, np.int64)
 
-    quantiles: dict[str, list[float]] = {"median": [], "p90": [], "km": []}
+    quantiles: dict[str, list[float]] = {
+        "median": [],
+        "p90": [],
+        "km": [],
+        "km_low": [],
+        "km_high": [],
+    }
     ends = [*starts[1:], frame.height] if starts.size else []
     for start, end in zip(starts, ends, strict=True):
         part = slice(start, end)
@@ -55,9 +63,10 @@ def _per_group(durations: pl.DataFrame, keys: list[str] = GROUP_KEYS) -> pl.Data
             stats.quantile_from_counts(days[part], answered_counts[part], 0.5)
         )
         quantiles["p90"].append(stats.quantile_from_counts(days[part], answered_counts[part], 0.9))
-        quantiles["km"].append(
-            stats.kaplan_meier_median_from_counts(days[part], answered[part], counts[part])
-        )
+        km = stats.kaplan_meier_median_ci_from_counts(days[part], answered[part], counts[part])
+        quantiles["km"].append(km.median)
+        quantiles["km_low"].append(km.lower)
+        quantiles["km_high"].append(km.upper)
     return (
         frame.select(keys)
         .gather(starts)
@@ -74,6 +83,8 @@ def _per_group(durations: pl.DataFrame, keys: list[str] = GROUP_KEYS) -> pl.Data
                 per_group_sum(np.where(answered & ~late, counts, 0)), dtype=pl.Int64
             ),
             km_median_response_days=pl.Series(quantiles["km"], dtype=pl.Float64),
+            km_median_response_days_ci_low=pl.Series(quantiles["km_low"], dtype=pl.Float64),
+            km_median_response_days_ci_high=pl.Series(quantiles["km_high"], dtype=pl.Float64),
         )
     )
 

@@ -14,10 +14,12 @@ import polars as pl
 from dashboard import queries
 from dashboard.metrics import disclosure, registry
 from dashboard.metrics.equal_treatment import (
+    CMH_CONTINUITY_CORRECTION,
     GroupFinding,
     RuleFinding,
     cmh_for,
     equal_treatment,
+    generalised_cmh_for,
     outliers,
     rule_outliers,
     verdicts_json,
@@ -69,7 +71,9 @@ class MetricsReport:
     suppressed: bool = True
     # per outcome: the null, over-dispersion and level behind the verdicts
     screenings: dict[Outcome, OutcomeScreening] = field(default_factory=dict)
-    _cmh: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
+    # the 0.5 continuity correction in each group's CMH test (see CMH_CONTINUITY_CORRECTION)
+    cmh_correction: bool = CMH_CONTINUITY_CORRECTION
+    _cmh: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def focus_incidents(self) -> pl.DataFrame:
@@ -82,13 +86,23 @@ class MetricsReport:
 
     def tests_with_cmh(self, name: str) -> dict[str, Any]:
         """The equal-treatment results of one rate (e.g. ``"police_report_rate"``) with the
-        Cochran–Mantel–Haenszel test of each group against the rest, computed on first use:
-        only the equal-treatment page, the export and the CLI need it."""
+        Cochran–Mantel–Haenszel test of each group against the rest (``cmh``, each with its
+        Breslow–Day test; ``cmh_correction`` says whether it is continuity-corrected) and the
+        generalised CMH test over all groups (``generalised_cmh``), computed on first use:
+        only the equal-treatment page, the export and the CLI need them."""
         if name not in self._cmh:
             outcome = cast(Outcome, name.removesuffix("_rate"))
-            rows = cmh_for(self.strata, outcome, adjust=self.adjust).to_dicts()
-            self._cmh[name] = [self._suppress_cmh(row, outcome) for row in rows]
-        return {**self.equal_treatment[name], "cmh": self._cmh[name]}
+            self._cmh[name] = {
+                "cmh": [
+                    self._suppress_cmh(row, outcome)
+                    for row in cmh_for(
+                        self.strata, outcome, adjust=self.adjust, correction=self.cmh_correction
+                    ).to_dicts()
+                ],
+                "cmh_correction": self.cmh_correction,
+                "generalised_cmh": generalised_cmh_for(self.strata, outcome),
+            }
+        return {**self.equal_treatment[name], **self._cmh[name]}
 
     def shown_breakdown(self, frame: pl.DataFrame, count: str) -> pl.DataFrame:
         """A group × category table of ``count`` from a breakdown query (``documented_by``
@@ -125,8 +139,12 @@ def build_report(
     adjust: Adjust = "holm",
     delays: bool = True,
     unsuppressed: bool = False,
+    cmh_correction: bool = CMH_CONTINUITY_CORRECTION,
 ) -> MetricsReport:
     """Run the queries of one view and compute every metric and test.
+
+    ``cmh_correction`` applies the 0.5 continuity correction to each group's CMH test (R's
+    ``mantelhaen.test`` default; off by default here, see ``CMH_CONTINUITY_CORRECTION``).
 
     ``delays=False`` leaves out the days-to-action quantiles (their columns are null) for
     pages that do not show them: the quantiles cost as much as all the counts together.
@@ -233,6 +251,7 @@ def build_report(
         totals=disclosure.Totals(totals, 0 if unsuppressed else suppress_below),
         suppressed=not unsuppressed,
         screenings=screenings,
+        cmh_correction=cmh_correction,
     )
 
 

@@ -159,7 +159,8 @@ def inquiry_group_table(
 ) -> pl.DataFrame:
     """Per group (or per inquiry type, ``by="inquiry_type"``, from
     ``report.inquiries_by_type``), as text with translated headers: counts (small ones as
-    "<5"), the shares within the deadline, and the plain and Kaplan–Meier medians side by side."""
+    "<5"), the shares within the deadline, and the plain and Kaplan–Meier medians side by side,
+    the latter with its 95 % interval (:func:`km_interval`)."""
     if by == "inquiry_type":
         labelled = ombudsman_first(inquiries).with_columns(category_labels("inquiry_type", lang))
     else:
@@ -171,6 +172,8 @@ def inquiry_group_table(
     shares = ["share_within_deadline", "share_within_deadline_answered"]
     for column in [*counts, *shares, *days]:
         rows[metric_label(column, lang)] = []
+    km_ci = t("strata_tests.km_ci", lang)
+    rows[km_ci] = []
     for row in labelled.iter_rows(named=True):
         small = set(row.get("small_counts") or [])
         hidden = set(row.get("suppressed_counts") or []) - small
@@ -185,7 +188,23 @@ def inquiry_group_table(
             rows[metric_label(column, lang)].append(format_percent(row[column], lang))
         for column in days:
             rows[metric_label(column, lang)].append(format_number(row[column], lang, 1))
+        rows[km_ci].append(
+            km_interval(
+                row["km_median_response_days_ci_low"], row["km_median_response_days_ci_high"], lang
+            )
+        )
     return pl.DataFrame(rows, schema=dict.fromkeys(rows, pl.String))
+
+
+def km_interval(low: float | None, high: float | None, lang: Lang) -> str:
+    """A Kaplan–Meier median's interval as text, e.g. "9–23" or "9–not reached": a limit
+    whose band never falls to one half is "not reached" (R prints NA), not missing."""
+    if low is None:
+        return format_number(None, lang)
+    upper = (
+        format_number(high, lang, 1) if high is not None else t("strata_tests.km_open_end", lang)
+    )
+    return f"{format_number(low, lang, 1)}–{upper}"
 
 
 def ombudsman_first(by_type: pl.DataFrame) -> pl.DataFrame:
@@ -298,32 +317,52 @@ def screening_table(screening: OutcomeScreening, lang: Lang) -> pl.DataFrame:
 
 
 def chi2_table(result: Mapping[str, Any], lang: Lang) -> pl.DataFrame:
-    """The chi-square result of one outcome as a two-column table (measure, value)."""
-    method = str(result["method"])
-    statistic = result.get("chi2")
-    dof = result.get("dof")
-    rows = [
-        (t("equal_treatment.groups_compared", lang), format_number(int(result["groups"]), lang)),
-        (
-            t("equal_treatment.chi2_statistic", lang),
-            format_number(float(statistic), lang, 2) if statistic is not None else "–",
-        ),
-        (t("equal_treatment.dof", lang), format_number(int(dof), lang) if dof is not None else "–"),
-        (t("equal_treatment.p_value", lang), format_p(result.get("reported_p_value"), lang)),
-        (t("equal_treatment.method", lang), t(f"equal_treatment.method_{method}", lang)),
+    """The chi-square result of one outcome as a table (measure, value); with the result of
+    :meth:`MetricsReport.tests_with_cmh`, the generalised CMH test (the adjusted global test)
+    in a third column beside it, with the number of strata it used."""
+
+    def number(value: Any, decimals: int = 0) -> str:
+        return format_number(float(value), lang, decimals) if value is not None else "–"
+
+    measures = [
+        t("equal_treatment.groups_compared", lang),
+        t("equal_treatment.chi2_statistic", lang),
+        t("equal_treatment.dof", lang),
+        t("equal_treatment.p_value", lang),
+        t("equal_treatment.method", lang),
     ]
+    groups = format_number(int(result["groups"]), lang)
+    crude = [
+        groups,
+        number(result.get("chi2"), 2),
+        number(result.get("dof")),
+        format_p(result.get("reported_p_value"), lang),
+        t(f"equal_treatment.method_{result['method']}", lang),
+    ]
+    measure = t("equal_treatment.measure", lang)
+    adjusted = result.get("generalised_cmh")
+    if adjusted is None:
+        return pl.DataFrame({measure: measures, t("equal_treatment.value", lang): crude})
     return pl.DataFrame(
         {
-            t("equal_treatment.measure", lang): [r[0] for r in rows],
-            t("equal_treatment.value", lang): [r[1] for r in rows],
+            measure: [*measures, t("strata_tests.strata", lang)],
+            t("strata_tests.crude", lang): [*crude, ""],
+            t("strata_tests.adjusted", lang): [
+                groups,
+                number(adjusted["statistic"], 2),
+                number(adjusted["dof"]),
+                format_p(adjusted["p_value"], lang),
+                t("strata_tests.method_generalised_cmh", lang),
+                format_number(int(adjusted["strata"]), lang),
+            ],
         }
     )
 
 
 def cmh_table(result: Mapping[str, Any], by: GroupBy, lang: Lang) -> pl.DataFrame:
-    """Each group against the rest within strata: pooled odds ratio with its interval, p and
-    adjusted p, as text with translated headers (the unit, then its department, when grouped
-    by unit), sorted by the adjusted p (smallest first; groups that could not be tested last)."""
+    """Each group against the rest within strata: pooled odds ratio with its interval, p,
+    adjusted p and the Breslow–Day p of a common odds ratio, as text with translated headers
+    (the unit, then its department, when grouped by unit), sorted by the adjusted p (smallest first; groups that could not be tested last)."""
     rows = sorted(
         result.get("cmh", []),
         key=lambda r: (r["p_adjusted"] is None, r["p_adjusted"] or 0.0, r["p_value"] or 0.0),
@@ -335,6 +374,7 @@ def cmh_table(result: Mapping[str, Any], by: GroupBy, lang: Lang) -> pl.DataFram
         t("equal_treatment.odds_ratio_ci", lang),
         t("equal_treatment.p_value", lang),
         t("equal_treatment.p_adjusted", lang),
+        t("strata_tests.breslow_day_p", lang),
     ]
     values: list[list[str]] = [[] for _ in headers]
     for r in rows:
@@ -344,6 +384,7 @@ def cmh_table(result: Mapping[str, Any], by: GroupBy, lang: Lang) -> pl.DataFram
             format_interval(r["odds_ratio_ci_low"], r["odds_ratio_ci_high"], lang, percent=False),
             format_p(r["p_value"], lang),
             format_p(r["p_adjusted"], lang),
+            format_p(r["breslow_day_p_value"], lang),
         ]
         for column, cell in zip(values, cells, strict=True):
             column.append(cell)

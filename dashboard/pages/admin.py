@@ -52,12 +52,16 @@ with grant_col.form("grant", clear_on_submit=True):
         t("access.grant_departments", lang),
         sorted({d for d, _ in catalogue}),
         key="grant_departments",
+        placeholder=t("edges.choose", lang),  # Streamlit's own says "Choose options"
+        select_all=False,  # Streamlit's own English "Select all"
     )
     units = st.multiselect(
         t("access.grant_units", lang),
         sorted({(d, u) for d, u in catalogue if u}),
         format_func=lambda pair: f"{pair[1]} ({pair[0]})",
         key="grant_units",
+        placeholder=t("edges.choose", lang),
+        select_all=False,
     )
     if st.form_submit_button(t("access.grant_button", lang), type="primary"):
         try:

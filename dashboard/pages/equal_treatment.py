@@ -1,8 +1,9 @@
 """Equal treatment: for each outcome, are comparable cases handled the same in every group?
-The case-mix adjusted O/E funnel plot, the chi-square test in words and figures, each group
-against the rest within strata (Cochran–Mantel–Haenszel), the groups with a higher or
-lower verdict by name, how the verdict was reached (null, over-dispersion), and how to read
-it all."""
+The case-mix adjusted O/E funnel plot, the chi-square test in words and figures beside the
+generalised CMH test (the same question within strata), each group against the rest within
+strata (Cochran–Mantel–Haenszel, with the Breslow–Day test of its common odds ratio), the
+groups with a higher or lower verdict by name, how the verdict was reached (null,
+over-dispersion), and how to read it all."""
 
 import streamlit as st
 
@@ -27,18 +28,22 @@ cur, lang, view, report = page.cur, page.lang, page.view, page.report
 threshold = context.settings().suppress_below
 
 st.write(t("equal_treatment.intro", lang))
+# in the link as its canonical name (``?outcome=warning``), so it survives a language switch
+remember_outcome = url_state.bind(
+    "outcome", url_state.one_of(OUTCOMES), url_state.single(OUTCOMES[0]), OUTCOMES[0]
+)
 outcome = (
     st.segmented_control(
         t("equal_treatment.outcome", lang),
         list(OUTCOMES),
-        default=OUTCOMES[0],
         format_func=lambda o: metric_label(f"{o}_rate", lang),
         key="outcome",
-        bind="query-params",
+        on_change=remember_outcome,
         required=True,
     )
     or OUTCOMES[0]
 )
+url_state.publish()
 result = report.tests_with_cmh(f"{outcome}_rate")
 outcome_name = metric_label(f"{outcome}_rate", lang)
 
@@ -114,15 +119,26 @@ else:
 st.subheader(t("equal_treatment.chi2_title", lang))
 st.write(chi2_sentence(result, lang, view.by))
 st.dataframe(views.chi2_table(result, lang), hide_index=True, width="content")
+st.caption(t("strata_tests.global_help", lang))
 
 # Cochran–Mantel–Haenszel: each group against the rest, within strata
 st.subheader(t("equal_treatment.cmh_title", lang))
 st.caption(t("equal_treatment.cmh_help", lang))
+st.caption(
+    t(
+        "strata_tests.correction_on" if result["cmh_correction"] else "strata_tests.correction_off",
+        lang,
+    )
+)
 cmh = views.cmh_table(result, view.by, lang)
 if cmh.is_empty():
     st.write(t("equal_treatment.cmh_none", lang))
 else:
-    st.dataframe(cmh, hide_index=True, width="stretch")
+    # The adjusted p-value, which the help text says to judge a group by, right after the
+    # group's name: at 1280 pixels it was off-screen behind the department and odds ratio.
+    adjusted_p = t("equal_treatment.p_adjusted", lang)
+    first, *rest = (c for c in cmh.columns if c != adjusted_p)
+    st.dataframe(cmh, hide_index=True, width="stretch", column_order=[first, adjusted_p, *rest])
 
 with st.expander(t("stats.how_to_read_title", lang), icon=":material/help:"):
     st.markdown(t("verdict.how_to_read", lang, **group_words(view.by, lang)))
@@ -133,6 +149,7 @@ with st.expander(t("stats.how_to_read_title", lang), icon=":material/help:"):
         "stats.chi2_explained",
         "stats.p_value_explained",
         "stats.cmh_explained",
+        "strata_tests.breslow_day_help",
         "equal_treatment.adjusted_explained",
     ):
         st.markdown(t(key, lang, **group_words(view.by, lang)))

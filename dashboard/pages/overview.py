@@ -12,7 +12,12 @@ from dashboard.i18n import metric_label, t
 from dashboard.metrics import registry
 from dashboard.metrics.disclosure import suppress_series
 from dashboard.metrics.findings import summary
-from dashboard.metrics.headline import headline, headline_from_totals, previous_period
+from dashboard.metrics.headline import (
+    INQUIRY_TOTALS,
+    headline,
+    headline_from_totals,
+    previous_period,
+)
 
 page = analysis_page("nav.overview")
 cur, lang, view, report = page.cur, page.lang, page.view, page.report
@@ -45,6 +50,8 @@ figures = [
     for name in incident_figures
 ]
 figures += [("open", now.open, None, False), ("open_overdue", now.open_overdue, None, False)]
+# "0 open inquiries" would claim there are none open when none were ever loaded
+inquiries_loaded = context.inquiries_stored(cur)
 for row in range(0, len(figures), 3):
     for column, (metric, value, previous, is_rate) in zip(
         st.columns(3),
@@ -52,11 +59,13 @@ for row in range(0, len(figures), 3):
         strict=False,  # the last row may be short
     ):
         shown = format_percent(value, lang) if is_rate else layout.count_text(value, lang)  # type: ignore[arg-type]
+        unknown = metric in INQUIRY_TOTALS and not inquiries_loaded
         column.metric(
             metric_label(metric, lang),
-            shown,
-            delta=layout.change_text(value, previous, lang, rate=is_rate),
+            t("edges.no_inquiries_loaded", lang) if unknown else shown,
+            delta=None if unknown else layout.change_text(value, previous, lang, rate=is_rate),
             delta_color="off",
+            help=t("edges.no_inquiries_loaded_help", lang) if unknown else None,
             border=True,
         )
 if before_filters and before_filters.date_from and before_filters.date_to:

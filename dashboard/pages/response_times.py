@@ -1,5 +1,5 @@
-"""Response times: how quickly inquiries are answered per group, the Kaplan–Meier median next
-to the plain one, the open and overdue inquiries as a work list, and the share still
+"""Response times: how quickly inquiries are answered per group, the Kaplan–Meier median (with
+its 95 % interval) next to the plain one, the open and overdue inquiries as a work list, and the share still
 unanswered day by day per department."""
 
 import streamlit as st
@@ -78,6 +78,7 @@ st.dataframe(
     hide_index=True,
     width="stretch",
 )
+st.caption(t("strata_tests.km_ci_help", lang))
 st.caption(t("rules.answered_share_note", lang))
 
 # The same figures per inquiry type (the ombudsman's own requests first in mind)

@@ -26,20 +26,17 @@ outcome_sections.headline(
 
 outcome_sections.rate_by_group(report, "warning", view.by, lang, "warnings")
 
-# Was the citizen warned before the police report?
+# Was the citizen warned before the police report? (darkest: warned first)
+prior_parts = {
+    "police_with_prior_warning": t("rules.prior_with", lang),
+    "police_without_prior_warning": t("rules.prior_without", lang),
+    "police_prior_warning_unknown": t("rules.prior_unknown", lang),
+}
 outcome_sections.chart_section(
     t("warnings.prior_title", lang),
     t("warnings.prior_help", lang),
     t("warnings.prior_none", lang),
-    outcomes.prior_warning_shares(
-        report.incidents,
-        view.by,
-        {
-            "police_with_prior_warning": t("rules.prior_with", lang),
-            "police_without_prior_warning": t("rules.prior_without", lang),
-            "police_prior_warning_unknown": t("rules.prior_unknown", lang),
-        },
-    ),
+    outcomes.prior_warning_shares(report.incidents, view.by, prior_parts),
     charts.bar_chart,
     category=view.by,
     value="share",
@@ -48,6 +45,8 @@ outcome_sections.chart_section(
     lang=lang,
     title=t("warnings.prior_title", lang),
     value_title=t("warnings.prior_share", lang),
+    color_title=t("edges.prior_legend", lang),
+    color_order=list(prior_parts.values()),
 )
 
 # Days from the warning to the police report

@@ -367,10 +367,13 @@ class _Builder:
         return Section(t("report.q2_title", lang), tuple(blocks))
 
     def tests_table(self) -> Table:
+        """The crude chi-square per outcome, and beside it the generalised CMH test (the same
+        question within harassment type × severity)."""
         lang = self.lang
         rows = []
         for name, result in self.report.equal_treatment.items():
             chi2 = result.get("chi2")
+            adjusted = self.report.tests_with_cmh(name)["generalised_cmh"]
             rows.append(
                 (
                     metric_label(name, lang),
@@ -378,6 +381,8 @@ class _Builder:
                     format_number(result.get("dof"), lang),
                     format_p(result.get("reported_p_value"), lang),
                     method_label(str(result["method"]), lang),
+                    format_number(adjusted["statistic"], lang, 2),
+                    format_p(adjusted["p_value"], lang),
                 )
             )
         headers = (
@@ -386,9 +391,14 @@ class _Builder:
             t("export.dof", lang),
             t("equal_treatment.p_value", lang),
             t("export.method", lang),
+            t("strata_tests.export_adjusted_statistic", lang),
+            t("strata_tests.export_adjusted_p", lang),
         )
         return Table(
-            t("report.table_tests", lang), headers, tuple(rows), (False, True, True, True, False)
+            t("report.table_tests", lang),
+            headers,
+            tuple(rows),
+            (False, True, True, True, False, True, True),
         )
 
     def warnings(self) -> Section:
@@ -430,14 +440,24 @@ class _Builder:
             "police_without_prior_warning",
             {**self.params, "limit": WITHOUT_WARNING_LIMIT},
         )
-        shown = outcomes.without_warning_rows(rows, lang).select(
-            "incident_id",
-            "occurred_on",
-            "unit",
-            "harassment_type",
-            "warning_given",
-            "police_reported_on",
-            "decided_by",
+        # The citizen as "Borger 1" (numbered within this table, as the Incidents page
+        # numbers its list): the stable pseudonym never leaves the store. A no-break space
+        # keeps the alias on one line in the narrow column.
+        aliases = [
+            (views.person_alias("citizen_no", n, lang) or "–").replace(" ", "\u00a0")
+            for n in rows["citizen_no"]
+        ]
+        shown = (
+            outcomes.without_warning_rows(rows, lang)
+            .with_columns(citizen_no=pl.Series(aliases, dtype=pl.String))
+            .select(
+                "incident_id",
+                "citizen_no",
+                "occurred_on",
+                "unit",
+                "police_reported_on",
+                "decided_by",
+            )
         )
         body = tuple(
             tuple(
@@ -456,7 +476,10 @@ class _Builder:
             if total > len(body)
             else ""
         )
-        headers = tuple(field_label(c, lang) for c in shown.columns)
+        headers = tuple(
+            t("person_alias.citizen_header", lang) if c == "citizen_no" else field_label(c, lang)
+            for c in shown.columns
+        )
         return [
             Table(t("report.without_title", lang), headers, body, (False,) * len(headers), note)
         ]
@@ -492,6 +515,12 @@ class _Builder:
                 "documentation_form",
                 "documented",
                 t("report.forms_title", lang),
+            )
+            blocks += self.category_table(
+                "documented_by",
+                "documented_by",
+                "documented",
+                t("report_content.documented_by_title", lang),
             )
             blocks += self.verdicts("documentation")
         return Section(t("report.q4_title", lang), tuple(blocks))
@@ -541,9 +570,63 @@ class _Builder:
             inquiries, self.report.by, lang, suppress_below=self.threshold
         )
         caption = t("report.table_inquiries", lang, group=self.words["group"])
-        return Section(
-            title, (Paragraph(paragraph), _frame_table(table, caption, note=self.small_note()))
+        blocks: list[Block] = [
+            Paragraph(paragraph),
+            _frame_table(table, caption, note=self.small_note()),
+            *self.ombudsman_inquiries(),
+        ]
+        return Section(title, tuple(blocks))
+
+    def ombudsman_inquiries(self) -> list[Block]:
+        """The ombudsman's own inquiries (inquiry type ``ombudsman``): answered within the
+        deadline, counting the open ones past it as late, and among the answered only; open;
+        open past the deadline on the extract date."""
+        lang = self.lang
+        by_type = self.report.inquiries_by_type
+        heading = Subheading(t("report_content.ombudsman_heading", lang))
+        mine = by_type.filter(pl.col("inquiry_type") == "ombudsman") if by_type.height else by_type
+        # one row (the type): its counts as shown, None where suppressed (a sum of the
+        # frame would count a hidden one as 0)
+        row = mine.row(0, named=True) if mine.height else {}
+        small = set(row.get("small_counts") or ())
+
+        def shown(column: str) -> int | None:
+            if column in small:
+                return 1  # some count from 1 to threshold − 1: written "<5", never used raw
+            value = row.get(column, 0)
+            return None if value is None else int(value)
+
+        counts = {c: shown(c) for c in disclosure.INQUIRIES.counts}
+        totals = views.inquiry_totals(counts)
+        if totals.inquiries == 0:
+            return [heading, Paragraph(t("report_content.ombudsman_none", lang))]
+        decided = (
+            None
+            if totals.answered is None or totals.open_overdue is None
+            else totals.answered + totals.open_overdue
         )
+        share, ci = self.share(totals.answered_within_deadline, decided)
+        answered_share, answered_ci = self.share(totals.answered_within_deadline, totals.answered)
+        # The share that counts the open-past-deadline inquiries as late would reveal their
+        # number when it is suppressed, so the paragraph then gives the answered-only share.
+        hidden = totals.open_overdue is None or 0 < totals.open_overdue < self.threshold
+        text = t(
+            "report_content.ombudsman_paragraph_hidden"
+            if hidden
+            else "report_content.ombudsman_paragraph",
+            lang,
+            inquiries=self.count(totals.inquiries),
+            answered=self.count(totals.answered),
+            within=self.count(totals.answered_within_deadline),
+            share=share,
+            ci=ci,
+            answered_share=answered_share,
+            answered_ci=answered_ci,
+            open=self.count(totals.open),
+            overdue=self.count(totals.open_overdue),
+            extract=format_date(self.report.extract_date, lang),
+        )
+        return [heading, Paragraph(text)]
 
     def appendix(self) -> Section:
         lang = self.lang
@@ -564,6 +647,14 @@ class _Builder:
             self.small_note(),
             t("report.method_legal", lang, days=format_number(self.days, lang)),
             t("export.methods_text", lang),
+            t("strata_tests.methods_text", lang),
+            t(
+                "strata_tests.correction_on"
+                if self.report.cmh_correction
+                else "strata_tests.correction_off",
+                lang,
+            ),
+            t("strata_tests.km_ci_help", lang),
         ]
         return Section(t("report.appendix_title", lang), tuple(Paragraph(p) for p in paragraphs))
 

@@ -291,3 +291,52 @@ def test_pointing_at_the_header_starts_on_the_sheet_chosen(tmp_path: Path, uploa
     assert not at.exception
     placed = at.selectbox(key=next(k for k in _keys(at) if k.startswith("place-sheet-")))
     assert placed.value == "Ukendt"
+
+
+def test_the_only_empty_sheet_is_not_told_to_choose_another(tmp_path: Path, upload: Any) -> None:
+    """Issue 17: a one-sheet empty file said "Vælg et andet ark" with no other sheet to pick."""
+    at = upload(make_xlsx(tmp_path / "tom.xlsx", {"Ark1": []}))
+    assert not at.exception
+    infos = [i.value for i in at.info]
+    assert any("eneste ark er tomt" in i for i in infos), infos
+    assert not any("Vælg et andet ark" in i for i in infos)
+    # with another sheet to pick, the empty one still says so
+    two = upload(make_xlsx(tmp_path / "to.xlsx", {"Tom": [], "Noter": [["a", "b"], ["c", "d"]]}))
+    assert any("Vælg et andet ark" in i.value for i in two.info)
+
+
+@pytest.mark.parametrize(
+    ("blank", "total", "caption"),
+    [
+        (0, 1, "Sprunget over: 1 totalrække."),
+        (1, 1, "Sprunget over: 1 tom række og 1 totalrække."),
+        (2, 0, "Sprunget over: 2 tomme rækker."),
+    ],
+)
+def test_skipped_rows_are_counted_in_the_right_number(
+    tmp_path: Path, upload: Any, blank: int, total: int, caption: str
+) -> None:
+    """Issue 17: "1 totalrækker". Expected captions written by hand (Danish grammar)."""
+    header = ["Hændelses-ID", "Forvaltning", "Dato", "Type"]
+    rows: list[list[Any]] = [header, ["H-1", "Soc", "2024-01-02", "Vold"]]
+    rows += [[None, None, None, None]] * blank
+    rows += [["H-2", "Soc", "2024-01-03", "Vold"]]
+    rows += [["I alt", None, None, None]] * total
+    at = upload(make_xlsx(tmp_path / "rows.xlsx", {"Ark1": rows}))
+    assert not at.exception
+    assert caption in [c.value for c in at.caption]
+
+
+def test_rejected_rows_show_one_reason_per_line(tmp_path: Path, upload: Any) -> None:
+    """Issue 17: a row's reasons in one cell ran off-screen at 1280 px; one line each now.
+    The row below lacks both its id and its department: two reasons, written by hand."""
+    header = ["Hændelses-ID", "Forvaltning", "Dato", "Type"]
+    rows = [header, ["H-1", "Soc", "2024-01-02", "Vold"], [None, None, "2024-01-03", "Vold"]]
+    at = upload(make_xlsx(tmp_path / "afvist.xlsx", {"Ark1": rows}))
+    assert not at.exception
+    [table] = [d.value for d in at.dataframe if "Årsag" in d.value.columns]
+    assert table["Række"].tolist() == [3, 3]
+    assert sorted(table["Årsag"].tolist()) == [
+        "Forvaltning mangler (obligatorisk)",
+        "Hændelses-ID mangler (obligatorisk)",
+    ]

@@ -178,7 +178,7 @@ def test_a_broken_file_is_refused_with_one_danish_sentence(server, page) -> None
     )
     refusal = page.locator('[data-testid="stAlertContentError"]')
     expect(refusal).to_have_text(
-        "Filen kunne ikke indlæses: truncated.xlsx er ikke en Excel-projektmappe (.xlsx); "
-        "tag udtrækket igen som Excel-projektmappe."
+        "Filen kunne ikke indlæses: truncated.xlsx er beskadiget eller ufuldstændig; "
+        "tag udtrækket igen som Excel-projektmappe (.xlsx), og upload den nye fil."
     )
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)

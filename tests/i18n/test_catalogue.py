@@ -191,3 +191,24 @@ def test_no_streamlit_import() -> None:
         "sys.exit(1 if 'streamlit' in sys.modules else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_counted_phrases_take_the_singular_for_exactly_one() -> None:
+    """Issue 17: "1 totalrækker". Written by hand: Danish and English both use the singular
+    for one and the plural for zero and two."""
+    assert i18n.t_count("edges.total_rows", 1, "da", n="1") == "1 totalrække"
+    assert i18n.t_count("edges.total_rows", 2, "da", n="2") == "2 totalrækker"
+    assert i18n.t_count("edges.blank_rows", 1, "da", n="1") == "1 tom række"
+    assert i18n.t_count("edges.blank_rows", 1, "en", n="1") == "1 blank row"
+    assert i18n.t_count("edges.blank_rows", 0, "en", n="0") == "0 blank rows"
+
+
+def test_one_danish_term_for_a_unit() -> None:
+    """Issue 17: "enhed" and "afdeling" were both used for a unit (the filter says "Enhed");
+    a unit is "enhed" everywhere, a department "forvaltning"."""
+    texts = {
+        key: i18n.t(key, "da", **dict.fromkeys(i18n.placeholders(key, "da"), "x"))
+        for key in keys("da")
+    }
+    assert [key for key, text in texts.items() if "afdeling" in text.lower()] == []
+    assert i18n.t("group_words.unit", "da") == "enhed"

@@ -65,9 +65,9 @@ DANISH_REFUSALS = {
         "not_a_workbook.xlsx er ikke en Excel-projektmappe (.xlsx); tag udtrækket igen som "
         "Excel-projektmappe."
     ),
-    "truncated.xlsx": (  # half a zip has no central directory: not a zip at all
-        "truncated.xlsx er ikke en Excel-projektmappe (.xlsx); tag udtrækket igen som "
-        "Excel-projektmappe."
+    "truncated.xlsx": (  # half a zip: it starts as one but its directory is cut off
+        "truncated.xlsx er beskadiget eller ufuldstændig; tag udtrækket igen som "
+        "Excel-projektmappe (.xlsx), og upload den nye fil."
     ),
     "empty.xlsx": (
         'empty.xlsx har intet ark med en genkendelig overskriftsrække (synlige ark: "Ark1"); '

@@ -11,9 +11,9 @@ import pytest
 
 from dashboard import store
 from dashboard.importer.errors import ImportFileError, MissingColumnError, NotAWorkbookError
-from dashboard.importer.pipeline import import_file, prepare, rejected_table
+from dashboard.importer.pipeline import import_file, prepare, rejected_table, stored_rejected_table
 from dashboard.importer.pseudonym import Pseudonymiser
-from dashboard.store.records import import_history, undo_import
+from dashboard.store.records import import_history, rejected_rows, undo_import
 from tests.importer.build import INCIDENT_HEADER, incident_row, make_xlsx
 from tests.samples import SAMPLES, sample
 
@@ -381,3 +381,29 @@ def test_a_file_whose_every_row_is_rejected_is_recorded(tmp_path, con, pseudo) -
     assert store.is_empty(con)
     undo_import(con, report.import_id)  # and it can be undone like any other
     assert import_history(con)["undone_at"].null_count() == 0
+
+
+def test_a_past_imports_rejected_rows_are_the_uploads_table_again(con, pseudo) -> None:
+    """Issue 17: the rejected rows of a past import can be downloaded again; they equal,
+    cell for cell, the table offered right after the upload (the sample's 12 rejected rows,
+    per its README)."""
+    report, prepared = run(con, sample("haendelser_2023-2024.xlsx"), pseudo)
+    [past] = import_history(con).to_dicts()
+    again = stored_rejected_table(
+        rejected_rows(con, past["import_id"]), row="Række", reasons="Årsager"
+    )
+    assert again.equals(rejected_table(prepared, row="Række", reasons="Årsager"))
+    assert again.height == report.rejected == past["rejected"]
+
+
+def test_a_past_imports_rejected_rows_keep_headers_named_like_the_tables_own(
+    tmp_path, con, pseudo
+) -> None:
+    header = [*INCIDENT_HEADER, "Row", "Reasons", "Forvaltning"]
+    rows = [header, [*incident_row(1, Forvaltning=None), "r", "why", "x"]]
+    _, prepared = run(con, make_xlsx(tmp_path / "x.xlsx", {"Ark1": rows}), pseudo)
+    [past] = import_history(con).to_dicts()
+    again = stored_rejected_table(rejected_rows(con, past["import_id"]))
+    assert again.equals(rejected_table(prepared))
+    assert again.columns[0] == "Row" and again.columns[-1] == "Reasons"
+    assert {"Row (2)", "Reasons (2)", "Forvaltning (2)"} <= set(again.columns)

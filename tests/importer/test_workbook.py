@@ -126,6 +126,22 @@ def test_bad_samples_that_are_not_workbooks(name: str) -> None:
     assert_one_sentence(caught.value, name)
 
 
+def test_a_cut_off_workbook_is_called_damaged(tmp_path: Path) -> None:
+    """Issue 17: a truncated .xlsx was called "not an Excel workbook"; it is a damaged one."""
+    whole = make_xlsx(tmp_path / "whole.xlsx", {"Ark1": [["Hændelses-ID"], ["H-1"]]}).read_bytes()
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(NotAWorkbookError) as caught:
+        read_workbook(cut)
+    assert caught.value.sentence_in("en").startswith("cut.xlsx is damaged or incomplete;")
+    assert caught.value.sentence_in("da").startswith("cut.xlsx er beskadiget eller ufuldstændig;")
+    not_zip = tmp_path / "notes.xlsx"
+    not_zip.write_bytes(b"plain text, not a workbook")
+    with pytest.raises(NotAWorkbookError) as caught:
+        read_workbook(not_zip)
+    assert "is not an Excel workbook" in caught.value.sentence_in("en")
+
+
 def test_a_folder_is_not_a_workbook(tmp_path: Path) -> None:
     """A folder opens for reading on Linux; reading it then raised IsADirectoryError."""
     folder = tmp_path / "eksport.xlsx"

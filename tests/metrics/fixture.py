@@ -152,9 +152,11 @@ INQUIRIES = [
 ]
 
 
-def incident_frame() -> pl.DataFrame:
+def incident_frame(incidents: list[tuple] | None = None) -> pl.DataFrame:
     rows = []
-    for i, dept, unit, typ, sev, occ, pol, pol_on, warn, warn_on, wa, wa_on, doc in INCIDENTS:
+    for i, dept, unit, typ, sev, occ, pol, pol_on, warn, warn_on, wa, wa_on, doc in (
+        incidents or INCIDENTS
+    ):
         rows.append(
             {
                 "incident_id": i,
@@ -244,10 +246,49 @@ def inquiry_frame() -> pl.DataFrame:
     )
 
 
-def fixture_store() -> duckdb.DuckDBPyConnection:
-    """An in-memory store holding the records above."""
-    con = store.connect(":memory:")
-    for kind, frame in (("incidents", incident_frame()), ("inquiries", inquiry_frame())):
+def fixture_store(
+    path: str = ":memory:", extra: list[tuple] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A store holding the records above (and the ``extra`` incidents, as :data:`EXTRA`): in
+    memory, or in the file ``path``."""
+    con = store.connect(path)
+    incidents = incident_frame(INCIDENTS + (extra or []))
+    for kind, frame in (("incidents", incidents), ("inquiries", inquiry_frame())):
         meta = ImportMeta(kind, f"{kind}.xlsx", "Ark1", 1, kind, frame.height, 0, 0, {})  # type: ignore[arg-type]
         write_import(con, with_row_hash(con, kind, frame), meta)  # type: ignore[arg-type]
     return con
+
+
+def _police_only(i: str, dept: str, unit: str, typ: str, sev: str, police: bool) -> tuple:
+    return (i, dept, unit, typ, sev, d(2, 20), police, d(2, 20) if police else None,
+            False, None, False, None, True)  # fmt: skip
+
+
+# Incidents for the stratified tests, which need groups with both outcomes in two strata:
+# only the police report varies (no warning, no work accident, documented, 2024-02-20).
+# Police reports (yes, no) with INCIDENTS: A1 digital/low (1, 2), violence/high (1, 1);
+# A2 violence/high (1, 1), digital/low (1, 0); B1 digital/low (1, 1), violence/high (1, 1),
+# threats/medium (1, 0), violence/unknown (0, 1).
+EXTRA = [
+    _police_only("9", "A", "A1", "digital_harassment", "low", False),
+    _police_only("10", "A", "A1", "violence", "high", False),
+    _police_only("11", "A", "A2", "violence", "high", False),
+    _police_only("12", "A", "A2", "digital_harassment", "low", True),
+    _police_only("13", "B", "B1", "digital_harassment", "low", True),
+    _police_only("14", "B", "B1", "violence", "high", False),
+    _police_only("15", "B", "B1", "violence", "high", True),
+]
+
+
+def police_tables(
+    incidents: list[tuple],
+) -> dict[str, dict[tuple[str, str | None], tuple[int, int]]]:
+    """Police reports (yes, no) per unit and harassment type × severity stratum, counted in
+    Python from rows like :data:`INCIDENTS` (incidents with an unknown report left out)."""
+    tables: dict[str, dict[tuple[str, str | None], tuple[int, int]]] = {}
+    for _, _, unit, typ, sev, _, police, *_ in incidents:
+        if police is None:
+            continue
+        yes, no = tables.setdefault(unit, {}).get((typ, sev), (0, 0))
+        tables[unit][(typ, sev)] = (yes + int(police), no + int(not police))
+    return tables

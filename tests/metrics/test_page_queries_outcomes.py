@@ -404,7 +404,7 @@ def test_outcome_table(report) -> None:
         extra_counts=["police_without_prior_warning"],
     )
     assert da.columns[:4] == [
-        "Afdeling",
+        "Enhed",
         "Hændelser",
         "Politianmeldelser",
         "Politianmeldt uden forudgående advarsel",

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from dashboard import queries
-from dashboard.formatting import format_ratio
+from dashboard.formatting import format_number, format_ratio
 from dashboard.metrics import outcomes, views
 from dashboard.metrics.filters import ALL, Filters, Scope, query_params
 from dashboard.metrics.findings import format_p
@@ -186,19 +186,26 @@ def test_inquiry_totals(report) -> None:
 
 def test_inquiry_group_table_suppresses_small_counts(con, report) -> None:
     table = views.inquiry_group_table(report.inquiries, "unit", "da")
-    assert table.columns[0] == "Afdeling"
+    assert table.columns[0] == "Enhed"
     a1 = table.row(0, named=True)
-    assert a1["Afdeling"] == "A1"
+    assert a1["Enhed"] == "A1"
     assert a1["Henvendelser"] == "3" and a1["Åbne henvendelser over fristen"] == "0"
     assert a1["Andel inden for fristen"] == "50,0\u00a0%"  # Q1 of Q1, Q2 (Q3 in time)
     assert a1["Andel af de besvarede, besvaret inden for fristen"] == "50,0\u00a0%"
     # A1: the median of answered ones is 14, the Kaplan–Meier median 19 (Q3 open, censored)
     assert a1["Svartid i dage (median)"] == "14,0"
     assert a1["Svartid i dage (median inkl. åbne, Kaplan–Meier)"] == "19,0"
+    # its 95 % interval (Brookmeyer–Crowley, log-log; worked out in tests/metrics/test_report.py)
+    assert a1["Kaplan–Meier-median, 95\u00a0%-interval (dage)"] == "9,0–ikke nået"
     en = views.inquiry_group_table(report.inquiries, "unit", "en")
     # B1: Q4 answered in time, Q5 open past its deadline (late)
     assert en.row(1, named=True)["Share within the deadline"] == "50.0%"
     assert en.row(1, named=True)["Share of the answered answered within the deadline"] == "100.0%"
+    # B1 sits on 1/2 from day 2 to the open inquiry's day 30: survfit's midpoint 16, (2, NA)
+    assert (
+        en.row(1, named=True)["Response time in days (median incl. open, Kaplan–Meier)"] == "16.0"
+    )
+    assert en.row(1, named=True)["Kaplan–Meier median, 95% interval (days)"] == "2.0–not reached"
     big = report.inquiries.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("small_counts"))
     assert views.with_chart_n(big, "answered")["n"].to_list() == [2, 1]
     # suppressed, as every page gets it: every count of the fixture is small, so the table
@@ -244,11 +251,33 @@ def test_chi2_table(report) -> None:
     assert values["p-value"] not in ("", "–")
 
 
+def test_chi2_table_with_the_generalised_cmh_beside_it(report) -> None:
+    result = report.tests_with_cmh("police_report_rate")
+    adjusted = result["generalised_cmh"]
+    for lang, crude, adjusted_header in (
+        ("en", "Crude (chi-square)", "Adjusted for type and severity (generalised CMH)"),
+        ("da", "Ujusteret (chi-i-anden)", "Justeret for type og alvorlighed (generaliseret CMH)"),
+    ):
+        table = views.chi2_table(result, lang)  # type: ignore[arg-type]
+        assert table.columns[1:] == [crude, adjusted_header]
+        measures = table[table.columns[0]].to_list()
+        column = dict(zip(measures, table[adjusted_header].to_list(), strict=True))
+        assert column[measures[1]] == format_number(adjusted["statistic"], lang, 2)  # type: ignore[arg-type]
+        assert column[measures[2]] == str(adjusted["dof"])
+        assert column[measures[3]] == format_p(adjusted["p_value"], lang)  # type: ignore[arg-type]
+        alone = views.chi2_table(report.equal_treatment["police_report_rate"], lang)  # type: ignore[arg-type]
+        assert table[crude].to_list()[:4] == alone.to_series(1).to_list()[:4]
+    # police reports of the fixture, by hand (strata with two or more incidents):
+    # digital/low A1 (1, 1), B1 (0, 1); violence/high A1 (1, 0), A2 (1, 0)
+    assert adjusted["strata"] == 2 and adjusted["dof"] == 1
+
+
 def test_cmh_table_sorted_by_adjusted_p(report) -> None:
     result = report.tests_with_cmh("police_report_rate")
     table = views.cmh_table(result, "unit", "en")
     assert table.columns == [
         "Unit", "Department", "Odds ratio (pooled)", "95% interval", "p-value", "Adjusted p-value",
+        "p-value, same odds ratio in all strata (Breslow–Day)",
     ]  # fmt: skip
     assert table.height == 3
     by_adjusted = sorted(
@@ -261,6 +290,8 @@ def test_cmh_table_sorted_by_adjusted_p(report) -> None:
     first = by_adjusted[0]
     assert table.row(0)[2] == format_ratio(first["pooled_odds_ratio"], "en")
     assert table.row(0)[5] == format_p(first["p_adjusted"], "en")
+    # no unit of the fixture has both outcomes in two strata: no Breslow–Day test ("–")
+    assert table["p-value, same odds ratio in all strata (Breslow–Day)"].to_list() == ["–"] * 3
     by_department = views.cmh_table(result, "department", "da")
     assert by_department.columns[:2] == ["Forvaltning", "Odds ratio (samlet)"]
 

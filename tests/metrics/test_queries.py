@@ -138,8 +138,9 @@ def test_inquiry_metrics_from_the_durations(con) -> None:
     assert (a1["answered_within_deadline"], b1["answered_within_deadline"]) == (1, 1)
     # Kaplan–Meier: A1 events at 9 (3 at risk: S = 2/3) and 19 (1 at risk: S = 0) -> 19
     assert a1["km_median_response_days"] == 19
-    # B1: event at 2 (2 at risk: S = 1/2 <= 0.5) -> 2
-    assert b1["km_median_response_days"] == 2
+    # B1: event at 2 (2 at risk: S = 1/2), flat at 1/2 to the open one's 30 days: survfit's
+    # midpoint rule (survival's R/quantile.survfit.R) -> (2 + 30)/2 = 16
+    assert b1["km_median_response_days"] == 16
 
 
 def test_monthly_and_extract_date(con) -> None:

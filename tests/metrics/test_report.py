@@ -66,7 +66,18 @@ def test_inquiry_metrics_and_kaplan_meier(report) -> None:
     # S(9) = 2/3, S(19) = 0 -> KM median 19, while the median of answered ones is 14
     assert a1["median_response_days"] == 14
     assert a1["km_median_response_days"] == 19
-    assert b1["km_median_response_days"] == 2
+    # B1: answered after 2 days, one open for 30: S = 1/2 from day 2 to the end of follow-up,
+    # so survfit's rule gives the midpoint (2 + 30)/2 = 16 (survival's R/quantile.survfit.R:
+    # "a flat at the end of the curve", (x + xmax)/2), where the first crossing gave 2
+    assert b1["km_median_response_days"] == 16
+    # Brookmeyer–Crowley, log-log band S^exp(±z·se/|log S|), Greenwood se, by hand:
+    # A1 at 9: se² = 1/(3·2), u = 1.96·0.408/0.405 = 1.97, band (0.054, 0.945); at 19 S = 0
+    # (no band) -> lower limit 9, upper never reaches 1/2 (R: NA)
+    assert a1["km_median_response_days_ci_low"] == 9
+    assert a1["km_median_response_days_ci_high"] is None
+    # B1 at 2: se² = 1/(2·1), u = 2.00, band (0.006, 0.911) -> (2, NA)
+    assert b1["km_median_response_days_ci_low"] == 2
+    assert b1["km_median_response_days_ci_high"] is None
 
 
 def test_small_counts_are_marked() -> None:
@@ -109,7 +120,7 @@ def test_filters_change_the_report() -> None:
     ("by", "lang", "words"),
     [
         ("department", "da", "mellem forvaltningerne"),
-        ("unit", "da", "mellem afdelingerne"),
+        ("unit", "da", "mellem enhederne"),
         ("department", "en", "between the departments"),
         ("unit", "en", "between the units"),
     ],

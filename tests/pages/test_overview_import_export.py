@@ -102,6 +102,91 @@ def test_response_times_without_inquiries_says_to_import_them(monkeypatch, tmp_p
     assert any("no inquiries in the data yet" in i.value for i in at.info)
 
 
+def test_overview_without_inquiries_says_none_were_loaded(monkeypatch, tmp_path: Path) -> None:
+    """Issue 17: "Åbne henvendelser 0" when no inquiries were ever loaded; say so instead."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.demo import generate_demo
+    from dashboard.i18n import t
+    from dashboard.store.seed import write_demo
+    from tests.pages.conftest import ROOT, TIMEOUT
+
+    db = tmp_path / "incidents-only.duckdb"
+    con = store.connect(db)
+    write_demo(con, "incidents", generate_demo(1, scale=0.1).incidents, seed=1)
+    con.close()
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    monkeypatch.setenv("DASHBOARD_KEY_FILE", str(tmp_path / "secret.key"))
+    for lang, words in (("da", "Ingen indlæst"), ("en", "None loaded")):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+        at.query_params["lang"] = lang
+        at.run()
+        assert not at.exception
+        by_label = {m.label: m.value for m in at.metric}
+        for name in ("open", "open_overdue"):
+            assert by_label[metric_label(name, lang)] == words
+            assert t("edges.no_inquiries_loaded", lang) == words
+
+
+def test_overview_with_inquiries_counts_the_open_ones(app, demo_db: Path) -> None:
+    at = app("overview.py", lang="da")
+    con = store.connect(demo_db)
+    try:
+        h = headline(build_report(con, Filters()))
+    finally:
+        con.close()
+    by_label = {m.label: m.value for m in at.metric}
+    assert h.open and by_label[metric_label("open", "da")] == format_number(h.open, "da")
+
+
+def test_import_history_offers_a_past_imports_rejected_rows(monkeypatch, tmp_path: Path) -> None:
+    """Issue 17: the history says who imported, shows the status among the first columns
+    (it was off-screen at 1280 px), and offers the rejected rows of a past import again."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.i18n import t
+    from dashboard.importer.pipeline import import_file
+    from dashboard.importer.pseudonym import Pseudonymiser
+    from tests.importer.build import INCIDENT_HEADER, incident_row, make_xlsx
+    from tests.pages.conftest import ROOT, TIMEOUT
+
+    db = tmp_path / "store.duckdb"
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    monkeypatch.setenv("DASHBOARD_SECRET_KEY", "k" * 32)
+    rows = [INCIDENT_HEADER, incident_row(1), incident_row(2, Forvaltning=None)]
+    con = store.connect(db)
+    import_file(
+        con,
+        make_xlsx(tmp_path / "udtraek.xlsx", {"Ark1": rows}),
+        pseudonymiser=Pseudonymiser(b"k" * 32),
+    )
+    con.close()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(str(ROOT / "dashboard" / "pages" / "import_data.py"))
+    at.run()
+    assert not at.exception
+    [history] = [d.value for d in at.dataframe]
+    assert history.columns[:7].tolist() == [
+        "#",
+        t("import.history_file", "da"),
+        t("import.history_kind", "da"),
+        t("import.history_when", "da"),
+        t("import.history_status", "da"),
+        t("access.imported_by", "da"),
+        t("access.undone_by", "da"),
+    ]
+    assert history[t("import.rejected", "da")].tolist() == ["1"]
+    picker = at.selectbox(key="rejected_again_pick")
+    assert picker.options == ["#1 · udtraek.xlsx"]
+    [download] = [
+        b
+        for b in at.get("download_button")
+        if b.proto.label == t("edges.download_rejected_again", "da")
+    ]
+    assert download.proto.label
+
+
 def test_export_and_overview_offer_the_report_and_keep_the_answers(app) -> None:
     at = app("export.py", lang="en")
     assert not at.exception

@@ -170,6 +170,29 @@ def test_equal_treatment(app, demo_con) -> None:
     assert metrics(at) != expected_outcome_figures(everyone, "warning", "en")
 
 
+def test_equal_treatment_outcome_link_is_canonical(app, demo_con) -> None:
+    """The outcome goes into the link as its canonical name, not the displayed label, so a
+    link made in Danish opens the same outcome in English (issue 17)."""
+    at = app("equal_treatment.py")
+    at.segmented_control(key="outcome").set_value("warning").run()
+    assert_clean(at)
+    assert at.query_params["outcome"] == "warning"
+    everyone = build_report(demo_con, by="unit", unsuppressed=True)
+    assert metrics(at) == expected_outcome_figures(everyone, "warning", "da")
+    at = set_lang(at, "en")
+    assert at.query_params["outcome"] == "warning"
+    assert metrics(at) == expected_outcome_figures(everyone, "warning", "en")
+
+    # a shared link opened in a new session, in the other language
+    shared = app("equal_treatment.py", outcome="warning", lang="en")
+    assert_clean(shared)
+    assert shared.segmented_control(key="outcome").value == "warning"
+    assert metrics(shared) == expected_outcome_figures(everyone, "warning", "en")
+    # back at the default, the link names no outcome
+    shared.segmented_control(key="outcome").set_value("police_report").run()
+    assert "outcome" not in shared.query_params
+
+
 # --------------------------------------------------------------------------- incidents
 
 
@@ -223,3 +246,15 @@ def test_incident_opened_from_the_url(app, demo_con) -> None:
     at.multiselect(key="dept").set_value([OTHER_DEPT]).run()
     assert_clean(at)
     assert literal_t("incidents.not_found", "da", id=incident_id) in [w.value for w in at.warning]
+
+
+def test_equal_treatment_shows_the_adjusted_p_value_next_to_the_group(app) -> None:
+    """Issue 17: "Justeret p-værdi", which the page says to use, was off-screen at 1280 px."""
+    for lang in ("da", "en"):
+        at = app("equal_treatment.py", lang=lang)
+        assert_clean(at)
+        adjusted = t("equal_treatment.p_adjusted", lang)
+        [cmh] = [d for d in at.dataframe if adjusted in d.value.columns]
+        order = list(cmh.proto.column_order)
+        assert order[:2] == [field_label("unit", lang), adjusted]
+        assert set(order) == set(cmh.value.columns)
