@@ -101,6 +101,7 @@ def report(
     work_accident_days: int,
     suppress_below: int,
     delays: bool,
+    unsuppressed: bool = False,
 ) -> MetricsReport:
     """The metrics report of one view, cached per data version (``db`` and ``version`` key it)."""
     return build_report(
@@ -111,14 +112,21 @@ def report(
         work_accident_days=work_accident_days,
         suppress_below=suppress_below,
         delays=delays,
+        unsuppressed=unsuppressed,
     )
 
 
 def view_report(
-    cur: duckdb.DuckDBPyConnection, filters: Filters, by: GroupBy, *, delays: bool = False
+    cur: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    by: GroupBy,
+    *,
+    delays: bool = False,
+    unsuppressed: bool = False,
 ) -> MetricsReport:
     """The report for the current viewer and settings; ``delays`` adds the days-to-action
-    quantiles, which only some pages show."""
+    quantiles, which only some pages show. ``unsuppressed`` (the Export page's option for
+    a viewer with :attr:`Right.UNSUPPRESSED`, who must log the export) leaves small counts in."""
     s = settings()
     return report(
         cur,
@@ -130,6 +138,7 @@ def view_report(
         s.work_accident_days,
         s.suppress_below,
         delays,
+        unsuppressed,
     )
 
 
