@@ -12,6 +12,9 @@ import duckdb
 import polars as pl
 
 from dashboard import queries
+from dashboard.config import Peers
+from dashboard.metrics import peers as peer_groups
+from dashboard.metrics import registry
 from dashboard.metrics.equal_treatment import (
     CMH_CONTINUITY_CORRECTION,
     GroupFinding,
@@ -29,17 +32,21 @@ from dashboard.metrics.incidents import (
     Outcome,
     OutcomeScreening,
     incident_metrics,
+    totals,
 )
 from dashboard.metrics.inquiries import INQUIRY_TYPE_KEYS, inquiry_metrics
 
 Adjust = Literal["holm", "fdr_bh"]
 
 
-def extract_date(con: duckdb.DuckDBPyConnection, override: date | None = None) -> date | None:
-    """The given date, else the latest date in the data (None for an empty store)."""
+def extract_date(
+    con: duckdb.DuckDBPyConnection, override: date | None = None, scope: Scope = ALL
+) -> date | None:
+    """The given date, else the latest date in the data within ``scope`` (None when there is
+    none)."""
     if override is not None:
         return override
-    value = queries.run(con, "extract_date", {})["extract_date"][0]
+    value = queries.run(con, "extract_date", query_params(Filters(), scope))["extract_date"][0]
     return value if isinstance(value, date) else None
 
 
@@ -66,7 +73,25 @@ class MetricsReport:
     screenings: dict[Outcome, OutcomeScreening] = field(default_factory=dict)
     # the 0.5 continuity correction in each group's CMH test (see CMH_CONTINUITY_CORRECTION)
     cmh_correction: bool = CMH_CONTINUITY_CORRECTION
+    # every count summed over the reference population (the municipality within the
+    # period, type, channel and severity filters): the baselines of the rates and shares
+    reference_totals: dict[str, int] = field(default_factory=dict)
+    # the groups outside a limited scope, unnamed (dashboard.metrics.peers), for funnels and
+    # dot plots only; empty for the whole municipality and with DASHBOARD_PEERS=hidden
+    peers: pl.DataFrame = field(default_factory=pl.DataFrame)
     _cmh: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
+
+    def baseline(self, outcome: Outcome) -> float | None:
+        """The outcome's rate over the reference population (None when none is known)."""
+        spec = registry.BY_NAME[outcome]
+        known = self.reference_totals.get(spec.known, 0)
+        return self.reference_totals[spec.count] / known if known else None
+
+    def share_baseline(self, name: str) -> float | None:
+        """A registry share (``work_accident_compliance_rate`` …) over the reference."""
+        share = next(s for s in registry.SHARES if s.name == name)
+        whole = sum(self.reference_totals.get(c, 0) for c in share.whole)
+        return self.reference_totals[share.part] / whole if whole else None
 
     @property
     def focus_incidents(self) -> pl.DataFrame:
@@ -107,6 +132,7 @@ def build_report(
     adjust: Adjust = "holm",
     delays: bool = True,
     cmh_correction: bool = CMH_CONTINUITY_CORRECTION,
+    peers: Peers = "hidden",
 ) -> MetricsReport:
     """Run the queries of one view and compute every metric and test.
 
@@ -115,35 +141,46 @@ def build_report(
 
     ``delays=False`` leaves out the days-to-action quantiles (their columns are null) for
     pages that do not show them: the quantiles cost as much as all the counts together.
+
+    ``peers="anonymous"`` adds the groups outside a limited ``scope`` as unnamed rows
+    (``MetricsReport.peers``, :mod:`dashboard.metrics.peers`); the pages ask for them as
+    ``DASHBOARD_PEERS`` says, everything else (exports, the report, the CLI) never does.
     """
     if by not in GROUP_BY:
         raise ValueError(f"Group by one of {', '.join(GROUP_BY)}, not {by!r}.")
     filters = filters or Filters()
-    extract = extract_date(con, extract_on)
+    extract = extract_date(con, extract_on, scope)
     # The groups shown: every group in the viewer's scope, the department/unit filter being
-    # the focus; the reference: the whole municipality (no focus, no scope) within the other
-    # filters. Both from the same query, so their counts are those of the same incidents.
+    # the focus; the reference: the whole municipality (no focus, whatever the scope) within
+    # the other filters, its groups outside the scope unnamed (the view still carries the
+    # scope: see in_population in macros.sql). Both from the same query, so their counts are
+    # those of the same incidents.
     # Grouped by department, a unit filter narrows the departments' counts to those units:
     # there the filtered departments are the rows shown (still against the municipality).
     narrowed = by == "department" and bool(filters.units)
     unfocused = replace(filters, departments=(), units=())
 
-    def params_for(view_filters: Filters, view_scope: Scope) -> dict[str, Any]:
+    def params_for(view_filters: Filters, *, reference: bool = False) -> dict[str, Any]:
         return query_params(
             view_filters,
-            view_scope,
+            scope,
             group_by=by,
             work_accident_days=work_accident_days,
             extract_date=extract or date.today(),
+            reference=reference,
         )
 
-    params = params_for(filters, scope)
-    shown_params = params if narrowed else params_for(unfocused, scope)
-    strata = queries.run(con, "incident_outcomes_by_group_stratum", shown_params)
+    params = params_for(filters)
+    shown_params = params if narrowed else params_for(unfocused)
+    strata = peer_groups.keyed(queries.run(con, "incident_outcomes_by_group_stratum", shown_params))
     reference = (
         strata
         if scope.everything and not narrowed
-        else queries.run(con, "incident_outcomes_by_group_stratum", params_for(unfocused, ALL))
+        else peer_groups.keyed(
+            queries.run(
+                con, "incident_outcomes_by_group_stratum", params_for(unfocused, reference=True)
+            )
+        )
     )
     delay_rows = (
         queries.run(con, "incident_delays_by_group", shown_params)
@@ -160,6 +197,15 @@ def build_report(
         else (filters.departments, filters.units),
         suppress_below=suppress_below,
     )
+    peer_rows = pl.DataFrame()
+    if peers == "anonymous" and not scope.everything:
+        everyone, _ = incident_metrics(
+            reference,
+            pl.DataFrame(schema=DELAY_SCHEMA),
+            reference=reference,
+            suppress_below=suppress_below,
+        )
+        peer_rows = peer_groups.peer_rows(everyone)
     durations = queries.run(con, "inquiry_durations_by_group", params)
     inquiries = inquiry_metrics(durations, suppress_below=suppress_below)
     inquiries_by_type = inquiry_metrics(
@@ -184,6 +230,8 @@ def build_report(
         adjust=adjust,
         screenings=screenings,
         cmh_correction=cmh_correction,
+        reference_totals=totals(reference),
+        peers=peer_rows,
     )
 
 

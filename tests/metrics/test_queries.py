@@ -150,7 +150,9 @@ def test_monthly_and_extract_date(con) -> None:
         (date(2024, 2, 1), 2, 1),
         (date(2024, 3, 1), 3, 1),
     ]
-    assert queries.run(con, "extract_date", {})["extract_date"][0] == EXTRACT
+    assert (
+        queries.run(con, "extract_date", query_params(Filters(), ALL))["extract_date"][0] == EXTRACT
+    )
 
 
 def test_filters_narrow_the_rows(con) -> None:
