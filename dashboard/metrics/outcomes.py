@@ -148,7 +148,7 @@ def rate_points(
         lang=lang,
         suppress_below=suppress_below,
     )
-    return pl.concat([own, unnamed.cast(own.schema)])
+    return pl.concat([own, unnamed.select(own.columns).cast(own.schema)])
 
 
 def delay_points(incidents: pl.DataFrame, outcome: Outcome, by: GroupBy) -> pl.DataFrame:
@@ -229,7 +229,7 @@ def share_points(
         lang=lang,
         suppress_below=suppress_below,
     )
-    return pl.concat([own, unnamed.cast(own.schema)])
+    return pl.concat([own, unnamed.select(own.columns).cast(own.schema)])
 
 
 def prior_warning_shares(

@@ -252,7 +252,7 @@ def oe_points(
     if peers is None or peers.is_empty():
         return own
     unnamed = peer_groups.oe_points(peers, outcome, by, lang, suppress_below=suppress_below)
-    return pl.concat([own, unnamed.cast(own.schema)])
+    return pl.concat([own, unnamed.select(own.columns).cast(own.schema)])
 
 
 def oe_curve(
