@@ -172,40 +172,55 @@ def build_report(
 
     params = params_for(filters)
     shown_params = params if narrowed else params_for(unfocused)
-    strata = peer_groups.keyed(queries.run(con, "incident_outcomes_by_group_stratum", shown_params))
-    reference = (
-        strata
-        if scope.everything and not narrowed
-        else peer_groups.keyed(
-            queries.run(
-                con, "incident_outcomes_by_group_stratum", params_for(unfocused, reference=True)
-            )
+    with_peers = peers == "anonymous" and not scope.everything
+    # The reference's named groups are the groups shown, with the same counts, unless a unit
+    # filter narrows the departments or a unit grant splits a department: then the metrics of
+    # everyone are computed once and the groups shown are the named rows of them.
+    from_everyone = with_peers and not narrowed and (by == "unit" or not scope.units)
+
+    def outcome_rows(view_params: dict[str, Any]) -> pl.DataFrame:
+        return peer_groups.keyed(
+            queries.run(con, "incident_outcomes_by_group_stratum", view_params)
         )
-    )
+
+    if scope.everything and not narrowed:
+        strata = reference = outcome_rows(shown_params)
+    elif from_everyone:
+        reference = outcome_rows(params_for(unfocused, reference=True))
+        strata = reference.filter(~peer_groups.is_peer())
+    else:
+        strata = outcome_rows(shown_params)
+        reference = outcome_rows(params_for(unfocused, reference=True))
     delay_rows = (
         queries.run(con, "incident_delays_by_group", shown_params)
         if delays
         else pl.DataFrame(schema=DELAY_SCHEMA)
     )
-    incidents, screenings = incident_metrics(
-        strata,
-        delay_rows,
-        reference=reference,
-        # narrowed: every department shown is the focus (each holds the filtered units)
-        focus=(tuple(strata["department"].unique().drop_nulls()), ())
+    # narrowed: every department shown is the focus (each holds the filtered units)
+    focus = (
+        (tuple(strata["department"].unique().drop_nulls()), ())
         if narrowed
-        else (filters.departments, filters.units),
-        suppress_below=suppress_below,
+        else (filters.departments, filters.units)
     )
     peer_rows = pl.DataFrame()
-    if peers == "anonymous" and not scope.everything:
-        everyone, _ = incident_metrics(
-            reference,
-            pl.DataFrame(schema=DELAY_SCHEMA),
-            reference=reference,
-            suppress_below=suppress_below,
+    if from_everyone:
+        everyone, screenings = incident_metrics(
+            reference, delay_rows, reference=reference, focus=focus, suppress_below=suppress_below
         )
+        incidents = everyone.filter(~peer_groups.is_peer())
         peer_rows = peer_groups.peer_rows(everyone)
+    else:
+        incidents, screenings = incident_metrics(
+            strata, delay_rows, reference=reference, focus=focus, suppress_below=suppress_below
+        )
+        if with_peers:
+            everyone, _ = incident_metrics(
+                reference,
+                pl.DataFrame(schema=DELAY_SCHEMA),
+                reference=reference,
+                suppress_below=suppress_below,
+            )
+            peer_rows = peer_groups.peer_rows(everyone)
     durations = queries.run(con, "inquiry_durations_by_group", params)
     inquiries = inquiry_metrics(durations, suppress_below=suppress_below)
     inquiries_by_type = inquiry_metrics(
