@@ -32,6 +32,12 @@ def add_metrics_parser(sub: Any, add_db: Callable[[argparse.ArgumentParser], Non
     p.add_argument(
         "--lang", choices=["en", "da"], default="en", help="language of the plain-language summary"
     )
+    p.add_argument(
+        "--unsuppressed",
+        action="store_true",
+        help="show counts of 1 to DASHBOARD_SUPPRESS_BELOW - 1 and what is computed from "
+        "them (for analysts; written to the audit log)",
+    )
 
 
 def add_view_arguments(p: argparse.ArgumentParser) -> None:
@@ -133,7 +139,6 @@ def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
     from dashboard.metrics.export_tables import BREAKDOWNS
     from dashboard.metrics.filters import ALL, query_params
     from dashboard.metrics.findings import summary
-    from dashboard.metrics.incidents import small_counts
     from dashboard.metrics.report import build_report, rows_json
 
     chosen = view_from_args(args, err)
@@ -141,18 +146,6 @@ def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
         return EXIT_USAGE
     filters, extract_on = chosen
     with store.open_for_writing(settings.db_path) as con:
-        breakdowns = {
-            name: queries.run(
-                con,
-                name,
-                query_params(
-                    filters, ALL, group_by=args.by, work_accident_days=settings.work_accident_days
-                ),
-            ).with_columns(
-                small_counts=small_counts([BREAKDOWNS[name][1]], settings.suppress_below)
-            )
-            for name in BREAKDOWNS
-        }
         report = build_report(
             con,
             filters,
@@ -161,7 +154,40 @@ def run_metrics(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
             work_accident_days=settings.work_accident_days,
             suppress_below=settings.suppress_below,
             adjust=args.adjust,
+            unsuppressed=args.unsuppressed,
             cmh_correction=args.cmh_correction,
+        )
+        breakdowns = {
+            name: report.shown_breakdown(
+                queries.run(
+                    con,
+                    name,
+                    query_params(
+                        filters,
+                        ALL,
+                        group_by=args.by,
+                        work_accident_days=settings.work_accident_days,
+                    ),
+                ),
+                BREAKDOWNS[name][1],
+            )
+            for name in BREAKDOWNS
+        }
+    if args.unsuppressed:
+        from dashboard import access
+        from dashboard.access_cli import cli_actor
+
+        access.log(
+            settings.db_path,
+            access.AuditEntry(
+                user=cli_actor(),
+                role="cli",
+                scope="all",
+                action="export",
+                page="metrics",
+                details={"unsuppressed": True, "format": args.format, "by": args.by},
+                rows=report.incidents.height,
+            ),
         )
     lines = summary(report, args.lang)
     if args.format == "json":
@@ -215,8 +241,19 @@ def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:5.1f}%"
 
 
+def _n(row: dict[str, Any], column: str, threshold: int) -> str:
+    """A count of a row for the table: "<5" when small, "hidden" when hidden so that a small
+    one cannot be worked out (the metrics layer has set both to null)."""
+    if column in (row.get("small_counts") or ()):
+        return f"<{threshold}"
+    if column in (row.get("suppressed_counts") or ()):
+        return "hidden"
+    value = row[column]
+    return "–" if value is None else str(value)
+
+
 def _print_table(report: Any, lines: list[str], out: TextIO) -> None:
-    inc = report.incidents
+    inc, t = report.incidents, report.suppress_below
     extract = report.extract_date.isoformat() if report.extract_date else "– (no incidents)"
     print(f"Extract date: {extract}    grouped by {report.by}", file=out)
     # Each O/E is followed by two places for its ▲/▼ marks, so the columns stay in line.
@@ -228,7 +265,7 @@ def _print_table(report: Any, lines: list[str], out: TextIO) -> None:
         name = row["unit"] or row["department"]
         if row["unit"]:
             name = f"{row['unit']} ({row['department'][:18]})"
-        cells = [f"{name[:48]:<48}", f"{row['incidents']:>6}"]
+        cells = [f"{name[:48]:<48}", f"{_n(row, 'incidents', t):>6}"]
         for outcome in OUTCOME_NAMES:
             oe = row[f"{outcome}_oe"]
             flag = {"higher": "▲", "lower": "▼", "too_few": "·"}.get(row[f"{outcome}_verdict"], "")
@@ -245,12 +282,12 @@ def _print_table(report: Any, lines: list[str], out: TextIO) -> None:
     for row in inc.iter_rows(named=True):
         name = row["unit"] or row["department"]
         print(
-            f"{name[:48]:<48} {row['police_with_prior_warning']:>5} "
-            f"{row['police_without_prior_warning']:>5} {row['police_prior_warning_unknown']:>5} "
-            f"{row['work_accident_required']:>5} {row['work_accident_missing']:>7} "
+            f"{name[:48]:<48} {_n(row, 'police_with_prior_warning', t):>5} "
+            f"{_n(row, 'police_without_prior_warning', t):>5} {_n(row, 'police_prior_warning_unknown', t):>5} "
+            f"{_n(row, 'work_accident_required', t):>5} {_n(row, 'work_accident_missing', t):>7} "
             f"{_pct(row['work_accident_compliance_rate']):>7} "
             f"{_pct(row['work_accidents_within_deadline_share']):>7} "
-            f"{row['work_accidents_late']:>5}",
+            f"{_n(row, 'work_accidents_late', t):>5}",
             file=out,
         )
     print(file=out)
@@ -268,7 +305,7 @@ def _print_table(report: Any, lines: list[str], out: TextIO) -> None:
         low, high = row["km_median_response_days_ci_low"], row["km_median_response_days_ci_high"]
         km_ci = "–" if low is None else f"{low:g}–{'NA' if high is None else f'{high:g}'}"
         print(
-            f"{name[:48]:<48} {row['inquiries']:>5} {row['open']:>5} {row['open_overdue']:>7} "
+            f"{name[:48]:<48} {_n(row, 'inquiries', t):>5} {_n(row, 'open', t):>5} {_n(row, 'open_overdue', t):>7} "
             f"{'–' if med is None else f'{med:.0f}':>6} {'–' if p90 is None else f'{p90:.0f}':>5} "
             f"{'–' if km is None else f'{km:g}':>7} {km_ci:>11} {_pct(row['share_within_deadline']):>7}",
             file=out,

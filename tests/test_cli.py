@@ -8,6 +8,7 @@ import os
 import zipfile
 from pathlib import Path
 
+import polars as pl
 import pytest
 from openpyxl import load_workbook
 
@@ -132,7 +133,11 @@ def test_imports_and_undo(env: Path) -> None:
 
 def test_metrics_json_table_and_csv(env: Path) -> None:
     assert run("demo", "--db", str(env), "--scale", "0.2")[0] == 0
-    code, out, _ = run("metrics", "--db", str(env), "--by", "unit", "--format", "json")
+    # the identities between counts hold in the analyst's unsuppressed output (the
+    # suppressed one is tested in test_metrics_json_gives_no_small_count_back)
+    code, out, _ = run(
+        "metrics", "--db", str(env), "--by", "unit", "--format", "json", "--unsuppressed"
+    )
     assert code == 0
     payload = json.loads(out)
     assert set(payload) == {
@@ -183,7 +188,7 @@ def test_metrics_json_table_and_csv(env: Path) -> None:
     assert {r["inquiry_type"] for r in payload["inquiries_by_type"]} >= {"ombudsman"}
     code, out, _ = run(
         "metrics", "--db", str(env), "--by", "department", "--inquiry-type", "Borgerrådgiveren",
-        "--format", "json",
+        "--format", "json", "--unsuppressed",
     )  # fmt: skip
     assert code == 0
     only = json.loads(out)
@@ -211,6 +216,46 @@ def test_metrics_json_table_and_csv(env: Path) -> None:
     assert code == 0 and out.splitlines()[0].startswith("department,")
     code, _, err = run("metrics", "--db", str(env), "--by", "unit", "--type", "Spam")
     assert code == 2 and "Spam" in err
+
+
+def _frame(rows: list[dict]) -> pl.DataFrame:
+    """CLI JSON rows as a metrics frame: ``x_ci: [low, high]`` back to two columns."""
+    flat = []
+    for row in rows:
+        item = {}
+        for key, value in row.items():
+            if key.endswith("_ci") and isinstance(value, list):
+                item[f"{key}_low"], item[f"{key}_high"] = value
+            elif not isinstance(value, list):
+                item[key] = value
+        flat.append(item)
+    return pl.DataFrame(flat, infer_schema_length=None)
+
+
+def test_metrics_json_gives_no_small_count_back(env: Path) -> None:
+    from dashboard import access
+    from tests.metrics.recovery import incident_recoveries, inquiry_recoveries
+
+    assert run("demo", "--db", str(env), "--scale", "0.2")[0] == 0
+    metrics = ("metrics", "--db", str(env), "--by", "unit", "--format", "json")
+    shown = json.loads(run(*metrics)[1])
+    assert not access.audit_rows(env, action="export")  # the default is not logged
+    truth = json.loads(run(*metrics, "--unsuppressed")[1])
+    [logged] = access.audit_rows(env, action="export")
+    assert json.loads(logged["details"])["unsuppressed"] is True
+    for name, check in (("incidents", incident_recoveries), ("inquiries", inquiry_recoveries)):
+        real = _frame(truth[name])
+        totals = {c: int(real[c].sum()) for c in real.columns if real[c].dtype == pl.Int64}
+        # the checker finds small counts in the analyst's output, none in the default one
+        assert check(real, real, totals, 5)
+        assert check(_frame(shown[name]), real, totals, 5) == []
+    # who documented: a small count is hidden, and a group's line never has one hidden cell
+    for row in shown["documented_by"]:
+        assert row["documented"] is None or row["documented"] >= 5
+    # the groups the tests name with figures are groups whose figures are shown
+    small = {r["unit"] for r in truth["incidents"] if 0 < r["police_reports"] < 5}
+    named = {g["unit"] for g in shown["equal_treatment"]["police_report_rate"]["verdicts"]}
+    assert not small & named
 
 
 def test_demo_if_empty_leaves_real_data_alone(env: Path) -> None:

@@ -95,10 +95,12 @@ def test_dates_are_real_dates(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- formatted exports
 
 
-def _fixture_sheets(lang: str) -> list[Sheet]:
+def _fixture_sheets(lang: str, *, unsuppressed: bool = True) -> list[Sheet]:
+    """The fixture's sheets; unsuppressed by default, as every count of the fixture is small
+    and the tests here are about the formats of the figures."""
     from tests.metrics.fixture import fixture_store
 
-    report = build_report(fixture_store(), by="unit")
+    report = build_report(fixture_store(), by="unit", unsuppressed=unsuppressed)
     return workbook_sheets(report, lang, threshold=5, generated=datetime(2024, 3, 12, 9, 30))  # type: ignore[arg-type]
 
 
@@ -130,9 +132,10 @@ def test_workbook_keeps_exact_values_behind_readable_formats(tmp_path: Path) -> 
     # Unit A1: incidents 1-3, police reports on 1 and 3 (fixture table): 2/3, kept exact.
     assert a1.value == pytest.approx(2 / 3, abs=1e-15)
     assert a1.number_format == "0.0%"
-    # Its count of 2 is suppressed, as on the pages.
+    # Its count of 2 is exported as a number in the unsuppressed workbook (suppressed, it
+    # is "<5": test_export_tables_csv_from_a_report_is_readable_in_danish).
     count = _header_column(incidents, "Politianmeldelser")
-    assert incidents.cell(row=units.index("A1") + 2, column=count).value == "<5"
+    assert incidents.cell(row=units.index("A1") + 2, column=count).value == 2
 
     tests = wb["Test for ligebehandling"]
     p = _header_column(tests, "p-værdi")
@@ -232,7 +235,14 @@ def test_export_tables_csv_from_a_report_is_readable_in_danish() -> None:
     header = rows[0]
     a1 = next(r for r in rows if r[1] == "A1")
     assert a1[header.index("Andel politianmeldt")] == "66,7%"  # 2/3 by hand
+    assert a1[header.index("Politianmeldelser")] == "2"
+    # suppressed, as exported by default: the count is "<5" and its rate is not given
+    sheets = _fixture_sheets("da", unsuppressed=False)
+    incidents = next(s for s in sheets if s.name == "Hændelser pr. gruppe")
+    rows = _open_like_danish_excel(csv_bytes(incidents, "da"))
+    a1 = next(r for r in rows if r[1] == "A1")
     assert a1[header.index("Politianmeldelser")] == "<5"
+    assert a1[header.index("Andel politianmeldt")] == ""
     assert all(len(cell) < 30 for row in rows[1:] for cell in row[2:])  # no float noise
 
 

@@ -1,6 +1,8 @@
 """``metrics --format json`` on the fixture store: the stratified tests and the Kaplan–Meier
 interval in the JSON equal dashboard.stats on tables counted by hand from the rows
-(tests/metrics/fixture.py)."""
+(tests/metrics/fixture.py). Every group of the fixture has 1–4 police reports and 1–4
+inquiries, so the figures are read with ``--unsuppressed`` (an analyst's, logged), and the
+default output is checked to hide them."""
 
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ def metrics_json(db: Path, *argv: str) -> dict:
 
 
 def test_json_has_breslow_day_generalised_cmh_and_the_correction(db: Path) -> None:
-    payload = metrics_json(db)
+    payload = metrics_json(db, "--unsuppressed")
     assert payload["filters"]["cmh_correction"] is False
     police = payload["equal_treatment"]["police_report_rate"]
     assert police["cmh_correction"] is False
@@ -52,7 +54,7 @@ def test_json_has_breslow_day_generalised_cmh_and_the_correction(db: Path) -> No
     for result in payload["equal_treatment"].values():
         assert {"cmh", "cmh_correction", "generalised_cmh"} <= set(result)
 
-    corrected = metrics_json(db, "--cmh-correction")
+    corrected = metrics_json(db, "--cmh-correction", "--unsuppressed")
     assert corrected["filters"]["cmh_correction"] is True
     police = corrected["equal_treatment"]["police_report_rate"]
     assert police["cmh_correction"] is True
@@ -62,7 +64,7 @@ def test_json_has_breslow_day_generalised_cmh_and_the_correction(db: Path) -> No
 
 
 def test_json_has_the_kaplan_meier_median_with_its_interval(db: Path) -> None:
-    inquiries = {r["unit"]: r for r in metrics_json(db)["inquiries"]}
+    inquiries = {r["unit"]: r for r in metrics_json(db, "--unsuppressed")["inquiries"]}
     # A1: answered after 9 and 19 days, open for 10; B1: answered after 2, open for 30
     # (tests/metrics/fixture.py); the stats function on those rows as a frequency table
     for unit, days, answered in (("A1", [9, 19, 10], [1, 1, 0]), ("B1", [2, 30], [1, 0])):
@@ -79,10 +81,40 @@ def test_json_has_the_kaplan_meier_median_with_its_interval(db: Path) -> None:
 
 def test_table_shows_the_kaplan_meier_interval(db: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
-    assert main(["metrics", "--db", str(db), "--by", "unit"], stdout=out, stderr=err) == 0
+    argv = ["metrics", "--db", str(db), "--by", "unit", "--unsuppressed"]
+    assert main(argv, stdout=out, stderr=err) == 0
     lines = out.getvalue().splitlines()
     header = next(i for i, line in enumerate(lines) if "KM 95% CI" in line)
     rows = {line.split()[0]: line.split() for line in lines[header + 1 : header + 3]}
     # group, inquiries, open, overdue, median, p90, KM median, KM interval, in time
     assert rows["A1"][6:8] == ["19", "9–NA"]
     assert rows["B1"][6:8] == ["16", "2–NA"]  # survfit's midpoint (2 + 30)/2
+
+
+def test_by_default_the_small_groups_figures_are_hidden(db: Path) -> None:
+    # police reports per unit (tests/metrics/fixture.py): A1 2, A2 2, B1 3; inquiries: A1 3,
+    # B1 2 — all from 1 to 4, so none of their tests or medians may be shown
+    payload = metrics_json(db)
+    for row in payload["equal_treatment"]["police_report_rate"]["cmh"]:
+        assert row["statistic"] is None and row["breslow_day_p_value"] is None, row
+        assert row["pooled_odds_ratio"] is None
+    for row in payload["inquiries"]:
+        assert row["inquiries"] is None and row["km_median_response_days"] is None, row
+        assert row["km_median_response_days_ci"] == [None, None]
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["metrics", "--db", str(db), "--by", "unit"], stdout=out, stderr=err) == 0
+    lines = out.getvalue().splitlines()
+    header = next(i for i, line in enumerate(lines) if "KM 95% CI" in line)
+    rows = {line.split()[0]: line.split() for line in lines[header + 1 : header + 3]}
+    assert rows["A1"][6:8] == rows["B1"][6:8] == ["–", "–"]
+
+
+def test_unsuppressed_output_is_written_to_the_audit_log(db: Path) -> None:
+    from dashboard import access
+
+    metrics_json(db)
+    assert access.audit_rows(db) == []
+    metrics_json(db, "--unsuppressed")
+    (entry,) = access.audit_rows(db)
+    assert entry["action"] == "export" and entry["page"] == "metrics"
+    assert json.loads(entry["details"])["unsuppressed"] is True

@@ -112,9 +112,10 @@ def audit(
 
 
 def audited(
-    action: access.Action, page: str, make: Callable[[], Any], rows: int
+    action: access.Action, page: str, make: Callable[[], Any], rows: int, **details: Any
 ) -> Callable[[], Any]:
-    """``make`` for a download button's data, logging ``action`` when the file is made.
+    """``make`` for a download button's data, logging ``action`` (with ``details``) when
+    the file is made.
 
     Streamlit calls it when the button is clicked, outside the script run, so everything
     the log needs from the session is taken now."""
@@ -127,6 +128,7 @@ def audited(
         action=action,
         page=page,
         link=_link(page),
+        details=details,
         rows=rows,
     )
     db = settings().db_path

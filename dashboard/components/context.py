@@ -102,6 +102,7 @@ def report(
     suppress_below: int,
     delays: bool,
     peers: Peers,
+    unsuppressed: bool = False,
 ) -> MetricsReport:
     """The metrics report of one view, cached per data version (``db`` and ``version`` key
     it), the scope and the peers setting."""
@@ -114,14 +115,21 @@ def report(
         suppress_below=suppress_below,
         delays=delays,
         peers=peers,
+        unsuppressed=unsuppressed,
     )
 
 
 def view_report(
-    cur: duckdb.DuckDBPyConnection, filters: Filters, by: GroupBy, *, delays: bool = False
+    cur: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    by: GroupBy,
+    *,
+    delays: bool = False,
+    unsuppressed: bool = False,
 ) -> MetricsReport:
     """The report for the current viewer and settings; ``delays`` adds the days-to-action
-    quantiles, which only some pages show."""
+    quantiles, which only some pages show. ``unsuppressed`` (the Export page's option for
+    a viewer with :attr:`Right.UNSUPPRESSED`, who must log the export) leaves small counts in."""
     s = settings()
     return report(
         cur,
@@ -134,6 +142,7 @@ def view_report(
         s.suppress_below,
         delays,
         s.peers,
+        unsuppressed,
     )
 
 

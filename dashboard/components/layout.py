@@ -157,7 +157,10 @@ def data_as_of(extract: date | None, lang: Lang) -> None:
 
 
 def count_text(value: int | None, lang: Lang) -> str:
-    """A count for display, with 1–4 (below the threshold) shown as "<5"."""
+    """A count for display, with 1–4 (below the threshold) shown as "<5", and None (a total
+    the metrics layer hides so that a hidden cell cannot be worked out) as "skjult"."""
+    if value is None:
+        return t("disclosure.hidden", lang)
     threshold = settings().suppress_below
     small = value is not None and 0 < value < threshold
     return format_count(value, lang, small=small, threshold=threshold)

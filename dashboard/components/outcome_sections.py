@@ -147,17 +147,21 @@ def category_shares_section(
     category: str,
     count: str,
     texts: str,
+    report: MetricsReport,
 ) -> None:
     """Shares of the categories of ``category`` among ``count`` per group, as stacked bars,
     from ``query`` (one row per group × category); ``texts`` is the prefix of the section's
-    texts (``<texts>_title``, ``_help``, ``_none``, ``_axis``)."""
+    texts (``<texts>_title``, ``_help``, ``_none``, ``_axis``). The counts are suppressed
+    against ``report``'s groups (:meth:`MetricsReport.shown_breakdown`)."""
     lang = view.lang
     chart_section(
         t(f"{texts}_title", lang),
         t(f"{texts}_help", lang),
         t(f"{texts}_none", lang),
         outcomes.category_shares(
-            context.view_query(cur, query, view.filters, group_by=view.by),
+            report.shown_breakdown(
+                context.view_query(cur, query, view.filters, group_by=view.by), count
+            ),
             view.by,
             category=category,
             count=count,

@@ -262,17 +262,25 @@ def equal_treatment(
         result[f"{outcome}_rate"] = {
             **chi2_for(metrics, outcome),
             **(screening.as_dict() if screening else {}),
-            "verdicts": [
-                {
-                    "department": f.department,
-                    "unit": f.unit,
-                    "observed": f.observed,
-                    "expected": round(f.expected, 2),
-                    "oe": round(f.ratio, 3),
-                    "verdict": "higher" if f.direction == "high" else "lower",
-                    "p_adjusted": f.p_adjusted,
-                }
-                for f in outliers(metrics, outcome, screening)
-            ],
+            "verdicts": verdicts_json(metrics, outcome, screening),
         }
     return result
+
+
+def verdicts_json(
+    metrics: pl.DataFrame, outcome: Outcome, screening: OutcomeScreening | None = None
+) -> list[dict[str, Any]]:
+    """The groups named by one outcome's verdicts, as JSON objects (from the frame given:
+    in a suppressed one a group whose figures are hidden is not named)."""
+    return [
+        {
+            "department": f.department,
+            "unit": f.unit,
+            "observed": f.observed,
+            "expected": round(f.expected, 2),
+            "oe": round(f.ratio, 3),
+            "verdict": "higher" if f.direction == "high" else "lower",
+            "p_adjusted": f.p_adjusted,
+        }
+        for f in outliers(metrics, outcome, screening)
+    ]

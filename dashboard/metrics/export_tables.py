@@ -18,7 +18,7 @@ from dashboard.i18n import Lang, field_label, label, metric_label, t
 from dashboard.metrics import registry
 from dashboard.metrics.filters import Scope
 from dashboard.metrics.findings import summary
-from dashboard.metrics.incidents import COUNT_COLUMNS, small_counts
+from dashboard.metrics.incidents import COUNT_COLUMNS
 from dashboard.metrics.inquiries import INQUIRY_COUNTS
 from dashboard.metrics.report import MetricsReport
 from dashboard.metrics.views import category_labels, ombudsman_first
@@ -101,20 +101,32 @@ def _header(column: str, lang: Lang) -> str:
     return metric_label(column, lang)
 
 
-def suppress(frame: pl.DataFrame, counts: list[str], threshold: int) -> pl.DataFrame:
-    """Replace the counts listed in each row's ``small_counts`` by "<threshold" (Object columns)."""
+def suppress(
+    frame: pl.DataFrame, counts: list[str], threshold: int, hidden_word: str = ""
+) -> pl.DataFrame:
+    """Replace the counts listed in each row's ``small_counts`` by "<threshold", and those
+    listed only in ``suppressed_counts`` (hidden so that a small one cannot be worked out)
+    by ``hidden_word`` (Object columns)."""
     out = {}
-    small = (
-        frame["small_counts"].to_list() if "small_counts" in frame.columns else [[]] * frame.height
-    )
+
+    def listed(name: str) -> list[Any]:
+        return frame[name].to_list() if name in frame.columns else [[]] * frame.height
+
+    small, hidden = listed("small_counts"), listed("suppressed_counts")
     for column in frame.columns:
         if column in counts:
             values: list[Any] = [
-                f"<{threshold}" if column in flagged else value
-                for value, flagged in zip(frame[column].to_list(), small, strict=True)
+                f"<{threshold}"
+                if column in (flagged or ())
+                else hidden_word
+                if column in (others or ())
+                else value
+                for value, flagged, others in zip(
+                    frame[column].to_list(), small, hidden, strict=True
+                )
             ]
             out[column] = pl.Series(column, values, dtype=pl.Object)
-        else:
+        elif column != "suppressed_counts":
             out[column] = frame[column]
     return pl.DataFrame(out)
 
@@ -148,12 +160,14 @@ def _group_table(
     threshold: int,
     keys: tuple[str, ...] = ("department", "unit"),
 ) -> Sheet:
-    keep = [*keys, *[c for c in columns if c in frame.columns], "small_counts"]
+    marks = [c for c in ("small_counts", "suppressed_counts") if c in frame.columns]
+    keep = [*keys, *[c for c in columns if c in frame.columns], *marks]
     words = {v: t(f"verdict.{v}", lang) for v in VERDICTS}
     selected = frame.select(keep).with_columns(
         pl.col(c).replace_strict(words) for c in keep if c.endswith("_verdict")
     )
-    shown = suppress(selected, counts, threshold).drop("small_counts")
+    shown = suppress(selected, counts, threshold, t("disclosure.hidden", lang))
+    shown = shown.drop("small_counts", strict=False)
     headers = {c: _header(c, lang) for c in shown.columns}
     kinds = {headers[c]: kind for c in shown.columns if (kind := column_kind(c))}
     return Sheet(name, shown.rename(headers), kinds)
@@ -172,12 +186,11 @@ BREAKDOWNS = {
 
 
 def _breakdown(frame: pl.DataFrame, category: str, count: str, lang: Lang, threshold: int) -> Sheet:
-    """A group × category count table with the category's label and small counts as "<5"."""
-    labelled = frame.with_columns(
-        category_labels(category, lang),
-        small_counts=small_counts([count], threshold),
-    )
-    shown = suppress(labelled, [count], threshold).drop("small_counts")
+    """A group × category count table (suppressed by :meth:`MetricsReport.shown_breakdown`)
+    with the category's label and hidden counts as "<5" or hidden."""
+    labelled = frame.drop("share", strict=False).with_columns(category_labels(category, lang))
+    shown = suppress(labelled, [count], threshold, t("disclosure.hidden", lang))
+    shown = shown.drop("small_counts", strict=False)
     frame = shown.rename(
         {
             "department": t("filters.department", lang),
@@ -292,7 +305,12 @@ def export_tables(
         ),
         _by_type(report, lang, threshold),
         *(
-            _breakdown(frame, *BREAKDOWNS[name], lang, threshold)
+            _breakdown(
+                report.shown_breakdown(frame, BREAKDOWNS[name][1]),
+                *BREAKDOWNS[name],
+                lang,
+                threshold,
+            )
             for name, frame in (breakdowns or {}).items()
         ),
         Sheet(
@@ -416,7 +434,9 @@ def about_table(
                 lang,
                 max_small=str(threshold - 1),
                 threshold=str(threshold),
-            ),
+            )
+            if report.suppressed
+            else t("disclosure.unsuppressed", lang),
         ),
     ]
     return pl.DataFrame(

@@ -28,22 +28,31 @@ class Headline:
     shares computed from them (``value(name)``; attribute access works too:
     ``h.police_report_rate``)."""
 
-    counts: Mapping[str, int] = field(default_factory=dict)
+    counts: Mapping[str, int | None] = field(default_factory=dict)
+    # the threshold of a suppressed report: no rate or share of a total from 1 to it − 1
+    small_below: int = 0
 
     def value(self, name: str) -> int | float | None:
-        """A count, an outcome's rate or a registry share by its metric name."""
+        """A count, an outcome's rate or a registry share by its metric name; None for a
+        count whose total the metrics layer hides, and for the rates computed from it."""
         if name in self.counts:
             return self.counts[name]
         for spec in registry.OUTCOMES:
             if name == spec.rate:
-                return _rate(self.counts[spec.count], self.counts[spec.known])
+                return _rate(self._usable(spec.count), self._usable(spec.known))
         for share in registry.SHARES:
             if name == share.name:
-                return _rate(self.counts[share.part], sum(self.counts[c] for c in share.whole))
+                whole = [self._usable(c) for c in share.whole]
+                total = None if None in whole else sum(w for w in whole if w is not None)
+                return _rate(self._usable(share.part), total)
         raise KeyError(f"no headline figure {name!r}")
 
+    def _usable(self, name: str) -> int | None:
+        value = self.counts[name]
+        return None if value is not None and 0 < value < self.small_below else value
+
     def __getattr__(self, name: str) -> int | float | None:
-        if name.startswith("_") or name == "counts":
+        if name.startswith("_") or name in ("counts", "small_below"):
             raise AttributeError(name)
         try:
             return self.value(name)
@@ -51,20 +60,17 @@ class Headline:
             raise AttributeError(name) from None
 
 
-def _rate(part: int, whole: int) -> float | None:
+def _rate(part: int | None, whole: int | None) -> float | None:
+    if part is None or whole is None:
+        return None
     return part / whole if whole else None
 
 
 def headline(report: MetricsReport) -> Headline:
-    """Sum the groups of a report into municipality-level (or filtered) totals."""
-    inc, inq = report.focus_incidents, report.inquiries
-
-    def total(frame: pl.DataFrame, column: str) -> int:
-        return int(frame[column].sum()) if frame.height else 0
-
-    counts = {c: total(inc, c) for c in registry.SUMMED_COLUMNS}
-    counts |= {c: total(inq, c) for c in INQUIRY_TOTALS}
-    return Headline(counts)
+    """The municipality-level (or filtered) totals of a report, summed over its focus
+    groups (``focus_incidents``) before suppression (``report.totals``)."""
+    counts = {c: report.totals[c] for c in (*registry.SUMMED_COLUMNS, *INQUIRY_TOTALS)}
+    return Headline(counts, small_below=report.totals.suppress_below)
 
 
 def headline_from_totals(totals: pl.DataFrame) -> Headline:

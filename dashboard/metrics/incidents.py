@@ -420,17 +420,3 @@ def totals(strata: pl.DataFrame) -> dict[str, int]:
         return dict.fromkeys(SUMMED_COLUMNS, 0)
     row = strata.select(pl.col(SUMMED_COLUMNS).sum()).row(0, named=True)
     return {k: int(v) for k, v in row.items()}
-
-
-def hide_small_counts(frame: pl.DataFrame, columns: list[str], suppress_below: int) -> pl.DataFrame:
-    """``frame`` with the counts from 1 to ``suppress_below`` − 1 in ``columns`` set to null.
-
-    For charts, which can show a number but not "<5": a hidden month is simply not drawn.
-    """
-    return frame.with_columns(
-        pl.when(pl.col(c).is_between(1, suppress_below - 1))
-        .then(None)
-        .otherwise(pl.col(c))
-        .alias(c)
-        for c in columns
-    )

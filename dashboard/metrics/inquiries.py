@@ -89,13 +89,16 @@ def _per_group(durations: pl.DataFrame, keys: list[str] = GROUP_KEYS) -> pl.Data
     )
 
 
-def kaplan_meier_curve(durations: pl.DataFrame, by: list[str]) -> pl.DataFrame:
-    """Step curve per group of ``by`` columns: days, share still unanswered."""
+def kaplan_meier_curve(
+    durations: pl.DataFrame, by: list[str], *, suppress_below: int = 0
+) -> pl.DataFrame:
+    """Step curve per group of ``by`` columns: days, share still unanswered. A group of 1 to
+    ``suppress_below`` − 1 inquiries is left out: its steps (1/n) would give n back."""
     frames = []
     for key, part in durations.group_by(by, maintain_order=True):
         days = np.repeat(part["days"].to_numpy(), part["inquiries"].to_numpy())
         answered = np.repeat(part["answered"].to_numpy(), part["inquiries"].to_numpy()).astype(int)
-        if not len(days):
+        if len(days) < max(suppress_below, 1):
             continue
         km = stats.kaplan_meier(days, answered)
         frame = pl.DataFrame(

@@ -27,6 +27,7 @@ from dashboard.formatting import (
 from dashboard.i18n import Lang, field_label, metric_label, t
 from dashboard.metrics import peers as peer_groups
 from dashboard.metrics import registry
+from dashboard.metrics.disclosure import Totals
 from dashboard.metrics.filters import GroupBy
 from dashboard.metrics.incidents import COLUMNS, Outcome
 from dashboard.metrics.views import category_labels, with_group_label, yes_no_words
@@ -55,28 +56,38 @@ __all__ = [
 
 @dataclass(frozen=True)
 class OutcomeTotals:
-    """The figures of one outcome summed over the groups of a report."""
+    """The figures of one outcome summed over the groups of a report; a count is None where
+    the metrics layer hides the total (so that a hidden cell cannot be worked out from it),
+    and so is every figure computed from it."""
 
-    incidents: int
-    count: int  # incidents where the thing was done (police reports, warnings …)
-    known: int  # incidents where it is known whether it was done
-    counts: Mapping[str, int]  # every count of the metrics frame, summed
+    incidents: int | None
+    count: int | None  # incidents where the thing was done (police reports, warnings …)
+    known: int | None  # incidents where it is known whether it was done
+    counts: Mapping[str, int | None]  # every count of the metrics frame, summed
+    # the threshold of a suppressed report: no rate or share of a total from 1 to it − 1
+    small_below: int = 0
+
+    def _usable(self, value: int | None) -> int | None:
+        return None if value is not None and 0 < value < self.small_below else value
 
     @property
     def rate(self) -> float | None:
         """Share of the incidents where it is known that were done (None when none is known)."""
-        return self.count / self.known if self.known else None
+        return _ratio(self._usable(self.count), [self._usable(self.known)])
 
     @property
-    def unknown(self) -> int:
+    def unknown(self) -> int | None:
         """Incidents where it is not known whether the thing was done."""
+        if self.incidents is None or self.known is None:
+            return None
         return self.incidents - self.known
 
     def share(self, name: str) -> float | None:
         """A share of the registry (``work_accident_compliance_rate`` …) over the totals."""
         spec = next(s for s in registry.SHARES if s.name == name)
-        whole = sum(self.counts[c] for c in spec.whole)
-        return self.counts[spec.part] / whole if whole else None
+        return _ratio(
+            self._usable(self.counts[spec.part]), [self._usable(self.counts[c]) for c in spec.whole]
+        )
 
     @property
     def prior_warning_share(self) -> float | None:
@@ -90,11 +101,25 @@ class OutcomeTotals:
         return self.share("work_accidents_within_deadline_share")
 
 
-def outcome_totals(incidents: pl.DataFrame, outcome: Outcome) -> OutcomeTotals:
-    """Sum ``report.incidents`` over its groups for one outcome."""
+def _ratio(part: int | None, whole: Sequence[int | None]) -> float | None:
+    """``part / sum(whole)``; None when the whole is 0 or any of them is hidden (None)."""
+    if part is None or any(w is None for w in whole):
+        return None
+    total = sum(w for w in whole if w is not None)
+    return part / total if total else None
+
+
+def outcome_totals(
+    incidents: pl.DataFrame | Mapping[str, int | None], outcome: Outcome
+) -> OutcomeTotals:
+    """The totals of one outcome: ``report.totals`` (summed before suppression, None where
+    hidden), or an unsuppressed metrics frame summed over its groups."""
     cols = COLUMNS[outcome]
 
-    def total(column: str) -> int:
+    def total(column: str) -> int | None:
+        if not isinstance(incidents, pl.DataFrame):
+            value = incidents.get(column, 0)
+            return None if value is None else int(value)
         return int(incidents[column].sum()) if incidents.height and column in incidents else 0
 
     return OutcomeTotals(
@@ -102,6 +127,7 @@ def outcome_totals(incidents: pl.DataFrame, outcome: Outcome) -> OutcomeTotals:
         count=total(cols.count),
         known=total(cols.known),
         counts={c: total(c) for c in registry.COUNT_COLUMNS},
+        small_below=incidents.suppress_below if isinstance(incidents, Totals) else 0,
     )
 
 
@@ -255,19 +281,19 @@ def prior_warning_shares(
 
 
 def category_shares(frame: pl.DataFrame, by: GroupBy, *, category: str, count: str) -> pl.DataFrame:
-    """Rows of ``police_decided_by`` / ``documentation_forms`` (group × category with a count)
-    with the group's display label and ``share``: the category's share of the group's count;
+    """Rows of ``police_decided_by`` / ``documentation_forms`` (group × category with a count,
+    suppressed by :meth:`MetricsReport.shown_breakdown`, which gives the shares) with the
+    group's display label and ``share``: the category's share of the group's count;
     for a stacked :func:`dashboard.charts.bar_chart` coloured by ``category``."""
     if frame.is_empty():
         return pl.DataFrame(
             schema={by: pl.String, category: pl.String, count: pl.Int64, "share": pl.Float64}
         )
-    return with_group_label(
-        frame.with_columns(
+    if "share" not in frame.columns:  # a suppressed breakdown has its shares already
+        frame = frame.with_columns(
             (pl.col(count) / pl.col(count).sum().over("department", "unit")).alias("share")
-        ),
-        by,
-    ).select(by, category, count, "share")
+        )
+    return with_group_label(frame, by).select(by, category, count, "share")
 
 
 # --------------------------------------------------------------------------- tables
@@ -278,28 +304,35 @@ def count_cells(
 ) -> pl.DataFrame:
     """The count ``columns`` as text in ``lang``, counts from 1 to ``suppress_below`` − 1 as
     "<5". A count is small when its column is listed in the row's ``small_counts`` (when the
-    frame has that column) or when its value is in that range."""
-    listed = (
-        frame["small_counts"].to_list()
-        if "small_counts" in frame.columns
-        else [None] * frame.height
-    )
+    frame has that column) or when its value is in that range; a count listed only in
+    ``suppressed_counts`` (hidden so that a small one cannot be recovered) is "skjult"."""
+
+    def listed(name: str) -> list[Any]:
+        return frame[name].to_list() if name in frame.columns else [None] * frame.height
+
+    hidden_word = t("disclosure.hidden", lang)
     cells = {}
     for column in columns:
-        cells[column] = pl.Series(
-            column,
-            [
+        texts = []
+        for value, small, hidden in zip(
+            frame[column].to_list(),
+            listed("small_counts"),
+            listed("suppressed_counts"),
+            strict=True,
+        ):
+            is_small = (value is not None and 0 < value < suppress_below) or column in (small or ())
+            if not is_small and column in (hidden or ()):
+                texts.append(hidden_word)
+                continue
+            texts.append(
                 format_count(
                     None if value is None else int(value),
                     lang,
-                    small=(value is not None and 0 < value < suppress_below)
-                    or column in (small or ()),
+                    small=is_small,
                     threshold=suppress_below,
                 )
-                for value, small in zip(frame[column].to_list(), listed, strict=True)
-            ],
-            dtype=pl.String,
-        )
+            )
+        cells[column] = pl.Series(column, texts, dtype=pl.String)
     return frame.with_columns(*cells.values())
 
 

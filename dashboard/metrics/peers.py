@@ -23,8 +23,9 @@ What a point must not give away (the unit behind it), and how:
   significant digits, ratios and shares to two decimals), so that its observed count
   (O/E × E) cannot be read off exactly; the position on a funnel's axis still shows roughly
   how large the group is, which is what a funnel plot is for;
-* suppressed as the named groups are: a group whose counts behind the chart include a small
-  count (1 to ``suppress_below`` − 1) is not drawn at all.
+* suppressed as the named groups are (``MetricsReport.peers`` goes through
+  :func:`dashboard.metrics.disclosure.suppress` too, whoever asks): a group whose counts
+  behind the chart include a hidden one is not drawn at all.
 """
 
 from __future__ import annotations
@@ -73,12 +74,19 @@ def label(by: GroupBy, lang: Lang) -> str:
 
 
 def _shown(peers: pl.DataFrame, counts: list[str], suppress_below: int) -> pl.DataFrame:
-    """The peers none of whose ``counts`` is small (1 to ``suppress_below`` − 1)."""
+    """The peers none of whose ``counts`` is suppressed (listed in ``suppressed_counts`` or
+    ``small_counts`` by :func:`dashboard.metrics.disclosure.suppress`, hidden, or from 1 to
+    ``suppress_below`` − 1)."""
     if peers.is_empty():
         return peers
-    small = pl.col("small_counts").list.set_intersection(pl.lit(counts)).list.len() > 0
-    bounds = pl.any_horizontal(pl.col(c).is_between(1, suppress_below - 1) for c in counts)
-    return peers.filter(~small & ~bounds)
+    hidden = pl.lit(False)
+    for listed in ("small_counts", "suppressed_counts"):
+        if listed in peers.columns:
+            overlap = pl.col(listed).list.set_intersection(pl.lit(counts)).list.len() > 0
+            hidden = hidden | overlap.fill_null(False)
+    for c in counts:
+        hidden = hidden | pl.col(c).is_null() | pl.col(c).is_between(1, suppress_below - 1)
+    return peers.filter(~hidden)
 
 
 def oe_points(

@@ -4,6 +4,7 @@ equal-treatment tests and the plain-language findings. Used by the CLI and by th
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal, cast
@@ -13,8 +14,8 @@ import polars as pl
 
 from dashboard import queries
 from dashboard.config import Peers
+from dashboard.metrics import disclosure, registry
 from dashboard.metrics import peers as peer_groups
-from dashboard.metrics import registry
 from dashboard.metrics.equal_treatment import (
     CMH_CONTINUITY_CORRECTION,
     GroupFinding,
@@ -24,6 +25,7 @@ from dashboard.metrics.equal_treatment import (
     generalised_cmh_for,
     outliers,
     rule_outliers,
+    verdicts_json,
 )
 from dashboard.metrics.filters import ALL, GROUP_BY, Filters, GroupBy, Scope, query_params
 from dashboard.metrics.incidents import (
@@ -32,8 +34,8 @@ from dashboard.metrics.incidents import (
     Outcome,
     OutcomeScreening,
     incident_metrics,
-    totals,
 )
+from dashboard.metrics.incidents import totals as summed
 from dashboard.metrics.inquiries import INQUIRY_TYPE_KEYS, inquiry_metrics
 
 Adjust = Literal["holm", "fdr_bh"]
@@ -69,6 +71,11 @@ class MetricsReport:
     rule_findings: list[RuleFinding] = field(default_factory=list)
     suppress_below: int = 5
     adjust: Adjust = "holm"
+    # every count summed over the groups before suppression (the headline and page totals);
+    # None for a total hidden so that a hidden cell cannot be worked out from it
+    totals: disclosure.Totals = field(default_factory=lambda: disclosure.Totals({}))
+    # False only for an analyst's explicit --unsuppressed / export option (audit-logged)
+    suppressed: bool = True
     # per outcome: the null, over-dispersion and level behind the verdicts
     screenings: dict[Outcome, OutcomeScreening] = field(default_factory=dict)
     # the 0.5 continuity correction in each group's CMH test (see CMH_CONTINUITY_CORRECTION)
@@ -82,16 +89,21 @@ class MetricsReport:
     _cmh: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     def baseline(self, outcome: Outcome) -> float | None:
-        """The outcome's rate over the reference population (None when none is known)."""
+        """The outcome's rate over the reference population (None when none is known, or
+        when its count or denominator is small and the report suppressed)."""
         spec = registry.BY_NAME[outcome]
-        known = self.reference_totals.get(spec.known, 0)
-        return self.reference_totals[spec.count] / known if known else None
+        return self._reference_share(self.reference_totals.get(spec.count, 0), [spec.known])
 
     def share_baseline(self, name: str) -> float | None:
-        """A registry share (``work_accident_compliance_rate`` …) over the reference."""
+        """A registry share (``work_accident_compliance_rate`` …) over the reference, as
+        :meth:`baseline`."""
         share = next(s for s in registry.SHARES if s.name == name)
-        whole = sum(self.reference_totals.get(c, 0) for c in share.whole)
-        return self.reference_totals[share.part] / whole if whole else None
+        return self._reference_share(self.reference_totals.get(share.part, 0), share.whole)
+
+    def _reference_share(self, part: int, whole_columns: Sequence[str]) -> float | None:
+        whole = sum(self.reference_totals.get(c, 0) for c in whole_columns)
+        small = self.suppressed and any(0 < v < self.suppress_below for v in (part, whole))
+        return part / whole if whole and not small else None
 
     @property
     def focus_incidents(self) -> pl.DataFrame:
@@ -111,13 +123,38 @@ class MetricsReport:
         if name not in self._cmh:
             outcome = cast(Outcome, name.removesuffix("_rate"))
             self._cmh[name] = {
-                "cmh": cmh_for(
-                    self.strata, outcome, adjust=self.adjust, correction=self.cmh_correction
-                ).to_dicts(),
+                "cmh": [
+                    self._suppress_cmh(row, outcome)
+                    for row in cmh_for(
+                        self.strata, outcome, adjust=self.adjust, correction=self.cmh_correction
+                    ).to_dicts()
+                ],
                 "cmh_correction": self.cmh_correction,
                 "generalised_cmh": generalised_cmh_for(self.strata, outcome),
             }
         return {**self.equal_treatment[name], **self._cmh[name]}
+
+    def shown_breakdown(self, frame: pl.DataFrame, count: str) -> pl.DataFrame:
+        """A group × category table of ``count`` from a breakdown query (``documented_by``
+        …) of this view, suppressed as the metrics frame is (unless the report is not)."""
+        if not self.suppressed:
+            return frame
+        return disclosure.suppress_breakdown(frame, count, self.incidents, self.suppress_below)
+
+    def _suppress_cmh(self, row: dict[str, Any], outcome: Outcome) -> dict[str, Any]:
+        """A group's CMH result with its figures null where its count or denominator is
+        suppressed: the statistic and the odds ratio of one group would give them back."""
+        if not self.suppressed:
+            return row
+        spec = registry.BY_NAME[outcome]
+        hidden = self.incidents.filter(
+            pl.col("department").eq_missing(row.get("department")),
+            pl.col("unit").eq_missing(row.get("unit")),
+        )["suppressed_counts"].to_list()
+        if not any(spec.count in h or spec.known in h for h in hidden):
+            return row
+        keep = ("department", "unit")
+        return {k: (v if k in keep else None) for k, v in row.items()}
 
 
 def build_report(
@@ -131,6 +168,7 @@ def build_report(
     suppress_below: int = 5,
     adjust: Adjust = "holm",
     delays: bool = True,
+    unsuppressed: bool = False,
     cmh_correction: bool = CMH_CONTINUITY_CORRECTION,
     peers: Peers = "hidden",
 ) -> MetricsReport:
@@ -145,6 +183,11 @@ def build_report(
     ``peers="anonymous"`` adds the groups outside a limited ``scope`` as unnamed rows
     (``MetricsReport.peers``, :mod:`dashboard.metrics.peers`); the pages ask for them as
     ``DASHBOARD_PEERS`` says, everything else (exports, the report, the CLI) never does.
+
+    The per-group frames are suppressed (:func:`dashboard.metrics.disclosure.suppress`)
+    before they leave: small counts and whatever would give them back are null.
+    ``unsuppressed=True`` leaves them in; only an analyst may ask, and the caller logs it.
+    The unnamed rows are always suppressed.
     """
     if by not in GROUP_BY:
         raise ValueError(f"Group by one of {', '.join(GROUP_BY)}, not {by!r}.")
@@ -226,9 +269,41 @@ def build_report(
     inquiries_by_type = inquiry_metrics(
         durations, suppress_below=suppress_below, keys=INQUIRY_TYPE_KEYS
     )
+    focus_rows = (
+        incidents.filter(pl.col("focus"))
+        if (filters.departments or filters.units) and "focus" in incidents.columns
+        else incidents
+    )
+    # the headline adds up the focus rows (MetricsReport.focus_incidents)
+    totals: dict[str, int | None] = {
+        **{c: _total(focus_rows, c) for c in registry.SUMMED_COLUMNS},
+        **{c: _total(inquiries, c) for c in disclosure.INQUIRIES.counts},
+    }
+    tests = equal_treatment(incidents, strata, screenings)
+    if not unsuppressed:
+        shown = _suppress_by_focus(incidents, suppress_below, focused=focus_rows is not incidents)
+        shown_inquiries = disclosure.suppress(inquiries, disclosure.INQUIRIES, suppress_below)
+        # the types' totals are the groups' totals: one hidden there is hidden here too
+        by_type = disclosure.suppress(inquiries_by_type, disclosure.INQUIRIES, suppress_below)
+        hidden = shown.hidden_totals | shown_inquiries.hidden_totals | by_type.hidden_totals
+        totals |= dict.fromkeys(hidden)
+        incidents, inquiries = shown.frame, shown_inquiries.frame
+        inquiries_by_type = by_type.frame
+    else:  # nothing is marked small in what an analyst asked to see in full
+        incidents, inquiries, inquiries_by_type = (
+            f.drop("small_counts", strict=False) for f in (incidents, inquiries, inquiries_by_type)
+        )
+    # an unnamed group is suppressed as a named one is, whoever asks: its hidden counts and
+    # everything computed from them are null, and it is not drawn
+    peer_rows = disclosure.suppress(peer_rows, disclosure.INCIDENTS, suppress_below).frame
+    # from the frame shown: a group whose O/E is suppressed is not named with its figures
     findings = [
         f for outcome in OUTCOMES for f in outliers(incidents, outcome, screenings[outcome])
     ]
+    for outcome in OUTCOMES:
+        tests[f"{outcome}_rate"]["verdicts"] = verdicts_json(
+            incidents, outcome, screenings[outcome]
+        )
     return MetricsReport(
         filters=filters,
         scope=scope,
@@ -237,17 +312,38 @@ def build_report(
         incidents=incidents,
         inquiries=inquiries,
         strata=strata,
-        equal_treatment=equal_treatment(incidents, strata, screenings),
+        equal_treatment=tests,
         findings=findings,
         inquiries_by_type=inquiries_by_type,
         rule_findings=rule_outliers(incidents),
         suppress_below=suppress_below,
         adjust=adjust,
+        totals=disclosure.Totals(totals, 0 if unsuppressed else suppress_below),
+        suppressed=not unsuppressed,
         screenings=screenings,
         cmh_correction=cmh_correction,
-        reference_totals=totals(reference),
+        reference_totals=summed(reference),
         peers=peer_rows,
     )
+
+
+def _suppress_by_focus(
+    incidents: pl.DataFrame, threshold: int, *, focused: bool
+) -> disclosure.Suppressed:
+    """Suppress the incident groups; with a department/unit filter the focus rows (whose
+    sums are the headline) and the other groups in scope are each a line of their own, so
+    neither the focus total nor the scope's total minus the cells shown gives a hidden one."""
+    if not focused:
+        return disclosure.suppress(incidents, disclosure.INCIDENTS, threshold)
+    focus = disclosure.suppress(incidents.filter(pl.col("focus")), disclosure.INCIDENTS, threshold)
+    rest = disclosure.suppress(incidents.filter(~pl.col("focus")), disclosure.INCIDENTS, threshold)
+    return disclosure.Suppressed(
+        pl.concat([focus.frame, rest.frame], how="vertical_relaxed"), focus.hidden_totals
+    )
+
+
+def _total(frame: pl.DataFrame, column: str) -> int:
+    return int(frame[column].sum()) if frame.height and column in frame.columns else 0
 
 
 def _clean(value: Any) -> Any:

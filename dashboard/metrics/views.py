@@ -26,10 +26,11 @@ from dashboard.formatting import (
 )
 from dashboard.i18n import Lang, field_label, label, metric_label, t
 from dashboard.metrics import peers as peer_groups
+from dashboard.metrics.disclosure import Totals
 from dashboard.metrics.filters import GroupBy
 from dashboard.metrics.findings import format_p
 from dashboard.metrics.funnel import funnel_curve, verdict_curve
-from dashboard.metrics.incidents import COLUMNS, Outcome, OutcomeScreening
+from dashboard.metrics.incidents import Outcome, OutcomeScreening
 
 # --------------------------------------------------------------------------- shared
 
@@ -93,32 +94,51 @@ def _yes_no(value: bool | None, lang: Lang) -> str:
 
 @dataclass(frozen=True)
 class InquiryTotals:
-    """Inquiry figures summed over the groups of a report."""
+    """Inquiry figures summed over the groups of a report; None where the metrics layer
+    hides a total (so that a hidden cell cannot be worked out), with the shares from it."""
 
-    inquiries: int
-    answered: int
-    open: int
-    open_overdue: int
-    answered_within_deadline: int
+    inquiries: int | None
+    answered: int | None
+    open: int | None
+    open_overdue: int | None
+    answered_within_deadline: int | None
+    # the threshold of a suppressed report: no share of a total from 1 to it − 1
+    small_below: int = 0
+
+    def _usable(self, value: int | None) -> int | None:
+        return None if value is not None and 0 < value < self.small_below else value
 
     @property
     def share_within_deadline(self) -> float | None:
         """Share answered within the deadline among the inquiries whose deadline is decided:
         the answered ones and the open ones past their deadline, which count as late (None
         if there are none)."""
-        decided = self.answered + self.open_overdue
-        return self.answered_within_deadline / decided if decided else None
+        answered, overdue, within = (
+            self._usable(v)
+            for v in (self.answered, self.open_overdue, self.answered_within_deadline)
+        )
+        if answered is None or overdue is None or within is None:
+            return None
+        decided = answered + overdue
+        return within / decided if decided else None
 
     @property
     def share_within_deadline_answered(self) -> float | None:
         """Share of the answered inquiries answered within the deadline (None if none)."""
-        return self.answered_within_deadline / self.answered if self.answered else None
+        answered, within = self._usable(self.answered), self._usable(self.answered_within_deadline)
+        if answered is None or within is None:
+            return None
+        return within / answered if answered else None
 
 
-def inquiry_totals(inquiries: pl.DataFrame) -> InquiryTotals:
-    """Sum ``report.inquiries`` over its groups."""
+def inquiry_totals(inquiries: pl.DataFrame | Mapping[str, int | None]) -> InquiryTotals:
+    """The inquiry totals: ``report.totals`` (summed before suppression, None where
+    hidden), or an unsuppressed ``report.inquiries`` summed over its groups."""
 
-    def total(column: str) -> int:
+    def total(column: str) -> int | None:
+        if not isinstance(inquiries, pl.DataFrame):
+            value = inquiries.get(column, 0)
+            return None if value is None else int(value)
         return int(inquiries[column].sum()) if inquiries.height else 0
 
     return InquiryTotals(
@@ -127,6 +147,7 @@ def inquiry_totals(inquiries: pl.DataFrame) -> InquiryTotals:
         open=total("open"),
         open_overdue=total("open_overdue"),
         answered_within_deadline=total("answered_within_deadline"),
+        small_below=inquiries.suppress_below if isinstance(inquiries, Totals) else 0,
     )
 
 
@@ -155,11 +176,14 @@ def inquiry_group_table(
     km_ci = t("strata_tests.km_ci", lang)
     rows[km_ci] = []
     for row in labelled.iter_rows(named=True):
-        small = set(row["small_counts"] or [])
+        small = set(row.get("small_counts") or [])
+        hidden = set(row.get("suppressed_counts") or []) - small
         rows[group].append(str(row[by]))
         for column in counts:
             rows[metric_label(column, lang)].append(
-                _count(row[column], column in small, lang, suppress_below)
+                t("disclosure.hidden", lang)
+                if column in hidden
+                else _count(row[column], column in small, lang, suppress_below)
             )
         for column in shares:
             rows[metric_label(column, lang)].append(format_percent(row[column], lang))
@@ -385,15 +409,6 @@ def cmh_table(result: Mapping[str, Any], by: GroupBy, lang: Lang) -> pl.DataFram
     return pl.DataFrame(
         dict(zip(headers, values, strict=True)), schema=dict.fromkeys(headers, pl.String)
     )
-
-
-def outcome_rate(incidents: pl.DataFrame, outcome: Outcome) -> float | None:
-    """The outcome's share over all groups (where it is known)."""
-    cols = COLUMNS[outcome]
-    if incidents.is_empty():
-        return None
-    known = int(incidents[cols.known].sum())
-    return int(incidents[cols.count].sum()) / known if known else None
 
 
 # --------------------------------------------------------------------------- incidents

@@ -11,7 +11,7 @@ from dashboard.metrics import outcomes
 
 page = analysis_page("nav.documentation")
 cur, lang, view, report = page.cur, page.lang, page.view, page.report
-totals = outcomes.outcome_totals(report.focus_incidents, "documentation")
+totals = outcomes.outcome_totals(report.totals, "documentation")
 
 st.write(t("documentation.intro", lang))
 outcome_sections.headline(
@@ -33,6 +33,7 @@ outcome_sections.category_shares_section(
     category="documentation_form",
     count="documented",
     texts="documentation.forms",
+    report=report,
 )
 
 # Who documented
@@ -43,6 +44,7 @@ outcome_sections.category_shares_section(
     category="documented_by",
     count="documented",
     texts="rules.documented_by",
+    report=report,
 )
 
 outcome_sections.oe_funnel(report, "documentation", view.by, lang, "documentation")

@@ -13,7 +13,7 @@ from dashboard.components.page import analysis_page
 from dashboard.components.text import literal
 from dashboard.formatting import format_number, format_percent
 from dashboard.i18n import group_words, metric_label, t
-from dashboard.metrics import registry, views
+from dashboard.metrics import outcomes, registry, views
 from dashboard.metrics.findings import (
     chi2_sentence,
     finding_sentence,
@@ -50,7 +50,7 @@ outcome_name = metric_label(f"{outcome}_rate", lang)
 figures = st.columns(4)
 figures[0].metric(
     outcome_name,
-    format_percent(views.outcome_rate(report.focus_incidents, outcome), lang),
+    format_percent(outcomes.outcome_totals(report.totals, outcome).rate, lang),
     border=True,
 )
 figures[1].metric(

@@ -10,6 +10,7 @@ from dashboard.components.text import literal
 from dashboard.formatting import format_date, format_percent
 from dashboard.i18n import metric_label, t
 from dashboard.metrics import registry
+from dashboard.metrics.disclosure import suppress_series
 from dashboard.metrics.findings import summary
 from dashboard.metrics.headline import (
     INQUIRY_TOTALS,
@@ -17,7 +18,6 @@ from dashboard.metrics.headline import (
     headline_from_totals,
     previous_period,
 )
-from dashboard.metrics.incidents import hide_small_counts
 
 page = analysis_page("nav.overview")
 cur, lang, view, report = page.cur, page.lang, page.view, page.report
@@ -86,7 +86,7 @@ report_download.report_button(cur, report, lang, key="overview_report", page="ov
 
 st.subheader(t("overview.trend", lang))
 series = ["incidents", "police_reports", "warnings", "work_accidents"]
-monthly = hide_small_counts(
+monthly = suppress_series(
     context.view_query(cur, "incident_monthly", view.filters),
     series,
     context.settings().suppress_below,

@@ -16,7 +16,7 @@ LIST_LIMIT = 500
 
 page = analysis_page("nav.police", delays=True)
 cur, lang, view, report = page.cur, page.lang, page.view, page.report
-totals = outcomes.outcome_totals(report.focus_incidents, "police_report")
+totals = outcomes.outcome_totals(report.totals, "police_report")
 
 st.write(t("police.intro", lang))
 outcome_sections.headline(
@@ -52,6 +52,7 @@ outcome_sections.category_shares_section(
     category="decided_by",
     count="police_reports",
     texts="police.decided",
+    report=report,
 )
 
 # Days from the incident to the report
@@ -73,7 +74,7 @@ rows = context.view_query(cur, "police_without_prior_warning", view.filters, lim
 if rows.is_empty():
     st.info(t("police.without_none", lang))
     st.stop()
-if totals.counts["police_without_prior_warning"] > rows.height:
+if (totals.counts["police_without_prior_warning"] or 0) > rows.height:  # None: hidden, small
     st.caption(
         t(
             "police.without_shown",

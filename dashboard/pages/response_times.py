@@ -25,7 +25,7 @@ st.write(t("response_times.intro", lang, date=format_date(extract, lang)))
 st.caption(t("response_times.filters_note", lang))
 
 # Key figures
-totals = views.inquiry_totals(report.inquiries)
+totals = views.inquiry_totals(report.totals)
 st.subheader(t("response_times.headline", lang))
 figures = st.columns(4)
 figures[0].metric(
@@ -109,7 +109,7 @@ open_rows = context.view_query(
 if open_rows.is_empty():
     st.write(t("response_times.open_none", lang))
 else:
-    if totals.open > open_rows.height:
+    if (totals.open or 0) > open_rows.height:  # None: a hidden total, never this large
         st.caption(
             t(
                 "response_times.open_shown",
@@ -143,7 +143,7 @@ durations = context.view_query(
 )
 chart_cache.draw(
     charts.km_chart,
-    kaplan_meier_curve(durations, ["department"]),
+    kaplan_meier_curve(durations, ["department"], suppress_below=context.settings().suppress_below),
     group="department",
     lang=lang,
     title=t("response_times.km_curve_title", lang),

@@ -12,7 +12,7 @@ from dashboard.metrics import outcomes
 
 page = analysis_page("nav.warnings", delays=True)
 cur, lang, view, report = page.cur, page.lang, page.view, page.report
-totals = outcomes.outcome_totals(report.focus_incidents, "warning")
+totals = outcomes.outcome_totals(report.totals, "warning")
 
 st.write(t("warnings.intro", lang))
 outcome_sections.headline(

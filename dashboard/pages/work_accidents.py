@@ -16,7 +16,7 @@ LIST_LIMIT = 500
 
 page = analysis_page("nav.work_accidents", delays=True)
 cur, lang, view, report = page.cur, page.lang, page.view, page.report
-totals = outcomes.outcome_totals(report.focus_incidents, "work_accident")
+totals = outcomes.outcome_totals(report.totals, "work_accident")
 counts = totals.counts
 days = format_number(context.settings().work_accident_days, lang)
 
@@ -74,7 +74,7 @@ missing = context.view_query(cur, "work_accidents_missing", view.filters, limit=
 if missing.is_empty():
     st.info(t("rules.missing_none", lang))
 else:
-    if counts["work_accident_missing"] > missing.height:
+    if (counts["work_accident_missing"] or 0) > missing.height:  # None: hidden, small
         st.caption(
             t(
                 "rules.missing_shown",

@@ -28,7 +28,7 @@ from dashboard.formatting import (
     format_percent,
 )
 from dashboard.i18n import Lang, field_label, group_words, label, metric_label, t
-from dashboard.metrics import outcomes, registry, views
+from dashboard.metrics import disclosure, outcomes, registry, views
 from dashboard.metrics.export_tables import method_label, scope_text
 from dashboard.metrics.filters import query_params
 from dashboard.metrics.findings import (
@@ -132,7 +132,10 @@ def _answer(key: str, answers: Mapping[str, str], lang: Lang) -> Answer:
     return Answer(t(f"report.answer_{key}", lang), text, missing)
 
 
-def _count(value: int, lang: Lang, threshold: int) -> str:
+def _count(value: int | None, lang: Lang, threshold: int) -> str:
+    """A count as text: "<5" when small, "skjult" when None (a total the metrics layer hides)."""
+    if value is None:
+        return t("disclosure.hidden", lang)
     return format_count(value, lang, small=0 < value < threshold, threshold=threshold)
 
 
@@ -210,12 +213,14 @@ class _Builder:
 
     # ------------------------------------------------------------------ helpers
 
-    def count(self, value: int) -> str:
+    def count(self, value: int | None) -> str:
         return _count(value, self.lang, self.threshold)
 
-    def share(self, part: int, whole: int) -> tuple[str, str]:
-        """A share and its Wilson 95 % interval, as text."""
-        if whole <= 0:
+    def share(self, part: int | None, whole: int | None) -> tuple[str, str]:
+        """A share and its Wilson 95 % interval, as text; none when either total is hidden
+        or, in a suppressed report, from 1 to the threshold − 1 (it would give it back)."""
+        small = self.threshold if self.report.suppressed else 0
+        if part is None or whole is None or any(0 < v < small for v in (part, whole)) or whole <= 0:
             return format_percent(None, self.lang), format_interval(
                 None, None, self.lang, percent=True
             )
@@ -226,7 +231,7 @@ class _Builder:
         )
 
     def outcome_figures(self, outcome: Outcome) -> dict[str, str]:
-        totals = outcomes.outcome_totals(self.report.focus_incidents, outcome)
+        totals = outcomes.outcome_totals(self.report.totals, outcome)
         rate, ci = self.share(totals.count, totals.known)
         return {
             "count": self.count(totals.count),
@@ -296,13 +301,22 @@ class _Builder:
             .sort(count, category, descending=[True, False], nulls_last=True)
         )
         whole = int(totals[count].sum())
+        counts = [int(n) for n in totals[count].to_list()]
+        # the categories add up to the total shown: the metrics layer's rule for one line
+        hidden = (
+            disclosure.hidden_in_line(counts, self.threshold)
+            if self.report.suppressed
+            else [False] * len(counts)
+        )
         body = tuple(
             (
                 label(category, value, self.lang),
-                self.count(int(n)),
-                format_percent(n / whole, self.lang) if whole else "–",
+                t("disclosure.hidden", self.lang)
+                if hide and n >= self.threshold
+                else self.count(n),
+                "–" if hide or not whole else format_percent(n / whole, self.lang),
             )
-            for value, n in totals.iter_rows()
+            for (value, _), n, hide in zip(totals.iter_rows(), counts, hidden, strict=True)
         )
         headers = (
             t("report.category", self.lang),
@@ -392,7 +406,7 @@ class _Builder:
         title = t("report.q3_title", lang)
         if self.report.incidents.is_empty():
             return Section(title, (Paragraph(t("report.no_incidents", lang)),))
-        totals = outcomes.outcome_totals(self.report.focus_incidents, "warning")
+        totals = outcomes.outcome_totals(self.report.totals, "warning")
         share, _ = self.share(
             totals.counts["police_without_prior_warning"], totals.counts["police_reports"]
         )
@@ -414,11 +428,12 @@ class _Builder:
         blocks += self.without_warning(totals.counts["police_without_prior_warning"])
         return Section(title, tuple(blocks))
 
-    def without_warning(self, total: int) -> list[Block]:
+    def without_warning(self, total: int | None) -> list[Block]:
         lang = self.lang
         if total == 0:
             return [Paragraph(t("report.without_none", lang))]
-        if total < self.threshold:  # listing them would show the suppressed count
+        # listing them would show the suppressed count (None: a total hidden as well)
+        if total is None or total < self.threshold:
             return [Paragraph(t("report.without_suppressed", lang, threshold=str(self.threshold)))]
         rows = queries.run(
             self.con,
@@ -515,7 +530,7 @@ class _Builder:
         title = t("report.q5_title", lang)
         if self.report.incidents.is_empty():
             return Section(title, (Paragraph(t("report.no_incidents", lang)),))
-        within = int(self.report.focus_incidents["work_accidents_within_deadline"].sum())
+        within = self.report.totals["work_accidents_within_deadline"]
         blocks: list[Block] = [
             Paragraph(
                 t(
@@ -537,7 +552,7 @@ class _Builder:
         inquiries = self.report.inquiries
         if inquiries.is_empty():
             return Section(title, (Paragraph(t("report.no_inquiries", lang)),))
-        totals = views.inquiry_totals(inquiries)
+        totals = views.inquiry_totals(self.report.totals)
         share, ci = self.share(totals.answered_within_deadline, totals.answered)
         paragraph = t(
             "report.inquiry_paragraph",
@@ -570,15 +585,31 @@ class _Builder:
         by_type = self.report.inquiries_by_type
         heading = Subheading(t("report_content.ombudsman_heading", lang))
         mine = by_type.filter(pl.col("inquiry_type") == "ombudsman") if by_type.height else by_type
-        totals = views.inquiry_totals(mine)
+        # one row (the type): its counts as shown, None where suppressed (a sum of the
+        # frame would count a hidden one as 0)
+        row = mine.row(0, named=True) if mine.height else {}
+        small = set(row.get("small_counts") or ())
+
+        def shown(column: str) -> int | None:
+            if column in small:
+                return 1  # some count from 1 to threshold − 1: written "<5", never used raw
+            value = row.get(column, 0)
+            return None if value is None else int(value)
+
+        counts = {c: shown(c) for c in disclosure.INQUIRIES.counts}
+        totals = views.inquiry_totals(counts)
         if totals.inquiries == 0:
             return [heading, Paragraph(t("report_content.ombudsman_none", lang))]
-        decided = totals.answered + totals.open_overdue
+        decided = (
+            None
+            if totals.answered is None or totals.open_overdue is None
+            else totals.answered + totals.open_overdue
+        )
         share, ci = self.share(totals.answered_within_deadline, decided)
         answered_share, answered_ci = self.share(totals.answered_within_deadline, totals.answered)
         # The share that counts the open-past-deadline inquiries as late would reveal their
         # number when it is suppressed, so the paragraph then gives the answered-only share.
-        hidden = 0 < totals.open_overdue < self.threshold
+        hidden = totals.open_overdue is None or 0 < totals.open_overdue < self.threshold
         text = t(
             "report_content.ombudsman_paragraph_hidden"
             if hidden

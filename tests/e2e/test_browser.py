@@ -61,7 +61,11 @@ def uploaded(server, browser, screenshots: Path) -> dict[str, str]:  # type: ign
     expect(confirm).to_be_visible()
     expect(page.get_by_text("Rækker, der kan gemmes")).to_be_visible()
     confirm.click()
-    expect(page.get_by_text("Importen er gennemført.")).to_be_visible()
+    try:
+        expect(page.get_by_text("Importen er gennemført.")).to_be_visible()
+    except AssertionError:  # what the page showed instead
+        page.screenshot(path=screenshots / "import-not-done.png", full_page=True)
+        raise
     settle(page)
     counts = {
         label: page.locator('[data-testid="stMetric"]', has_text=label)

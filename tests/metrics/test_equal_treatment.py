@@ -40,7 +40,7 @@ def con():
 
 @pytest.fixture(scope="module")
 def police(con):
-    return build_report(con, by="unit").tests_with_cmh("police_report_rate")
+    return build_report(con, by="unit", unsuppressed=True).tests_with_cmh("police_report_rate")
 
 
 def by_unit(result) -> dict[str, dict]:
@@ -71,7 +71,7 @@ def test_cmh_by_hand_and_the_continuity_correction(con, police) -> None:
     # E a = 2·3/6 = 1, V = 2·4·3·3/(36·5) = 0.4. Σ(a − E a) = −0.5, ΣV = 0.85.
     assert police["cmh_correction"] is False
     assert by_unit(police)["A1"]["statistic"] == pytest.approx(0.25 / 0.85, rel=1e-12)
-    corrected = build_report(con, by="unit", cmh_correction=True)
+    corrected = build_report(con, by="unit", cmh_correction=True, unsuppressed=True)
     result = corrected.tests_with_cmh("police_report_rate")
     assert result["cmh_correction"] is True
     # R's correct = TRUE: (|Σ(a − E a)| − 0.5)² / ΣV = 0 for A1
@@ -106,7 +106,7 @@ def test_generalised_cmh_of_two_groups_is_the_mantel_haenszel_statistic(con) -> 
     # digital/low A (2, 2), B (1, 1): E a = 4·3/6 = 2, V = 4·2·3·3/(36·5) = 0.4;
     # violence/high A (2, 2), B (1, 1): the same. threats/medium and violence/unknown hold
     # one incident each (no variance). Σ(a − E a) = 0, so M² = 0.
-    report = build_report(con, by="department")
+    report = build_report(con, by="department", unsuppressed=True)
     result = report.tests_with_cmh("police_report_rate")
     assert result["generalised_cmh"]["statistic"] == pytest.approx(0.0, abs=1e-12)
     assert result["generalised_cmh"]["dof"] == 1
@@ -120,7 +120,7 @@ def test_generalised_cmh_of_two_groups_is_the_mantel_haenszel_statistic(con) -> 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_export_carries_them(con, lang: Lang) -> None:
-    report = build_report(con, by="unit")
+    report = build_report(con, by="unit", unsuppressed=True)
     sheets = dict(export_tables(report, lang))
     cmh = sheets[t("export.table_cmh", lang)]
     police = cmh.filter(cmh[t("export.outcome", lang)] == metric_label("police_report_rate", lang))
@@ -148,7 +148,9 @@ def test_generalised_cmh_on_the_demo_municipality_matches_r() -> None:
     con = store.connect(":memory:")
     data = generate_demo(2024)
     write_demo(con, "incidents", data.incidents, seed=2024)
-    result = build_report(con, by="unit", delays=False).tests_with_cmh("work_accident_rate")
+    result = build_report(con, by="unit", delays=False, unsuppressed=True).tests_with_cmh(
+        "work_accident_rate"
+    )
     con.close()
     assert result["chi2"] == pytest.approx(372, abs=0.5)
     assert result["generalised_cmh"]["statistic"] == pytest.approx(58.7, abs=0.05)

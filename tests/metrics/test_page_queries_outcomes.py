@@ -249,7 +249,9 @@ def test_documentation_forms_filters(edited) -> None:
 @pytest.fixture(scope="module")
 def report(con):
     # 13 days, so that incident 4 (notified 14 days after it, no absence) is late
-    return build_report(con, by="unit", extract_on=EXTRACT, work_accident_days=13)
+    return build_report(
+        con, by="unit", extract_on=EXTRACT, work_accident_days=13, unsuppressed=True
+    )
 
 
 def test_outcome_totals(report) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from dashboard import queries
 from dashboard.formatting import format_number, format_ratio
-from dashboard.metrics import views
+from dashboard.metrics import outcomes, views
 from dashboard.metrics.filters import ALL, Filters, Scope, query_params
 from dashboard.metrics.findings import format_p
 from dashboard.metrics.report import build_report
@@ -33,7 +33,7 @@ def con():
 
 @pytest.fixture(scope="module")
 def report(con):
-    return build_report(con, by="unit")
+    return build_report(con, by="unit", unsuppressed=True)
 
 
 def params(filters: Filters | None = None, scope: Scope = ALL, **extra) -> dict:
@@ -184,12 +184,12 @@ def test_inquiry_totals(report) -> None:
     assert views.inquiry_totals(report.inquiries.clear()).share_within_deadline is None
 
 
-def test_inquiry_group_table_suppresses_small_counts(report) -> None:
+def test_inquiry_group_table_suppresses_small_counts(con, report) -> None:
     table = views.inquiry_group_table(report.inquiries, "unit", "da")
     assert table.columns[0] == "Enhed"
     a1 = table.row(0, named=True)
     assert a1["Enhed"] == "A1"
-    assert a1["Henvendelser"] == "<5" and a1["Åbne henvendelser over fristen"] == "0"
+    assert a1["Henvendelser"] == "3" and a1["Åbne henvendelser over fristen"] == "0"
     assert a1["Andel inden for fristen"] == "50,0\u00a0%"  # Q1 of Q1, Q2 (Q3 in time)
     assert a1["Andel af de besvarede, besvaret inden for fristen"] == "50,0\u00a0%"
     # A1: the median of answered ones is 14, the Kaplan–Meier median 19 (Q3 open, censored)
@@ -206,10 +206,15 @@ def test_inquiry_group_table_suppresses_small_counts(report) -> None:
         en.row(1, named=True)["Response time in days (median incl. open, Kaplan–Meier)"] == "16.0"
     )
     assert en.row(1, named=True)["Kaplan–Meier median, 95% interval (days)"] == "2.0–not reached"
-    # every count of the fixture is small: the chart tooltips get no n
-    assert views.with_chart_n(report.inquiries, "answered")["n"].to_list() == [None, None]
     big = report.inquiries.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("small_counts"))
     assert views.with_chart_n(big, "answered")["n"].to_list() == [2, 1]
+    # suppressed, as every page gets it: every count of the fixture is small, so the table
+    # shows "<5" and no share or median computed from them, and the tooltips get no n
+    shown = build_report(con, by="unit")
+    a1 = views.inquiry_group_table(shown.inquiries, "unit", "da").row(0, named=True)
+    assert a1["Henvendelser"] == "<5" and a1["Åbne henvendelser over fristen"] == "0"
+    assert a1["Andel inden for fristen"] == "–" and a1["Svartid i dage (median)"] == "–"
+    assert views.with_chart_n(shown.inquiries, "answered")["n"].to_list() == [None, None]
 
 
 def test_open_inquiry_rows_translate_the_type(con) -> None:
@@ -308,7 +313,7 @@ def test_oe_points_curve_and_rate(report) -> None:
     assert verdict is not None and verdict["x"].max() == pytest.approx(5 / 3)
     assert views.oe_curve(report.incidents.clear(), "police_report") is None
     # police reports 4 of 7 known (incident 5 unknown)
-    assert views.outcome_rate(report.incidents, "police_report") == pytest.approx(4 / 7)
+    assert outcomes.outcome_totals(report.totals, "police_report").rate == pytest.approx(4 / 7)
 
 
 # --------------------------------------------------------------------------- views: incidents

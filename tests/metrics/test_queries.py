@@ -193,7 +193,7 @@ def test_period_totals_equal_the_report_headline(con) -> None:
     for filters in (Filters(), Filters(types=("violence",)), Filters(departments=("B",))):
         totals = queries.run(con, "period_totals", params(filters=filters))
         report = build_report(con, filters, work_accident_days=9, extract_on=EXTRACT)
-        assert headline_from_totals(totals) == headline(report)
+        assert headline_from_totals(totals).counts == headline(report).counts
     # by hand: 8 incidents, 4 police reports of 7 known, 2 without prior warning; 2 open, 1 overdue
     h = headline_from_totals(queries.run(con, "period_totals", params()))
     assert (h.incidents, h.police_reports, h.police_without_prior_warning) == (8, 4, 2)

@@ -20,7 +20,7 @@ from tests.metrics.fixture import fixture_store
 @pytest.fixture(scope="module")
 def report():
     con = fixture_store()
-    yield build_report(con, by="unit")
+    yield build_report(con, by="unit", unsuppressed=True)
     con.close()
 
 
@@ -80,7 +80,8 @@ def test_inquiry_metrics_and_kaplan_meier(report) -> None:
     assert b1["km_median_response_days_ci_high"] is None
 
 
-def test_small_counts_are_marked(report) -> None:
+def test_small_counts_are_marked() -> None:
+    report = build_report(fixture_store(), by="unit")
     a1 = row(report.incidents, "A1")
     assert "incidents" in a1["small_counts"] and "police_reports" in a1["small_counts"]
     assert row(report.inquiries, "B1")["small_counts"] == [
@@ -111,7 +112,7 @@ def test_json_rows_pair_intervals(report) -> None:
 
 def test_filters_change_the_report() -> None:
     con = fixture_store()
-    violence = build_report(con, Filters(types=("violence",)), by="department")
+    violence = build_report(con, Filters(types=("violence",)), by="department", unsuppressed=True)
     assert violence.incidents["incidents"].to_list() == [2, 1]
 
 
@@ -165,9 +166,10 @@ def test_planted_units_are_found() -> None:
     assert unit["police_report_verdict"] == "as_expected"
     # the slow unit: the longest Kaplan–Meier median and the lowest share within deadline
     slow = next(p.unit for p in data.planted if p.outcome == "response_time")
-    inq = report.inquiries.sort("km_median_response_days", descending=True)
+    # (a unit whose inquiries are too few to show has a null median: it sorts last)
+    inq = report.inquiries.sort("km_median_response_days", descending=True, nulls_last=True)
     assert inq["unit"][0] == slow
-    assert report.inquiries.sort("share_within_deadline")["unit"][0] == slow
+    assert report.inquiries.sort("share_within_deadline", nulls_last=True)["unit"][0] == slow
     lines = summary(report, "en")
     assert any(
         f"{next(p.unit for p in data.planted if p.outcome == 'police_report')}" in line
@@ -222,7 +224,7 @@ def test_report_without_delays_has_the_same_columns(report) -> None:
     from dashboard.metrics.incidents import DELAY_SCHEMA
 
     con = fixture_store()
-    lean = build_report(con, by="unit", delays=False)
+    lean = build_report(con, by="unit", delays=False, unsuppressed=True)
     assert lean.incidents.columns == report.incidents.columns
     assert lean.incidents["days_to_police_report_median"].null_count() == lean.incidents.height
     assert lean.incidents.drop(*DELAY_SCHEMA.keys() - {"department", "unit"}).equals(
@@ -234,10 +236,18 @@ def test_report_without_delays_has_the_same_columns(report) -> None:
     assert dict(real.schema) == DELAY_SCHEMA  # the declared schema is the query's
 
 
-def test_hide_small_counts_for_charts() -> None:
-    from dashboard.metrics.incidents import hide_small_counts
+def test_the_monthly_series_hide_small_months_and_the_next_smallest() -> None:
+    from dashboard.metrics.disclosure import suppress_series
 
-    frame = pl.DataFrame({"month": [1, 2, 3, 4], "incidents": [0, 1, 4, 5], "other": [2, 2, 2, 2]})
-    shown = hide_small_counts(frame, ["incidents"], 5)
-    assert shown["incidents"].to_list() == [0, None, None, 5]
-    assert shown["other"].to_list() == [2, 2, 2, 2]
+    # incidents 0, 1, 4, 5, 9: the 1 and 4 are small but sum to 5, so no more is hidden;
+    # other 2, 2, 2, 6, 6: the three 2s (sum 6) are hidden, the rest drawn
+    frame = pl.DataFrame(
+        {"month": [1, 2, 3, 4, 5], "incidents": [0, 1, 4, 5, 9], "other": [2, 2, 2, 6, 6]}
+    )
+    shown = suppress_series(frame, ["incidents", "other"], 5)
+    assert shown.columns == ["month", "incidents", "other"]
+    assert shown["incidents"].to_list() == [0, None, None, 5, 9]
+    assert shown["other"].to_list() == [None, None, None, 6, 6]
+    # a lone small month takes the next-smallest with it (else the total minus the rest)
+    lone = suppress_series(pl.DataFrame({"incidents": [3, 8, 20]}), ["incidents"], 5)
+    assert lone["incidents"].to_list() == [None, None, 20]

@@ -38,7 +38,7 @@ def demo():
     data = generate_demo(SEED)
     write_demo(con, "incidents", data.incidents, seed=SEED)
     write_demo(con, "inquiries", data.inquiries, seed=SEED)
-    return con, data, build_report(con, by="unit")
+    return con, data, build_report(con, by="unit", unsuppressed=True)
 
 
 def unit_row(frame: pl.DataFrame, unit: str) -> dict:
@@ -128,7 +128,7 @@ def test_hand_computed_reference_and_focus() -> None:
 def test_filtering_to_one_unit_keeps_its_oe_against_the_municipality(demo) -> None:
     con, data, everyone = demo
     unit = next(p.unit for p in data.planted if p.outcome == "police_report")
-    focused = build_report(con, Filters(units=(unit,)), by="unit")
+    focused = build_report(con, Filters(units=(unit,)), by="unit", unsuppressed=True)
     first = focused.incidents.row(0, named=True)
     assert first["unit"] == unit and first["focus"]
     assert focused.incidents["focus"].sum() == 1
@@ -146,7 +146,9 @@ def test_filtering_to_one_unit_keeps_its_oe_against_the_municipality(demo) -> No
 def test_a_department_head_sees_their_units_against_the_municipality(demo) -> None:
     con, _, everyone = demo
     department = everyone.incidents["department"][0]
-    scoped = build_report(con, scope=Scope.restricted(departments=(department,)), by="unit")
+    scoped = build_report(
+        con, scope=Scope.restricted(departments=(department,)), by="unit", unsuppressed=True
+    )
     assert set(scoped.incidents["department"]) == {department}  # named rows obey the scope
     for column in ("expected", "oe", "p", "p_adjusted", "verdict"):
         for outcome in OUTCOMES:
@@ -164,7 +166,9 @@ def test_a_unit_scope_grouped_by_department_shows_only_its_own_counts(demo) -> N
     unit's incidents only, tested against the municipality's stratum rates."""
     con, _, unit_report = demo
     department, unit = unit_report.incidents.select(GROUP_KEYS).row(0)
-    scoped = build_report(con, scope=Scope.restricted(units=(unit,)), by="department")
+    scoped = build_report(
+        con, scope=Scope.restricted(units=(unit,)), by="department", unsuppressed=True
+    )
     assert scoped.incidents["department"].to_list() == [department]
     row = scoped.incidents.row(0, named=True)
     own = unit_row(unit_report.incidents, unit)
@@ -254,9 +258,13 @@ def test_a_department_and_unit_filter_focus_on_rows_passing_both(demo) -> None:
     con, _, everyone = demo
     department, unit = everyone.incidents.sort(GROUP_KEYS).select(GROUP_KEYS).row(0)
     other = everyone.incidents.filter(pl.col("department") != department)["department"][0]
-    both = build_report(con, Filters(departments=(department,), units=(unit,)), by="unit")
+    both = build_report(
+        con, Filters(departments=(department,), units=(unit,)), by="unit", unsuppressed=True
+    )
     assert both.focus_incidents["unit"].to_list() == [unit]
-    neither = build_report(con, Filters(departments=(other,), units=(unit,)), by="unit")
+    neither = build_report(
+        con, Filters(departments=(other,), units=(unit,)), by="unit", unsuppressed=True
+    )
     assert neither.focus_incidents.is_empty()  # as the SQL filters: no incident passes both
 
 
@@ -265,7 +273,7 @@ def test_a_unit_filter_grouped_by_department_narrows_the_department_row(demo) ->
     with that unit's counts, against the municipality's stratum rates."""
     con, _, everyone = demo
     department, unit = everyone.incidents.sort(GROUP_KEYS).select(GROUP_KEYS).row(0)
-    narrowed = build_report(con, Filters(units=(unit,)), by="department")
+    narrowed = build_report(con, Filters(units=(unit,)), by="department", unsuppressed=True)
     assert narrowed.focus_incidents["department"].to_list() == [department]
     row = narrowed.focus_incidents.row(0, named=True)
     own = unit_row(everyone.incidents, unit)

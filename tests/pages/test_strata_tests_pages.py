@@ -1,7 +1,9 @@
 """The Equal treatment and Response times pages on the fixture store (with the EXTRA
 incidents), in both languages: the Breslow–Day and generalised CMH figures and the
 Kaplan–Meier interval shown equal dashboard.stats on rows counted by hand
-(tests/metrics/fixture.py)."""
+(tests/metrics/fixture.py). Every group of the fixture has 1–4 police reports and 1–4
+inquiries: the figures are read with ``DASHBOARD_SUPPRESS_BELOW=1`` (nothing is small), and
+with the default threshold the page is checked to hide them."""
 
 from __future__ import annotations
 
@@ -66,7 +68,8 @@ def check_equal_treatment(at, lang: Lang) -> None:
     assert t("strata_tests.breslow_day_help", lang) in [m.value for m in at.markdown]
 
 
-def test_equal_treatment_shows_the_stratified_tests(app) -> None:
+def test_equal_treatment_shows_the_stratified_tests(app, monkeypatch) -> None:
+    monkeypatch.setenv("DASHBOARD_SUPPRESS_BELOW", "1")
     at = app("equal_treatment.py")
     check_equal_treatment(at, "da")
     at = at.segmented_control(key="lang").set_value("en").run()
@@ -99,8 +102,25 @@ def check_response_times(at, lang: Lang) -> None:
     assert t("strata_tests.km_ci_help", lang) in [c.value for c in at.caption]
 
 
-def test_response_times_show_the_kaplan_meier_interval(app) -> None:
+def test_response_times_show_the_kaplan_meier_interval(app, monkeypatch) -> None:
+    monkeypatch.setenv("DASHBOARD_SUPPRESS_BELOW", "1")
     at = app("response_times.py")
     check_response_times(at, "da")
     at = at.segmented_control(key="lang").set_value("en").run()
     check_response_times(at, "en")
+
+
+def test_by_default_the_small_groups_tests_and_medians_are_hidden(app) -> None:
+    # police reports per unit (tests/metrics/fixture.py): A1 2, A2 2, B1 3; inquiries: A1 3,
+    # B1 2 — all from 1 to 4: no unit's Breslow–Day p-value, KM median or interval is shown
+    lang: Lang = "da"
+    at = app("equal_treatment.py")
+    assert_clean(at)
+    cmh = frame_with(at, t("strata_tests.breslow_day_p", lang))
+    assert sorted(cmh[field_label("unit", lang)]) == sorted(TABLES)
+    assert set(cmh[t("strata_tests.breslow_day_p", lang)]) == {"–"}
+    at = app("response_times.py")
+    assert_clean(at)
+    table = at.dataframe[0].value
+    for column in (metric_label("km_median_response_days", lang), t("strata_tests.km_ci", lang)):
+        assert set(table[column]) == {"–"}, column

@@ -49,6 +49,8 @@ def test_report_shows_the_stratified_tests_and_the_km_interval(
     # may wrap it after the dash, leaving the upper limit alone on the next line, and a long
     # unit name wraps, so the row is known by the name's first word)
     for row in metrics["inquiries"]:
+        if {"inquiries", "answered"} & set(row.get("suppressed_counts") or ()):
+            continue  # suppressed: no interval to find (it would give the count back)
         interval = km_interval(*row["km_median_response_days_ci"], lang)
         joined = [
             f"{line.strip()}{lines[i + 1].strip()}" if line.strip().endswith("–") else line
