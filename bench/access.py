@@ -11,7 +11,14 @@ Two measurements, interleaved so that the machine's load hits both sides alike:
   writes only when the view changed);
 * with ``big``, one page's metrics (``build_report``, as a rerun after a filter change
   computes them) at 1M incidents for a department head's scope (one department) against the
-  whole municipality (the scope the browser benchmark's page rerun was measured with).
+  whole municipality (the scope the browser benchmark's page rerun was measured with);
+* with ``big``, the whole page rerun after a filter change at 1M incidents, server side
+  (``AppTest`` runs the script to its end, as the server does before ``script_finished``):
+  the Overview, Police reports and Equal treatment pages, signed in as a department head
+  with ``DASHBOARD_PEERS=anonymous`` and ``hidden`` and as the ombudsman (the whole
+  municipality), interleaved; each change picks a harassment type, first one not shown
+  before (nothing cached: the reports of the view are computed) and then the same types
+  again (cached).
 """
 
 from __future__ import annotations
@@ -54,6 +61,80 @@ def scope_reports(path: Path, runs: int) -> dict[str, float]:
     finally:
         con.close()
     return {f"report_1m_{name}_ms": _median_ms(values) for name, values in times.items()}
+
+
+HEAD_DEPARTMENT = "Socialforvaltningen"
+HEAD_PAGES = ("overview.py", "police.py", "equal_treatment.py")
+TYPES = ("violence", "threats", "verbal_abuse", "digital_harassment", "stalking", "other")
+
+
+def head_reruns(path: Path, *, types: tuple[str, ...] = TYPES) -> dict[str, Any]:
+    """Page reruns after a filter change, server side, on a copy of the store at ``path``
+    (the app migrates and writes its macros): per viewer and page, the medians and maxima
+    of the first time each type is chosen and of the second time (ms)."""
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import access
+
+    work = Path(tempfile.mkdtemp(prefix="bench-heads-"))
+    db = work / "heads.duckdb"
+    shutil.copyfile(path, db)
+    viewers = {
+        "head_anonymous": ("chef@kommune.dk", "anonymous"),
+        "head_hidden": ("chef@kommune.dk", "hidden"),
+        "ombudsman": ("ombud@kommune.dk", "anonymous"),
+    }
+    access.save_grant(
+        db,
+        access.Grant("chef@kommune.dk", "department_head", (HEAD_DEPARTMENT,)),
+        by="bench",
+        by_role="cli",
+    )
+    access.save_grant(db, access.Grant("ombud@kommune.dk", "ombudsman"), by="bench", by_role="cli")
+    os.environ["DASHBOARD_DB"] = str(db)
+    os.environ["DASHBOARD_KEY_FILE"] = str(work / "secret.key")
+    os.chdir(ROOT)
+    apps: dict[tuple[str, str], Any] = {}
+    for name, (email, peers) in viewers.items():
+        os.environ["DASHBOARD_PEERS"] = peers
+        for page in HEAD_PAGES:
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+            at.secrets["auth"] = {
+                "redirect_uri": "http://localhost:8501/oauth2callback",
+                "cookie_secret": "bench-cookie-secret-bench-cookie",
+                "client_id": "dashboard",
+                "client_secret": "bench",
+                "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+            }
+            at.user = {"is_logged_in": True, "email": email, "iat": int(time.time())}
+            at.run()
+            at.switch_page(str(ROOT / "dashboard" / "pages" / page))
+            at.run()  # the page's opening view, computed and cached
+            assert not at.exception, [e.value for e in at.exception]
+            apps[(name, page)] = at
+    times: dict[str, list[float]] = {}
+    for round_ in ("first", "again"):
+        for kind in types:
+            for (name, page), at in apps.items():
+                os.environ["DASHBOARD_PEERS"] = viewers[name][1]
+                at.sidebar.multiselect(key="type").set_value([kind])
+                start = time.perf_counter()
+                at.run()
+                elapsed = time.perf_counter() - start
+                assert not at.exception, [e.value for e in at.exception]
+                times.setdefault(f"{name}/{page}/{round_}", []).append(elapsed)
+    os.environ.pop("DASHBOARD_PEERS", None)
+    shutil.rmtree(work, ignore_errors=True)
+    return {
+        key: {
+            "median_ms": _median_ms(values),
+            "max_ms": round(max(values) * 1000, 2),
+            "n": len(values),
+        }
+        for key, values in times.items()
+    }
 
 
 def run(
@@ -121,11 +202,14 @@ def run(
         write.append(time.perf_counter() - start)
 
     big_results: dict[str, float] = {}
+    heads: dict[str, Any] = {}
     if big:
         from bench.metrics import SCALE
         from bench.stores import ensure_store
 
-        big_results = scope_reports(ensure_store(ROOT / "bench" / ".cache", SCALE), runs=9)
+        big_store = ensure_store(ROOT / "bench" / ".cache", SCALE)
+        big_results = scope_reports(big_store, runs=9)
+        heads = head_reruns(big_store)
     load = os.getloadavg()[0]
     result: dict[str, Any] = {
         "machine": {
@@ -149,6 +233,7 @@ def run(
         "grant_check_max_ms": round(max(check) * 1000, 2),
         "audit_write_ms": _median_ms(write),
         **big_results,
+        "page_reruns_1m": heads,
         "raw_s": times,
     }
     target = out_dir or RESULTS
@@ -171,6 +256,11 @@ def run(
             f"| the same for the whole municipality | {big_results['report_1m_all_ms']} ms |\n"
             if big_results
             else ""
+        )
+        + "".join(
+            f"| page rerun after a filter change at 1M, {key.replace('/', ', ')} | "
+            f"{value['median_ms']} ms (max {value['max_ms']} ms, n={value['n']}) |\n"
+            for key, value in heads.items()
         )
         + "\n"
         f"{reruns} interleaved reruns each"

@@ -372,8 +372,11 @@ def rate_dot_plot(
         assert small_below is not None and n is not None
         counts = data[n].to_list()
         flags = [c is not None and 0 < c < small_below for c in counts]
+        # a row without n (a group outside the viewer's scope) carries no size in its label
         names = [
-            f"{name} (n\u00a0=\u00a0{format_count(c, lang, small=f, threshold=small_below)})"
+            name
+            if c is None
+            else f"{name} (n\u00a0=\u00a0{format_count(c, lang, small=f, threshold=small_below)})"
             if not f
             else f"{name} (n\u00a0{format_count(c, lang, small=f, threshold=small_below)})"
             for name, c, f in zip(data[label].to_list(), counts, flags, strict=True)
@@ -404,11 +407,28 @@ def rate_dot_plot(
     top = max(_finite([*data[ci_high].to_list(), *data[rate].to_list(), baseline]), default=0.0)
     x_scale = alt.Scale(domainMax=1, clamp=True) if percent and top > 0.9 else alt.Undefined
     y = alt.Y(f"{_field(label)}:N", sort=_unique(data[label].to_list()), title=None)
+    if n is not None and n in data.columns:
+        # as text: a row without n shows "–" (Vega would format a missing number as 0)
+        data = data.with_columns(
+            pl.Series(
+                "_n",
+                [
+                    format_count(
+                        c,
+                        lang,
+                        small=small_below is not None and c is not None and 0 < c < small_below,
+                        threshold=small_below or 5,
+                    )
+                    for c in data[n].to_list()
+                ],
+                dtype=pl.String,
+            )
+        )
     tooltip = [
         alt.Tooltip(f"{_field(label)}:N", title=column_title(label, lang)),
         alt.Tooltip(f"{_field(rate)}:Q", title=x_title, format=value_format),
         alt.Tooltip("_interval:N", title=t("charts.ci95", lang)),
-        *_n_tooltip(data, n, lang),
+        *([alt.Tooltip("_n:N", title=t("charts.n", lang))] if "_n" in data.columns else []),
         *([alt.Tooltip("_signal:N", title=t("charts.signal", lang))] if has_signal else []),
     ]
     bars = (

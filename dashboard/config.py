@@ -11,6 +11,7 @@
 | ``DASHBOARD_DEADLINES`` | answer deadlines in days per inquiry type, used when an inquiry has none, e.g. ``ombudsman=21,complaint=28`` | the contract's |
 | ``DASHBOARD_WRITE_WAIT_SECONDS`` | how long an import or undo on a page waits for another session's to finish | 120 |
 | ``DASHBOARD_MAX_PREVIEWS`` | parsed uploads the server keeps for the Import page's previews, over all sessions (beyond it the one used longest ago is dropped) | 4 |
+| ``DASHBOARD_PEERS`` | how a department head's funnels and dot plots show the units outside their scope: ``anonymous`` (unnamed points, "en anden enhed") or ``hidden`` (not at all) | ``anonymous`` |
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, cast
 
 from dashboard.contract import DEFAULT_DEADLINES, VOCABULARIES
 from dashboard.errors import DashboardError, error_message
@@ -26,6 +28,10 @@ from dashboard.errors import DashboardError, error_message
 # Relative to the working directory, never to the source tree: an installed package lives in
 # a read-only site-packages, and `make run` and the tests start in the project folder.
 DATA_DIR = Path("data")
+
+# How a viewer with a limited scope sees the groups outside it in funnels and dot plots.
+Peers = Literal["anonymous", "hidden"]
+PEERS: tuple[Peers, ...] = ("anonymous", "hidden")
 
 
 class ConfigError(DashboardError, ValueError):
@@ -49,6 +55,7 @@ class Settings:
     )
     write_wait_seconds: int = 120
     max_previews: int = 4
+    peers: Peers = PEERS[0]
 
 
 def parse_deadlines(text: str) -> dict[str, int]:
@@ -85,7 +92,18 @@ def load_settings(
         deadline_days=parse_deadlines(env.get("DASHBOARD_DEADLINES", "")),
         write_wait_seconds=_whole_number(env, "DASHBOARD_WRITE_WAIT_SECONDS", 120),
         max_previews=_whole_number(env, "DASHBOARD_MAX_PREVIEWS", 4),
+        peers=parse_peers(env.get("DASHBOARD_PEERS", "")),
     )
+
+
+def parse_peers(text: str) -> Peers:
+    """``DASHBOARD_PEERS``: ``anonymous`` (also when unset) or ``hidden``, any case."""
+    value = text.strip().lower() or PEERS[0]
+    if value not in PEERS:
+        raise ConfigError(
+            error_message("peers_invalid", value=text.strip(), known=", ".join(PEERS))
+        )
+    return cast(Peers, value)
 
 
 def default_key_file(env: Mapping[str, str]) -> Path:

@@ -93,6 +93,30 @@ def test_access_benchmark_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 @pytest.mark.slow
+def test_department_head_reruns_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench import access
+    from dashboard import store
+    from dashboard.demo import generate_demo
+    from dashboard.store.seed import write_demo
+
+    db = tmp_path / "small.duckdb"
+    con = store.connect(db)
+    data = generate_demo(2024, scale=SCALE)
+    write_demo(con, "incidents", data.incidents, seed=2024)
+    write_demo(con, "inquiries", data.inquiries, seed=2024)
+    con.close()
+    for name in ("DASHBOARD_DB", "DASHBOARD_KEY_FILE", "DASHBOARD_PEERS"):
+        monkeypatch.setenv(name, "")  # the benchmark sets them; undone after the test
+    monkeypatch.chdir(tmp_path)
+    timings = access.head_reruns(db, types=("violence",))
+    viewers = ("head_anonymous", "head_hidden", "ombudsman")
+    assert set(timings) == {
+        f"{v}/{p}/{r}" for v in viewers for p in access.HEAD_PAGES for r in ("first", "again")
+    }
+    assert all(t["n"] == 1 and t["median_ms"] > 0 for t in timings.values())
+
+
+@pytest.mark.slow
 def test_load_benchmark_runs(tmp_path: Path) -> None:
     load.run(
         tmp_path / "out",

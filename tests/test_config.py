@@ -1,6 +1,6 @@
 import pytest
 
-from dashboard.config import load_settings, parse_deadlines
+from dashboard.config import ConfigError, load_settings, parse_deadlines
 
 
 def test_defaults() -> None:
@@ -26,6 +26,13 @@ def test_environment_overrides() -> None:
     assert str(s.db_path) == "/x/y.duckdb" and s.work_accident_days == 7
     assert s.deadline_days["ombudsman"] == 14 and s.deadline_days["complaint"] == 28
     assert str(load_settings({}, db="other.duckdb").db_path) == "other.duckdb"
+
+
+def test_peers_setting() -> None:
+    assert load_settings({}).peers == "anonymous"
+    assert load_settings({"DASHBOARD_PEERS": " Hidden "}).peers == "hidden"
+    with pytest.raises(ConfigError, match="DASHBOARD_PEERS must be one of anonymous, hidden"):
+        load_settings({"DASHBOARD_PEERS": "named"})
 
 
 @pytest.mark.parametrize("text", ["ombudsman", "nope=3", "complaint=x"])

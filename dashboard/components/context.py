@@ -24,7 +24,7 @@ import streamlit as st
 
 from dashboard import access, queries, store, workdir
 from dashboard.components import auth
-from dashboard.config import Settings, load_settings
+from dashboard.config import Peers, Settings, load_settings
 from dashboard.metrics.filters import Filters, GroupBy, Scope, query_params
 from dashboard.metrics.report import MetricsReport, build_report
 
@@ -101,9 +101,11 @@ def report(
     work_accident_days: int,
     suppress_below: int,
     delays: bool,
+    peers: Peers,
     unsuppressed: bool = False,
 ) -> MetricsReport:
-    """The metrics report of one view, cached per data version (``db`` and ``version`` key it)."""
+    """The metrics report of one view, cached per data version (``db`` and ``version`` key
+    it), the scope and the peers setting."""
     return build_report(
         _cur,
         filters,
@@ -112,6 +114,7 @@ def report(
         work_accident_days=work_accident_days,
         suppress_below=suppress_below,
         delays=delays,
+        peers=peers,
         unsuppressed=unsuppressed,
     )
 
@@ -138,6 +141,7 @@ def view_report(
         s.work_accident_days,
         s.suppress_below,
         delays,
+        s.peers,
         unsuppressed,
     )
 

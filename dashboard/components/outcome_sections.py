@@ -19,6 +19,7 @@ from dashboard.components.filters import View
 from dashboard.formatting import format_number
 from dashboard.i18n import Lang, group_words, t
 from dashboard.metrics import outcomes, views
+from dashboard.metrics import peers as peer_groups
 from dashboard.metrics.filters import GroupBy
 from dashboard.metrics.incidents import Outcome
 from dashboard.metrics.report import MetricsReport
@@ -39,7 +40,10 @@ def rate_by_group(
     """The outcome's share per group with 95 % intervals, highest first, against the overall share."""
     st.subheader(t(f"{section}.rate_title", lang))
     st.caption(t(f"{section}.rate_help", lang))
-    points = outcomes.rate_points(report.incidents, outcome, by)
+    threshold = context.settings().suppress_below
+    points = outcomes.rate_points(
+        report.incidents, outcome, by, peers=report.peers, lang=lang, suppress_below=threshold
+    )
     if points.is_empty():
         st.info(t("common.no_data", lang))
         return
@@ -50,13 +54,24 @@ def rate_by_group(
         ci_low=f"{outcome}_rate_ci_low",
         ci_high=f"{outcome}_rate_ci_high",
         label=by,
-        baseline=outcomes.outcome_totals(report.totals, outcome).rate,
+        baseline=report.baseline(outcome),
         lang=lang,
         title=t(f"{section}.rate_title", lang),
         signal=f"{outcome}_verdict",
         n="n",
-        small_below=context.settings().suppress_below,
+        small_below=threshold,
     )
+    peer_note(report, by, lang)
+
+
+def peer_note(report: MetricsReport, by: GroupBy, lang: Lang) -> None:
+    """Under a funnel or dot plot of a limited scope: how the groups outside it are shown
+    (unnamed, or not at all, as ``DASHBOARD_PEERS`` says) and that the reference is the
+    municipality's."""
+    if report.scope.everything:
+        return
+    mode = "shown" if not report.peers.is_empty() else "hidden"
+    st.caption(t(f"peers.{mode}", lang, other=peer_groups.label(by, lang), **group_words(by, lang)))
 
 
 def oe_funnel(
@@ -71,13 +86,20 @@ def oe_funnel(
             st.write(t(f"stats.{key}", lang))
         st.markdown(t("verdict.how_to_read", lang, **group_words(by, lang)))
     screening = report.screenings.get(outcome)
-    curve = views.oe_curve(report.incidents, outcome, screening)
+    curve = views.oe_curve(report.incidents, outcome, screening, peers=report.peers)
     if curve is None or screening is None:
         st.info(t(f"{section}.oe_none", lang))
         return
     chart_cache.draw(
         charts.funnel_plot,
-        views.oe_points(report.incidents, outcome, by),
+        views.oe_points(
+            report.incidents,
+            outcome,
+            by,
+            peers=report.peers,
+            lang=lang,
+            suppress_below=context.settings().suppress_below,
+        ),
         curve,
         x=f"{outcome}_expected",
         y=f"{outcome}_oe",
@@ -89,6 +111,7 @@ def oe_funnel(
         limit_labels=views.verdict_limit_labels(screening, lang),
     )
     st.caption(t("verdict.reference_note", lang))
+    peer_note(report, by, lang)
 
 
 def delay_section(

@@ -55,7 +55,8 @@ class GroupFinding:
 @dataclass(frozen=True)
 class RuleFinding:
     """A group whose share of a legal duty (e.g. work accidents notified among those that
-    had to be) lies below the 99.8 % limits around the share over all groups shown."""
+    had to be) lies below the 99.8 % limits around the share over the reference population
+    (the municipality, whatever the viewer's scope)."""
 
     share: str  # the registry's Share name
     department: str

@@ -83,8 +83,11 @@ ALL = Scope()
 
 
 # The settings that are part of the view, with their defaults (the statutory 14 days of
-# bekendtgørelse om anmeldelse af arbejdsulykker § 1; dashboard.config reads the setting).
-VIEW_SETTINGS: dict[str, Any] = {"work_accident_days": 14, "extract_date": None}
+# bekendtgørelse om anmeldelse af arbejdsulykker § 1; dashboard.config reads the setting),
+# and ``reference``: the aggregating queries count the reference population (the whole
+# municipality within the period, type, channel and severity filters) and name only the
+# groups in the scope (``in_population`` in dashboard/store/macros.sql).
+VIEW_SETTINGS: dict[str, Any] = {"work_accident_days": 14, "extract_date": None, "reference": False}
 
 
 def view_param(filters: Filters, scope: Scope, **settings: Any) -> dict[str, Any]:

@@ -324,10 +324,12 @@ def incident_metrics(
     )
     columns: dict[str, list[object]] = {}
     screenings: dict[Outcome, OutcomeScreening] = {}
+    # baselines are the reference population's, as E is: a viewer's scope does not move them
+    reference_totals = totals(reference)
     for outcome, cols in COLUMNS.items():
         count = groups[cols.count].to_numpy()
         known = groups[cols.known].to_numpy()
-        total_count, total_known = int(count.sum()), int(known.sum())
+        total_count, total_known = reference_totals[cols.count], reference_totals[cols.known]
         baseline = total_count / total_known if total_known else float("nan")
         rate = np.divide(count, known, out=np.full(len(count), np.nan), where=known > 0)
         ci_low, ci_high = stats.wilson_intervals(count, known)
@@ -348,7 +350,12 @@ def incident_metrics(
             columns[f"{share.name}_ci_low"] = list(low)
             columns[f"{share.name}_ci_high"] = list(high)
         if share.finding:
-            baselines, signals = _share_signal(part, whole)
+            baselines, signals = _share_signal(
+                part,
+                whole,
+                reference_totals[share.part],
+                sum(reference_totals[c] for c in share.whole),
+            )
             columns[f"{share.name}_baseline"] = list(baselines)
             columns[f"{share.name}_signal"] = list(signals)
 
@@ -377,10 +384,12 @@ def incident_metrics(
     return frame, screenings
 
 
-def _share_signal(part: np.ndarray, whole: np.ndarray) -> tuple[list[float], list[int]]:
-    """The share over all groups, and each group's funnel signal around it (exact binomial
-    limits, as the rates' funnels; 0 for a group with no whole)."""
-    total_part, total_whole = int(part.sum()), int(whole.sum())
+def _share_signal(
+    part: np.ndarray, whole: np.ndarray, total_part: int, total_whole: int
+) -> tuple[list[float], list[int]]:
+    """The share over the reference population (``total_part`` of ``total_whole``), and each
+    group's funnel signal around it (exact binomial limits, as the rates' funnels; 0 for a
+    group with no whole)."""
     if not total_whole:
         return [float("nan")] * len(part), [0] * len(part)
     baseline = total_part / total_whole

@@ -25,6 +25,7 @@ from dashboard.formatting import (
     format_ratio,
 )
 from dashboard.i18n import Lang, field_label, metric_label, t
+from dashboard.metrics import peers as peer_groups
 from dashboard.metrics import registry
 from dashboard.metrics.disclosure import Totals
 from dashboard.metrics.filters import GroupBy
@@ -133,12 +134,23 @@ def outcome_totals(
 # --------------------------------------------------------------------------- chart frames
 
 
-def rate_points(incidents: pl.DataFrame, outcome: Outcome, by: GroupBy) -> pl.DataFrame:
+def rate_points(
+    incidents: pl.DataFrame,
+    outcome: Outcome,
+    by: GroupBy,
+    *,
+    peers: pl.DataFrame | None = None,
+    lang: Lang = "da",
+    suppress_below: int = 5,
+) -> pl.DataFrame:
     """Per group with any known answer: label (column ``by``), ``<outcome>_rate`` with its
     95 % interval, the group's verdict (after case mix, the same as in the O/E funnel),
-    ``focus`` and ``n`` (incidents known); for :func:`dashboard.charts.rate_dot_plot`."""
-    known = COLUMNS[outcome].known
-    return (
+    ``focus`` and ``n`` (incidents known); for :func:`dashboard.charts.rate_dot_plot`. With
+    ``peers`` (``MetricsReport.peers``) the groups outside the scope follow, unnamed
+    (:func:`dashboard.metrics.peers.dot_points`)."""
+    cols = COLUMNS[outcome]
+    known = cols.known
+    own = (
         with_group_label(incidents, by)
         .filter(pl.col(known) > 0)
         .select(
@@ -151,6 +163,18 @@ def rate_points(incidents: pl.DataFrame, outcome: Outcome, by: GroupBy) -> pl.Da
             pl.col(known).alias("n"),
         )
     )
+    if peers is None or peers.is_empty():
+        return own
+    unnamed = peer_groups.dot_points(
+        peers,
+        value=f"{outcome}_rate",
+        counts=["incidents", cols.count, cols.known],
+        signal=f"{outcome}_verdict",
+        by=by,
+        lang=lang,
+        suppress_below=suppress_below,
+    )
+    return pl.concat([own, unnamed.select(own.columns).cast(own.schema)])
 
 
 def delay_points(incidents: pl.DataFrame, outcome: Outcome, by: GroupBy) -> pl.DataFrame:
@@ -192,14 +216,23 @@ def within_deadline_points(incidents: pl.DataFrame, by: GroupBy) -> pl.DataFrame
     )
 
 
-def share_points(incidents: pl.DataFrame, share: str, by: GroupBy) -> pl.DataFrame:
+def share_points(
+    incidents: pl.DataFrame,
+    share: str,
+    by: GroupBy,
+    *,
+    peers: pl.DataFrame | None = None,
+    lang: Lang = "da",
+    suppress_below: int = 5,
+) -> pl.DataFrame:
     """Per group with a non-zero whole: label, a registry share (e.g.
     ``work_accident_compliance_rate``) with its 95 % interval and funnel signal, and ``n``
-    (its whole); for :func:`dashboard.charts.rate_dot_plot`."""
+    (its whole); for :func:`dashboard.charts.rate_dot_plot`. ``peers`` as in
+    :func:`rate_points`."""
     spec = next(s for s in registry.SHARES if s.name == share)
     whole = pl.sum_horizontal(pl.col(c) for c in spec.whole)
     signal = f"{share}_signal"
-    return (
+    own = (
         with_group_label(incidents, by)
         .filter(whole > 0)
         .select(
@@ -211,6 +244,18 @@ def share_points(incidents: pl.DataFrame, share: str, by: GroupBy) -> pl.DataFra
             whole.alias("n"),
         )
     )
+    if peers is None or peers.is_empty() or signal not in peers.columns:
+        return own
+    unnamed = peer_groups.dot_points(
+        peers.filter(pl.sum_horizontal(pl.col(c) for c in spec.whole) > 0),
+        value=share,
+        counts=["incidents", spec.part, *spec.whole],
+        signal=signal,
+        by=by,
+        lang=lang,
+        suppress_below=suppress_below,
+    )
+    return pl.concat([own, unnamed.select(own.columns).cast(own.schema)])
 
 
 def prior_warning_shares(

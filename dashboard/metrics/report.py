@@ -4,6 +4,7 @@ equal-treatment tests and the plain-language findings. Used by the CLI and by th
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal, cast
@@ -12,7 +13,9 @@ import duckdb
 import polars as pl
 
 from dashboard import queries
+from dashboard.config import Peers
 from dashboard.metrics import disclosure, registry
+from dashboard.metrics import peers as peer_groups
 from dashboard.metrics.equal_treatment import (
     CMH_CONTINUITY_CORRECTION,
     GroupFinding,
@@ -32,16 +35,20 @@ from dashboard.metrics.incidents import (
     OutcomeScreening,
     incident_metrics,
 )
+from dashboard.metrics.incidents import totals as summed
 from dashboard.metrics.inquiries import INQUIRY_TYPE_KEYS, inquiry_metrics
 
 Adjust = Literal["holm", "fdr_bh"]
 
 
-def extract_date(con: duckdb.DuckDBPyConnection, override: date | None = None) -> date | None:
-    """The given date, else the latest date in the data (None for an empty store)."""
+def extract_date(
+    con: duckdb.DuckDBPyConnection, override: date | None = None, scope: Scope = ALL
+) -> date | None:
+    """The given date, else the latest date in the data within ``scope`` (None when there is
+    none)."""
     if override is not None:
         return override
-    value = queries.run(con, "extract_date", {})["extract_date"][0]
+    value = queries.run(con, "extract_date", query_params(Filters(), scope))["extract_date"][0]
     return value if isinstance(value, date) else None
 
 
@@ -73,7 +80,30 @@ class MetricsReport:
     screenings: dict[Outcome, OutcomeScreening] = field(default_factory=dict)
     # the 0.5 continuity correction in each group's CMH test (see CMH_CONTINUITY_CORRECTION)
     cmh_correction: bool = CMH_CONTINUITY_CORRECTION
+    # every count summed over the reference population (the municipality within the
+    # period, type, channel and severity filters): the baselines of the rates and shares
+    reference_totals: dict[str, int] = field(default_factory=dict)
+    # the groups outside a limited scope, unnamed (dashboard.metrics.peers), for funnels and
+    # dot plots only; empty for the whole municipality and with DASHBOARD_PEERS=hidden
+    peers: pl.DataFrame = field(default_factory=pl.DataFrame)
     _cmh: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
+
+    def baseline(self, outcome: Outcome) -> float | None:
+        """The outcome's rate over the reference population (None when none is known, or
+        when its count or denominator is small and the report suppressed)."""
+        spec = registry.BY_NAME[outcome]
+        return self._reference_share(self.reference_totals.get(spec.count, 0), [spec.known])
+
+    def share_baseline(self, name: str) -> float | None:
+        """A registry share (``work_accident_compliance_rate`` …) over the reference, as
+        :meth:`baseline`."""
+        share = next(s for s in registry.SHARES if s.name == name)
+        return self._reference_share(self.reference_totals.get(share.part, 0), share.whole)
+
+    def _reference_share(self, part: int, whole_columns: Sequence[str]) -> float | None:
+        whole = sum(self.reference_totals.get(c, 0) for c in whole_columns)
+        small = self.suppressed and any(0 < v < self.suppress_below for v in (part, whole))
+        return part / whole if whole and not small else None
 
     @property
     def focus_incidents(self) -> pl.DataFrame:
@@ -140,6 +170,7 @@ def build_report(
     delays: bool = True,
     unsuppressed: bool = False,
     cmh_correction: bool = CMH_CONTINUITY_CORRECTION,
+    peers: Peers = "hidden",
 ) -> MetricsReport:
     """Run the queries of one view and compute every metric and test.
 
@@ -149,54 +180,90 @@ def build_report(
     ``delays=False`` leaves out the days-to-action quantiles (their columns are null) for
     pages that do not show them: the quantiles cost as much as all the counts together.
 
+    ``peers="anonymous"`` adds the groups outside a limited ``scope`` as unnamed rows
+    (``MetricsReport.peers``, :mod:`dashboard.metrics.peers`); the pages ask for them as
+    ``DASHBOARD_PEERS`` says, everything else (exports, the report, the CLI) never does.
+
     The per-group frames are suppressed (:func:`dashboard.metrics.disclosure.suppress`)
     before they leave: small counts and whatever would give them back are null.
     ``unsuppressed=True`` leaves them in; only an analyst may ask, and the caller logs it.
+    The unnamed rows are always suppressed.
     """
     if by not in GROUP_BY:
         raise ValueError(f"Group by one of {', '.join(GROUP_BY)}, not {by!r}.")
     filters = filters or Filters()
-    extract = extract_date(con, extract_on)
+    extract = extract_date(con, extract_on, scope)
     # The groups shown: every group in the viewer's scope, the department/unit filter being
-    # the focus; the reference: the whole municipality (no focus, no scope) within the other
-    # filters. Both from the same query, so their counts are those of the same incidents.
+    # the focus; the reference: the whole municipality (no focus, whatever the scope) within
+    # the other filters, its groups outside the scope unnamed (the view still carries the
+    # scope: see in_population in macros.sql). Both from the same query, so their counts are
+    # those of the same incidents.
     # Grouped by department, a unit filter narrows the departments' counts to those units:
     # there the filtered departments are the rows shown (still against the municipality).
     narrowed = by == "department" and bool(filters.units)
     unfocused = replace(filters, departments=(), units=())
 
-    def params_for(view_filters: Filters, view_scope: Scope) -> dict[str, Any]:
+    def params_for(view_filters: Filters, *, reference: bool = False) -> dict[str, Any]:
         return query_params(
             view_filters,
-            view_scope,
+            scope,
             group_by=by,
             work_accident_days=work_accident_days,
             extract_date=extract or date.today(),
+            reference=reference,
         )
 
-    params = params_for(filters, scope)
-    shown_params = params if narrowed else params_for(unfocused, scope)
-    strata = queries.run(con, "incident_outcomes_by_group_stratum", shown_params)
-    reference = (
-        strata
-        if scope.everything and not narrowed
-        else queries.run(con, "incident_outcomes_by_group_stratum", params_for(unfocused, ALL))
-    )
+    params = params_for(filters)
+    shown_params = params if narrowed else params_for(unfocused)
+    with_peers = peers == "anonymous" and not scope.everything
+    # The reference's named groups are the groups shown, with the same counts, unless a unit
+    # filter narrows the departments or a unit grant splits a department: then the metrics of
+    # everyone are computed once and the groups shown are the named rows of them.
+    from_everyone = with_peers and not narrowed and (by == "unit" or not scope.units)
+
+    def outcome_rows(view_params: dict[str, Any]) -> pl.DataFrame:
+        return peer_groups.keyed(
+            queries.run(con, "incident_outcomes_by_group_stratum", view_params)
+        )
+
+    if scope.everything and not narrowed:
+        strata = reference = outcome_rows(shown_params)
+    elif from_everyone:
+        reference = outcome_rows(params_for(unfocused, reference=True))
+        strata = reference.filter(~peer_groups.is_peer())
+    else:
+        strata = outcome_rows(shown_params)
+        reference = outcome_rows(params_for(unfocused, reference=True))
     delay_rows = (
         queries.run(con, "incident_delays_by_group", shown_params)
         if delays
         else pl.DataFrame(schema=DELAY_SCHEMA)
     )
-    incidents, screenings = incident_metrics(
-        strata,
-        delay_rows,
-        reference=reference,
-        # narrowed: every department shown is the focus (each holds the filtered units)
-        focus=(tuple(strata["department"].unique().drop_nulls()), ())
+    # narrowed: every department shown is the focus (each holds the filtered units)
+    focus = (
+        (tuple(strata["department"].unique().drop_nulls()), ())
         if narrowed
-        else (filters.departments, filters.units),
-        suppress_below=suppress_below,
+        else (filters.departments, filters.units)
     )
+    peer_rows = pl.DataFrame()
+    if from_everyone:
+        everyone, screenings = incident_metrics(
+            reference, delay_rows, reference=reference, focus=focus, suppress_below=suppress_below
+        )
+        incidents = everyone.filter(~peer_groups.is_peer())
+        peer_rows = peer_groups.peer_rows(everyone)
+    else:
+        incidents, screenings = incident_metrics(
+            strata, delay_rows, reference=reference, focus=focus, suppress_below=suppress_below
+        )
+        if with_peers:
+            everyone, _ = incident_metrics(
+                reference,
+                pl.DataFrame(schema=DELAY_SCHEMA),
+                reference=reference,
+                suppress_below=suppress_below,
+            )
+            peer_rows = peer_groups.peer_rows(everyone)
     durations = queries.run(con, "inquiry_durations_by_group", params)
     inquiries = inquiry_metrics(durations, suppress_below=suppress_below)
     inquiries_by_type = inquiry_metrics(
@@ -226,6 +293,9 @@ def build_report(
         incidents, inquiries, inquiries_by_type = (
             f.drop("small_counts", strict=False) for f in (incidents, inquiries, inquiries_by_type)
         )
+    # an unnamed group is suppressed as a named one is, whoever asks: its hidden counts and
+    # everything computed from them are null, and it is not drawn
+    peer_rows = disclosure.suppress(peer_rows, disclosure.INCIDENTS, suppress_below).frame
     # from the frame shown: a group whose O/E is suppressed is not named with its figures
     findings = [
         f for outcome in OUTCOMES for f in outliers(incidents, outcome, screenings[outcome])
@@ -252,6 +322,8 @@ def build_report(
         suppressed=not unsuppressed,
         screenings=screenings,
         cmh_correction=cmh_correction,
+        reference_totals=summed(reference),
+        peers=peer_rows,
     )
 
 

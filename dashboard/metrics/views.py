@@ -25,6 +25,7 @@ from dashboard.formatting import (
     format_ratio,
 )
 from dashboard.i18n import Lang, field_label, label, metric_label, t
+from dashboard.metrics import peers as peer_groups
 from dashboard.metrics.disclosure import Totals
 from dashboard.metrics.filters import GroupBy
 from dashboard.metrics.findings import format_p
@@ -257,12 +258,25 @@ def open_inquiry_headers(lang: Lang) -> dict[str, str]:
 # --------------------------------------------------------------------------- equal treatment
 
 
-def oe_points(incidents: pl.DataFrame, outcome: Outcome, by: GroupBy) -> pl.DataFrame:
+def oe_points(
+    incidents: pl.DataFrame,
+    outcome: Outcome,
+    by: GroupBy,
+    *,
+    peers: pl.DataFrame | None = None,
+    lang: Lang = "da",
+    suppress_below: int = 5,
+) -> pl.DataFrame:
     """Per group: display label (column ``by``), expected count, O/E, its verdict and whether
-    it is in focus."""
-    return with_group_label(incidents, by).select(
+    it is in focus; with ``peers`` (``MetricsReport.peers``) the groups outside the scope
+    follow, unnamed (:func:`dashboard.metrics.peers.oe_points`)."""
+    own = with_group_label(incidents, by).select(
         by, f"{outcome}_expected", f"{outcome}_oe", f"{outcome}_verdict", "focus"
     )
+    if peers is None or peers.is_empty():
+        return own
+    unnamed = peer_groups.oe_points(peers, outcome, by, lang, suppress_below=suppress_below)
+    return pl.concat([own, unnamed.select(own.columns).cast(own.schema)])
 
 
 def oe_curve(
@@ -271,13 +285,17 @@ def oe_curve(
     screening: OutcomeScreening | None = None,
     *,
     adjusted: bool = True,
+    peers: pl.DataFrame | None = None,
 ) -> pl.DataFrame | None:
-    """The O/E funnel limits up to the largest expected count (None if none): with the
+    """The O/E funnel limits up to the largest expected count, ``peers``' included (None if
+    none): with the
     outcome's ``screening``, the verdict's limits at its level and 95 % (widened for
     over-dispersion unless ``adjusted`` is False); without, the 95 % and 99.8 % Poisson ones."""
     if incidents.is_empty():
         return None
     largest = incidents[f"{outcome}_expected"].max()
+    if peers is not None and not peers.is_empty():
+        largest = max(largest or 0.0, peers[f"{outcome}_expected"].max() or 0.0)
     if largest is None or not float(largest) > 0:  # type: ignore[arg-type]
         return None
     if screening is None:

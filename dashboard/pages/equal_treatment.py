@@ -8,7 +8,7 @@ over-dispersion), and how to read it all."""
 import streamlit as st
 
 from dashboard import charts
-from dashboard.components import chart_cache, context, url_state
+from dashboard.components import chart_cache, context, outcome_sections, url_state
 from dashboard.components.page import analysis_page
 from dashboard.components.text import literal
 from dashboard.formatting import format_number, format_percent
@@ -72,7 +72,9 @@ title = t("equal_treatment.funnel_title", lang, outcome=outcome_name)
 screening = report.screenings.get(outcome)
 adjusted = screening is not None and screening.overdispersion.method != "none"
 unadjusted = adjusted and st.toggle(t("verdict.limit_unadjusted", lang), key="unadjusted")
-curve = views.oe_curve(report.incidents, outcome, screening, adjusted=not unadjusted)
+curve = views.oe_curve(
+    report.incidents, outcome, screening, adjusted=not unadjusted, peers=report.peers
+)
 if curve is None or screening is None:
     st.info(
         t("stats.chi2_not_testable", lang, **group_words(view.by, lang)), icon=":material/info:"
@@ -80,7 +82,14 @@ if curve is None or screening is None:
 else:
     chart_cache.draw(
         charts.funnel_plot,
-        views.oe_points(report.incidents, outcome, view.by),
+        views.oe_points(
+            report.incidents,
+            outcome,
+            view.by,
+            peers=report.peers,
+            lang=lang,
+            suppress_below=threshold,
+        ),
         curve,
         x=f"{outcome}_expected",
         y=f"{outcome}_oe",
@@ -93,6 +102,7 @@ else:
     )
     st.caption(t("stats.funnel_how_to_read", lang, **group_words(view.by, lang)))
     st.caption(t("verdict.reference_note", lang))
+    outcome_sections.peer_note(report, view.by, lang)
     st.subheader(t("verdict.screening_title", lang))
     st.dataframe(views.screening_table(screening, lang), hide_index=True, width="content")
 

@@ -101,20 +101,28 @@ outcome_sections.chart_section(
     t("rules.compliance_title", lang),
     t("rules.compliance_help", lang),
     t("rules.compliance_none", lang),
-    outcomes.share_points(report.incidents, "work_accident_compliance_rate", view.by),
+    outcomes.share_points(
+        report.incidents,
+        "work_accident_compliance_rate",
+        view.by,
+        peers=report.peers,
+        lang=lang,
+        suppress_below=context.settings().suppress_below,
+    ),
     lambda frame: charts.rate_dot_plot(
         frame,
         rate="work_accident_compliance_rate",
         ci_low="work_accident_compliance_rate_ci_low",
         ci_high="work_accident_compliance_rate_ci_high",
         label=view.by,
-        baseline=totals.share("work_accident_compliance_rate"),
+        baseline=report.share_baseline("work_accident_compliance_rate"),
         lang=lang,
         title=t("rules.compliance_title", lang),
         signal="work_accident_compliance_rate_signal",
         n=None,
     ),
 )
+outcome_sections.peer_note(report, view.by, lang)
 
 # Notified within the deadline
 outcome_sections.chart_section(

@@ -171,7 +171,7 @@ def _rate_chart(report: MetricsReport, outcome: Outcome, lang: Lang) -> alt.TopL
         ci_low=f"{outcome}_rate_ci_low",
         ci_high=f"{outcome}_rate_ci_high",
         label=report.by,
-        baseline=outcomes.outcome_totals(report.totals, outcome).rate,
+        baseline=report.baseline(outcome),
         lang=lang,
         title="",
         signal=f"{outcome}_verdict",

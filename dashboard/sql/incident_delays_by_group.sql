@@ -14,6 +14,7 @@ WITH per_group AS (
         flatten(list(work_accident_delays)) AS to_work_accident,
         flatten(list(warning_to_police_delays)) AS warning_to_police
     FROM incident_summary_for_period($view)
+    WHERE in_scope($view, department, unit)  -- also for a reference view: scoped groups only
     GROUP BY ALL
 )
 SELECT

@@ -13,6 +13,7 @@
 --                                      department or unit is listed
 --   work_accident_days (INTEGER)       the statutory notification limit (a setting)
 --   extract_date (DATE)                the data's "today" for open and overdue inquiries
+--   reference (BOOLEAN)                read the reference population (`in_population`)
 -- The scope is applied in exactly one place, `in_scope`; every macro that reads records
 -- goes through it.
 
@@ -41,13 +42,29 @@ CREATE OR REPLACE MACRO incident_in_view(v, department, unit, harassment_type, c
     AND passes(v['severities'], severity)
     AND in_scope(v, department, unit);
 
+-- A summary row (or incident) with these keys belongs to the population an aggregating
+-- query counts: the view itself; or, when v['reference'] is true, the reference population
+-- that O/E, the verdicts and the baselines are computed against: the whole municipality
+-- within the type, channel and severity filters, whatever the department/unit filter and the
+-- viewer's scope. Only the summary macros below read through it, and the queries on them
+-- name only the groups in the viewer's scope (incident_outcomes_by_group_stratum.sql); the
+-- record-level macros (filtered_incidents, filtered_inquiries, searched_incidents) never
+-- read the reference.
+CREATE OR REPLACE MACRO in_population(v, department, unit, harassment_type, channel, severity) AS
+    CASE WHEN v['reference']
+        THEN passes(v['types'], harassment_type)
+             AND passes(v['channels'], channel)
+             AND passes(v['severities'], severity)
+        ELSE incident_in_view(v, department, unit, harassment_type, channel, severity)
+    END;
+
 -- The view of everything: no filters, every record, the default settings.
 CREATE OR REPLACE MACRO view_everything() AS {
     'date_from': DATE '0001-01-01', 'date_to': DATE '9999-12-31',
     'departments': []::VARCHAR[], 'units': []::VARCHAR[], 'types': []::VARCHAR[],
     'channels': []::VARCHAR[], 'severities': []::VARCHAR[], 'inquiry_types': []::VARCHAR[],
     'scope_all': true, 'scope_departments': []::VARCHAR[], 'scope_units': []::VARCHAR[],
-    'work_accident_days': 14, 'extract_date': NULL::DATE
+    'work_accident_days': 14, 'extract_date': NULL::DATE, 'reference': false
 };
 
 CREATE OR REPLACE MACRO filtered_incidents(v) AS TABLE
@@ -169,7 +186,7 @@ WITH rows AS (
         deadline_proxy(absence_days, absence_from) AS proxy
     FROM incidents
     WHERE occurred_on BETWEEN date_from AND date_to
-      AND incident_in_view(v, department, unit, harassment_type, channel, severity)
+      AND in_population(v, department, unit, harassment_type, channel, severity)
 )
 SELECT
     date_trunc('month', occurred_on)::DATE AS month,
@@ -237,7 +254,7 @@ CREATE OR REPLACE MACRO incident_summary_for_period(v) AS TABLE
 SELECT *
 FROM incident_summary
 WHERE month >= first_whole_month(v['date_from']) AND month < end_of_whole_months(v['date_to'])
-  AND incident_in_view(v, department, unit, harassment_type, channel, severity)
+  AND in_population(v, department, unit, harassment_type, channel, severity)
 UNION ALL
 SELECT * FROM incident_summary_rows(
     v, v['date_from'], least(first_whole_month(v['date_from']) - 1, v['date_to']::DATE)

@@ -150,7 +150,9 @@ def test_monthly_and_extract_date(con) -> None:
         (date(2024, 2, 1), 2, 1),
         (date(2024, 3, 1), 3, 1),
     ]
-    assert queries.run(con, "extract_date", {})["extract_date"][0] == EXTRACT
+    assert (
+        queries.run(con, "extract_date", query_params(Filters(), ALL))["extract_date"][0] == EXTRACT
+    )
 
 
 def test_filters_narrow_the_rows(con) -> None:
@@ -217,3 +219,40 @@ def test_the_scope_is_applied_in_one_macro() -> None:
     assert code.count("v['scope_") == 3  # scope_all, scope_departments, scope_units, in in_scope
     for name in queries.names():
         assert "scope_" not in queries.load(name).sql.split("\nSELECT", 1)[-1], name
+
+
+def test_a_reference_view_counts_the_municipality_and_names_only_the_scope(con) -> None:
+    """With ``reference`` set the outcome query counts every department within the other
+    filters, but a group outside the viewer's scope (B1, for a scope of department A) comes
+    without its names, only a ``peer`` number; its counts are B1's."""
+    a_only = Scope.restricted(departments=("A",))
+    everything = queries.run(con, "incident_outcomes_by_group_stratum", params())
+    reference = queries.run(
+        con,
+        "incident_outcomes_by_group_stratum",
+        query_params(Filters(), a_only, group_by="unit", work_accident_days=9, reference=True),
+    )
+    named = reference.filter(pl.col("peer").is_null())
+    unnamed = reference.filter(pl.col("peer").is_not_null())
+    assert set(named["unit"]) == {"A1", "A2"}
+    assert unnamed["department"].null_count() == unnamed["unit"].null_count() == unnamed.height
+    assert set(unnamed["peer"]) == {1}  # one group outside the scope: B1
+    counts = [c for c in everything.columns if c not in ("department", "unit", "peer")]
+    b1 = everything.filter(pl.col("unit") == "B1").select(counts).sort(counts)
+    assert unnamed.select(counts).sort(counts).equals(b1)
+    assert named.drop("peer").equals(everything.filter(pl.col("department") == "A").drop("peer"))
+    # the delays never leave the scope, even asked for the reference
+    delays = queries.run(
+        con,
+        "incident_delays_by_group",
+        query_params(Filters(), a_only, group_by="unit", work_accident_days=9, reference=True),
+    )
+    assert set(delays["unit"]) == {"A1", "A2"}
+
+
+def test_the_extract_date_is_the_latest_date_within_the_scope(con) -> None:
+    """Department A's latest date is inquiry Q3's receipt (03-01); the municipality's is
+    incident 8's notification in B (03-11), which A must not learn."""
+    a_only = Scope.restricted(departments=("A",))
+    result = queries.run(con, "extract_date", query_params(Filters(), a_only))
+    assert result["extract_date"][0] == date(2024, 3, 1) < EXTRACT
