@@ -27,7 +27,7 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 run: install
 	$(VENV)/bin/python -m dashboard demo --if-empty
-	$(VENV)/bin/python -m dashboard.serve --server.port $(PORT) --server.address $(ADDRESS) --server.headless true --browser.gatherUsageStats false
+	$(VENV)/bin/python -m dashboard serve --port $(PORT) --address $(ADDRESS)
 
 test: install
 	$(VENV)/bin/python -m pytest -q

@@ -6,7 +6,7 @@ spread, and writes ``bench/results/<name>.json`` and ``<name>.md`` together with
 it ran on. The Markdown table is printed and copied into ``bench/README.md``.
 
 Shared helpers live here: paths, the environment for child processes, the machine
-description, summary statistics and writing the results.
+description, summary statistics, a run from its start to its written results (``Run``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import re
 import statistics
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -248,3 +249,23 @@ def command(args: Sequence[str]) -> str:
 def python() -> str:
     """The interpreter running the benchmark (the project's venv under ``make bench``)."""
     return sys.executable
+
+
+@dataclass(frozen=True)
+class Run:
+    """One benchmark run from its start: when it began and on what machine (taken before any
+    work, so the load average is the one the run met). :meth:`finish` records it."""
+
+    name: str
+    argv: tuple[str, ...]
+    started: str = field(default_factory=now)
+    machine: dict[str, Any] = field(default_factory=machine)
+
+    def finish(
+        self, markdown: Callable[[dict[str, Any]], str], out_dir: Path | None, **fields: Any
+    ) -> dict[str, Any]:
+        """The run's JSON record with ``fields``, written with ``markdown`` of that record
+        (see :func:`write_results`); returns the record."""
+        data = record(self.name, self.started, self.argv, self.machine, **fields)
+        write_results(self.name, data, markdown(data), out_dir)
+        return data

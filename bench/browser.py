@@ -35,20 +35,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench import (
-    CACHE_DIR,
-    child_env,
-    fmt_seconds,
-    fmt_spread,
-    machine,
-    now,
-    python,
-    record,
-    summary,
-    table,
-    write_results,
-)
-from bench.stores import counts, ensure_store
+from bench import CACHE_DIR, Run, child_env, fmt_seconds, fmt_spread, python, summary, table
+from bench.stores import demo_store
 from tests.e2e.live_server import CHROMIUM, CHROMIUM_ARGS, running_app
 
 NAME = "browser"
@@ -261,16 +249,14 @@ def run(
     argv: tuple[str, ...] = ("browser",),
 ) -> dict[str, Any]:
     """Run the browser benchmark (or record why it was skipped) and write its results."""
-    started = now()
-    info = machine()
+    this = Run(NAME, argv)
     result: dict[str, Any] = {}
     if not CHROMIUM.exists():
         result["skipped"] = (
             f"{CHROMIUM} is missing; install Debian's Chromium (apt-get install chromium)."
         )
     else:
-        source = ensure_store(cache_dir, scale)
-        result["incidents"], result["inquiries"] = counts(source)
+        source, result["incidents"], result["inquiries"] = demo_store(cache_dir, scale)
         work = Path(tempfile.mkdtemp(prefix="bench-browser-"))
         try:
             db = work / "store.duckdb"
@@ -288,6 +274,4 @@ def run(
         )
         result["repeated_to_all"] = summary([s["seconds"] for s in steps if s["to"] == "all"])
         result["reload"] = summary(result["reloads"])
-    data = record(NAME, started, argv, info, scale=scale, **result)
-    write_results(NAME, data, _markdown(data), out_dir)
-    return data
+    return this.finish(_markdown, out_dir, scale=scale, **result)

@@ -24,20 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import (
-    CACHE_DIR,
-    child_env,
-    fmt_seconds,
-    fmt_spread,
-    machine,
-    now,
-    python,
-    record,
-    summary,
-    table,
-    write_results,
-)
-from bench.stores import counts, ensure_store
+from bench import CACHE_DIR, Run, child_env, fmt_seconds, fmt_spread, python, summary, table
+from bench.stores import demo_store
 from dashboard import store
 from dashboard.excel_out import xlsx_bytes
 from dashboard.metrics.export_tables import workbook_sheets
@@ -66,10 +54,8 @@ def run(
     argv: tuple[str, ...] = ("report",),
 ) -> dict[str, Any]:
     """Run the report benchmark and write its results."""
-    started = now()
-    info = machine()
-    path = ensure_store(cache_dir, scale)
-    incidents, inquiries = counts(path)
+    this = Run(NAME, argv)
+    path, incidents, inquiries = demo_store(cache_dir, scale)
     generated = datetime.now().astimezone().replace(microsecond=0)
     with tempfile.TemporaryDirectory() as work:
         out = Path(work) / "report.pdf"
@@ -124,9 +110,7 @@ def run(
     }
     median_report, median_excel = summary(inproc)["median"], summary(xlsx)["median"]
     results["ratio_report_to_excel"] = median_report / median_excel if median_excel else None
-    data = record(NAME, started, argv, info, scale=scale, **results)
-    write_results(NAME, data, _markdown(results), out_dir)
-    return data
+    return this.finish(_markdown, out_dir, scale=scale, **results)
 
 
 def _markdown(r: dict[str, Any]) -> str:

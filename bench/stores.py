@@ -97,6 +97,12 @@ def ensure_replicated(cache_dir: Path, scale: float, copies: int) -> Path:
     return path
 
 
+def demo_store(cache_dir: Path, scale: float) -> tuple[Path, int, int]:
+    """The demo store at ``scale`` (cached) and its numbers of incidents and inquiries."""
+    path = ensure_store(cache_dir, scale)
+    return (path, *counts(path))
+
+
 def counts(path: Path) -> tuple[int, int]:
     """(incidents, inquiries) in a store."""
     con = store.connect(path, read_only=True)

@@ -39,7 +39,17 @@ _INVALID_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
 _MAX_WIDTH, _MAX_HEADER_WIDTH, _MIN_WIDTH = 60, 24, 8
 
 ColumnKind = Literal[
-    "text", "count", "integer", "percent", "ratio", "decimal", "days", "statistic", "p", "date"
+    "text",
+    "count",
+    "integer",
+    "percent",
+    "ratio",
+    "decimal",
+    "days",
+    "statistic",
+    "variance",
+    "p",
+    "date",
 ]
 # Number formats are stored in the file in Excel's neutral notation ("." decimal, ","
 # thousands); Excel shows them with the reader's own separators. Only the quoted text of the
@@ -52,12 +62,14 @@ _NUMBER_FORMATS: dict[ColumnKind, str] = {
     "decimal": "0.0",
     "days": "0.0",
     "statistic": "0.00",
+    "variance": "0.0000",  # τ² between groups: as the Equal treatment page shows it
 }
 _DECIMALS: dict[ColumnKind, int] = {
     "ratio": 2,
     "decimal": 1,
     "days": 1,
     "statistic": 2,
+    "variance": 4,
     "percent": 1,
 }
 

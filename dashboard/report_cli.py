@@ -95,6 +95,7 @@ def run_report(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
                 answers=answers,
                 case_number=args.case_number,
                 work_accident_days=settings.work_accident_days,
+                deadline_days=settings.deadline_days,
                 demo=holds_demo_data(con),
             )
         except ReportError as error:

@@ -1,4 +1,9 @@
-"""``python -m dashboard.serve [streamlit run options]``: the dashboard's server, warm.
+"""The dashboard's server, warm: what ``python -m dashboard serve`` (and ``make run``) runs.
+
+``python -m dashboard serve --port --address --db`` checks its options and calls
+:func:`main` with them as Streamlit's; ``python -m dashboard.serve [streamlit run options]``
+is the same server with ``streamlit run``'s own options (the tests and benchmarks start it
+so, to pass options the command does not have).
 
 ``streamlit run app.py`` imports nothing of the app until the first session runs a page, so
 the first person after a start waits for Polars, DuckDB, Altair, scipy and statsmodels to be
@@ -20,8 +25,7 @@ Streamlit starts serving:
    that sessions read: the first page after a start, and the first visit of every other
    page in the default view, then cost what a cached page costs.
 
-Then ``streamlit run app.py`` runs in this process with the options given. ``dashboard
-serve`` (the installed command, :mod:`dashboard.server`) warms the same way.
+Then ``streamlit run app.py`` runs in this process with the options given.
 """
 
 from __future__ import annotations
@@ -119,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ["run", str(APP), *(sys.argv[1:] if argv is None else argv)]
     try:
         streamlit_cli.main(args, prog_name="streamlit")  # a click command: ends with SystemExit
-    except SystemExit as stop:
-        return int(stop.code or 0) if not isinstance(stop.code, str) else EXIT_REFUSED
+    except SystemExit as stop:  # Streamlit ends with 0, or 1 after saying why in a line
+        return 0 if stop.code in (0, None) else EXIT_REFUSED
     return 0
 
 

@@ -1,4 +1,5 @@
-"""``python -m dashboard serve``: the app's server, from wherever the package is installed.
+"""``python -m dashboard serve``: the app's server, from wherever the package is installed
+(``make run`` starts it too). Its options are checked here; :mod:`dashboard.serve` serves.
 
 It is ``streamlit run`` on the package's own copy of the app's script,
 ``dashboard/streamlit_app/app.py``, headless and without a file watcher (installed code does
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
 from importlib import resources
 from pathlib import Path
 
@@ -81,21 +81,13 @@ def hold_store() -> None:
 
 
 def serve(port: int, address: str, db: str | None) -> int:
-    """Run the server until it is stopped (Ctrl+C or SIGTERM); returns its exit status."""
-    from streamlit.web import cli as streamlit_cli
-
+    """``python -m dashboard serve``: run the server until it is stopped (Ctrl+C or SIGTERM);
+    returns its exit status. The options become Streamlit's (:func:`streamlit_arguments`)
+    after the address is checked; the rest (holding the store, warming the imports and the
+    pages, ``streamlit run``) is :func:`dashboard.serve.main`, the one implementation."""
     check_address(address, port)
     if db:
         os.environ["DASHBOARD_DB"] = db  # the app's pages read the settings from the environment
-    hold_store()  # before anything else can take the store (dashboard.serve)
-    # imports and every page's default view prepared before anyone is served (dashboard.serve)
-    from dashboard.serve import prime, warm
+    from dashboard.serve import main
 
-    warm()
-    if (problem := prime()) is not None:
-        print(problem, file=sys.stderr, flush=True)
-    try:
-        streamlit_cli.main.main(args=streamlit_arguments(port, address), prog_name="streamlit")
-    except SystemExit as stop:  # Streamlit ends with 0, or 1 after saying why in a line
-        return 0 if stop.code in (0, None) else 2
-    return 0
+    return main(streamlit_arguments(port, address)[2:])

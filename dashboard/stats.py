@@ -110,6 +110,16 @@ FloatOrArray = float | FloatArray
 
 NAN = float("nan")
 
+# The levels and the rule behind the verdicts, declared once: the functions take them as
+# defaults, and the report's method appendix states them (with SCREENING_FDR and
+# MIN_EXPECTED, below).
+INTERVAL_CONFIDENCE = 0.95  # every interval's level: Wilson, exact Poisson, CMH, Kaplan–Meier
+NULL_MAX_RATE = 0.1  # choose_null: the Poisson null when Σp²/Σp is at most this
+WINSOR_FRACTION = 0.1  # overdispersion: the share of z-scores winsorised at each end
+OVERDISPERSION_ALPHA = 0.05  # screen_oe: the limits are widened when φ's p-value is below
+OVERDISPERSION_ADJUSTMENT: Literal["multiplicative", "additive"] = "additive"
+MONTE_CARLO_TABLES = 2000  # chi2_homogeneity: simulated tables when expected counts are small
+
 
 # --------------------------------------------------------------------------- helpers
 
@@ -180,7 +190,9 @@ def _spiegelhalter_limits(
 # --------------------------------------------------------------------------- intervals
 
 
-def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
+def wilson_interval(
+    successes: int, trials: int, confidence: float = INTERVAL_CONFIDENCE
+) -> tuple[float, float]:
     """Wilson score confidence interval for a binomial proportion.
 
     Parameters
@@ -215,7 +227,7 @@ def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tu
     return float(lower), float(upper)
 
 
-def poisson_exact_ci(observed: int, confidence: float = 0.95) -> tuple[float, float]:
+def poisson_exact_ci(observed: int, confidence: float = INTERVAL_CONFIDENCE) -> tuple[float, float]:
     """Exact (Garwood) confidence interval for the mean of a Poisson count.
 
     Parameters
@@ -244,7 +256,9 @@ def poisson_exact_ci(observed: int, confidence: float = 0.95) -> tuple[float, fl
     return float(lower), float(upper)
 
 
-def oe_ratio_ci(observed: int, expected: float, confidence: float = 0.95) -> tuple[float, float]:
+def oe_ratio_ci(
+    observed: int, expected: float, confidence: float = INTERVAL_CONFIDENCE
+) -> tuple[float, float]:
     """Exact confidence interval for an observed/expected ratio (O/E, SMR-type).
 
     Parameters
@@ -275,7 +289,7 @@ def oe_ratio_ci(observed: int, expected: float, confidence: float = 0.95) -> tup
 
 
 def wilson_intervals(
-    successes: ArrayLike, trials: ArrayLike, confidence: float = 0.95
+    successes: ArrayLike, trials: ArrayLike, confidence: float = INTERVAL_CONFIDENCE
 ) -> tuple[FloatArray, FloatArray]:
     """:func:`wilson_interval` for many groups at once (nan where trials is 0)."""
     _check_confidence(confidence)
@@ -291,7 +305,7 @@ def wilson_intervals(
 
 
 def oe_ratio_cis(
-    observed: ArrayLike, expected: ArrayLike, confidence: float = 0.95
+    observed: ArrayLike, expected: ArrayLike, confidence: float = INTERVAL_CONFIDENCE
 ) -> tuple[FloatArray, FloatArray]:
     """:func:`oe_ratio_ci` for many groups at once (nan where expected is 0)."""
     _check_confidence(confidence)
@@ -589,7 +603,9 @@ def _pearson_statistic(observed: FloatArray, expected: FloatArray) -> FloatArray
     return np.asarray(((observed - expected) ** 2 / expected).sum(axis=(-2, -1)))
 
 
-def monte_carlo_chi2_p_value(table: ArrayLike, n_simulations: int = 2000, seed: int = 0) -> float:
+def monte_carlo_chi2_p_value(
+    table: ArrayLike, n_simulations: int = MONTE_CARLO_TABLES, seed: int = 0
+) -> float:
     """Monte Carlo p-value for Pearson's X² with both margins fixed.
 
     Parameters
@@ -637,7 +653,9 @@ def monte_carlo_chi2_p_value(table: ArrayLike, n_simulations: int = 2000, seed: 
     return (1.0 + exceed) / (n_simulations + 1.0)
 
 
-def chi2_homogeneity(table: ArrayLike, *, n_simulations: int = 2000, seed: int = 0) -> Chi2Result:
+def chi2_homogeneity(
+    table: ArrayLike, *, n_simulations: int = MONTE_CARLO_TABLES, seed: int = 0
+) -> Chi2Result:
     """Pearson chi-square test of homogeneity of proportions across groups.
 
     Parameters
@@ -750,7 +768,9 @@ class CMHResult:
     dropped_strata: tuple[int, ...] = field(default=())
 
 
-def cmh_test(tables: ArrayLike, correction: bool = False, confidence: float = 0.95) -> CMHResult:
+def cmh_test(
+    tables: ArrayLike, correction: bool = False, confidence: float = INTERVAL_CONFIDENCE
+) -> CMHResult:
     """Cochran–Mantel–Haenszel test of conditional independence in K 2×2 tables.
 
     Parameters
@@ -1287,7 +1307,7 @@ def poisson_binomial_funnel_limits(
 
 
 def choose_null(
-    expected: ArrayLike, variance: ArrayLike, max_rate: float = 0.1
+    expected: ArrayLike, variance: ArrayLike, max_rate: float = NULL_MAX_RATE
 ) -> Literal["poisson", "poisson_binomial"]:
     """The null distribution for one yes/no outcome's O/E tests and limits.
 
@@ -1351,7 +1371,7 @@ class Overdispersion:
         }
 
 
-def winsorise(values: ArrayLike, fraction: float = 0.1) -> FloatArray:
+def winsorise(values: ArrayLike, fraction: float = WINSOR_FRACTION) -> FloatArray:
     """Values below the ``fraction`` quantile set to it, above the 1 − ``fraction`` quantile
     set to that (quantiles by linear interpolation, R's type 7, numpy's default); ``nan``
     passes through.
@@ -1374,9 +1394,9 @@ def overdispersion(
     z_scores: ArrayLike,
     standard_errors: ArrayLike,
     *,
-    trim: float = 0.1,
-    alpha: float = 0.05,
-    adjustment: Literal["multiplicative", "additive"] = "additive",
+    trim: float = WINSOR_FRACTION,
+    alpha: float = OVERDISPERSION_ALPHA,
+    adjustment: Literal["multiplicative", "additive"] = OVERDISPERSION_ADJUSTMENT,
 ) -> Overdispersion:
     """Spiegelhalter's test of over-dispersion, φ̂ and the DerSimonian–Laird τ̂².
 
@@ -1630,9 +1650,9 @@ def screen_oe(
     counts: ArrayLike | None = None,
     alpha: float = SCREENING_FDR,
     min_expected: float = MIN_EXPECTED,
-    trim: float = 0.1,
-    overdispersion_alpha: float = 0.05,
-    adjustment: Literal["multiplicative", "additive"] = "additive",
+    trim: float = WINSOR_FRACTION,
+    overdispersion_alpha: float = OVERDISPERSION_ALPHA,
+    adjustment: Literal["multiplicative", "additive"] = OVERDISPERSION_ADJUSTMENT,
 ) -> Screening:
     """Over-dispersion check, p-values and verdicts for one outcome's O/E, in one rule.
 
@@ -1907,7 +1927,7 @@ def kaplan_meier_median_ci_from_counts(
     durations: ArrayLike,
     observed: ArrayLike,
     counts: ArrayLike,
-    confidence: float = 0.95,
+    confidence: float = INTERVAL_CONFIDENCE,
     transform: Literal["log-log", "log"] = "log-log",
 ) -> MedianSurvival:
     """:func:`kaplan_meier_median_ci` of a frequency table (``counts[i]`` subjects with
@@ -1955,7 +1975,7 @@ def kaplan_meier_median_ci_from_counts(
 def kaplan_meier_median_ci(
     durations: ArrayLike,
     observed: ArrayLike,
-    confidence: float = 0.95,
+    confidence: float = INTERVAL_CONFIDENCE,
     transform: Literal["log-log", "log"] = "log-log",
 ) -> MedianSurvival:
     """Kaplan–Meier median with a Brookmeyer–Crowley confidence interval, as R's ``survfit``.

@@ -44,6 +44,7 @@ def _pdf(
     answers: Mapping[str, str],
     case_number: str,
     work_accident_days: int,
+    deadline_days: Mapping[str, int],
     demo: bool,
 ) -> bytes:
     # Runs when the button is clicked, outside the script run: on a cursor of its own.
@@ -54,6 +55,7 @@ def _pdf(
         answers=answers,
         case_number=case_number,
         work_accident_days=work_accident_days,
+        deadline_days=deadline_days,
         demo=demo,
     )
 
@@ -83,6 +85,7 @@ def report_button(
                 answers,
                 case_number,
                 context.settings().work_accident_days,
+                context.settings().deadline_days,
                 holds_demo_data(cur),
             ),
             report.incidents.height,

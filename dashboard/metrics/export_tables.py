@@ -20,6 +20,7 @@ from dashboard.metrics.filters import Scope
 from dashboard.metrics.findings import summary
 from dashboard.metrics.incidents import COUNT_COLUMNS
 from dashboard.metrics.inquiries import INQUIRY_COUNTS
+from dashboard.metrics.methods import method_values
 from dashboard.metrics.report import MetricsReport
 from dashboard.metrics.views import category_labels, ombudsman_first
 from dashboard.stats import VERDICTS
@@ -322,12 +323,16 @@ def export_tables(
                 p_value: "p",
                 t("verdict.phi", lang): "statistic",
                 t("verdict.phi_p", lang): "p",
+                t("verdict.tau2", lang): "variance",
+                adjusted_statistic: "statistic",
+                adjusted_dof: "integer",
+                adjusted_p: "p",
             },
         ),
         Sheet(
             t("export.table_cmh", lang),
             cmh,
-            {odds_ratio: "ratio", p_value: "p", p_adjusted: "p"},
+            {odds_ratio: "ratio", p_value: "p", p_adjusted: "p", breslow_day: "p"},
         ),
         Sheet(t("export.table_findings", lang), findings),
     ]
@@ -416,7 +421,14 @@ def about_table(
         (t("export.about_grouping", lang), t(f"filters.by_{report.by}", lang)),
         (t("export.about_extract_date", lang), report.extract_date or "–"),
         (t("export.about_generated", lang), generated.replace(second=0, microsecond=0)),
-        (t("export.about_methods", lang), t("export.methods_text", lang)),
+        (
+            t("export.about_methods", lang),
+            t(
+                "export_method.summary",
+                lang,
+                **method_values(lang, report.by, adjust=report.adjust),
+            ),
+        ),
         ("", t("strata_tests.methods_text", lang)),
         (
             "",

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import math
 
+from dashboard import stats
 from dashboard.formatting import format_count, format_number, format_percent, format_ratio
 from dashboard.i18n import Lang, group_words, metric_label, t
 from dashboard.metrics.equal_treatment import GroupFinding, RuleFinding
 from dashboard.metrics.filters import GroupBy
-from dashboard.metrics.incidents import OUTCOMES
+from dashboard.metrics.incidents import FUNNEL_CONFIDENCES, OUTCOMES
 from dashboard.metrics.report import MetricsReport
 
-FUNNEL_LIMIT = 99.8
+# The legal duties' findings: below the outer limits of the share's funnel, in per cent.
+FUNNEL_LIMIT = 100 * FUNNEL_CONFIDENCES[-1]
+# The level at which the chi-square sentence calls the groups' differences more than chance.
+CHI2_ALPHA = 0.05
 
 
 def group_name(department: str, unit: str | None) -> str:
@@ -81,13 +85,15 @@ def chi2_sentence(result: dict[str, object], lang: Lang, by: GroupBy) -> str:
         return t("stats.chi2_not_testable", lang, **group_words(by, lang))
     p = result["reported_p_value"]
     assert isinstance(p, float | int)
-    key = "stats.chi2_significant" if p < 0.05 else "stats.chi2_not_significant"
+    key = "stats.chi2_significant" if p < CHI2_ALPHA else "stats.chi2_not_significant"
     sentence = t(key, lang, p=p_phrase(float(p), lang), **group_words(by, lang))
     if method == "fisher_exact":
         sentence += " " + t("stats.chi2_small_expected_fisher", lang)
     elif method == "monte_carlo_chi2":
         sentence += " " + t(
-            "stats.chi2_small_expected_monte_carlo", lang, n=format_number(2000, lang)
+            "stats.chi2_small_expected_monte_carlo",
+            lang,
+            n=format_number(stats.MONTE_CARLO_TABLES, lang),
         )
     return sentence
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from dashboard.contract import VOCABULARIES
+from dashboard.contract import VOCABULARIES, field_names
 from dashboard.formatting import (
     format_count,
     format_date,
@@ -533,32 +533,10 @@ def undated_steps(incident: Mapping[str, Any], lang: Lang) -> list[str]:
     ]
 
 
-_DETAIL_FIELDS = [
-    "incident_id",
-    "case_id",
-    "department",
-    "unit",
-    "occurred_on",
-    "registered_on",
-    "channel",
-    "harassment_type",
-    "severity",
-    "citizen_no",
-    "employee_no",
-    "documented",
-    "documentation_form",
-    "documented_by",
-    "warning_given",
-    "warning_on",
-    "police_reported",
-    "police_reported_on",
-    "decided_by",
-    "work_accident_reported",
-    "work_accident_reported_on",
-    "absence_days",
-    "absence_from",
-    "notes",
-]
+# Every stored field of one incident in the contract's order, each person by their number
+# within the view (the pseudonyms never leave the store): what incident_detail.sql returns.
+_PERSON_NUMBERS = {"citizen_ref": "citizen_no", "employee_ref": "employee_no"}
+_DETAIL_FIELDS = [_PERSON_NUMBERS.get(name, name) for name in field_names("incidents")]
 
 
 def incident_facts(incident: Mapping[str, Any], lang: Lang) -> pl.DataFrame:

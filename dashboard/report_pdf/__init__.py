@@ -30,10 +30,13 @@ def report_pdf(
     case_number: str = "",
     generated: datetime | None = None,
     work_accident_days: int = 9,
+    deadline_days: Mapping[str, int] | None = None,
     demo: bool = False,
 ) -> bytes:
     """The report of ``report``'s view as PDF/A bytes; ``con`` runs the page queries the
-    report lists (with the same filters and scope)."""
+    report lists (with the same filters and scope). ``work_accident_days`` and
+    ``deadline_days`` are the settings the method appendix states (``deadline_days`` None:
+    the defaults of :class:`dashboard.config.Settings`)."""
     generated = (generated or datetime.now().astimezone()).replace(microsecond=0)
     document = build_document(
         con,
@@ -43,6 +46,7 @@ def report_pdf(
         case_number=case_number,
         generated=generated,
         work_accident_days=work_accident_days,
+        deadline_days=deadline_days,
         demo=demo,
     )
     return compile_pdf(document, generated=generated)

@@ -9,6 +9,7 @@ as on the pages.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,6 +21,7 @@ import duckdb
 import polars as pl
 
 from dashboard import charts, queries, stats
+from dashboard.contract import DEFAULT_DEADLINES
 from dashboard.formatting import (
     format_count,
     format_date,
@@ -27,8 +29,8 @@ from dashboard.formatting import (
     format_number,
     format_percent,
 )
-from dashboard.i18n import Lang, field_label, group_words, label, metric_label, t
-from dashboard.metrics import disclosure, outcomes, registry, views
+from dashboard.i18n import LANGS, Lang, field_label, group_words, label, metric_label, t
+from dashboard.metrics import disclosure, methods, outcomes, registry, views
 from dashboard.metrics.export_tables import method_label, scope_text
 from dashboard.metrics.filters import query_params
 from dashboard.metrics.findings import (
@@ -37,13 +39,16 @@ from dashboard.metrics.findings import (
     format_p,
     rule_finding_sentence,
 )
-from dashboard.metrics.incidents import COLUMNS, Outcome
+from dashboard.metrics.incidents import COLUMNS, FUNNEL_CONFIDENCES, Outcome
 from dashboard.metrics.report import MetricsReport
 
 # The questions the data cannot answer: one Markdown file each in the answers folder.
 ANSWER_KEYS = ("guidelines", "police_procedure", "decision_participants", "documentation_practice")
 WITHOUT_WARNING_LIMIT = 40  # rows of the table of police reports without a prior warning
 CHART_WIDTH = 620  # pixels; the chart is scaled to the text width
+_SMALL = re.compile(r"<\s?\d")  # a suppressed count as format_count writes it
+# The works the method appendix cites, in its order (report_method.source_<key>).
+SOURCES = ("work_accidents", "spiegelhalter", "dersimonian", "bh", "cmh", "wilson", "km")
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,14 @@ def _frame_table(
     ``first_text`` are numbers."""
     rows = tuple(tuple("" if v is None else str(v) for v in row) for row in frame.iter_rows())
     numeric = tuple(i >= first_text for i in range(frame.width))
-    return Table(caption, tuple(frame.columns), rows, numeric, note)
+    return Table(caption, tuple(frame.columns), rows, numeric, note if _suppressed(rows) else "")
+
+
+def _suppressed(rows: Sequence[Sequence[str]]) -> bool:
+    """Whether a table shows a suppressed count ("<5") or a hidden one ("skjult"): its note
+    then says what that means."""
+    hidden = {t("disclosure.hidden", lang) for lang in LANGS}
+    return any(_SMALL.match(cell) or cell in hidden for row in rows for cell in row)
 
 
 def _rate_chart(report: MetricsReport, outcome: Outcome, lang: Lang) -> alt.TopLevelMixin | None:
@@ -204,10 +216,13 @@ class _Builder:
         lang: Lang,
         *,
         work_accident_days: int,
+        deadline_days: Mapping[str, int] | None = None,
     ) -> None:
         self.con, self.report, self.lang = con, report, lang
         self.threshold = report.suppress_below
         self.days = work_accident_days
+        # without settings, the contract's defaults (what Settings holds when none is set)
+        self.deadlines = dict(deadline_days or {k: v.days for k, v in DEFAULT_DEADLINES.items()})
         self.words = group_words(report.by, lang)
         self.params = query_params(report.filters, report.scope, group_by=report.by)
 
@@ -255,7 +270,46 @@ class _Builder:
             outcome=metric_label(COLUMNS[outcome].count, self.lang),
             group=self.words["group"],
         )
-        return _frame_table(frame, caption, note=self.small_note())
+        # The verdict of each row (the pages show it as the charts' shapes), and the rows of
+        # the department/unit filter first: the same order as the pages' table.
+        groups = views.with_group_label(self.report.incidents, self.report.by).sort(
+            self.report.by, nulls_last=True
+        )
+        verdict = t("verdict.legend", self.lang)
+        frame = (
+            frame.with_columns(
+                pl.Series(
+                    verdict,
+                    [
+                        t(f"verdict.{v}", self.lang) if v else "–"
+                        for v in groups[f"{outcome}_verdict"]
+                    ],
+                    dtype=pl.String,
+                ),
+                _focus=groups["focus"],
+            )
+            .sort("_focus", descending=True, maintain_order=True)
+            .drop("_focus")
+        )
+        table = _frame_table(frame, caption, note=self.small_note())
+        focused = int(groups["focus"].sum())
+        note = table.note
+        if focused:
+            focus = t("report_figures.focus_rows", self.lang, n=format_number(focused, self.lang))
+            note = f"{focus} {note}".strip()
+        numeric = (*table.numeric[:-1], False)  # the verdict is a word
+        return Table(table.caption, table.headers, table.rows, numeric, note)
+
+    def rate_caption(self, outcome: Outcome) -> str:
+        caption = t(
+            "report.fig_rate",
+            self.lang,
+            outcome=metric_label(f"{outcome}_rate", self.lang),
+            group=self.words["group"],
+        )
+        if self.report.filters.departments or self.report.filters.units:
+            caption += " " + t("report_figures.focus_points", self.lang, **self.words)
+        return caption
 
     def small_note(self) -> str:
         return t(
@@ -323,7 +377,8 @@ class _Builder:
             t("report.count", self.lang),
             t("report.share", self.lang),
         )
-        return [Table(caption, headers, body, (False, True, True), self.small_note())]
+        note = self.small_note() if _suppressed(body) else ""
+        return [Table(caption, headers, body, (False, True, True), note)]
 
     # ------------------------------------------------------------------ sections
 
@@ -345,22 +400,25 @@ class _Builder:
         blocks.append(
             Paragraph(t("report.police_paragraph", lang, **self.outcome_figures("police_report")))
         )
-        rate_caption = t(
-            "report.fig_rate",
-            lang,
-            outcome=metric_label("police_report_rate", lang),
-            group=self.words["group"],
-        )
+        rate_caption = self.rate_caption("police_report")
         blocks += _chart(_rate_chart(self.report, "police_report", lang), rate_caption)
         blocks.append(self.outcome_table("police_report", ["police_without_prior_warning"]))
         blocks += self.category_table(
             "police_decided_by", "decided_by", "police_reports", t("report.decided_title", lang)
         )
         blocks.append(Subheading(t("report.uniform_heading", lang)))
-        blocks.append(Paragraph(t("report.uniform_intro", lang, **self.words)))
+        screening = self.report.screenings.get("police_report")
+        level = methods.level_text(screening.confidence, lang) if screening else ""
+        blocks.append(Paragraph(t("report_figures.uniform_intro", lang, level=level, **self.words)))
         blocks += _chart(
             _funnel_chart(self.report, "police_report", lang),
-            t("report.fig_funnel", lang, group=self.words["group"]),
+            t(
+                "report_figures.fig_funnel",
+                lang,
+                group=self.words["group"],
+                inner=methods.level_text(FUNNEL_CONFIDENCES[0], lang),
+                level=level,
+            ),
         )
         blocks += self.verdicts("police_report")
         blocks.append(self.tests_table())
@@ -502,13 +560,10 @@ class _Builder:
                     )
                 )
             )
-            caption = t(
-                "report.fig_rate",
-                lang,
-                outcome=metric_label("documentation_rate", lang),
-                group=self.words["group"],
+            blocks += _chart(
+                _rate_chart(self.report, "documentation", lang),
+                self.rate_caption("documentation"),
             )
-            blocks += _chart(_rate_chart(self.report, "documentation", lang), caption)
             blocks.append(self.outcome_table("documentation"))
             blocks += self.category_table(
                 "documentation_forms",
@@ -526,22 +581,60 @@ class _Builder:
         return Section(t("report.q4_title", lang), tuple(blocks))
 
     def work_accidents(self) -> Section:
+        """Notified as work accidents; had to be notified, notified and not (the legal duty);
+        within the deadline, late and undated."""
         lang = self.lang
         title = t("report.q5_title", lang)
         if self.report.incidents.is_empty():
             return Section(title, (Paragraph(t("report.no_incidents", lang)),))
-        within = self.report.totals["work_accidents_within_deadline"]
-        blocks: list[Block] = [
-            Paragraph(
+        totals = self.report.totals
+
+        def total(column: str) -> int | None:
+            return totals[column]  # None: hidden, so that a suppressed count is not given back
+
+        interval = methods.level_text(stats.INTERVAL_CONFIDENCE, lang)
+        figures = self.outcome_figures("work_accident")
+        paragraphs = [
+            t("report_figures.work_accident_paragraph", lang, **figures, interval=interval)
+        ]
+        required = total("work_accident_required")
+        notified, missing = total("work_accident_required_notified"), total("work_accident_missing")
+        if required == 0:
+            paragraphs.append(t("report_figures.work_accident_required_none", lang))
+        else:
+            # the share would reveal a suppressed (or hidden) count of notified or missing
+            hidden = any(n is None or 0 < n < self.threshold for n in (notified, missing))
+            whole = None if notified is None or missing is None else notified + missing
+            compliance, compliance_ci = self.share(notified, whole)
+            paragraphs.append(
                 t(
-                    "report.work_accident_paragraph",
+                    "report_figures.work_accident_required_hidden"
+                    if hidden
+                    else "report_figures.work_accident_required",
                     lang,
-                    **self.outcome_figures("work_accident"),
-                    within=self.count(within),
-                    days=format_number(self.days, lang),
+                    required=self.count(required),
+                    notified=self.count(notified),
+                    missing=self.count(missing),
+                    compliance=compliance,
+                    compliance_ci=compliance_ci,
+                    interval=interval,
                 )
+            )
+        paragraphs.append(
+            t(
+                "report_figures.work_accident_deadline",
+                lang,
+                within=self.count(total("work_accidents_within_deadline")),
+                late=self.count(total("work_accidents_late")),
+                undated=self.count(total("work_accidents_undated")),
+                days=format_number(self.days, lang),
+            )
+        )
+        blocks: list[Block] = [
+            *(Paragraph(p) for p in paragraphs),
+            self.outcome_table(
+                "work_accident", ["work_accident_missing", "work_accidents_within_deadline"]
             ),
-            self.outcome_table("work_accident", ["work_accidents_within_deadline"]),
         ]
         blocks += self.verdicts("work_accident")
         return Section(title, tuple(blocks))
@@ -628,35 +721,117 @@ class _Builder:
         )
         return [heading, Paragraph(text)]
 
-    def appendix(self) -> Section:
+    def method_values(self) -> dict[str, str]:
+        """Every level and threshold the appendix names (:func:`methods.method_values`) and
+        the settings it states: the work-accident deadline and the inquiry deadlines."""
         lang = self.lang
-        words = self.words
-        paragraphs = [
-            t("report.method_data", lang),
-            t("stats.case_mix_explained", lang),
-            t("stats.oe_explained", lang),
-            t("report.method_null", lang, **words),
-            t("stats.limits_explained", lang),
-            t("report.method_overdispersion", lang, **words),
+        deadlines = ", ".join(
             t(
-                "report.method_multiplicity",
+                "report_method.deadline_item",
                 lang,
-                adjust=t(f"report.adjust_{self.report.adjust}", lang),
-                **words,
-            ),
-            self.small_note(),
-            t("report.method_legal", lang, days=format_number(self.days, lang)),
-            t("export.methods_text", lang),
-            t("strata_tests.methods_text", lang),
-            t(
-                "strata_tests.correction_on"
-                if self.report.cmh_correction
-                else "strata_tests.correction_off",
-                lang,
-            ),
-            t("strata_tests.km_ci_help", lang),
+                type=label("inquiry_type", kind, lang),
+                days=format_number(days, lang),
+            )
+            for kind, days in self.deadlines.items()
+        )
+        return {
+            **methods.method_values(lang, self.report.by, adjust=self.report.adjust),
+            "days": format_number(self.days, lang),
+            "deadlines": deadlines,
+        }
+
+    def screening_table(self) -> Table:
+        """Per outcome: the null, φ, its p-value, τ², whether the limits were widened, the
+        level of the verdict's limits and how many groups were named higher or lower."""
+        lang = self.lang
+        rows = []
+        for outcome, screening in self.report.screenings.items():
+            od = screening.overdispersion
+            verdicts = self.report.incidents[f"{outcome}_verdict"]
+            named = int(verdicts.is_in(["higher", "lower"]).sum())
+            rows.append(
+                (
+                    metric_label(f"{outcome}_rate", lang),
+                    t(f"verdict.null_{screening.null}", lang),
+                    format_number(od.phi, lang, 2),
+                    format_p(od.p_value, lang),
+                    format_number(od.tau2, lang, 4),
+                    t(f"verdict.method_{od.method}", lang),
+                    format_percent(screening.confidence, lang),
+                    format_number(named, lang),
+                )
+            )
+        headers = (
+            t("report_method.screening_outcome", lang),
+            t("verdict.null", lang),
+            t("verdict.phi", lang),
+            t("verdict.phi_p", lang),
+            t("verdict.tau2", lang),
+            t("verdict.method", lang),
+            t("report_method.screening_level", lang),
+            t("report_method.screening_named", lang),
+        )
+        return Table(
+            t("report_method.screening_caption", lang),
+            headers,
+            tuple(rows),
+            (False, False, True, True, True, False, True, True),
+        )
+
+    def appendix(self) -> Section:
+        """What the figures in the report are: data and denominators, case mix, the null,
+        over-dispersion, the verdict and multiplicity, the tests, small numbers, the legal
+        rules and their sources."""
+        lang = self.lang
+        values = self.method_values()
+
+        def text(key: str) -> Paragraph:
+            return Paragraph(t(f"report_method.{key}", lang, **values))
+
+        def heading(key: str) -> Subheading:
+            return Subheading(t(f"report_method.{key}_heading", lang))
+
+        blocks: list[Block] = [
+            heading("data"),
+            Paragraph(t("report.method_data", lang)),
+            text("intervals"),
+            heading("case_mix"),
+            text("case_mix"),
+            heading("null"),
+            text("null"),
+            heading("overdispersion"),
+            text("overdispersion"),
         ]
-        return Section(t("report.appendix_title", lang), tuple(Paragraph(p) for p in paragraphs))
+        if self.report.screenings and not self.report.incidents.is_empty():
+            blocks.append(self.screening_table())
+        blocks += [
+            heading("verdict"),
+            text("verdict"),
+            text("funnel"),
+            text("duties"),
+            heading("tests"),
+            text("tests"),
+            text("strata_tests"),
+            Paragraph(
+                t(
+                    "strata_tests.correction_on"
+                    if self.report.cmh_correction
+                    else "strata_tests.correction_off",
+                    lang,
+                )
+            ),
+            heading("small"),
+            Paragraph(self.small_note()),
+            heading("rules"),
+            text("work_accidents"),
+            text("prior_warning"),
+            text("inquiries"),
+            text("km"),
+            text("documentation"),
+            heading("sources"),
+            Bullets(tuple(t(f"report_method.source_{key}", lang) for key in SOURCES)),
+        ]
+        return Section(t("report.appendix_title", lang), tuple(blocks))
 
 
 def _filters_text(report: MetricsReport, lang: Lang) -> str:
@@ -691,6 +866,7 @@ def build_document(
     case_number: str = "",
     generated: datetime,
     work_accident_days: int = 9,
+    deadline_days: Mapping[str, int] | None = None,
     demo: bool = False,
 ) -> Document:
     """The report of one view: cover, the ombudsman's questions in order, method appendix.
@@ -698,7 +874,9 @@ def build_document(
     ``con`` runs the page queries (who decided, documentation forms, police reports without a
     prior warning) with the report's filters and scope."""
     answers = answers or {}
-    b = _Builder(con, report, lang, work_accident_days=work_accident_days)
+    b = _Builder(
+        con, report, lang, work_accident_days=work_accident_days, deadline_days=deadline_days
+    )
     cover = (
         (
             t("report.case_number", lang),

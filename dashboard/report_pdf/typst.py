@@ -54,6 +54,25 @@ def _strings(texts: Iterable[str]) -> str:
     return ", ".join(string(x) for x in texts)
 
 
+# An interval or range of figures ("82,3–85,6 %", "0,61–1,31", "2.1–3.0%"): kept on one line
+_RANGE = re.compile(r"\d(?:[\d.,]*\d)?\u00a0?%?–\d(?:[\d.,]*\d)?(?:\u00a0?%)?")
+
+
+def prose(text: str) -> str:
+    """A Typst expression printing ``text`` literally, with every range of figures in an
+    unbreakable box: "82,3–" at the end of a line and "85,6 %" on the next read as two
+    numbers. (A word joiner would do it too, but pdftotext extracts it into the text.)"""
+    parts, start = [], 0
+    for match in _RANGE.finditer(text):
+        if match.start() > start:
+            parts.append(string(text[start : match.start()]))
+        parts.append(f"box({string(match.group())})")
+        start = match.end()
+    if start < len(text) or not parts:
+        parts.append(string(text[start:]))
+    return " + ".join(parts)
+
+
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 
 
@@ -83,31 +102,63 @@ def svg(spec: dict[str, object]) -> str:
     return vl_convert.vegalite_to_svg({**spec, "config": config})
 
 
-def _column_weights(block: Table, numeric: tuple[bool, ...]) -> list[int]:
-    """Relative column widths from the longest cell: a figure's column is wide enough for
-    its widest figure ("3,2–10,3 %" on two lines would read as two numbers); text columns
-    wrap, so their share is capped."""
-    weights = []
-    for i, (header, is_number) in enumerate(zip(block.headers, numeric, strict=True)):
-        longest = max((len(row[i]) for row in block.rows), default=0)
-        word = max((len(w) for w in header.split()), default=0)
-        if is_number:
-            weights.append(max(longest + 1, min(word, 9), 4))
-        else:
-            weights.append(min(max(longest, word, 8), 26))
-    return weights
+# Widths in em of the table's font, estimated from the characters (Liberation Sans: digits
+# 0.556 em; bold header letters about 0.6 em). Typst has no "as wide as the unbroken content,
+# the rest to the text" column, so the figures' columns get a fixed width from their longest
+# cell and the text columns share what is left.
+_FIGURE_EM, _HEADER_EM = 0.58, 0.62
+_HEADER_WORDS = (14, 12, 10, 8, 7, 6, 5)  # header letters kept on one line, most first
+_CELL_INSET_PT = 4  # table inset on each side
+# a text column keeps room for this many letters of about 0.5 em before the figures widen
+_TEXT_LETTERS, _TEXT_EM = 14, 0.5
+
+
+def _columns(block: Table, numeric: tuple[bool, ...], size_pt: float) -> list[str]:
+    """Typst column widths: a figure's column exactly as wide as its widest figure (which
+    never wraps: "3,2–10,3 %" on two lines would read as two numbers) or as its header's
+    longest word, up to as many letters as there is room for (longer header words
+    hyphenate); text columns share the rest by their longest cell, capped, as they wrap."""
+    inset = 2 * _CELL_INSET_PT / size_pt
+    room = _TEXT_WIDTH_CM / 2.54 * 72 / size_pt  # the text width in em
+    longest = [max((len(row[i]) for row in block.rows), default=0) for i in range(len(numeric))]
+    words = [max((len(w) for w in h.split()), default=0) for h in block.headers]
+    weights = [
+        min(max(n, w, 8), 26) for n, w, x in zip(longest, words, numeric, strict=True) if not x
+    ]
+    for letters in _HEADER_WORDS:
+        figures = [
+            max(n * _FIGURE_EM, min(w, letters) * _HEADER_EM, 2.0) + inset
+            for n, w, x in zip(longest, words, numeric, strict=True)
+            if x
+        ]
+        text_room = sum(min(w, _TEXT_LETTERS) * _TEXT_EM + inset for w in weights)
+        if weights and sum(figures) + text_room <= room:
+            f, t = iter(figures), iter(weights)
+            return [f"{next(f):.2f}em" if x else f"{next(t)}fr" for x in numeric]
+    # Too many figures for their natural widths (or no text column): every column by its
+    # share of the estimated widths, so nothing overflows; a figure may then wrap.
+    f, t = iter(figures), iter(weights)
+    return [f"{round(10 * next(f))}fr" if x else f"{round(5 * next(t))}fr" for x in numeric]
 
 
 def _table(block: Table) -> str:
     """A numbered table whose header repeats on every page and whose rows never split;
-    columns are as wide as their content needs (:func:`_column_weights`); headers hyphenate."""
+    figures never wrap (:func:`_columns`); headers and text cells hyphenate."""
     n = len(block.headers)
     numeric = block.numeric or (False,) * n
-    columns = "(" + " ".join(f"{w}fr," for w in _column_weights(block, numeric)) + ")"
+    size = 7.5 if n > 5 else 9.0
+    widths = _columns(block, numeric, size)
+    fixed = not all(w.endswith("fr") for w in widths)
+    columns = "(" + ", ".join(widths) + ",)"
     align = "(" + ", ".join("right" if x else "left" for x in numeric) + ",)"
-    size = "7.5pt" if n > 5 else "9pt"
     header = ", ".join(f"strong({string(h)})" for h in block.headers)
-    cells = ",\n    ".join(_strings(row) for row in block.rows)
+    cells = ",\n    ".join(
+        ", ".join(
+            f"box({string(cell)})" if is_number and fixed else string(cell)
+            for cell, is_number in zip(row, numeric, strict=True)
+        )
+        for row in block.rows
+    )
     body = (
         f"table(\n    columns: {columns},\n    align: {align},\n"
         f"    table.header(repeat: true, {header}),\n    {cells}\n  )"
@@ -115,7 +166,7 @@ def _table(block: Table) -> str:
     note = f'\n#text(size: 8pt, style: "italic", {string(block.note)})' if block.note else ""
     figure = (
         f"figure(kind: table, caption: {string(block.caption)}, {{\n"
-        f"  set text(size: {size}, hyphenate: true)\n  {body}\n}})"
+        f"  set text(size: {size}pt, hyphenate: true)\n  {body}\n}})"
     )
     # A short table moves to the next page whole, so its caption never stays behind alone;
     # a long one breaks between rows, its header repeated.
@@ -136,13 +187,13 @@ def _chart(block: Chart) -> str:
     return f"#block(breakable: false, figure({image}, caption: {string(block.caption)}))"
 
 
-def _block(block: Block) -> str:
+def _block(block: Block, numbering: str = "") -> str:
     if isinstance(block, Paragraph):
-        return f"#par({string(block.text)})"
+        return f"#par({prose(block.text)})"
     if isinstance(block, Subheading):
-        return f"#heading(level: 2, {string(block.text)})"
+        return f"#heading(level: 2{numbering}, {string(block.text)})"
     if isinstance(block, Bullets):
-        return f"#list({_strings(block.items)})"
+        return f"#list({', '.join(prose(item) for item in block.items)})"
     if isinstance(block, Table):
         return _table(block)
     if isinstance(block, Chart):
@@ -160,7 +211,7 @@ def _block(block: Block) -> str:
 def _section(section: Section, *, numbered: bool = True) -> str:
     numbering = "" if numbered else ", numbering: none"
     lines = [f"#heading(level: 1{numbering}, {string(section.title)})"]
-    lines += [_block(b) for b in section.blocks]
+    lines += [_block(b, numbering) for b in section.blocks]
     return "\n\n".join(lines)
 
 

@@ -6,8 +6,9 @@
 -- Grain: one row per incident.
 -- Privacy: the citizen and employee pseudonyms stay in the store; each row carries
 --   citizen_no / employee_no instead, the person's number within this list (1 for the person
---   of the newest listed incident, and so on; null when unknown), so repeat cases show as
---   "Borger 2" on several rows and the numbers mean nothing outside this list.
+--   of the newest listed incident, and so on; null when unknown): the numbered_people macro
+--   (macros.sql), so repeat cases show as "Borger 2" on several rows and the numbers mean
+--   nothing outside this list.
 -- Notes: the search is the searched_incidents macro (macros.sql), which incident_count.sql
 --   reads too, so the count is of exactly the rows this query lists before $limit.
 WITH listed AS (
@@ -37,37 +38,10 @@ WITH listed AS (
     ORDER BY occurred_on DESC, incident_id DESC
     LIMIT $limit
 ),
-placed AS (
-    SELECT
-        *,
-        min(position) OVER (PARTITION BY citizen_ref) AS citizen_first,
-        min(position) OVER (PARTITION BY employee_ref) AS employee_first
-    FROM (SELECT *, row_number() OVER (ORDER BY occurred_on DESC, incident_id DESC) AS position
-          FROM listed)
+positioned AS (
+    SELECT *, row_number() OVER (ORDER BY occurred_on DESC, incident_id DESC) AS position
+    FROM listed
 )
-SELECT
-    incident_id,
-    case_id,
-    occurred_on,
-    department,
-    unit,
-    harassment_type,
-    severity,
-    channel,
-    documented,
-    warning_given,
-    warning_on,
-    police_reported,
-    police_reported_on,
-    decided_by,
-    work_accident_reported,
-    work_accident_reported_on,
-    absence_days,
-    absence_from,
-    notes,
-    CASE WHEN citizen_ref IS NOT NULL
-        THEN dense_rank() OVER (ORDER BY citizen_ref IS NULL, citizen_first) END AS citizen_no,
-    CASE WHEN employee_ref IS NOT NULL
-        THEN dense_rank() OVER (ORDER BY employee_ref IS NULL, employee_first) END AS employee_no
-FROM placed
+SELECT *
+FROM numbered_people(positioned)
 ORDER BY occurred_on DESC, incident_id DESC

@@ -9,7 +9,8 @@
 --   drill-down's timeline needs (registration, documentation, work-accident notification).
 -- Privacy: the citizen pseudonym stays in the store; each row carries citizen_no instead, the
 --   citizen's number within this list (1 for the citizen of the newest listed report, and so
---   on; null when unknown), as incident_list.sql numbers them.
+--   on; null when unknown), numbered by the numbered_people macro (macros.sql) as
+--   incident_list.sql numbers them.
 WITH listed AS (
 SELECT
     incident_id,
@@ -28,20 +29,17 @@ SELECT
     documentation_form,
     work_accident_reported,
     work_accident_reported_on,
-    citizen_ref
+    citizen_ref,
+    NULL::VARCHAR AS employee_ref  -- not listed: numbered_people numbers both
 FROM filtered_incidents($view)
 WHERE prior_warning(police_reported, warning_given, warning_on, police_reported_on) = 'without'
 ORDER BY occurred_on DESC, incident_id
 LIMIT $limit
 ),
-placed AS (
-    SELECT *, min(position) OVER (PARTITION BY citizen_ref) AS citizen_first
-    FROM (SELECT *, row_number() OVER (ORDER BY occurred_on DESC, incident_id) AS position
-          FROM listed)
+positioned AS (
+    SELECT *, row_number() OVER (ORDER BY occurred_on DESC, incident_id) AS position
+    FROM listed
 )
-SELECT
-    * EXCLUDE (citizen_ref, position, citizen_first),
-    CASE WHEN citizen_ref IS NOT NULL
-        THEN dense_rank() OVER (ORDER BY citizen_ref IS NULL, citizen_first) END AS citizen_no
-FROM placed
+SELECT * EXCLUDE (employee_no)
+FROM numbered_people(positioned)
 ORDER BY occurred_on DESC, incident_id

@@ -98,6 +98,30 @@ WHERE search = ''
    OR i.unit ILIKE pattern.text ESCAPE '\'
    OR i.notes ILIKE pattern.text ESCAPE '\';
 
+-- The people of a list, numbered within it: the pseudonyms stay in the store. `listed`
+-- names a table (a CTE of the calling query) with a `position` column (1 for the first row
+-- as the list is ordered) and `citizen_ref` and `employee_ref`. Its rows come back without
+-- `position` and the refs, with citizen_no / employee_no: 1 for the person of the first
+-- listed row, 2 for the next person not yet numbered, and so on (null when the person is
+-- unknown), so a repeat case shows as "Borger 2" on several rows and the numbers mean
+-- nothing outside the list. incident_list.sql, incident_detail.sql and
+-- police_without_prior_warning.sql number through it; the caller orders the rows.
+CREATE OR REPLACE MACRO numbered_people(listed) AS TABLE
+WITH placed AS (
+    SELECT
+        *,
+        min(position) OVER (PARTITION BY citizen_ref) AS citizen_first,
+        min(position) OVER (PARTITION BY employee_ref) AS employee_first
+    FROM query_table(listed)
+)
+SELECT
+    * EXCLUDE (position, citizen_ref, employee_ref, citizen_first, employee_first),
+    CASE WHEN citizen_ref IS NOT NULL
+        THEN dense_rank() OVER (ORDER BY citizen_ref IS NULL, citizen_first) END AS citizen_no,
+    CASE WHEN employee_ref IS NOT NULL
+        THEN dense_rank() OVER (ORDER BY employee_ref IS NULL, employee_first) END AS employee_no
+FROM placed;
+
 -- ---------------------------------------------------------------------------- the rules
 -- Each rule is written once, here, per incident; the summary and the page queries use it.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -87,3 +88,21 @@ def test_markdown_answers_keep_paragraphs_lists_and_headings() -> None:
         '#list("a", "*b*")',
         '#list("én")',
     ]
+
+
+def test_a_range_of_figures_is_never_split_over_two_lines(tmp_path: Path) -> None:
+    """In a narrow column of prose every "82,3–85,6 %" stays on one line (boxed), and the
+    text reads exactly as written."""
+    sentence = "Andelen er 84,0 % (95 %-interval 82,3–85,6 %), O/E 0,61–1,31 og 1.874 besvaret."
+    pdf = tmp_path / "ranges.pdf"
+    doc = _document(HOSTILE)
+    narrow = Section("Smal", tuple(Paragraph(" ".join(["x"] * k + [sentence])) for k in range(50)))
+    doc = Document(**{**doc.__dict__, "sections": (narrow,)})
+    pdf.write_bytes(compile_pdf(doc, generated=datetime(2026, 1, 2).astimezone()))
+    text = pdf_text(pdf).replace("\xa0", " ")
+    # fifty offsets of the same sentence: wherever a line ends, never inside a range
+    assert not any(line.rstrip().endswith("–") for line in text.splitlines())
+    page_number = re.compile(r"^\s*\d+\s?/\s?\d+\s*$")
+    lines = [ln for ln in text.replace("\f", "\n").splitlines() if not page_number.match(ln)]
+    joined = flat(" ".join(lines))  # page numbers ("3 / 5") left out
+    assert joined.count("82,3–85,6 %") == joined.count("0,61–1,31") == 50
