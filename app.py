@@ -6,7 +6,7 @@ from importlib import resources
 import streamlit as st
 
 from dashboard.access import load_access_settings
-from dashboard.components import auth, context
+from dashboard.components import auth, context, polars_lock
 from dashboard.components.failure import show_error, shown_as_sentence
 from dashboard.components.navigation import PAGES, build_pages, current_lang
 from dashboard.config import load_settings
@@ -32,6 +32,9 @@ auth.sidebar(viewer, lang)
 page = st.navigation(build_pages(lang, viewer.grant.rights))
 auth.log_page_view(page.url_path or PAGES[0].url_path)  # before the page: it may st.stop()
 # Any DashboardError in a page (the store, a query, an import) ends it with its sentence in
-# the reader's language, not a traceback.
-with shown_as_sentence(lang):
+# the reader's language, not a traceback. The page runs holding the process-wide Polars
+# lock, its DuckDB executions excepted: concurrent Python threads in Polars can hang the
+# process (issue 17; components.polars_lock). Streamlit's conversions of the frames a page
+# shows run inside page.run(), so they are covered too.
+with shown_as_sentence(lang), polars_lock.held():
     page.run()

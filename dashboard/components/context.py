@@ -11,6 +11,12 @@ script thread): that is Polars work on every rerun of every session, and it is w
 thread dumps of the server that stopped answering under load showed its threads (issue 17).
 Nothing changes a result after it is made: Polars frames are only ever read or used to
 make new frames, and a ``MetricsReport`` is frozen.
+
+A page runs holding the process-wide Polars lock (``components.polars_lock``). A cached
+function that runs DuckDB is entered with the lock given up and takes it back in its body:
+Streamlit holds a per-key lock while it computes a value, and a second session asking for
+the same value must wait for that one without holding the Polars lock, which the first
+needs back after each DuckDB execution.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import access, queries, store, workdir
-from dashboard.components import auth
+from dashboard.components import auth, polars_lock
 from dashboard.config import Peers, Settings, load_settings
 from dashboard.metrics.filters import Filters, GroupBy, Scope, query_params
 from dashboard.metrics.report import MetricsReport, build_report
@@ -35,7 +41,8 @@ DataVersion = tuple[int, int, str]
 def _connection(db_path: str) -> duckdb.DuckDBPyConnection:
     # A store held by the command line, or a path that cannot hold one, is a DashboardError
     # (not cached: the next run tries again).
-    return store.open_for_writing(db_path, in_app=True)
+    with polars_lock.held():
+        return store.open_for_writing(db_path, in_app=True)
 
 
 def settings() -> Settings:
@@ -54,7 +61,8 @@ def cursor() -> duckdb.DuckDBPyConnection:
     held by another program raises StoreBusyError, which app.py shows as its sentence)."""
     current = settings()
     _working_directory(str(current.work_dir))
-    return _connection(str(current.db_path)).cursor()
+    with polars_lock.released():
+        return _connection(str(current.db_path)).cursor()
 
 
 def viewer_scope() -> Scope:
@@ -65,6 +73,7 @@ def viewer_scope() -> Scope:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _mirrored(_cur: duckdb.DuckDBPyConnection, db: str, version: DataVersion) -> bool:
+    # no Polars in it: store.fetch_all runs DuckDB, and the access file is SQLite
     pairs = store.fetch_all(
         _cur,
         "SELECT DISTINCT department, unit FROM incidents "
@@ -77,7 +86,9 @@ def _mirrored(_cur: duckdb.DuckDBPyConnection, db: str, version: DataVersion) ->
 def mirror_catalogue(cur: duckdb.DuckDBPyConnection) -> None:
     """Keep the access file's catalogue of departments and units equal to the store's (once
     per data version), so ``access grant`` can check names while this process holds the store."""
-    _mirrored(cur, str(settings().db_path), data_version(cur))
+    version = data_version(cur)
+    with polars_lock.released():
+        _mirrored(cur, str(settings().db_path), version)
 
 
 def data_version(cur: duckdb.DuckDBPyConnection) -> DataVersion:
@@ -105,18 +116,19 @@ def report(
     unsuppressed: bool = False,
 ) -> MetricsReport:
     """The metrics report of one view, cached per data version (``db`` and ``version`` key
-    it), the scope and the peers setting."""
-    return build_report(
-        _cur,
-        filters,
-        scope,
-        by,
-        work_accident_days=work_accident_days,
-        suppress_below=suppress_below,
-        delays=delays,
-        peers=peers,
-        unsuppressed=unsuppressed,
-    )
+    it), the scope and the peers setting. Entered without the Polars lock (see above)."""
+    with polars_lock.held():
+        return build_report(
+            _cur,
+            filters,
+            scope,
+            by,
+            work_accident_days=work_accident_days,
+            suppress_below=suppress_below,
+            delays=delays,
+            peers=peers,
+            unsuppressed=unsuppressed,
+        )
 
 
 def view_report(
@@ -131,19 +143,21 @@ def view_report(
     quantiles, which only some pages show. ``unsuppressed`` (the Export page's option for
     a viewer with :attr:`Right.UNSUPPRESSED`, who must log the export) leaves small counts in."""
     s = settings()
-    return report(
-        cur,
-        str(s.db_path),
-        data_version(cur),
-        filters,
-        viewer_scope(),
-        by,
-        s.work_accident_days,
-        s.suppress_below,
-        delays,
-        s.peers,
-        unsuppressed,
-    )
+    version, scope = data_version(cur), viewer_scope()
+    with polars_lock.released():
+        return report(
+            cur,
+            str(s.db_path),
+            version,
+            filters,
+            scope,
+            by,
+            s.work_accident_days,
+            s.suppress_below,
+            delays,
+            s.peers,
+            unsuppressed,
+        )
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
@@ -156,25 +170,23 @@ def query(
     scope: Scope,
     extra: tuple[tuple[str, object], ...] = (),
 ) -> pl.DataFrame:
-    """One query from dashboard/sql/ with the view's filters and scope, cached per data version."""
+    """One query from dashboard/sql/ with the view's filters and scope, cached per data
+    version. Entered without the Polars lock (see above)."""
     s = settings()
-    params = query_params(filters, scope, work_accident_days=s.work_accident_days, **dict(extra))
-    return queries.run(_cur, name, params)
+    with polars_lock.held():
+        params = query_params(
+            filters, scope, work_accident_days=s.work_accident_days, **dict(extra)
+        )
+        return queries.run(_cur, name, params)
 
 
 def view_query(
     cur: duckdb.DuckDBPyConnection, name: str, filters: Filters, **extra: object
 ) -> pl.DataFrame:
     """Run a query for the current viewer (cached)."""
-    return query(
-        cur,
-        str(settings().db_path),
-        data_version(cur),
-        name,
-        filters,
-        viewer_scope(),
-        tuple(sorted(extra.items())),
-    )
+    db, version, scope = str(settings().db_path), data_version(cur), viewer_scope()
+    with polars_lock.released():
+        return query(cur, db, version, name, filters, scope, tuple(sorted(extra.items())))
 
 
 def filter_options(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from dashboard.components import polars_lock
 from dashboard.components.context import settings
 from dashboard.i18n import Lang, t
 
@@ -33,11 +34,15 @@ def _lock() -> threading.Lock:
 
 @contextmanager
 def one_writer(lang: Lang) -> Iterator[None]:
-    """Hold the server's write lock for the block, waiting visibly when it is taken."""
+    """Hold the server's write lock for the block, waiting visibly when it is taken.
+
+    The write lock is waited for with the Polars lock given up: the writer holding it gives
+    the Polars lock up in its DuckDB executions and needs it back (``components.polars_lock``)."""
     lock = _lock()
     if not lock.acquire(blocking=False):
-        with st.spinner(t("store_writes.waiting", lang)):
-            if not lock.acquire(timeout=settings().write_wait_seconds):
+        wait = settings().write_wait_seconds
+        with st.spinner(t("store_writes.waiting", lang)), polars_lock.released():
+            if not lock.acquire(timeout=wait):
                 raise StoreWriteBusyError(t("store_writes.refused", lang))
     try:
         yield

@@ -3,6 +3,11 @@
 DuckDB 2.0 blocks a connection while a result from ``execute()`` is unread, so all reads
 here go through :func:`fetch_all` / :func:`fetch_one`, which always drain the result.
 A connection is not shared across threads: callers take a ``cursor()`` per thread.
+
+The fetch helpers give the process-wide Polars lock up while DuckDB executes (see
+``dashboard.components.polars_lock``, plain Python): in the dashboard a script run holds it,
+and a slow query of one session must not stop the others. The Polars frame is made from
+DuckDB's Arrow table with the lock held again.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from dashboard.components.polars_lock import released
 from dashboard.errors import DashboardError, error_message
 
 Params = Mapping[str, Any] | None
@@ -51,7 +57,8 @@ def fetch_all(
     con: duckdb.DuckDBPyConnection, sql: str, params: Params = None
 ) -> list[tuple[Any, ...]]:
     """Run ``sql`` with named parameters and return every row (the result is drained)."""
-    return con.execute(sql, dict(params or {})).fetchall()
+    with released():
+        return con.execute(sql, dict(params or {})).fetchall()
 
 
 def fetch_one(
@@ -64,7 +71,9 @@ def fetch_one(
 
 def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> pl.DataFrame:
     """Run ``sql`` with named parameters and return a Polars frame."""
-    return con.sql(sql, params=dict(params or {})).pl()
+    with released():  # DuckDB's work and its Arrow table: no Polars in it
+        table = con.sql(sql, params=dict(params or {})).to_arrow_table()
+    return pl.DataFrame(pl.from_arrow(table))
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
