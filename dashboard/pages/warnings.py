@@ -7,7 +7,7 @@ from dashboard import charts
 from dashboard.components import layout, outcome_sections
 from dashboard.components.page import analysis_page
 from dashboard.formatting import format_percent
-from dashboard.i18n import metric_label, t
+from dashboard.i18n import group_words, metric_label, t
 from dashboard.metrics import outcomes
 
 page = analysis_page("nav.warnings", delays=True)
@@ -34,7 +34,7 @@ prior_parts = {
 }
 outcome_sections.chart_section(
     t("warnings.prior_title", lang),
-    t("warnings.prior_help", lang),
+    t("warnings.prior_help", lang, **group_words(view.by, lang)),
     t("warnings.prior_none", lang),
     outcomes.prior_warning_shares(report.incidents, view.by, prior_parts),
     charts.bar_chart,
