@@ -119,7 +119,8 @@ outcome_sections.chart_section(
         lang=lang,
         title=t("rules.compliance_title", lang, **group_words(view.by, lang)),
         signal="work_accident_compliance_rate_signal",
-        n=None,
+        n="n",
+        small_below=context.settings().suppress_below,
     ),
 )
 outcome_sections.peer_note(report, view.by, lang)
@@ -137,6 +138,8 @@ outcome_sections.chart_section(
     lang=lang,
     title=t("work_accidents.deadline_title", lang, days=days),
     value_title=t("work_accidents.deadline_axis", lang, days=days),
+    n="n",
+    small_below=context.settings().suppress_below,
 )
 
 outcome_sections.rate_by_group(report, "work_accident", view.by, lang, "work_accidents")
