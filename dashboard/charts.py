@@ -329,6 +329,33 @@ def _finite(values: Sequence[Any]) -> list[float]:
     return [float(v) for v in values if v is not None and math.isfinite(float(v))]
 
 
+def _with_sizes(
+    data: pl.DataFrame, label: str, n: str | None, small_below: int | None, lang: Lang
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """With ``small_below`` (the disclosure threshold) and an ``n`` column: every group's
+    label carries its denominator ("Enhed A (n = 12)"), shown as "<5" below the threshold,
+    and the encoding that greys out such a group's marks (``_small``): a share of one or two
+    cases is 0 % or 100 % by nature and should not catch the eye like a real difference.
+    A row without n (suppressed, or a group outside the viewer's scope) keeps its name.
+    Without them the data is returned as it is and no encoding."""
+    if small_below is None or n is None or n not in data.columns:
+        return data, {}
+    counts = data[n].to_list()
+    flags = [c is not None and 0 < c < small_below for c in counts]
+    names = [
+        name
+        if c is None
+        else f"{name} (n\u00a0=\u00a0{format_count(c, lang, small=f, threshold=small_below)})"
+        if not f
+        else f"{name} (n\u00a0{format_count(c, lang, small=f, threshold=small_below)})"
+        for name, c, f in zip(data[label].to_list(), counts, flags, strict=True)
+    ]
+    data = data.with_columns(
+        pl.Series(label, names, dtype=pl.String), pl.Series("_small", flags, dtype=pl.Boolean)
+    )
+    return data, {"opacity": alt.condition("datum._small", alt.value(0.25), alt.value(1.0))}
+
+
 # --------------------------------------------------------------------------- 1. dot plot
 
 
@@ -367,26 +394,7 @@ def rate_dot_plot(
     extra = [c for c in (signal if has_signal else None, n, "focus") if c and c in frame.columns]
     data = _clean(frame.select(_unique([label, rate, ci_low, ci_high, *extra])))
     data = _display_values(data, label, lang)
-    small = small_below is not None and n is not None and n in data.columns
-    if small:
-        assert small_below is not None and n is not None
-        counts = data[n].to_list()
-        flags = [c is not None and 0 < c < small_below for c in counts]
-        # a row without n (a group outside the viewer's scope) carries no size in its label
-        names = [
-            name
-            if c is None
-            else f"{name} (n\u00a0=\u00a0{format_count(c, lang, small=f, threshold=small_below)})"
-            if not f
-            else f"{name} (n\u00a0{format_count(c, lang, small=f, threshold=small_below)})"
-            for name, c, f in zip(data[label].to_list(), counts, flags, strict=True)
-        ]
-        data = data.with_columns(
-            pl.Series(label, names, dtype=pl.String), pl.Series("_small", flags, dtype=pl.Boolean)
-        )
-    faded = (
-        {"opacity": alt.condition("datum._small", alt.value(0.25), alt.value(1.0))} if small else {}
-    )
+    data, faded = _with_sizes(data, label, n, small_below, lang)
     data = data.with_columns(
         pl.Series(
             "_interval",
@@ -837,17 +845,26 @@ def bar_chart(
     value_title: str | None = None,
     color_title: str | None = None,
     color_order: Sequence[str] | None = None,
+    n: str | None = None,
+    small_below: int | None = None,
 ) -> alt.LayerChart:
     """Horizontal bars of ``value`` per ``category``, largest first. With ``color`` the bars
     are stacked by that second category (dark-to-light blues, in ``color_order`` or else in
     vocabulary order where there is one; the legend titled ``color_title`` or the column's
     label); without it each bar has its value written at its end. ``percent`` shows values
-    (fractions) as percentages, on an axis that ends at 100 %."""
+    (fractions) as percentages, on an axis that ends at 100 %.
+
+    With ``n`` (the denominator of a category's shares, the same in all its rows) and
+    ``small_below`` (the disclosure threshold) every category's label carries its
+    denominator and a category below the threshold is greyed out, as in
+    :func:`rate_dot_plot`."""
     _check(frame, "bar_chart", [category, value, *([color] if color else [])])
     if color == category:
         raise ValueError("bar_chart: color must be another column than category")
-    data = _clean(frame.select(_unique([category, value, *([color] if color else [])])))
+    sizes = [n] if n is not None and n in frame.columns else []
+    data = _clean(frame.select(_unique([category, value, *([color] if color else []), *sizes])))
     data = _display_values(data, category, lang)
+    data, faded = _with_sizes(data, category, n, small_below, lang)
     if color:
         data = _display_values(data, color, lang)
     integer = _is_integer(data, value)
@@ -926,11 +943,12 @@ def bar_chart(
                 ),
                 order=alt.Order("_stack:Q", sort="ascending"),
                 tooltip=tooltip,
+                **faded,
             )
         )
         layers = [bars]
     else:
-        bars = alt.Chart().mark_bar(color=PALETTE[0]).encode(x=x, y=y, tooltip=tooltip)
+        bars = alt.Chart().mark_bar(color=PALETTE[0]).encode(x=x, y=y, tooltip=tooltip, **faded)
         # text takes INK: Vega's default black vanished on the dark theme
         text = alt.Chart().mark_text(baseline="middle", fontSize=FONT_SIZE, color=INK)
         labels = text.encode(x=x, y=y, text=alt.Text("_text:N"), tooltip=tooltip)

@@ -599,6 +599,74 @@ def test_a_dot_plot_shows_denominators_and_greys_out_small_groups() -> None:
         assert layer["encoding"]["opacity"]["condition"]["value"] < 0.5
 
 
+def test_percent_bars_show_denominators_and_grey_out_small_groups() -> None:
+    """Issue 17: the share of notifications within the deadline showed 100 % for a unit with
+    one notification like any other. With ``n`` and the threshold every bar's label carries
+    its denominator ("<5" below the threshold) and a small group's bar is faded."""
+    frame = pl.DataFrame({"unit": ["A", "B", "C"], "share": [1.0, 0.5, 0.0], "n": [1, 12, 5]})
+    spec = charts.bar_chart(
+        frame,
+        category="unit",
+        value="share",
+        percent=True,
+        lang="da",
+        title="T",
+        n="n",
+        small_below=5,
+    ).to_dict()
+    data = spec["datasets"][spec["data"]["name"]]
+    assert {r["unit"]: r["_small"] for r in data} == {
+        f"A (n{NBSP}<5)": True,
+        f"B (n{NBSP}={NBSP}12)": False,
+        f"C (n{NBSP}={NBSP}5)": False,  # 5 is not below a threshold of 5
+    }
+    bars = layers(spec)[0]
+    assert bars["encoding"]["opacity"]["condition"]["test"] == "datum._small"
+    assert bars["encoding"]["opacity"]["value"] == 1.0
+    # the sort order names the labelled categories, largest share first
+    assert bars["encoding"]["y"]["sort"] == [
+        f"A (n{NBSP}<5)",
+        f"B (n{NBSP}={NBSP}12)",
+        f"C (n{NBSP}={NBSP}5)",
+    ]
+    # without the threshold nothing changes: plain names, no opacity
+    plain = charts.bar_chart(
+        frame, category="unit", value="share", percent=True, lang="da", title="T", n="n"
+    ).to_dict()
+    assert {r["unit"] for r in plain["datasets"][plain["data"]["name"]]} == {"A", "B", "C"}
+    assert "opacity" not in layers(plain)[0]["encoding"]
+
+
+def test_stacked_share_bars_label_each_group_once_with_its_denominator() -> None:
+    """The prior-warning bars stack three parts of a group's police reports: every part
+    carries the group's denominator, so the group stays one bar."""
+    frame = pl.DataFrame(
+        {
+            "unit": ["A"] * 2 + ["B"] * 2,
+            "warning_given": ["with", "without"] * 2,
+            "share": [0.25, 0.75, 0.5, 0.5],
+            "n": [8, 8, 2, 2],
+        }
+    )
+    spec = charts.bar_chart(
+        frame,
+        category="unit",
+        value="share",
+        color="warning_given",
+        percent=True,
+        lang="en",
+        title="T",
+        n="n",
+        small_below=5,
+    ).to_dict()
+    data = spec["datasets"][spec["data"]["name"]]
+    assert sorted({(r["unit"], r["_small"]) for r in data}) == [
+        (f"A (n{NBSP}={NBSP}8)", False),
+        (f"B (n{NBSP}<5)", True),
+    ]
+    assert layers(spec)[0]["encoding"]["opacity"]["condition"]["test"] == "datum._small"
+
+
 def test_the_prior_warning_legend_names_what_the_colours_mean() -> None:
     """Issue 17: the legend said "Advarsel givet" while the darkest bar meant no warning. The
     legend takes the chart's own title and the order given, darkest first."""

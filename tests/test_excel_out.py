@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from dashboard import store
 from dashboard.excel_out import Sheet, csv_bytes, csv_text, sheet_title, write_xlsx
-from dashboard.i18n import t
+from dashboard.i18n import group_words, t
 from dashboard.importer.pipeline import import_file
 from dashboard.importer.pseudonym import Pseudonymiser
 from dashboard.metrics.export_tables import about_table, export_tables, workbook_sheets
@@ -73,14 +73,14 @@ def test_export_of_formula_injection_sample_holds_no_formula(tmp_path: Path) -> 
     )
     assert formulas_in(path) == []
     wb = load_workbook(path)
-    units = [c.value for c in wb["Hændelser pr. gruppe"]["B"]]
+    units = [c.value for c in wb["Hændelser pr. enhed"]["B"]]
     assert "=1+1" in units
 
 
 def test_sheet_titles_are_valid_and_unique() -> None:
     taken: set[str] = set()
-    first = sheet_title("Hændelser pr. gruppe [2024]: a/b", taken)
-    second = sheet_title("Hændelser pr. gruppe [2024]: a/b", taken)
+    first = sheet_title("Hændelser pr. enhed [2024]: a/b", taken)
+    second = sheet_title("Hændelser pr. enhed [2024]: a/b", taken)
     assert len(first) <= 31 and not set("[]:*?/\\") & set(first)
     assert first != second
 
@@ -115,7 +115,7 @@ def test_workbook_keeps_exact_values_behind_readable_formats(tmp_path: Path) -> 
     write_xlsx(path, _fixture_sheets("da"), lang="da")
     wb = load_workbook(path)
     # The sheet describing the view comes first, then the tables, all named in Danish.
-    assert wb.sheetnames[:3] == ["Om udtrækket", "Hændelser pr. gruppe", "Henvendelser pr. gruppe"]
+    assert wb.sheetnames[:3] == ["Om udtrækket", "Hændelser pr. enhed", "Henvendelser pr. enhed"]
     about = wb["Om udtrækket"]
     values = {row[0].value: row[1] for row in about.iter_rows(min_row=2)}
     extract = values["Udtræksdato"]
@@ -124,7 +124,7 @@ def test_workbook_keeps_exact_values_behind_readable_formats(tmp_path: Path) -> 
     assert extract.number_format == "DD-MM-YYYY"
     assert values["Omfang (hvad brugeren må se)"].value == "Hele kommunen"
 
-    incidents = wb["Hændelser pr. gruppe"]
+    incidents = wb["Hændelser pr. enhed"]
     assert incidents.freeze_panes == "A2"
     rate = _header_column(incidents, "Andel politianmeldt")
     units = [c.value for c in incidents["B"][1:]]
@@ -164,7 +164,11 @@ def test_english_workbook_has_english_sheets_headers_and_methods(tmp_path: Path)
     write_xlsx(path, _fixture_sheets("en"), lang="en")
     wb = load_workbook(path)
     assert wb.sheetnames[0] == t("export.sheet_about", "en")
-    da_only = {t("export.table_incidents", "da"), "Andel politianmeldt", "Chi-i-anden-test"}
+    da_only = {
+        t("export.table_incidents", "da", **group_words("unit", "da")),
+        "Andel politianmeldt",
+        "Chi-i-anden-test",
+    }
     for sheet in wb.worksheets:
         cells = {c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)}
         assert not cells & da_only, sheet.title
@@ -230,7 +234,7 @@ def test_english_csv_uses_commas_and_points() -> None:
 
 def test_export_tables_csv_from_a_report_is_readable_in_danish() -> None:
     sheets = _fixture_sheets("da")
-    incidents = next(s for s in sheets if s.name == "Hændelser pr. gruppe")
+    incidents = next(s for s in sheets if s.name == "Hændelser pr. enhed")
     rows = _open_like_danish_excel(csv_bytes(incidents, "da"))
     header = rows[0]
     a1 = next(r for r in rows if r[1] == "A1")
@@ -238,7 +242,7 @@ def test_export_tables_csv_from_a_report_is_readable_in_danish() -> None:
     assert a1[header.index("Politianmeldelser")] == "2"
     # suppressed, as exported by default: the count is "<5" and its rate is not given
     sheets = _fixture_sheets("da", unsuppressed=False)
-    incidents = next(s for s in sheets if s.name == "Hændelser pr. gruppe")
+    incidents = next(s for s in sheets if s.name == "Hændelser pr. enhed")
     rows = _open_like_danish_excel(csv_bytes(incidents, "da"))
     a1 = next(r for r in rows if r[1] == "A1")
     assert a1[header.index("Politianmeldelser")] == "<5"

@@ -38,8 +38,9 @@ def rate_by_group(
     report: MetricsReport, outcome: Outcome, by: GroupBy, lang: Lang, section: str
 ) -> None:
     """The outcome's share per group with 95 % intervals, highest first, against the overall share."""
-    st.subheader(t(f"{section}.rate_title", lang))
-    st.caption(t(f"{section}.rate_help", lang))
+    words = group_words(by, lang)
+    st.subheader(t(f"{section}.rate_title", lang, **words))
+    st.caption(t(f"{section}.rate_help", lang, **words))
     threshold = context.settings().suppress_below
     points = outcomes.rate_points(
         report.incidents, outcome, by, peers=report.peers, lang=lang, suppress_below=threshold
@@ -56,7 +57,7 @@ def rate_by_group(
         label=by,
         baseline=report.baseline(outcome),
         lang=lang,
-        title=t(f"{section}.rate_title", lang),
+        title=t(f"{section}.rate_title", lang, **words),
         signal=f"{outcome}_verdict",
         n="n",
         small_below=threshold,
@@ -156,7 +157,7 @@ def category_shares_section(
     lang = view.lang
     chart_section(
         t(f"{texts}_title", lang),
-        t(f"{texts}_help", lang),
+        t(f"{texts}_help", lang, **group_words(view.by, lang)),
         t(f"{texts}_none", lang),
         outcomes.category_shares(
             report.shown_breakdown(
@@ -188,7 +189,9 @@ def group_table(
 ) -> None:
     """The figures behind the charts, one row per group, in an expander (small counts as "<5")."""
     threshold = context.settings().suppress_below
-    with st.expander(t(f"{section}.group_table", lang), icon=":material/table:"):
+    with st.expander(
+        t(f"{section}.group_table", lang, **group_words(by, lang)), icon=":material/table:"
+    ):
         st.dataframe(
             outcomes.outcome_table(
                 report.incidents,

@@ -45,6 +45,11 @@ from dashboard.importer.pseudonym import Pseudonymiser, load_or_create_key, mask
 from dashboard.importer.workbook import Workbook, read_workbook
 from dashboard.store import holds_real_data
 
+# Streamlit's table wraps a cell's text only when its rows are taller than 4rem (64 px, in
+# its DataFrame component): at 66 px a reason of up to three lines, such as an unknown
+# category with the list of the allowed ones, is read whole at 1,280 px (issue 17).
+WRAPPED_ROW_HEIGHT = 66
+
 _SESSION_CACHES = ("_workbooks", "_prepared", "_imported")
 
 
@@ -450,6 +455,7 @@ def _rejected_rows(prepared: PreparedImport, lang: Lang, digest: str) -> None:
         ).explode(reason),
         hide_index=True,
         width="stretch",
+        row_height=WRAPPED_ROW_HEIGHT,
         column_config={row: st.column_config.NumberColumn(row, format="%d", width="small")},
     )
     st.download_button(

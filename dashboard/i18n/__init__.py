@@ -146,10 +146,12 @@ def placeholders(key: str, lang: Lang) -> set[str]:
 def group_words(by: str, lang: Lang) -> dict[str, str]:
     """The words for the groups compared when grouping ``by`` ("unit" or "department"), as
     the placeholders {group}, {group_definite}, {groups} and {groups_definite} of the
-    sentences that state a result ("the differences between the departments ...")."""
-    return {
+    sentences that state a result ("the differences between the departments ..."), and
+    each of them capitalised for the start of a title ({Group}, {Groups}, ...)."""
+    words = {
         "group": t(f"group_words.{by}", lang),
         "group_definite": t(f"group_words.{by}_definite", lang),
         "groups": t(f"group_words.{by}_plural", lang),
         "groups_definite": t(f"group_words.{by}_plural_definite", lang),
     }
+    return words | {name.capitalize(): word[:1].upper() + word[1:] for name, word in words.items()}

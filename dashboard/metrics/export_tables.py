@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from dashboard.excel_out import ColumnKind, Sheet
-from dashboard.i18n import Lang, field_label, label, metric_label, t
+from dashboard.i18n import Lang, field_label, group_words, label, metric_label, t
 from dashboard.metrics import registry
 from dashboard.metrics.filters import Scope
 from dashboard.metrics.findings import summary
@@ -218,6 +218,7 @@ def export_tables(
         t("export.dof", lang),
     )
     p_value, method = t("equal_treatment.p_value", lang), t("export.method", lang)
+    words = group_words(report.by, lang)
     adjusted_statistic, adjusted_dof, adjusted_p = (
         t("strata_tests.export_adjusted_statistic", lang),
         t("strata_tests.export_adjusted_dof", lang),
@@ -289,7 +290,7 @@ def export_tables(
     )
     return [
         _group_table(
-            t("export.table_incidents", lang),
+            t("export.table_incidents", lang, **words),
             report.incidents,
             _incident_columns(),
             COUNT_COLUMNS,
@@ -297,7 +298,7 @@ def export_tables(
             threshold,
         ),
         _group_table(
-            t("export.table_inquiries", lang),
+            t("export.table_inquiries", lang, **words),
             report.inquiries,
             INQUIRY_COLUMNS,
             INQUIRY_COUNTS,
@@ -330,7 +331,7 @@ def export_tables(
             },
         ),
         Sheet(
-            t("export.table_cmh", lang),
+            t("export.table_cmh", lang, **words),
             cmh,
             {odds_ratio: "ratio", p_value: "p", p_adjusted: "p", breslow_day: "p"},
         ),
@@ -429,7 +430,7 @@ def about_table(
                 **method_values(lang, report.by, adjust=report.adjust),
             ),
         ),
-        ("", t("strata_tests.methods_text", lang)),
+        ("", t("strata_tests.methods_text", lang, **group_words(report.by, lang))),
         (
             "",
             t(
@@ -437,6 +438,7 @@ def about_table(
                 if report.cmh_correction
                 else "strata_tests.correction_off",
                 lang,
+                **group_words(report.by, lang),
             ),
         ),
         (

@@ -264,9 +264,10 @@ def prior_warning_shares(
     """Per group with police reports, one row per part of the prior-warning rule (the
     counts ``police_with_prior_warning``, ``police_without_prior_warning`` and
     ``police_prior_warning_unknown``, labelled by ``labels[count]`` in ``warning_given``)
-    with its number of reports and its share; for a stacked
-    :func:`dashboard.charts.bar_chart` coloured by ``warning_given``. The shares of a group
-    add up to 1, as every police report is in exactly one part."""
+    with its number of reports, its share and ``n``, the group's police reports (the
+    denominator of its shares); for a stacked :func:`dashboard.charts.bar_chart` coloured by
+    ``warning_given``. The shares of a group add up to 1, as every police report is in
+    exactly one part."""
     groups = with_group_label(incidents, by).filter(pl.col("police_reports") > 0)
     parts = [
         groups.select(
@@ -274,6 +275,7 @@ def prior_warning_shares(
             pl.lit(labels[count]).alias("warning_given"),
             pl.col(count).alias("police_reports"),
             (pl.col(count) / pl.col("police_reports")).alias("share"),
+            pl.col("police_reports").alias("n"),
         )
         for count in registry.POLICE_REPORT.partition
     ]

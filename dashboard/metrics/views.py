@@ -24,7 +24,7 @@ from dashboard.formatting import (
     format_percent,
     format_ratio,
 )
-from dashboard.i18n import Lang, field_label, label, metric_label, t
+from dashboard.i18n import Lang, field_label, group_words, label, metric_label, t
 from dashboard.metrics import peers as peer_groups
 from dashboard.metrics.disclosure import Totals
 from dashboard.metrics.filters import GroupBy
@@ -334,8 +334,9 @@ def screening_table(screening: OutcomeScreening, lang: Lang) -> pl.DataFrame:
     )
 
 
-def chi2_table(result: Mapping[str, Any], lang: Lang) -> pl.DataFrame:
-    """The chi-square result of one outcome as a table (measure, value); with the result of
+def chi2_table(result: Mapping[str, Any], by: GroupBy, lang: Lang) -> pl.DataFrame:
+    """The chi-square result of one outcome over the groups ``by`` as a table (measure,
+    value); with the result of
     :meth:`MetricsReport.tests_with_cmh`, the generalised CMH test (the adjusted global test)
     in a third column beside it, with the number of strata it used."""
 
@@ -343,7 +344,7 @@ def chi2_table(result: Mapping[str, Any], lang: Lang) -> pl.DataFrame:
         return format_number(float(value), lang, decimals) if value is not None else "–"
 
     measures = [
-        t("equal_treatment.groups_compared", lang),
+        t("equal_treatment.groups_compared", lang, **group_words(by, lang)),
         t("equal_treatment.chi2_statistic", lang),
         t("equal_treatment.dof", lang),
         t("equal_treatment.p_value", lang),

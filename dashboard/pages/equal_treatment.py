@@ -26,8 +26,9 @@ url_state.check_choice("outcome", OUTCOMES)  # noted here, said by the filters' 
 page = analysis_page("nav.equal_treatment")
 cur, lang, view, report = page.cur, page.lang, page.view, page.report
 threshold = context.settings().suppress_below
+words = group_words(view.by, lang)  # the groups compared by their name: unit or department
 
-st.write(t("equal_treatment.intro", lang))
+st.write(t("equal_treatment.intro", lang, **words))
 # in the link as its canonical name (``?outcome=warning``), so it survives a language switch
 remember_outcome = url_state.bind(
     "outcome", url_state.one_of(OUTCOMES), url_state.single(OUTCOMES[0]), OUTCOMES[0]
@@ -54,7 +55,7 @@ figures[0].metric(
     border=True,
 )
 figures[1].metric(
-    t("equal_treatment.groups_compared", lang),
+    t("equal_treatment.groups_compared", lang, **words),
     format_number(int(result["groups"]), lang),
     border=True,
 )
@@ -68,7 +69,7 @@ figures[3].metric(
 )
 
 # The funnel plot of observed/expected
-title = t("equal_treatment.funnel_title", lang, outcome=outcome_name)
+title = t("equal_treatment.funnel_title", lang, outcome=outcome_name, **words)
 screening = report.screenings.get(outcome)
 adjusted = screening is not None and screening.overdispersion.method != "none"
 unadjusted = adjusted and st.toggle(t("verdict.limit_unadjusted", lang), key="unadjusted")
@@ -76,9 +77,7 @@ curve = views.oe_curve(
     report.incidents, outcome, screening, adjusted=not unadjusted, peers=report.peers
 )
 if curve is None or screening is None:
-    st.info(
-        t("stats.chi2_not_testable", lang, **group_words(view.by, lang)), icon=":material/info:"
-    )
+    st.info(t("stats.chi2_not_testable", lang, **words), icon=":material/info:")
 else:
     chart_cache.draw(
         charts.funnel_plot,
@@ -100,14 +99,14 @@ else:
         signal=f"{outcome}_verdict",
         limit_labels=views.verdict_limit_labels(screening, lang),
     )
-    st.caption(t("stats.funnel_how_to_read", lang, **group_words(view.by, lang)))
+    st.caption(t("stats.funnel_how_to_read", lang, **words))
     st.caption(t("verdict.reference_note", lang))
     outcome_sections.peer_note(report, view.by, lang)
     st.subheader(t("verdict.screening_title", lang))
     st.dataframe(views.screening_table(screening, lang), hide_index=True, width="content")
 
 # The groups with a higher or lower verdict, named with their figures
-st.subheader(t("verdict.findings_title", lang))
+st.subheader(t("verdict.findings_title", lang, **words))
 findings = [
     finding_sentence(f, lang, suppress_below=report.suppress_below)
     for f in report.findings
@@ -123,26 +122,27 @@ findings += [
 if findings:
     st.markdown("\n".join(f"- {literal(line)}" for line in findings))
 else:
-    st.write(t("verdict.no_findings", lang))
+    st.write(t("verdict.no_findings", lang, **words))
 
 # Chi-square: is the share the same in every group?
-st.subheader(t("equal_treatment.chi2_title", lang))
+st.subheader(t("equal_treatment.chi2_title", lang, **words))
 st.write(chi2_sentence(result, lang, view.by))
-st.dataframe(views.chi2_table(result, lang), hide_index=True, width="content")
-st.caption(t("strata_tests.global_help", lang))
+st.dataframe(views.chi2_table(result, view.by, lang), hide_index=True, width="content")
+st.caption(t("strata_tests.global_help", lang, **words))
 
 # Cochran–Mantel–Haenszel: each group against the rest, within strata
-st.subheader(t("equal_treatment.cmh_title", lang))
-st.caption(t("equal_treatment.cmh_help", lang))
+st.subheader(t("equal_treatment.cmh_title", lang, **words))
+st.caption(t("equal_treatment.cmh_help", lang, **words))
 st.caption(
     t(
         "strata_tests.correction_on" if result["cmh_correction"] else "strata_tests.correction_off",
         lang,
+        **words,
     )
 )
 cmh = views.cmh_table(result, view.by, lang)
 if cmh.is_empty():
-    st.write(t("equal_treatment.cmh_none", lang))
+    st.write(t("equal_treatment.cmh_none", lang, **words))
 else:
     # The adjusted p-value, which the help text says to judge a group by, right after the
     # group's name: at 1280 pixels it was off-screen behind the department and odds ratio.
@@ -151,7 +151,7 @@ else:
     st.dataframe(cmh, hide_index=True, width="stretch", column_order=[first, adjusted_p, *rest])
 
 with st.expander(t("stats.how_to_read_title", lang), icon=":material/help:"):
-    st.markdown(t("verdict.how_to_read", lang, **group_words(view.by, lang)))
+    st.markdown(t("verdict.how_to_read", lang, **words))
     for key in (
         "stats.case_mix_explained",
         "stats.oe_explained",
@@ -162,7 +162,7 @@ with st.expander(t("stats.how_to_read_title", lang), icon=":material/help:"):
         "strata_tests.breslow_day_help",
         "equal_treatment.adjusted_explained",
     ):
-        st.markdown(t(key, lang, **group_words(view.by, lang)))
+        st.markdown(t(key, lang, **words))
     st.markdown(
         t(
             "stats.small_numbers_explained",

@@ -4,10 +4,10 @@ after a warning, and how long after the warning the report is made."""
 import streamlit as st
 
 from dashboard import charts
-from dashboard.components import layout, outcome_sections
+from dashboard.components import context, layout, outcome_sections
 from dashboard.components.page import analysis_page
 from dashboard.formatting import format_percent
-from dashboard.i18n import metric_label, t
+from dashboard.i18n import group_words, metric_label, t
 from dashboard.metrics import outcomes
 
 page = analysis_page("nav.warnings", delays=True)
@@ -34,7 +34,7 @@ prior_parts = {
 }
 outcome_sections.chart_section(
     t("warnings.prior_title", lang),
-    t("warnings.prior_help", lang),
+    t("warnings.prior_help", lang, **group_words(view.by, lang)),
     t("warnings.prior_none", lang),
     outcomes.prior_warning_shares(report.incidents, view.by, prior_parts),
     charts.bar_chart,
@@ -47,6 +47,8 @@ outcome_sections.chart_section(
     value_title=t("warnings.prior_share", lang),
     color_title=t("edges.prior_legend", lang),
     color_order=list(prior_parts.values()),
+    n="n",
+    small_below=context.settings().suppress_below,
 )
 
 # Days from the warning to the police report
@@ -61,6 +63,8 @@ outcome_sections.chart_section(
     lang=lang,
     title=t("warnings.gap_title", lang),
     value_title=t("warnings.gap_axis", lang),
+    n="n",
+    small_below=context.settings().suppress_below,
 )
 
 outcome_sections.group_table(

@@ -9,7 +9,7 @@ from dashboard import charts
 from dashboard.components import context, layout, outcome_sections
 from dashboard.components.page import analysis_page
 from dashboard.formatting import format_number, format_percent
-from dashboard.i18n import metric_label, t
+from dashboard.i18n import group_words, metric_label, t
 from dashboard.metrics import outcomes, registry, views
 
 LIST_LIMIT = 500
@@ -98,8 +98,8 @@ else:
 
 # Notified among those that had to be, per group
 outcome_sections.chart_section(
-    t("rules.compliance_title", lang),
-    t("rules.compliance_help", lang),
+    t("rules.compliance_title", lang, **group_words(view.by, lang)),
+    t("rules.compliance_help", lang, **group_words(view.by, lang)),
     t("rules.compliance_none", lang),
     outcomes.share_points(
         report.incidents,
@@ -117,9 +117,10 @@ outcome_sections.chart_section(
         label=view.by,
         baseline=report.share_baseline("work_accident_compliance_rate"),
         lang=lang,
-        title=t("rules.compliance_title", lang),
+        title=t("rules.compliance_title", lang, **group_words(view.by, lang)),
         signal="work_accident_compliance_rate_signal",
-        n=None,
+        n="n",
+        small_below=context.settings().suppress_below,
     ),
 )
 outcome_sections.peer_note(report, view.by, lang)
@@ -127,7 +128,7 @@ outcome_sections.peer_note(report, view.by, lang)
 # Notified within the deadline
 outcome_sections.chart_section(
     t("work_accidents.deadline_title", lang, days=days),
-    t("work_accidents.deadline_help", lang, days=days),
+    t("work_accidents.deadline_help", lang, days=days, **group_words(view.by, lang)),
     t("work_accidents.deadline_none", lang),
     outcomes.within_deadline_points(report.incidents, view.by),
     charts.bar_chart,
@@ -137,6 +138,8 @@ outcome_sections.chart_section(
     lang=lang,
     title=t("work_accidents.deadline_title", lang, days=days),
     value_title=t("work_accidents.deadline_axis", lang, days=days),
+    n="n",
+    small_below=context.settings().suppress_below,
 )
 
 outcome_sections.rate_by_group(report, "work_accident", view.by, lang, "work_accidents")

@@ -789,7 +789,7 @@ class _Builder:
             return Paragraph(t(f"report_method.{key}", lang, **values))
 
         def heading(key: str) -> Subheading:
-            return Subheading(t(f"report_method.{key}_heading", lang))
+            return Subheading(t(f"report_method.{key}_heading", lang, **values))
 
         blocks: list[Block] = [
             heading("data"),
@@ -818,6 +818,7 @@ class _Builder:
                     if self.report.cmh_correction
                     else "strata_tests.correction_off",
                     lang,
+                    **self.words,
                 )
             ),
             heading("small"),

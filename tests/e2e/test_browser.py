@@ -111,8 +111,8 @@ def test_the_export_page_downloads_the_view_as_a_workbook(server, uploaded, page
         page.get_by_role("button", name="Hent som Excel").click()
     book = _workbook(Path(download.value.path()))
     # the sheet describing the view first, then one per table (inquiries may be empty here)
-    assert book.sheetnames[:2] == ["Om udtrækket", "Hændelser pr. gruppe"]
-    assert book["Om udtrækket"].max_row > 1 and book["Hændelser pr. gruppe"].max_row > 1
+    assert book.sheetnames[:2] == ["Om udtrækket", "Hændelser pr. enhed"]
+    assert book["Om udtrækket"].max_row > 1 and book["Hændelser pr. enhed"].max_row > 1
 
 
 def _workbook(path: Path):  # type: ignore[no-untyped-def]

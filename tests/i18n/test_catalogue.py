@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import date
 
@@ -203,12 +204,52 @@ def test_counted_phrases_take_the_singular_for_exactly_one() -> None:
     assert i18n.t_count("edges.blank_rows", 0, "en", n="0") == "0 blank rows"
 
 
-def test_one_danish_term_for_a_unit() -> None:
-    """Issue 17: "enhed" and "afdeling" were both used for a unit (the filter says "Enhed");
-    a unit is "enhed" everywhere, a department "forvaltning"."""
+# The words the catalogues must not use for a department or a unit (issue 17: "gruppe",
+# "enhed" and "afdeling" were used for one thing). A department is "forvaltning" /
+# "department" and a unit "enhed" / "unit" everywhere; a sentence about the groups compared
+# takes the grouping's own word through the {group} placeholders (i18n.group_words).
+FORBIDDEN = {
+    "da": re.compile(r"\b(afdeling\w*|grupp\w*)", re.IGNORECASE),
+    "en": re.compile(r"\b(groups?|division\w*)\b", re.IGNORECASE),
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_one_term_per_concept_for_departments_and_units(lang: i18n.Lang) -> None:
     texts = {
-        key: i18n.t(key, "da", **dict.fromkeys(i18n.placeholders(key, "da"), "x"))
-        for key in keys("da")
+        key: i18n.t(key, lang, **dict.fromkeys(i18n.placeholders(key, lang), "x"))
+        for key in keys(lang)
     }
-    assert [key for key, text in texts.items() if "afdeling" in text.lower()] == []
-    assert i18n.t("group_words.unit", "da") == "enhed"
+    found = {key: FORBIDDEN[lang].findall(text) for key, text in texts.items()}
+    assert {key: words for key, words in found.items() if words} == {}
+    words = {"da": ("forvaltning", "enhed"), "en": ("department", "unit")}[lang]
+    assert (i18n.t("group_words.department", lang), i18n.t("group_words.unit", lang)) == words
+    assert (i18n.t("filters.department", lang), i18n.t("filters.unit", lang)) == tuple(
+        w.capitalize() for w in words
+    )
+
+
+def test_the_scan_sees_the_synonyms_it_forbids() -> None:
+    """The patterns catch the words of issue 17 in their inflected forms (by hand)."""
+    assert FORBIDDEN["da"].findall("Tallene pr. gruppe; Grupperne og afdelingen") == [
+        "gruppe",
+        "Grupperne",
+        "afdelingen",
+    ]
+    assert FORBIDDEN["en"].findall("Groups compared, between-group, a division") == [
+        "Groups",
+        "group",
+        "division",
+    ]
+    assert FORBIDDEN["en"].findall("the department's units") == []
+
+
+@pytest.mark.parametrize(
+    ("by", "lang", "title"),
+    [
+        ("unit", "da", "Enheder, der gør det oftere eller sjældnere end forventet"),
+        ("department", "en", "Departments that do it more or less often than expected"),
+    ],
+)
+def test_a_title_starts_with_the_grouping_s_word_capitalised(by, lang, title) -> None:
+    assert i18n.t("verdict.findings_title", lang, **i18n.group_words(by, lang)) == title

@@ -11,7 +11,7 @@ import pytest
 
 from dashboard import stats, store
 from dashboard.demo import generate_demo
-from dashboard.i18n import LANGS, Lang, metric_label, t
+from dashboard.i18n import LANGS, Lang, group_words, metric_label, t
 from dashboard.metrics.export_tables import about_table, export_tables
 from dashboard.metrics.report import build_report
 from dashboard.store.seed import write_demo
@@ -122,7 +122,7 @@ def test_generalised_cmh_of_two_groups_is_the_mantel_haenszel_statistic(con) -> 
 def test_the_export_carries_them(con, lang: Lang) -> None:
     report = build_report(con, by="unit", unsuppressed=True)
     sheets = dict(export_tables(report, lang))
-    cmh = sheets[t("export.table_cmh", lang)]
+    cmh = sheets[t("export.table_cmh", lang, **group_words("unit", lang))]
     police = cmh.filter(cmh[t("export.outcome", lang)] == metric_label("police_report_rate", lang))
     units = police[t("filters.unit", lang)].to_list()
     assert sorted(units) == sorted(TABLES)
@@ -138,7 +138,10 @@ def test_the_export_carries_them(con, lang: Lang) -> None:
     )
     assert tests[t("strata_tests.export_adjusted_dof", lang)] == expected.dof
     about = about_table(report, lang, threshold=5, generated=datetime(2024, 3, 11, 12, 0))
-    assert t("strata_tests.correction_off", lang) in about.to_series(1).to_list()
+    assert (
+        t("strata_tests.correction_off", lang, **group_words("unit", lang))
+        in about.to_series(1).to_list()
+    )
 
 
 def test_generalised_cmh_on_the_demo_municipality_matches_r() -> None:

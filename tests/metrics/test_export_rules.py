@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard import queries
-from dashboard.i18n import field_label, label, metric_label, t
+from dashboard.i18n import field_label, group_words, label, metric_label, t
 from dashboard.metrics.export_tables import BREAKDOWNS, export_tables
 from dashboard.metrics.filters import ALL, Filters, query_params
 from dashboard.metrics.report import build_report
@@ -33,7 +33,7 @@ def test_the_export_shows_the_rules(con, lang) -> None:
         for name in BREAKDOWNS
     }
     sheets = dict(export_tables(report, lang, breakdowns=breakdowns))
-    incidents = sheets[t("export.table_incidents", lang)]
+    incidents = sheets[t("export.table_incidents", lang, **group_words("unit", lang))]
     for column in (
         "police_with_prior_warning",
         "police_without_prior_warning",

@@ -342,16 +342,16 @@ def test_prior_warning_shares(report) -> None:
     }
     shares = outcomes.prior_warning_shares(report.incidents, "unit", labels)
     # A1: 1 with (incident 1), 1 without (3); A2: 4 without; B1: 7 with
-    assert rows(shares, "unit", "warning_given", "police_reports", "share") == [
-        ("A1", "before", 1, 0.5),
-        ("A1", "not", 1, 0.5),
-        ("A1", "?", 0, 0.0),
-        ("A2", "before", 0, 0.0),
-        ("A2", "not", 1, 1.0),
-        ("A2", "?", 0, 0.0),
-        ("B1", "before", 1, 1.0),
-        ("B1", "not", 0, 0.0),
-        ("B1", "?", 0, 0.0),
+    assert rows(shares, "unit", "warning_given", "police_reports", "share", "n") == [
+        ("A1", "before", 1, 0.5, 2),
+        ("A1", "not", 1, 0.5, 2),
+        ("A1", "?", 0, 0.0, 2),
+        ("A2", "before", 0, 0.0, 1),
+        ("A2", "not", 1, 1.0, 1),
+        ("A2", "?", 0, 0.0, 1),
+        ("B1", "before", 1, 1.0, 1),
+        ("B1", "not", 0, 0.0, 1),
+        ("B1", "?", 0, 0.0, 1),
     ]
 
 

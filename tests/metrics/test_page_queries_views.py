@@ -243,9 +243,9 @@ def test_group_labels() -> None:
 
 def test_chi2_table(report) -> None:
     result = report.equal_treatment["police_report_rate"]
-    table = views.chi2_table(result, "en")
+    table = views.chi2_table(result, "unit", "en")
     values = dict(table.iter_rows())
-    assert values["Groups compared"] == "3"
+    assert values["Units compared"] == "3"
     assert values["Degrees of freedom"] == "2"
     assert values["Method"] == "Chi-square with Monte Carlo simulation"
     assert values["p-value"] not in ("", "–")
@@ -258,14 +258,14 @@ def test_chi2_table_with_the_generalised_cmh_beside_it(report) -> None:
         ("en", "Crude (chi-square)", "Adjusted for type and severity (generalised CMH)"),
         ("da", "Ujusteret (chi-i-anden)", "Justeret for type og alvorlighed (generaliseret CMH)"),
     ):
-        table = views.chi2_table(result, lang)  # type: ignore[arg-type]
+        table = views.chi2_table(result, "unit", lang)  # type: ignore[arg-type]
         assert table.columns[1:] == [crude, adjusted_header]
         measures = table[table.columns[0]].to_list()
         column = dict(zip(measures, table[adjusted_header].to_list(), strict=True))
         assert column[measures[1]] == format_number(adjusted["statistic"], lang, 2)  # type: ignore[arg-type]
         assert column[measures[2]] == str(adjusted["dof"])
         assert column[measures[3]] == format_p(adjusted["p_value"], lang)  # type: ignore[arg-type]
-        alone = views.chi2_table(report.equal_treatment["police_report_rate"], lang)  # type: ignore[arg-type]
+        alone = views.chi2_table(report.equal_treatment["police_report_rate"], "unit", lang)  # type: ignore[arg-type]
         assert table[crude].to_list()[:4] == alone.to_series(1).to_list()[:4]
     # police reports of the fixture, by hand (strata with two or more incidents):
     # digital/low A1 (1, 1), B1 (0, 1); violence/high A1 (1, 0), A2 (1, 0)

@@ -12,7 +12,7 @@ import pytest
 
 from dashboard import stats, store
 from dashboard.demo import CASE_MIX_ONLY_UNIT, generate_demo
-from dashboard.i18n import t
+from dashboard.i18n import group_words, t
 from dashboard.metrics import outcomes, views
 from dashboard.metrics.export_tables import export_tables
 from dashboard.metrics.filters import Filters, Scope
@@ -192,7 +192,9 @@ def test_every_place_that_shows_a_verdict_agrees(demo) -> None:
     sheet and the CLI JSON give every group the same verdict for every outcome."""
     _, _, report = demo
     incidents = report.incidents
-    export = dict(export_tables(report, "en"))[t("export.table_incidents", "en")]
+    export = dict(export_tables(report, "en"))[
+        t("export.table_incidents", "en", **group_words("unit", "en"))
+    ]
     words = {t(f"verdict.{v}", "en"): v for v in stats.VERDICTS}
     for outcome in OUTCOMES:
         truth = by_group(incidents, f"{outcome}_verdict")

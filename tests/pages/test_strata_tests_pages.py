@@ -13,7 +13,7 @@ import pytest
 
 from dashboard import stats
 from dashboard.formatting import format_number
-from dashboard.i18n import Lang, field_label, metric_label, t
+from dashboard.i18n import Lang, field_label, group_words, metric_label, t
 from dashboard.metrics.findings import format_p
 from tests.metrics.fixture import EXTRA, fixture_store
 from tests.metrics.test_equal_treatment import TABLES, global_tables, unit_vs_rest
@@ -63,9 +63,11 @@ def check_equal_treatment(at, lang: Lang) -> None:
         unit: format_p(stats.breslow_day_test(unit_vs_rest(unit)).p_value, lang) for unit in TABLES
     }
     captions = [c.value for c in at.caption]
-    assert t("strata_tests.correction_off", lang) in captions
-    assert t("strata_tests.global_help", lang) in captions
-    assert t("strata_tests.breslow_day_help", lang) in [m.value for m in at.markdown]
+    assert t("strata_tests.correction_off", lang, **group_words("unit", lang)) in captions
+    assert t("strata_tests.global_help", lang, **group_words("unit", lang)) in captions
+    assert t("strata_tests.breslow_day_help", lang, **group_words("unit", lang)) in [
+        m.value for m in at.markdown
+    ]
 
 
 def test_equal_treatment_shows_the_stratified_tests(app, monkeypatch) -> None:

@@ -14,7 +14,7 @@ import pytest
 from dashboard import store
 from dashboard.components.text import literal, literal_t
 from dashboard.formatting import format_count, format_number, format_percent
-from dashboard.i18n import Lang, field_label, label, metric_label, t
+from dashboard.i18n import Lang, field_label, group_words, label, metric_label, t
 from dashboard.metrics.filters import Filters
 from dashboard.metrics.findings import finding_sentence, format_p
 from dashboard.metrics.report import MetricsReport, build_report
@@ -133,7 +133,9 @@ def expected_outcome_figures(report: MetricsReport, outcome: str, lang: Lang) ->
         metric_label(f"{outcome}_rate", lang): format_percent(
             int(inc[counts[0]].sum()) / int(inc[counts[1]].sum()), lang
         ),
-        t("equal_treatment.groups_compared", lang): format_number(result["groups"], lang),
+        t("equal_treatment.groups_compared", lang, **group_words("unit", lang)): format_number(
+            result["groups"], lang
+        ),
         t("verdict.named", lang): format_number(len(result["verdicts"]), lang),
         t("equal_treatment.chi2_p", lang): format_p(result["reported_p_value"], lang),
     }

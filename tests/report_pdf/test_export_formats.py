@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from dashboard import stats, store
 from dashboard.excel_out import xlsx_bytes
-from dashboard.i18n import LANGS, Lang, t
+from dashboard.i18n import LANGS, Lang, group_words, t
 from dashboard.metrics.export_tables import workbook_sheets
 from dashboard.metrics.report import build_report
 
@@ -52,7 +52,7 @@ def test_every_number_has_a_readable_format(con: duckdb.DuckDBPyConnection, lang
     formats = {name: tests.cell(2, i + 1).number_format for i, name in enumerate(header)}
     assert formats[t("verdict.tau2", lang)] == "0.0000"  # as the Equal treatment page: 4 decimals
     assert formats[t("strata_tests.export_adjusted_p", lang)].endswith("0.000")
-    cmh = book[t("export.table_cmh", lang)]
+    cmh = book[t("export.table_cmh", lang, **group_words("unit", lang))]
     header = [c.value for c in cmh[1]]
     column = header.index(t("strata_tests.breslow_day_p", lang)) + 1
     assert cmh.cell(2, column).number_format.endswith("0.000")

@@ -13,7 +13,7 @@ import pytest
 
 from dashboard.cli import main
 from dashboard.formatting import format_number
-from dashboard.i18n import LANGS, Lang, t
+from dashboard.i18n import LANGS, Lang, group_words, t
 from dashboard.metrics.findings import format_p
 from dashboard.metrics.views import km_interval
 from tests.report_pdf.conftest import flat, pdf_text
@@ -62,4 +62,6 @@ def test_report_shows_the_stratified_tests_and_the_km_interval(
         ), (row["unit"], interval)
     text = flat(pdf_text(pdf))
     for key in ("strata_tests.km_ci_help", "strata_tests.correction_off"):
-        assert flat(t(key, lang).replace("\xa0", " "))[:80] in text.replace("\xa0", " ")
+        assert flat(t(key, lang, **group_words("unit", lang)).replace("\xa0", " "))[
+            :80
+        ] in text.replace("\xa0", " ")
