@@ -166,15 +166,13 @@ def count_text(value: int | None, lang: Lang) -> str:
     return format_count(value, lang, small=small, threshold=threshold)
 
 
-def change_text(
-    current: float | None, previous: float | None, lang: Lang, *, rate: bool
-) -> str | None:
-    """The change from the previous period: "+12" for counts, "+3,1 pp." for rates."""
+def change_text(diff: float | None, lang: Lang, *, rate: bool) -> str | None:
+    """A change from the previous period (``headline.change``): "+12" for counts,
+    "+3,1 pp." for rates; None when there is none to show."""
     from dashboard.formatting import format_number
 
-    if current is None or previous is None:
-        return None  # nothing to compare with (e.g. no data in the previous period)
-    diff = current - previous
+    if diff is None:
+        return None
     sign = "+" if diff > 0 else ""
     if rate:
         return f"{sign}{format_number(100 * diff, lang, 1)} {t('common.percentage_points', lang)}"

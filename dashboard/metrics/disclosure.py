@@ -264,14 +264,30 @@ def suppress(frame: pl.DataFrame, spec: SuppressionSpec, threshold: int) -> Supp
     return Suppressed(shown, totals)
 
 
+def category_totals(frame: pl.DataFrame, category: str, count: str, threshold: int) -> pl.DataFrame:
+    """The totals of ``count`` per ``category`` over the groups of a breakdown (one line whose
+    total, the view's, is shown), largest first, with ``hidden``: the line's rule
+    (:func:`hidden_in_line`). The report's category tables show these; the breakdown by
+    group (:func:`suppress_breakdown`) treats them as the margin they are."""
+    totals = (
+        frame.group_by(category)
+        .agg(pl.col(count).fill_null(0).sum())
+        .sort(count, category, descending=[True, False], nulls_last=True)
+    )
+    hidden = hidden_in_line([int(n) for n in totals[count].to_list()], threshold)
+    return totals.with_columns(hidden=pl.Series(hidden, dtype=pl.Boolean))
+
+
 def suppress_breakdown(
     frame: pl.DataFrame, count: str, groups: pl.DataFrame, threshold: int
 ) -> pl.DataFrame:
     """A group × category table of ``count`` (``documented_by`` …) suppressed by the same
-    rule: its small cells hidden, and in each group's line a second one, the group's total
-    being its ``count`` in ``groups`` (the suppressed metrics frame), known unless hidden
-    there. The hidden cells are null and listed in ``small_counts`` / ``suppressed_counts``;
-    ``share`` is each category's share of its group's ``count`` (null where hidden)."""
+    rule, along both of its margins: its small cells hidden, then, until nothing changes, a
+    second one in each group's line (the group's total being its ``count`` in ``groups``,
+    the suppressed metrics frame, known unless hidden there) and in each category's line
+    (the category's total over the view, shown as :func:`category_totals` says). The hidden
+    cells are null and listed in ``small_counts`` / ``suppressed_counts``; ``share`` is each
+    category's share of its group's ``count`` (null where hidden)."""
     keys = ["department", "unit"]
     empty: list[str] = []
     if frame.is_empty():
@@ -280,6 +296,7 @@ def suppress_breakdown(
             small_counts=pl.lit(empty, dtype=pl.List(pl.String)),
             suppressed_counts=pl.lit(empty, dtype=pl.List(pl.String)),
         )
+    (category,) = [c for c in frame.columns if c not in (*keys, count)]
     hidden_totals = {
         (row["department"], row["unit"])
         for row in groups.select(*keys, "suppressed_counts").iter_rows(named=True)
@@ -287,19 +304,38 @@ def suppress_breakdown(
     }
     values = [int(v or 0) for v in frame[count].to_list()]
     group_of = list(zip(frame["department"].to_list(), frame["unit"].to_list(), strict=True))
+    category_of = frame[category].to_list()
     cells: dict[Cell, int] = {(r, count): v for r, v in enumerate(values)}
     primary = {cell for cell, v in cells.items() if 1 <= v < threshold}
     hidden = set(primary)
-    lines: dict[tuple[object, object], list[Cell]] = {}
-    for r, group in enumerate(group_of):
-        lines.setdefault(group, []).append((r, count))
-    for number, (group, parts) in enumerate(lines.items()):
-        # the group's total as a cell of its own, hidden when the metrics frame hides it
+    # A margin's total is a cell of its own, on a row below zero: -1, -2, … the groups',
+    # then the categories'.
+    by_group: dict[tuple[object, object], list[Cell]] = {}
+    by_category: dict[object, list[Cell]] = {}
+    for r, (group, value) in enumerate(zip(group_of, category_of, strict=True)):
+        by_group.setdefault(group, []).append((r, count))
+        by_category.setdefault(value, []).append((r, count))
+    lines: list[tuple[Cell, list[Cell]]] = []
+    for number, (group, parts) in enumerate(by_group.items()):
         total: Cell = (-1 - number, count)
         cells[total] = sum(cells[p] for p in parts)
         if group in hidden_totals:
             hidden.add(total)
-        _protect_line(total, parts, cells, hidden, threshold)
+        lines.append((total, parts))
+    margin = category_totals(frame, category, count, threshold)
+    margin_hidden = dict(zip(margin[category].to_list(), margin["hidden"].to_list(), strict=True))
+    for number, (value, parts) in enumerate(by_category.items(), start=len(by_group)):
+        total = (-1 - number, count)
+        cells[total] = sum(cells[p] for p in parts)
+        if margin_hidden[value]:
+            hidden.add(total)
+        lines.append((total, parts))
+    while True:
+        before = len(hidden)
+        for total, parts in lines:
+            _protect_line(total, parts, cells, hidden, threshold)
+        if len(hidden) == before:
+            break
     mask = [(r, count) in hidden for r in range(frame.height)]
     hide = pl.Series(mask)
     return frame.with_columns(

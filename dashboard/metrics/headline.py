@@ -73,10 +73,27 @@ def headline(report: MetricsReport) -> Headline:
     return Headline(counts, small_below=report.totals.suppress_below)
 
 
-def headline_from_totals(totals: pl.DataFrame) -> Headline:
-    """A headline from the one row of ``dashboard/sql/period_totals.sql``."""
+def headline_from_totals(totals: pl.DataFrame, *, small_below: int = 0) -> Headline:
+    """A headline from the one row of ``dashboard/sql/period_totals.sql``; ``small_below``
+    as in :class:`Headline` (the threshold of the report it is compared with)."""
     row = totals.row(0, named=True)
-    return Headline({c: int(row[c] or 0) for c in HEADLINE_COUNTS})
+    return Headline({c: int(row[c] or 0) for c in HEADLINE_COUNTS}, small_below=small_below)
+
+
+def change(now: Headline, before: Headline | None, name: str) -> int | float | None:
+    """The change of figure ``name`` from ``before`` to ``now``; None without a previous
+    period, and where either side is hidden or a count from 1 to the threshold − 1: "+48"
+    next to 50 gives a previous 2 back, and so does "−1" next to "<5" once either is known.
+    Rates and shares of such counts are None already (:meth:`Headline.value`)."""
+    if before is None:
+        return None
+    if name in now.counts:
+        current, previous = now._usable(name), before._usable(name)
+    else:
+        current, previous = now.value(name), before.value(name)
+    if current is None or previous is None:
+        return None
+    return current - previous
 
 
 def previous_period(filters: Filters, bounds: tuple[date, date] | None) -> Filters | None:

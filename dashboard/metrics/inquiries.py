@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from dashboard import stats
+from dashboard.metrics import disclosure
 from dashboard.metrics.incidents import GROUP_KEYS, small_counts
 
 INQUIRY_COUNTS = ["inquiries", "answered", "open", "open_overdue", "answered_within_deadline"]
@@ -93,13 +94,20 @@ def kaplan_meier_curve(
     durations: pl.DataFrame, by: list[str], *, suppress_below: int = 0
 ) -> pl.DataFrame:
     """Step curve per group of ``by`` columns: days, share still unanswered. A group of 1 to
-    ``suppress_below`` − 1 inquiries is left out: its steps (1/n) would give n back."""
+    ``suppress_below`` − 1 inquiries is left out: its steps (1/n) would give n back. The
+    groups' sizes add up to the total the page shows, and each drawn curve's size can be
+    read from its steps, so the next-smallest group is left out with it, until those left
+    out are at least two and hold at least ``suppress_below`` inquiries
+    (:func:`dashboard.metrics.disclosure.hidden_in_line`)."""
+    parts = [(key, part) for key, part in durations.group_by(by, maintain_order=True)]
+    sizes = [int(part["inquiries"].sum()) for _, part in parts]
+    left_out = disclosure.hidden_in_line(sizes, suppress_below)
     frames = []
-    for key, part in durations.group_by(by, maintain_order=True):
+    for (key, part), size, hide in zip(parts, sizes, left_out, strict=True):
+        if hide or size == 0:
+            continue
         days = np.repeat(part["days"].to_numpy(), part["inquiries"].to_numpy())
         answered = np.repeat(part["answered"].to_numpy(), part["inquiries"].to_numpy()).astype(int)
-        if len(days) < max(suppress_below, 1):
-            continue
         km = stats.kaplan_meier(days, answered)
         frame = pl.DataFrame(
             {

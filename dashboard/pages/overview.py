@@ -14,6 +14,7 @@ from dashboard.metrics.disclosure import suppress_series
 from dashboard.metrics.findings import summary
 from dashboard.metrics.headline import (
     INQUIRY_TOTALS,
+    change,
     headline,
     headline_from_totals,
     previous_period,
@@ -26,7 +27,8 @@ now = headline(report)
 before_filters = previous_period(view.filters, view.bounds)
 before = (
     headline_from_totals(
-        context.view_query(cur, "period_totals", before_filters, extract_date=report.extract_date)
+        context.view_query(cur, "period_totals", before_filters, extract_date=report.extract_date),
+        small_below=now.small_below,
     )
     if before_filters and report.extract_date
     else None
@@ -36,7 +38,7 @@ if before is not None and before.incidents == 0:
 
 st.subheader(t("overview.headline", lang))
 # Three boxes to a row: six in a row cut the labels and, below 1,400 pixels, the rates.
-# (metric, value now, value in the previous period or None for no change shown, is a rate)
+# (metric, value now, change from the previous period or None for none shown, is a rate)
 # The incident figures are those the outcome registry lists for the headline; the open
 # inquiries are counted at the extract date, so they have no previous period.
 incident_figures = ["incidents", *(name for spec in registry.OUTCOMES for name in spec.headline)]
@@ -44,7 +46,7 @@ figures = [
     (
         name,
         now.value(name),
-        before.value(name) if before else None,
+        change(now, before, name),
         name not in now.counts,
     )
     for name in incident_figures
@@ -53,7 +55,7 @@ figures += [("open", now.open, None, False), ("open_overdue", now.open_overdue, 
 # "0 open inquiries" would claim there are none open when none were ever loaded
 inquiries_loaded = context.inquiries_stored(cur)
 for row in range(0, len(figures), 3):
-    for column, (metric, value, previous, is_rate) in zip(
+    for column, (metric, value, diff, is_rate) in zip(
         st.columns(3),
         figures[row : row + 3],
         strict=False,  # the last row may be short
@@ -63,7 +65,7 @@ for row in range(0, len(figures), 3):
         column.metric(
             metric_label(metric, lang),
             t("edges.no_inquiries_loaded", lang) if unknown else shown,
-            delta=None if unknown else layout.change_text(value, previous, lang, rate=is_rate),
+            delta=None if unknown else layout.change_text(diff, lang, rate=is_rate),
             delta_color="off",
             help=t("edges.no_inquiries_loaded_help", lang) if unknown else None,
             border=True,

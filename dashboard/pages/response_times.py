@@ -137,7 +137,7 @@ layout.data_as_of(extract, lang)
 
 # Share still unanswered after so many days, per department (Kaplan–Meier)
 st.subheader(t("response_times.km_curve_title", lang))
-st.caption(t("response_times.km_curve_help", lang))
+st.caption(t("response_times.km_curve_help", lang, threshold=format_number(threshold, lang)))
 durations = context.view_query(
     cur, "inquiry_durations_by_group", view.filters, group_by="department", extract_date=extract
 )

@@ -349,19 +349,11 @@ class _Builder:
         rows = queries.run(self.con, query, self.params)
         if rows.is_empty():
             return []
-        totals = (
-            rows.group_by(category)
-            .agg(pl.col(count).sum())
-            .sort(count, category, descending=[True, False], nulls_last=True)
-        )
+        # the categories add up to the total shown: the metrics layer's rule for one line
+        totals = disclosure.category_totals(rows, category, count, self.threshold)
         whole = int(totals[count].sum())
         counts = [int(n) for n in totals[count].to_list()]
-        # the categories add up to the total shown: the metrics layer's rule for one line
-        hidden = (
-            disclosure.hidden_in_line(counts, self.threshold)
-            if self.report.suppressed
-            else [False] * len(counts)
-        )
+        hidden = totals["hidden"].to_list() if self.report.suppressed else [False] * len(counts)
         body = tuple(
             (
                 label(category, value, self.lang),
@@ -370,7 +362,7 @@ class _Builder:
                 else self.count(n),
                 "–" if hide or not whole else format_percent(n / whole, self.lang),
             )
-            for (value, _), n, hide in zip(totals.iter_rows(), counts, hidden, strict=True)
+            for value, n, hide in zip(totals[category].to_list(), counts, hidden, strict=True)
         )
         headers = (
             t("report.category", self.lang),

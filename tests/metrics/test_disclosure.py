@@ -86,6 +86,65 @@ def test_a_single_group_hides_the_total_of_a_secondary_cell() -> None:
     assert result.hidden_totals == frozenset({"open"})
 
 
+def breakdown(rows: list[tuple[str, str, int]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "department": ["D"] * len(rows),
+            "unit": [unit for unit, _, _ in rows],
+            "documented_by": [who for _, who, _ in rows],
+            "documented": [n for _, _, n in rows],
+        }
+    )
+
+
+def groups_of(frame: pl.DataFrame, hidden: frozenset[str] = frozenset()) -> pl.DataFrame:
+    """The metrics frame's rows for the breakdown's groups: their totals are shown."""
+    units = frame["unit"].unique(maintain_order=True).to_list()
+    return pl.DataFrame(
+        {
+            "department": ["D"] * len(units),
+            "unit": units,
+            "suppressed_counts": [["documented"] if u in hidden else [] for u in units],
+        }
+    )
+
+
+def test_a_breakdown_is_protected_along_its_categories_too() -> None:
+    """Issue 15, point 9: a suppressed cell must not come back from its row or its column
+    total. Worked by hand: A documented 3 by hr and 20 by the employee, B 10 and 15, C 12
+    and 30. The 3 is small; A's line (its total, 23, is shown) hides the 20 too. The
+    category totals (hr 25, employee 65) are shown in the report's category tables: with
+    only A's line protected, hr's 25 − 10 − 12 gives the 3 back. So hr's line hides the
+    next-smallest, B's 10, and the employee's line B's 15; B's line then hides 10 + 15:
+    safe. What a reader is left with is a + b = 13, c + d = 35, a + c = 23, b + d = 25,
+    which holds for every a from 0 to 13."""
+    frame = breakdown(
+        [("A", "hr", 3), ("A", "employee", 20), ("B", "hr", 10), ("B", "employee", 15),
+         ("C", "hr", 12), ("C", "employee", 30)]
+    )  # fmt: skip
+    shown = disclosure.suppress_breakdown(frame, "documented", groups_of(frame), 5)
+    assert shown["documented"].to_list() == [None, None, None, None, 12, 30]
+    assert shown["small_counts"].to_list() == [["documented"], [], [], [], [], []]
+    assert shown["share"].to_list()[4:] == pytest.approx([12 / 42, 30 / 42])
+    assert shown["share"].to_list()[:4] == [None] * 4
+    # the category totals the report shows: both at least 5, neither hidden
+    margin = disclosure.category_totals(frame, "documented_by", "documented", 5)
+    assert margin.rows() == [("employee", 65, False), ("hr", 25, False)]
+
+
+def test_a_small_category_total_is_a_hidden_margin() -> None:
+    # hr is 1 + 2 = 3 over the view: the category tables hide it and employee's 60 with it
+    # (one line: 63 − 60). In the breakdown hr's cells are small anyway, and the employee's
+    # line, whose total is hidden, needs a hidden cell: A's is hidden by A's own line.
+    frame = breakdown(
+        [("A", "hr", 1), ("A", "employee", 25), ("B", "hr", 2), ("B", "employee", 35)]
+    )
+    margin = disclosure.category_totals(frame, "documented_by", "documented", 5)
+    assert margin.rows() == [("employee", 60, True), ("hr", 3, True)]
+    shown = disclosure.suppress_breakdown(frame, "documented", groups_of(frame), 5)
+    assert shown["documented"].to_list() == [None, None, None, None]
+
+
 def report_pair(con, **kwargs):
     return build_report(con, **kwargs), build_report(con, unsuppressed=True, **kwargs)
 
