@@ -87,6 +87,8 @@ def change(now: Headline, before: Headline | None, name: str) -> int | float | N
     Rates and shares of such counts are None already (:meth:`Headline.value`)."""
     if before is None:
         return None
+    current: int | float | None
+    previous: int | float | None
     if name in now.counts:
         current, previous = now._usable(name), before._usable(name)
     else:
