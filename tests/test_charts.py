@@ -599,21 +599,19 @@ def test_a_dot_plot_shows_denominators_and_greys_out_small_groups() -> None:
         assert layer["encoding"]["opacity"]["condition"]["value"] < 0.5
 
 
+def share_bars(frame: pl.DataFrame, **extra: Any) -> dict[str, Any]:
+    """The spec of percent bars of ``share`` per unit with denominators in ``n``."""
+    return charts.bar_chart(
+        frame, category="unit", value="share", percent=True, lang="da", title="T", n="n", **extra
+    ).to_dict()
+
+
 def test_percent_bars_show_denominators_and_grey_out_small_groups() -> None:
     """Issue 17: the share of notifications within the deadline showed 100 % for a unit with
     one notification like any other. With ``n`` and the threshold every bar's label carries
     its denominator ("<5" below the threshold) and a small group's bar is faded."""
     frame = pl.DataFrame({"unit": ["A", "B", "C"], "share": [1.0, 0.5, 0.0], "n": [1, 12, 5]})
-    spec = charts.bar_chart(
-        frame,
-        category="unit",
-        value="share",
-        percent=True,
-        lang="da",
-        title="T",
-        n="n",
-        small_below=5,
-    ).to_dict()
+    spec = share_bars(frame, small_below=5)
     data = spec["datasets"][spec["data"]["name"]]
     assert {r["unit"]: r["_small"] for r in data} == {
         f"A (n{NBSP}<5)": True,
@@ -630,9 +628,7 @@ def test_percent_bars_show_denominators_and_grey_out_small_groups() -> None:
         f"C (n{NBSP}={NBSP}5)",
     ]
     # without the threshold nothing changes: plain names, no opacity
-    plain = charts.bar_chart(
-        frame, category="unit", value="share", percent=True, lang="da", title="T", n="n"
-    ).to_dict()
+    plain = share_bars(frame)
     assert {r["unit"] for r in plain["datasets"][plain["data"]["name"]]} == {"A", "B", "C"}
     assert "opacity" not in layers(plain)[0]["encoding"]
 
@@ -648,17 +644,7 @@ def test_stacked_share_bars_label_each_group_once_with_its_denominator() -> None
             "n": [8, 8, 2, 2],
         }
     )
-    spec = charts.bar_chart(
-        frame,
-        category="unit",
-        value="share",
-        color="warning_given",
-        percent=True,
-        lang="en",
-        title="T",
-        n="n",
-        small_below=5,
-    ).to_dict()
+    spec = share_bars(frame, color="warning_given", small_below=5)
     data = spec["datasets"][spec["data"]["name"]]
     assert sorted({(r["unit"], r["_small"]) for r in data}) == [
         (f"A (n{NBSP}={NBSP}8)", False),
