@@ -279,7 +279,13 @@ def prior_warning_shares(
         )
         for count in registry.POLICE_REPORT.partition
     ]
-    return pl.concat(parts).sort(by, maintain_order=True)
+    return _drawn(pl.concat(parts).sort(by, maintain_order=True), by)
+
+
+def _drawn(shares: pl.DataFrame, by: GroupBy) -> pl.DataFrame:
+    """The rows of the groups with at least one share shown: a group whose shares are all
+    hidden (small counts) would be an empty bar, read as 0 %."""
+    return shares.filter(pl.col("share").is_not_null().any().over(by))
 
 
 def category_shares(frame: pl.DataFrame, by: GroupBy, *, category: str, count: str) -> pl.DataFrame:
@@ -295,7 +301,7 @@ def category_shares(frame: pl.DataFrame, by: GroupBy, *, category: str, count: s
         frame = frame.with_columns(
             (pl.col(count) / pl.col(count).sum().over("department", "unit")).alias("share")
         )
-    return with_group_label(frame, by).select(by, category, count, "share")
+    return _drawn(with_group_label(frame, by).select(by, category, count, "share"), by)
 
 
 # --------------------------------------------------------------------------- tables

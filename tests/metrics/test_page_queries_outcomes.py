@@ -355,6 +355,27 @@ def test_prior_warning_shares(report) -> None:
     ]
 
 
+def test_a_group_with_every_share_hidden_is_not_an_empty_bar(report) -> None:
+    """A group whose parts are all hidden (small counts) would draw as an empty bar, read
+    as 0 %: it is left out. Here B1's parts are nulled as suppression would."""
+    labels = {c: c for c in registry.POLICE_REPORT.partition}
+    hidden = report.incidents.with_columns(
+        pl.when(pl.col("unit") == "B1").then(None).otherwise(pl.col(c)).alias(c)
+        for c in registry.POLICE_REPORT.partition
+    )
+    shares = outcomes.prior_warning_shares(hidden, "unit", labels)
+    assert shares["unit"].unique(maintain_order=True).to_list() == ["A1", "A2"]
+    # one part hidden is not all: A1 keeps its three rows, the hidden one without a share
+    one = report.incidents.with_columns(
+        pl.when(pl.col("unit") == "A1")
+        .then(None)
+        .otherwise(pl.col("police_with_prior_warning"))
+        .alias("police_with_prior_warning")
+    )
+    a1 = outcomes.prior_warning_shares(one, "unit", labels).filter(pl.col("unit") == "A1")
+    assert a1["share"].to_list() == [None, 0.5, 0.0]
+
+
 def test_category_shares(edited) -> None:
     frame = queries.run(edited, "police_decided_by", params())
     shares = outcomes.category_shares(frame, "unit", category="decided_by", count="police_reports")
