@@ -208,13 +208,21 @@ def suppression_mask(
         values[(n, c)] = sum(column)
     primary = {cell for cell, v in values.items() if 1 <= v < threshold}
     hidden = set(primary)
-    lines = _lines(n, spec, counts)
+    _protect_lines(_lines(n, spec, counts), values, hidden, threshold)
+    return primary, hidden
+
+
+def _protect_lines(
+    lines: list[tuple[Cell, list[Cell]]], values: dict[Cell, int], hidden: set[Cell], threshold: int
+) -> None:
+    """Protect every line (:func:`_protect_line`) until nothing more is hidden: a cell hidden
+    for one line may leave another line with a single hidden cell."""
     while True:
         before = len(hidden)
         for total, parts in lines:
             _protect_line(total, parts, values, hidden, threshold)
         if len(hidden) == before:
-            return primary, hidden
+            return
 
 
 def suppress(frame: pl.DataFrame, spec: SuppressionSpec, threshold: int) -> Suppressed:
@@ -308,34 +316,26 @@ def suppress_breakdown(
     cells: dict[Cell, int] = {(r, count): v for r, v in enumerate(values)}
     primary = {cell for cell, v in cells.items() if 1 <= v < threshold}
     hidden = set(primary)
-    # A margin's total is a cell of its own, on a row below zero: -1, -2, … the groups',
-    # then the categories'.
-    by_group: dict[tuple[object, object], list[Cell]] = {}
+    by_group: dict[object, list[Cell]] = {}
     by_category: dict[object, list[Cell]] = {}
     for r, (group, value) in enumerate(zip(group_of, category_of, strict=True)):
         by_group.setdefault(group, []).append((r, count))
         by_category.setdefault(value, []).append((r, count))
-    lines: list[tuple[Cell, list[Cell]]] = []
-    for number, (group, parts) in enumerate(by_group.items()):
-        total: Cell = (-1 - number, count)
-        cells[total] = sum(cells[p] for p in parts)
-        if group in hidden_totals:
-            hidden.add(total)
-        lines.append((total, parts))
     margin = category_totals(frame, category, count, threshold)
-    margin_hidden = dict(zip(margin[category].to_list(), margin["hidden"].to_list(), strict=True))
-    for number, (value, parts) in enumerate(by_category.items(), start=len(by_group)):
-        total = (-1 - number, count)
+    category_hidden = dict(zip(margin[category].to_list(), margin["hidden"].to_list(), strict=True))
+    # every margin: its lines, and whether its total is hidden where it is shown
+    margins = [
+        *((parts, group in hidden_totals) for group, parts in by_group.items()),
+        *((parts, category_hidden[value]) for value, parts in by_category.items()),
+    ]
+    lines: list[tuple[Cell, list[Cell]]] = []
+    for number, (parts, total_hidden) in enumerate(margins):
+        total: Cell = (-1 - number, count)  # a margin's total, on a row of its own below 0
         cells[total] = sum(cells[p] for p in parts)
-        if margin_hidden[value]:
+        if total_hidden:
             hidden.add(total)
         lines.append((total, parts))
-    while True:
-        before = len(hidden)
-        for total, parts in lines:
-            _protect_line(total, parts, cells, hidden, threshold)
-        if len(hidden) == before:
-            break
+    _protect_lines(lines, cells, hidden, threshold)
     mask = [(r, count) in hidden for r in range(frame.height)]
     hide = pl.Series(mask)
     return frame.with_columns(

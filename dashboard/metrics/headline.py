@@ -39,15 +39,16 @@ class Headline:
             return self.counts[name]
         for spec in registry.OUTCOMES:
             if name == spec.rate:
-                return _rate(self._usable(spec.count), self._usable(spec.known))
+                return _rate(self.usable(spec.count), self.usable(spec.known))
         for share in registry.SHARES:
             if name == share.name:
-                whole = [self._usable(c) for c in share.whole]
+                whole = [self.usable(c) for c in share.whole]
                 total = None if None in whole else sum(w for w in whole if w is not None)
-                return _rate(self._usable(share.part), total)
+                return _rate(self.usable(share.part), total)
         raise KeyError(f"no headline figure {name!r}")
 
-    def _usable(self, name: str) -> int | None:
+    def usable(self, name: str) -> int | None:
+        """A count to compute from or compare: None when hidden or from 1 to the threshold − 1."""
         value = self.counts[name]
         return None if value is not None and 0 < value < self.small_below else value
 
@@ -90,7 +91,7 @@ def change(now: Headline, before: Headline | None, name: str) -> int | float | N
     current: int | float | None
     previous: int | float | None
     if name in now.counts:
-        current, previous = now._usable(name), before._usable(name)
+        current, previous = now.usable(name), before.usable(name)
     else:
         current, previous = now.value(name), before.value(name)
     if current is None or previous is None:

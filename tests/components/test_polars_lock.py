@@ -3,8 +3,8 @@ region, reentrant, given up entirely around DuckDB's work and taken back."""
 
 from __future__ import annotations
 
+import sys
 import threading
-import time
 
 import pytest
 
@@ -61,16 +61,21 @@ def test_never_two_threads_in_a_held_region_at_once() -> None:
                 with count_lock:
                     inside += 1
                     most = max(most, inside)
-                time.sleep(0)  # let another thread try
+                sum(range(500))  # pure Python: the interpreter switches threads here
                 with count_lock:
                     inside -= 1
                 with lock.released():
-                    time.sleep(0)
+                    sum(range(500))
 
     threads = [threading.Thread(target=run) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        sys.setswitchinterval(interval)
     assert not any(thread.is_alive() for thread in threads)
     assert most == 1
